@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gongzhi.core.api import api
+
+urlpatterns = [
+    path("", include("gongzhi.core.urls")),
+    path("", include("gongzhi.places.urls")),
+    path("", include("gongzhi.people.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,106 @@
+"""The JSON API: one NinjaAPI, session or device-token auth, one error shape {"message", "extra"}."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.services import api_token_user
+
+
+class DeviceToken(HttpBearer):
+    """`Authorization: Bearer gz_...` issued with `gongzhi create-token`."""
+
+    def authenticate(self, request, token):
+        user = api_token_user(key=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class DeviceTokenHeader(APIKeyHeader):
+    param_name = "X-Api-Token"
+
+    def authenticate(self, request, key):
+        if not key:
+            return None
+        user = api_token_user(key=key)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="gongzhi 共治 API",
+    version="1",
+    urls_namespace="api",
+    auth=[DeviceToken(), DeviceTokenHeader(), django_auth],
+    docs_url="/docs",
+)
+
+
+class ErrorOut(Schema):
+    message: str
+    extra: dict = {}
+
+
+class PageParams(Schema):
+    page: int = 1
+    page_size: int = 50
+
+
+def paginate(queryset, *, page: int, page_size: int) -> tuple[list, bool]:
+    """One page and whether another follows; no COUNT(*) over a city-sized table."""
+    if page < 1 or page > 10_000:
+        raise ApplicationError(_("页码必须在1到10000之间"), status=422)
+    if page_size < 1 or page_size > 200:
+        raise ApplicationError(_("每页条数必须在1到200之间"), status=422)
+    start = (page - 1) * page_size
+    rows = list(queryset[start : start + page_size + 1])
+    return rows[:page_size], len(rows) > page_size
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request, exc: ApplicationError):
+    return api.create_response(request, {"message": exc.message, "extra": exc.extra}, status=exc.status)
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation_error(request, exc: DjangoValidationError):
+    extra = exc.message_dict if hasattr(exc, "error_dict") else {"errors": exc.messages}
+    return api.create_response(request, {"message": _("输入有误"), "extra": extra}, status=422)
+
+
+@api.exception_handler(NinjaValidationError)
+def _ninja_validation_error(request, exc: NinjaValidationError):
+    return api.create_response(request, {"message": _("输入有误"), "extra": {"errors": exc.errors}}, status=422)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"message": _("未找到"), "extra": {}}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(request, {"message": _("请先登录或提供有效的接口令牌"), "extra": {}}, status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return api.create_response(request, {"message": str(exc), "extra": {}}, status=exc.status_code)
+
+
+def register_routers() -> None:
+    from gongzhi.people.api import router as people_router
+    from gongzhi.places.api import router as places_router
+
+    api.add_router("/", places_router)
+    api.add_router("/", people_router)
+
+
+register_routers()

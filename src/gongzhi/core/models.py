@@ -1,0 +1,125 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import roles
+from gongzhi.core.ids import new_public_id
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class PublicIdField(models.CharField):
+    """The id shown in URLs and the API; time-ordered, never the integer primary key."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 26)
+        kwargs.setdefault("unique", True)
+        kwargs.setdefault("default", new_public_id)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+
+class Role(models.TextChoices):
+    CITY_STAFF = roles.CITY_STAFF, _("市级工作人员")
+    DISTRICT_STAFF = roles.DISTRICT_STAFF, _("区县工作人员")
+    STREET_STAFF = roles.STREET_STAFF, _("街道工作人员")
+    COMMUNITY_WORKER = roles.COMMUNITY_WORKER, _("社区工作者")
+    GRID_WORKER = roles.GRID_WORKER, _("网格员")
+    BUILDING_LEADER = roles.BUILDING_LEADER, _("楼栋长")
+    VOLUNTEER = roles.VOLUNTEER, _("志愿者")
+    COLLECTOR = roles.COLLECTOR, _("采样员")
+    LAB = roles.LAB, _("检测机构")
+
+
+class RoleAssignment(TimeStampedModel):
+    """A user holds a role on an area: an official code (city/district/street/community), or a grid
+    or building inside a community. Everything the user sees is inside these areas."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    area_code = models.CharField(max_length=12, db_index=True)
+    grid = models.ForeignKey("places.Grid", null=True, blank=True, on_delete=models.CASCADE)
+    building = models.ForeignKey("places.Building", null=True, blank=True, on_delete=models.CASCADE)
+
+    class Meta:
+        ordering = ["user_id", "area_code", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "area_code", "grid", "building"], name="role_assignment_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(area_code__regex=r"^([0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$"),
+                name="role_assignment_area_code_shape",
+            ),
+        ]
+        verbose_name = _("角色分配")
+        verbose_name_plural = _("角色分配")
+
+    def __str__(self):
+        return f"{self.user} {self.role} {self.area_code}"
+
+
+class AuditEvent(models.Model):
+    """Who saw or exported which personal information, or changed what, and when."""
+
+    class Action(models.TextChoices):
+        VIEW_FULL = "view_full", _("查看完整个人信息")
+        EXPORT = "export", _("导出")
+        EXPORT_FULL = "export_full", _("导出完整个人信息")
+        IMPORT = "import", _("导入")
+        CREATE = "create", _("新建")
+        UPDATE = "update", _("修改")
+        LOGIN_TOKEN = "token", _("签发接口令牌")
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    entity = models.CharField(max_length=32)
+    # The narrowest area containing every row touched; staff of that area and above read the event.
+    area_code = models.CharField(max_length=12, db_index=True)
+    row_count = models.PositiveIntegerField(default=0)
+    row_ids = models.JSONField(default=list)
+    detail = models.JSONField(default=dict)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["area_code", "created_at"], name="audit_area_time")]
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+
+
+class ApiToken(TimeStampedModel):
+    """A device's credential for the API (collector phones, lab systems). Only its hash is kept."""
+
+    public_id = PublicIdField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def generate_key() -> str:
+        return "gz_" + secrets.token_urlsafe(32)

@@ -1,0 +1,74 @@
+"""Roles, what each may do, and at which level of the area tree it is held. No Django here."""
+
+CITY_STAFF = "city_staff"
+DISTRICT_STAFF = "district_staff"
+STREET_STAFF = "street_staff"
+COMMUNITY_WORKER = "community_worker"
+GRID_WORKER = "grid_worker"
+BUILDING_LEADER = "building_leader"
+VOLUNTEER = "volunteer"
+COLLECTOR = "collector"
+LAB = "lab"
+
+# The level of area a role is held on. "grid" and "building" assignments also name their community.
+ROLE_LEVEL = {
+    CITY_STAFF: "city",
+    DISTRICT_STAFF: "district",
+    STREET_STAFF: "street",
+    COMMUNITY_WORKER: "community",
+    GRID_WORKER: "grid",
+    BUILDING_LEADER: "building",
+    VOLUNTEER: "community",
+    COLLECTOR: "community",
+    LAB: "any",
+}
+
+VIEW_RESIDENTS = "residents.view"
+EDIT_RESIDENTS = "residents.edit"
+IMPORT_RESIDENTS = "residents.import"
+EXPORT_RESIDENTS = "residents.export"
+SEE_FULL_PII = "pii.full"
+EDIT_PLACES = "places.edit"
+READ_AUDIT = "audit.read"
+
+_STAFF = {VIEW_RESIDENTS, EXPORT_RESIDENTS, READ_AUDIT}
+CAPABILITIES: dict[str, frozenset[str]] = {
+    CITY_STAFF: frozenset(_STAFF),
+    DISTRICT_STAFF: frozenset(_STAFF),
+    # Street staff coordinate door-to-door work and need to call residents.
+    STREET_STAFF: frozenset(_STAFF | {SEE_FULL_PII}),
+    COMMUNITY_WORKER: frozenset(
+        _STAFF | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, EDIT_PLACES}
+    ),
+    GRID_WORKER: frozenset({VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII}),
+    BUILDING_LEADER: frozenset({VIEW_RESIDENTS}),
+    VOLUNTEER: frozenset(),
+    COLLECTOR: frozenset({VIEW_RESIDENTS}),
+    LAB: frozenset(),
+}
+
+
+def role_can(role: str, capability: str) -> bool:
+    """True when the role carries the capability."""
+    return capability in CAPABILITIES.get(role, frozenset())
+
+
+def level_of_code(code: str) -> str:
+    """The level of an official area code: 4 digits city, 6 district, 9 street, 12 community."""
+    return {4: "city", 6: "district", 9: "street", 12: "community"}.get(len(code), "unknown")
+
+
+def role_fits_level(role: str, level: str) -> bool:
+    """A role may only be held on an area of its own level (a lab on any level)."""
+    wanted = ROLE_LEVEL.get(role)
+    return wanted == "any" or wanted == level
+
+
+# Navigation entries: (url name, capability needed or None for everyone signed in).
+NAVIGATION = (
+    ("core:home", None),
+    ("places:area_browse", None),
+    ("people:resident_list", VIEW_RESIDENTS),
+    ("people:roster_import", IMPORT_RESIDENTS),
+    ("core:audit_list", READ_AUDIT),
+)

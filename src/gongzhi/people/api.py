@@ -1,0 +1,60 @@
+from ninja import Query, Router
+
+from gongzhi.core import roles
+from gongzhi.core.api import paginate
+from gongzhi.people import selectors, services
+from gongzhi.people.models import Resident
+from gongzhi.people.schemas import ResidentCreateIn, ResidentFilter, ResidentOut, ResidentPage, ResidentUpdateIn
+from gongzhi.places.selectors import household_get_for_user
+
+router = Router(tags=["residents"])
+
+
+def resident_out(r: Resident, *, full: bool = False) -> dict:
+    return {
+        "public_id": r.public_id, "name": r.name, **selectors.resident_pii(r, full=full),
+        "gender": r.gender, "birth_date": r.birth_date, "household_id": r.household.public_id,
+        "address": r.household.address, "community_code": r.community_code, "relation": r.relation,
+        "tags": [t.tag for t in r.tags.all()],
+    }
+
+
+def _data(payload) -> services.ResidentData:
+    return services.ResidentData(name=payload.name, id_number=payload.id_number, phone=payload.phone,
+                                 relation=payload.relation, notes=payload.notes, tags=list(payload.tags))
+
+
+@router.get("/residents", response=ResidentPage)
+def resident_list(request, filters: Query[ResidentFilter]):
+    qs = selectors.resident_list(user=request.user, **filters.dict(exclude={"page", "page_size"}))
+    items, has_next = paginate(qs, page=filters.page, page_size=filters.page_size)
+    return {"items": [resident_out(r) for r in items], "page": filters.page, "has_next": has_next}
+
+
+@router.get("/residents/{public_id}", response=ResidentOut)
+def resident_detail(request, public_id: str):
+    return resident_out(selectors.resident_get_for_user(user=request.user, public_id=public_id))
+
+
+@router.post("/residents/{public_id}/reveal", response=ResidentOut, summary="Full ID number and phone, audited")
+def resident_reveal(request, public_id: str):
+    resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.SEE_FULL_PII)
+    services.resident_reveal(actor=request.user, resident=resident, ip_address=request.META.get("REMOTE_ADDR"))
+    return resident_out(resident, full=True)
+
+
+@router.post("/residents", response={201: ResidentOut})
+def resident_create(request, payload: ResidentCreateIn):
+    household = household_get_for_user(user=request.user, public_id=payload.household_id, capability=roles.EDIT_RESIDENTS)
+    resident = services.resident_create(actor=request.user, household=household, data=_data(payload))
+    return 201, resident_out(resident)
+
+
+@router.put("/residents/{public_id}", response=ResidentOut)
+def resident_update(request, public_id: str, payload: ResidentUpdateIn):
+    resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS)
+    household = None
+    if payload.household_id:
+        household = household_get_for_user(user=request.user, public_id=payload.household_id, capability=roles.EDIT_RESIDENTS)
+    resident = services.resident_update(actor=request.user, resident=resident, data=_data(payload), household=household)
+    return resident_out(resident)

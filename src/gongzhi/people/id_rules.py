@@ -1,0 +1,75 @@
+"""Resident ID numbers (GB 11643-1999) and mobile phone numbers. No Django here.
+
+Every function returns an error message in Chinese (the source language of the translation
+catalogue) or None, so callers can show it per field or per spreadsheet row.
+"""
+
+import datetime as dt
+import re
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_PHONE_SHAPE = re.compile(r"^1[3-9][0-9]{9}$")
+
+MSG_ID_EMPTY = "身份证号不能为空"
+MSG_ID_LENGTH = "身份证号应为18位（前17位为数字，最后一位为数字或X）"
+MSG_ID_SCIENTIFIC = "身份证号被Excel转成了科学计数法（如5.10104E+17），后几位数字已经丢失，请把该列设为文本后重新填写"
+MSG_ID_BIRTH = "身份证号中的出生日期无效"
+MSG_ID_CHECK = "身份证号校验位不正确，请核对是否填错"
+MSG_PHONE = "手机号应为11位数字，以1开头"
+
+
+def check_digit(first17: str) -> str:
+    """The GB 11643 check character for the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
+def birth_date_of(id_number: str) -> dt.date | None:
+    """The birth date written in digits 7-14, or None when it is not a real date."""
+    try:
+        return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
+
+
+def gender_of(id_number: str) -> str:
+    """'M' when digit 17 is odd, 'F' when even."""
+    return "M" if int(id_number[16]) % 2 else "F"
+
+
+def looks_scientific(text: str) -> bool:
+    """True for a value Excel turned into a float, like 5.10104E+17 or 5.10104e17."""
+    return bool(re.fullmatch(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+", text.strip()))
+
+
+def id_number_error(id_number: str, *, today: dt.date | None = None) -> str | None:
+    """Why the ID number is not acceptable, or None. Expects an already normalised value."""
+    if not id_number:
+        return MSG_ID_EMPTY
+    if looks_scientific(id_number):
+        return MSG_ID_SCIENTIFIC
+    if not _ID_SHAPE.match(id_number):
+        return MSG_ID_LENGTH
+    born = birth_date_of(id_number)
+    today = today or dt.date.today()
+    if born is None or born > today or born.year < 1880:
+        return MSG_ID_BIRTH
+    if check_digit(id_number[:17]) != id_number[17]:
+        return MSG_ID_CHECK
+    return None
+
+
+def phone_error(phone: str) -> str | None:
+    """Why the mobile number is not acceptable, or None. Empty is allowed (not everyone has one)."""
+    if phone and not _PHONE_SHAPE.match(phone):
+        return MSG_PHONE
+    return None
+
+
+def make_id_number(area6: str, born: dt.date, sequence: int, male: bool) -> str:
+    """A valid ID number: area, birth date, a 3-digit sequence whose last digit carries the gender."""
+    seq = sequence % 500 * 2 + (1 if male else 0)
+    first17 = f"{area6}{born:%Y%m%d}{seq:03d}"
+    return first17 + check_digit(first17)

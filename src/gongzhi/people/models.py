@@ -1,0 +1,77 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.models import PublicIdField, TimeStampedModel
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class VulnerabilityTag(models.TextChoices):
+    ELDERLY_ALONE = "elderly_alone", _("独居老人")
+    CHRONIC = "chronic", _("慢性病")
+    DIALYSIS = "dialysis", _("透析")
+    INSULIN = "insulin", _("胰岛素依赖")
+    BEDRIDDEN = "bedridden", _("卧床")
+    PREGNANT = "pregnant", _("孕产妇")
+    DISABLED = "disabled", _("残疾")
+    MIGRANT_WORKER = "migrant_worker", _("外来务工")
+    PARTY_MEMBER = "party_member", _("党员")
+
+
+class ResidentQuerySet(models.QuerySet):
+    def in_community(self, code: str):
+        return self.filter(community_code=code)
+
+    def with_tag(self, tag: str):
+        return self.filter(tags__tag=tag)
+
+
+class Resident(TimeStampedModel):
+    """A person living in a household. ID number and phone are personal information: masked by
+    default, shown in full only to roles that need them, every full view audited."""
+
+    public_id = PublicIdField()
+    household = models.ForeignKey("places.Household", on_delete=models.PROTECT, related_name="residents")
+    community_code = models.CharField(max_length=12)
+    name = models.CharField(max_length=50)
+    id_number = models.CharField(max_length=18, unique=True)
+    gender = models.CharField(max_length=1, choices=Gender.choices)
+    birth_date = models.DateField()
+    phone = models.CharField(max_length=11, blank=True)
+    relation = models.CharField(max_length=20, blank=True)
+    notes = models.CharField(max_length=500, blank=True)
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["community_code", "household_id", "id"]
+        indexes = [models.Index(fields=["community_code", "name"], name="resident_community_name")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="resident_id_shape"),
+            models.CheckConstraint(
+                condition=models.Q(phone="") | models.Q(phone__regex=r"^1[0-9]{10}$"), name="resident_phone_shape"
+            ),
+        ]
+        verbose_name = _("居民")
+        verbose_name_plural = _("居民")
+
+    def __str__(self):
+        return self.name
+
+
+class ResidentTag(models.Model):
+    """A vulnerability or role tag on a resident; drives priority everywhere else."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tags")
+    community_code = models.CharField(max_length=12)
+    tag = models.CharField(max_length=20, choices=VulnerabilityTag.choices)
+
+    class Meta:
+        ordering = ["resident_id", "tag"]
+        indexes = [models.Index(fields=["community_code", "tag"], name="resident_tag_community")]
+        constraints = [models.UniqueConstraint(fields=["resident", "tag"], name="resident_tag_unique")]
+        verbose_name = _("重点人群标签")
+        verbose_name_plural = _("重点人群标签")

@@ -1,0 +1,53 @@
+import datetime as dt
+
+from ninja import Field, Schema
+
+
+class ResidentOut(Schema):
+    public_id: str
+    name: str
+    id_number: str = Field(description="Masked unless the role may see it in full and asked for it")
+    phone: str
+    gender: str
+    birth_date: dt.date
+    household_id: str
+    address: str
+    community_code: str
+    relation: str
+    tags: list[str]
+
+
+class ResidentPage(Schema):
+    items: list[ResidentOut]
+    page: int
+    has_next: bool
+
+
+class ResidentFilter(Schema):
+    area_code: str = ""
+    grid_id: str = ""
+    building_id: str = ""
+    tag: str = ""
+    q: str = ""
+    page: int = 1
+    page_size: int = 50
+
+
+class ResidentCreateIn(Schema):
+    household_id: str
+    name: str
+    id_number: str
+    phone: str = ""
+    relation: str = ""
+    notes: str = ""
+    tags: list[str] = []
+
+
+class ResidentUpdateIn(Schema):
+    household_id: str | None = None
+    name: str
+    id_number: str
+    phone: str = ""
+    relation: str = ""
+    notes: str = ""
+    tags: list[str] = []

@@ -1,0 +1,115 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from gongzhi.core import roles
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.scope import user_can
+from gongzhi.people import selectors, services
+from gongzhi.people.models import VulnerabilityTag
+from gongzhi.places.selectors import area_breadcrumb, area_get_for_user, household_get_for_user
+
+PAGE_SIZE = 50
+
+
+def _filters(request) -> dict:
+    return {k: request.GET.get(k, "").strip()[:100] for k in ("area_code", "grid_id", "building_id", "tag", "q")}
+
+
+@login_required
+def resident_list(request):
+    if not user_can(request.user, roles.VIEW_RESIDENTS):
+        raise Http404
+    filters = _filters(request)
+    try:
+        page = max(1, min(int(request.GET.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
+    start = (page - 1) * PAGE_SIZE
+    rows = list(selectors.resident_list(user=request.user, **filters)[start : start + PAGE_SIZE + 1])
+    area = None
+    if filters["area_code"]:
+        try:
+            area = area_get_for_user(user=request.user, code=filters["area_code"])
+        except Http404:
+            area = None
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    return render(request, "people/resident_list.html", {
+        "residents": [(r, selectors.resident_pii(r, full=False)) for r in rows[:PAGE_SIZE]],
+        "filters": filters, "page": page, "has_next": len(rows) > PAGE_SIZE, "query": query,
+        "tags": VulnerabilityTag.choices, "area": area,
+        "breadcrumb": area_breadcrumb(area) if area else [],
+        "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
+        "can_export": user_can(request.user, roles.EXPORT_RESIDENTS),
+    })
+
+
+@login_required
+def resident_detail(request, public_id: str):
+    resident = selectors.resident_get_for_user(user=request.user, public_id=public_id)
+    return render(request, "people/resident_detail.html", {
+        "resident": resident, "pii": selectors.resident_pii(resident, full=False), "revealed": False,
+        "may_reveal": selectors.may_see_full_pii(request.user),
+        "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
+    })
+
+
+@login_required
+@require_POST
+def resident_reveal(request, public_id: str):
+    resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.SEE_FULL_PII)
+    services.resident_reveal(actor=request.user, resident=resident, ip_address=request.META.get("REMOTE_ADDR"))
+    return render(request, "people/resident_detail.html", {
+        "resident": resident, "pii": selectors.resident_pii(resident, full=True), "revealed": True,
+        "may_reveal": True, "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
+    })
+
+
+def _data_from_post(post) -> services.ResidentData:
+    return services.ResidentData(
+        name=post.get("name", ""), id_number=post.get("id_number", ""), phone=post.get("phone", ""),
+        relation=post.get("relation", ""), notes=post.get("notes", ""), tags=post.getlist("tags"),
+    )
+
+
+def _form(request, *, resident=None, household=None, errors=None, status=200):
+    if request.method == "POST":
+        checked = set(request.POST.getlist("tags"))
+    else:
+        checked = {t.tag for t in resident.tags.all()} if resident else set()
+    return render(request, "people/resident_form.html", {
+        "resident": resident, "household": household, "errors": errors or {},
+        "form": request.POST if request.method == "POST" else None,
+        "tags": [(value, label, value in checked) for value, label in VulnerabilityTag.choices],
+    }, status=status)
+
+
+@login_required
+def resident_new(request):
+    household_id = request.GET.get("household") or request.POST.get("household_id", "")
+    household = household_get_for_user(user=request.user, public_id=household_id, capability=roles.EDIT_RESIDENTS)
+    if request.method != "POST":
+        return _form(request, household=household)
+    try:
+        resident = services.resident_create(actor=request.user, household=household, data=_data_from_post(request.POST))
+    except ApplicationError as exc:
+        return _form(request, household=household, errors={"__all__": exc.message, **exc.extra.get("fields", {})}, status=422)
+    return redirect("people:resident_detail", public_id=resident.public_id)
+
+
+@login_required
+def resident_edit(request, public_id: str):
+    resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS)
+    if request.method != "POST":
+        return _form(request, resident=resident, household=resident.household)
+    data = _data_from_post(request.POST)
+    # The form never shows the stored ID number and phone; left empty they stay as they are.
+    data.id_number = data.id_number or resident.id_number
+    data.phone = data.phone or resident.phone
+    try:
+        services.resident_update(actor=request.user, resident=resident, data=data)
+    except ApplicationError as exc:
+        return _form(request, resident=resident, household=resident.household,
+                     errors={"__all__": exc.message, **exc.extra.get("fields", {})}, status=422)
+    return redirect("people:resident_detail", public_id=resident.public_id)

@@ -1,0 +1,102 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.models import PublicIdField, TimeStampedModel
+
+
+class Area(models.Model):
+    """An official area from the 统计用区划代码: the city (4 digits), a district (6), a street (9) or a
+    community (12). The code is a materialised path: every descendant's code starts with it."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("市")
+        DISTRICT = "district", _("区县")
+        STREET = "street", _("街道/镇")
+        COMMUNITY = "community", _("社区/村")
+
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=100)
+    level = models.CharField(max_length=16, choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    population_2020 = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^([0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$"),
+                name="area_code_shape",
+            ),
+        ]
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Grid(TimeStampedModel):
+    """A 网格 inside a community, looked after by a grid worker."""
+
+    public_id = PublicIdField()
+    community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="grids")
+    community_code = models.CharField(max_length=12, db_index=True)
+    number = models.PositiveIntegerField()
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["community_code", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "number"], name="grid_number_unique"),
+        ]
+        verbose_name = _("网格")
+        verbose_name_plural = _("网格")
+
+    def __str__(self):
+        return self.name
+
+
+class Building(TimeStampedModel):
+    """A 楼栋 (or a courtyard of bungalows in a village) inside a grid."""
+
+    public_id = PublicIdField()
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="buildings")
+    community_code = models.CharField(max_length=12, db_index=True)
+    number = models.PositiveIntegerField()
+    name = models.CharField(max_length=60)
+    address = models.CharField(max_length=200, blank=True)
+    floors = models.PositiveSmallIntegerField(default=1)
+    units = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["community_code", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["community_code", "number"], name="building_number_unique"),
+        ]
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+
+    def __str__(self):
+        return self.name
+
+
+class Household(TimeStampedModel):
+    """A 户: the people living behind one door, e.g. 3栋2单元501."""
+
+    public_id = PublicIdField()
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="households")
+    community_code = models.CharField(max_length=12, db_index=True)
+    unit = models.PositiveSmallIntegerField(default=1)
+    room = models.CharField(max_length=20)
+    address = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["community_code", "building_id", "unit", "room"]
+        constraints = [
+            models.UniqueConstraint(fields=["building", "unit", "room"], name="household_door_unique"),
+        ]
+        verbose_name = _("户")
+        verbose_name_plural = _("户")
+
+    def __str__(self):
+        return self.address

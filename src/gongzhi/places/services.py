@@ -1,0 +1,115 @@
+"""Writes for the area tree and the places below a community."""
+
+import csv
+from pathlib import Path
+
+from django.db import transaction
+
+from gongzhi.core.errors import ApplicationError
+from gongzhi.places.models import Area, Building, Grid, Household
+
+DATA_DIR = Path(__file__).resolve().parent / "data" / "chengdu"
+CITY_CODE = "5101"
+CITY_NAME = "成都市"
+
+
+def areas_load(*, data_dir: Path = DATA_DIR) -> dict[str, int]:
+    """Load the city, its districts, streets and communities from the official code files.
+
+    Idempotent: existing codes get their name and parent refreshed, new codes are added, nothing
+    is deleted (a code that disappears from a new edition may still have rows under it).
+    """
+    rows = [(CITY_CODE, CITY_NAME, Area.Level.CITY, None, None)]
+    for filename, level in (
+        ("districts.csv", Area.Level.DISTRICT),
+        ("streets.csv", Area.Level.STREET),
+        ("communities.csv", Area.Level.COMMUNITY),
+    ):
+        with open(data_dir / filename, encoding="utf-8", newline="") as fh:
+            for rec in csv.DictReader(fh):
+                population = rec.get("population_2020_census") or None
+                rows.append((rec["code"], rec["name"], level, rec["parent_code"], population))
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with transaction.atomic():
+        existing = {a.code: a for a in Area.objects.all()}
+        for code, name, level, parent_code, population in rows:
+            parent = existing.get(parent_code) if parent_code else None
+            if parent_code and parent is None:
+                raise ApplicationError("上级区划缺失", {"code": code, "parent_code": parent_code})
+            population = int(population) if population else None
+            area = existing.get(code)
+            if area is None:
+                area = Area(code=code, name=name, level=level, parent=parent, population_2020=population)
+                area.full_clean(validate_unique=False, validate_constraints=False)
+                area.save()
+                existing[code] = area
+                counts["created"] += 1
+            elif (area.name, area.level, area.parent_id, area.population_2020) != (
+                name, level, parent.pk if parent else None, population
+            ):
+                area.name, area.level, area.parent, area.population_2020 = name, level, parent, population
+                area.save(update_fields=["name", "level", "parent", "population_2020"])
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+    return counts
+
+
+def _community(code: str) -> Area:
+    area = Area.objects.filter(code=code, level=Area.Level.COMMUNITY).first()
+    if area is None:
+        raise ApplicationError("社区代码不存在", {"community_code": code})
+    return area
+
+
+def grid_create(*, community_code: str, number: int, name: str = "") -> Grid:
+    """Add a grid to a community; its number is unique in the community."""
+    community = _community(community_code)
+    if number < 1:
+        raise ApplicationError("网格编号必须大于0")
+    with transaction.atomic():
+        if Grid.objects.filter(community=community, number=number).exists():
+            raise ApplicationError("该社区已有同编号的网格", {"number": number})
+        grid = Grid(community=community, community_code=community.code, number=number,
+                    name=name.strip() or f"第{number}网格")
+        grid.full_clean()
+        grid.save()
+    return grid
+
+
+def building_create(*, grid: Grid, number: int, name: str = "", address: str = "",
+                    floors: int = 1, units: int = 1) -> Building:
+    """Add a building to a grid; its number is unique in the community."""
+    if number < 1 or floors < 1 or units < 1:
+        raise ApplicationError("楼栋编号、层数、单元数必须大于0")
+    with transaction.atomic():
+        if Building.objects.filter(community_code=grid.community_code, number=number).exists():
+            raise ApplicationError("该社区已有同编号的楼栋", {"number": number})
+        building = Building(grid=grid, community_code=grid.community_code, number=number,
+                            name=name.strip() or f"{number}栋", address=address.strip(),
+                            floors=floors, units=units)
+        building.full_clean()
+        building.save()
+    return building
+
+
+def household_address(building: Building, unit: int, room: str) -> str:
+    return f"{building.address}{building.name}{unit}单元{room}"
+
+
+def household_get_or_create(*, building: Building, unit: int, room: str) -> tuple[Household, bool]:
+    """The household behind a door of a building, created on first use."""
+    room = room.strip()
+    if not room:
+        raise ApplicationError("房号不能为空")
+    if unit < 1:
+        raise ApplicationError("单元号必须大于0")
+    with transaction.atomic():
+        household = Household.objects.filter(building=building, unit=unit, room=room).first()
+        if household:
+            return household, False
+        household = Household(building=building, community_code=building.community_code, unit=unit,
+                              room=room, address=household_address(building, unit, room))
+        household.full_clean(validate_unique=False)
+        household.save()
+    return household, True

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from gongzhi.places import views
+
+app_name = "places"
+urlpatterns = [
+    path("areas/", views.area_browse, name="area_browse"),
+    path("areas/<str:code>/", views.area_detail, name="area_detail"),
+    path("areas/<str:code>/grids/new/", views.grid_new, name="grid_new"),
+    path("grids/<str:public_id>/", views.grid_detail, name="grid_detail"),
+    path("grids/<str:public_id>/buildings/new/", views.building_new, name="building_new"),
+    path("buildings/<str:public_id>/", views.building_detail, name="building_detail"),
+]

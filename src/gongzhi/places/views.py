@@ -1,0 +1,97 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from gongzhi.core import roles
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.scope import code_in_scope
+from gongzhi.places import selectors, services
+from gongzhi.places.models import Area
+
+
+def _int(value, default=0) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+def area_browse(request):
+    roots = list(selectors.area_roots(user=request.user))
+    if len(roots) == 1:
+        return redirect("places:area_detail", code=roots[0].code)
+    return render(request, "places/area_browse.html", {"areas": roots})
+
+
+@login_required
+def area_detail(request, code: str):
+    area = selectors.area_get_for_user(user=request.user, code=code)
+    context = {
+        "area": area,
+        "breadcrumb": selectors.area_breadcrumb(area),
+        "children": selectors.area_children(user=request.user, area=area),
+        "can_edit": code_in_scope(request.user, area.code, capability=roles.EDIT_PLACES),
+    }
+    if area.level == Area.Level.COMMUNITY:
+        context["grids"] = selectors.grid_list(user=request.user, community=area)
+    return render(request, "places/area_detail.html", context)
+
+
+@login_required
+def grid_new(request, code: str):
+    area = selectors.area_get_for_user(user=request.user, code=code)
+    if area.level != Area.Level.COMMUNITY or not code_in_scope(request.user, code, capability=roles.EDIT_PLACES):
+        raise Http404
+    error = None
+    if request.method == "POST":
+        try:
+            grid = services.grid_create(community_code=code, number=_int(request.POST.get("number")),
+                                        name=request.POST.get("name", ""))
+            return redirect("places:grid_detail", public_id=grid.public_id)
+        except ApplicationError as exc:
+            error = exc.message
+    return render(request, "places/grid_form.html", {"area": area, "error": error, "form": request.POST},
+                  status=422 if error else 200)
+
+
+@login_required
+def grid_detail(request, public_id: str):
+    grid = selectors.grid_get_for_user(user=request.user, public_id=public_id)
+    return render(request, "places/grid_detail.html", {
+        "grid": grid,
+        "breadcrumb": selectors.area_breadcrumb(grid.community),
+        "buildings": selectors.building_list(user=request.user, grid=grid),
+        "can_edit": code_in_scope(request.user, grid.community_code, capability=roles.EDIT_PLACES),
+    })
+
+
+@login_required
+def building_new(request, public_id: str):
+    grid = selectors.grid_get_for_user(user=request.user, public_id=public_id)
+    if not code_in_scope(request.user, grid.community_code, capability=roles.EDIT_PLACES):
+        raise Http404
+    error = None
+    if request.method == "POST":
+        try:
+            building = services.building_create(
+                grid=grid, number=_int(request.POST.get("number")), name=request.POST.get("name", ""),
+                address=request.POST.get("address", ""), floors=_int(request.POST.get("floors"), 1),
+                units=_int(request.POST.get("units"), 1),
+            )
+            return redirect("places:building_detail", public_id=building.public_id)
+        except ApplicationError as exc:
+            error = exc.message
+    return render(request, "places/building_form.html", {"grid": grid, "error": error, "form": request.POST},
+                  status=422 if error else 200)
+
+
+@login_required
+def building_detail(request, public_id: str):
+    building = selectors.building_get_for_user(user=request.user, public_id=public_id)
+    households = selectors.household_list(user=request.user, building=building).prefetch_related("residents")
+    return render(request, "places/building_detail.html", {
+        "building": building,
+        "breadcrumb": selectors.area_breadcrumb(building.grid.community),
+        "households": households,
+    })
