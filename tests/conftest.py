@@ -16,12 +16,23 @@ def pytest_sessionfinish(session, exitstatus):
             session.exitstatus = 1
 
 
-@pytest.fixture
-def areas(db):
-    """The real Chengdu area tree (3,329 areas)."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real area tree once per test database; tests roll back above it."""
     from gongzhi.places.services import areas_load
 
-    areas_load()
+    with django_db_blocker.unblock():
+        areas_load()
+
+
+@pytest.fixture
+def areas(db):
+    """The real Chengdu area tree (3,329 areas); reloaded if a transactional test flushed it."""
+    from gongzhi.places.models import Area
+    from gongzhi.places.services import areas_load
+
+    if not Area.objects.filter(code="5101").exists():
+        areas_load()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from gongzhi.core import roles
 from gongzhi.core.api import paginate
@@ -47,7 +47,7 @@ def resident_reveal(request, public_id: str):
 def resident_create(request, payload: ResidentCreateIn):
     household = household_get_for_user(user=request.user, public_id=payload.household_id, capability=roles.EDIT_RESIDENTS)
     resident = services.resident_create(actor=request.user, household=household, data=_data(payload))
-    return 201, resident_out(resident)
+    return Status(201, resident_out(resident))
 
 
 @router.put("/residents/{public_id}", response=ResidentOut)

@@ -1,5 +1,5 @@
 from django.http import Http404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from gongzhi.core import roles
 from gongzhi.core.api import PageParams, paginate
@@ -88,7 +88,7 @@ def grid_list(request, code: str, params: Query[PageParams]):
 def grid_create(request, payload: GridCreateIn):
     _require_edit(request, payload.community_code)
     grid = services.grid_create(community_code=payload.community_code, number=payload.number, name=payload.name)
-    return 201, _grid_out(grid)
+    return Status(201, _grid_out(grid))
 
 
 @router.get("/grids/{public_id}/buildings", response=BuildingPage)
@@ -104,7 +104,7 @@ def building_create(request, public_id: str, payload: BuildingCreateIn):
     grid = selectors.grid_get_for_user(user=request.user, public_id=public_id)
     _require_edit(request, grid.community_code)
     building = services.building_create(grid=grid, **payload.dict())
-    return 201, _building_out(building)
+    return Status(201, _building_out(building))
 
 
 @router.get("/buildings/{public_id}/households", response=HouseholdPage)
@@ -121,7 +121,7 @@ def household_create(request, public_id: str, payload: HouseholdCreateIn):
         user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS
     )
     household, _ = services.household_get_or_create(building=building, unit=payload.unit, room=payload.room)
-    return 201, _household_out(household)
+    return Status(201, _household_out(household))
 
 
 @router.get("/households/{public_id}", response=HouseholdOut)

@@ -32,26 +32,36 @@ def areas_load(*, data_dir: Path = DATA_DIR) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
         existing = {a.code: a for a in Area.objects.all()}
-        for code, name, level, parent_code, population in rows:
-            parent = existing.get(parent_code) if parent_code else None
-            if parent_code and parent is None:
-                raise ApplicationError("上级区划缺失", {"code": code, "parent_code": parent_code})
-            population = int(population) if population else None
-            area = existing.get(code)
-            if area is None:
-                area = Area(code=code, name=name, level=level, parent=parent, population_2020=population)
-                area.full_clean(validate_unique=False, validate_constraints=False)
-                area.save()
-                existing[code] = area
-                counts["created"] += 1
-            elif (area.name, area.level, area.parent_id, area.population_2020) != (
-                name, level, parent.pk if parent else None, population
-            ):
-                area.name, area.level, area.parent, area.population_2020 = name, level, parent, population
-                area.save(update_fields=["name", "level", "parent", "population_2020"])
-                counts["updated"] += 1
-            else:
-                counts["unchanged"] += 1
+        # Rows come parents first (city, districts, streets, communities), so one bulk insert per
+        # level gives every child a parent with a primary key.
+        for level in (Area.Level.CITY, Area.Level.DISTRICT, Area.Level.STREET, Area.Level.COMMUNITY):
+            new, changed = [], []
+            for code, name, row_level, parent_code, population in rows:
+                if row_level != level:
+                    continue
+                parent = existing.get(parent_code) if parent_code else None
+                if parent_code and parent is None:
+                    raise ApplicationError("上级区划缺失", {"code": code, "parent_code": parent_code})
+                population = int(population) if population else None
+                area = existing.get(code)
+                if area is None:
+                    new.append(Area(code=code, name=name, level=level, parent=parent, population_2020=population))
+                elif (area.name, area.level, area.parent_id, area.population_2020) != (
+                    name, level, parent.pk if parent else None, population
+                ):
+                    area.name, area.level, area.parent, area.population_2020 = name, level, parent, population
+                    changed.append(area)
+                else:
+                    counts["unchanged"] += 1
+            Area.objects.bulk_create(new, batch_size=500)
+            if not all(a.pk for a in new):  # backends that do not return ids
+                ids = dict(Area.objects.filter(code__in=[a.code for a in new]).values_list("code", "pk"))
+                for a in new:
+                    a.pk = ids[a.code]
+            Area.objects.bulk_update(changed, ["name", "level", "parent", "population_2020"], batch_size=500)
+            existing.update({a.code: a for a in new})
+            counts["created"] += len(new)
+            counts["updated"] += len(changed)
     return counts
 
 

@@ -1,0 +1,77 @@
+import pytest
+
+from gongzhi.core.scope import code_in_scope, common_area_code, scope_q
+from gongzhi.people.models import Resident
+from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_grids(community_a):
+    grid1 = GridFactory(community=community_a, number=1)
+    grid2 = GridFactory(community=community_a, number=2)
+    b1 = BuildingFactory(grid=grid1, number=1)
+    b2 = BuildingFactory(grid=grid2, number=2)
+    r1 = ResidentFactory(household=HouseholdFactory(building=b1))
+    r2 = ResidentFactory(household=HouseholdFactory(building=b2))
+    return grid1, grid2, b1, b2, r1, r2
+
+
+def _visible(user):
+    q = scope_q(user, grid_field="household__building__grid_id", building_field="household__building_id")
+    return set(Resident.objects.filter(q).values_list("public_id", flat=True))
+
+
+def test_official_area_roles_see_their_subtree(two_grids, community_b):
+    *_, r1, r2 = two_grids
+    everyone = {r1.public_id, r2.public_id}
+    assert _visible(make_user_with_role("city", "city_staff", "5101")) == everyone
+    assert _visible(make_user_with_role("district", "district_staff", "510104")) == everyone
+    assert _visible(make_user_with_role("other_district", "district_staff", "510105")) == set()
+    assert _visible(make_user_with_role("street", "street_staff", "510104017")) == everyone
+    assert _visible(make_user_with_role("worker", "community_worker", "510104017001")) == everyone
+    assert _visible(make_user_with_role("other", "community_worker", community_b.code)) == set()
+
+
+def test_grid_and_building_roles_see_only_their_grid_or_building(two_grids, community_a):
+    grid1, grid2, b1, b2, r1, r2 = two_grids
+    grid_worker = make_user_with_role("g1", "grid_worker", community_a.code, grid=grid1)
+    leader = make_user_with_role("l2", "building_leader", community_a.code, building=b2)
+    assert _visible(grid_worker) == {r1.public_id}
+    assert _visible(leader) == {r2.public_id}
+
+
+def test_user_without_roles_sees_nothing(two_grids, django_user_model):
+    user = django_user_model.objects.create_user("nobody", password="x-long-password")
+    assert _visible(user) == set()
+
+
+def test_superuser_sees_everything(two_grids, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="x-long-password")
+    assert len(_visible(admin)) == 2
+
+
+def test_capability_filters_roles(two_grids, community_a):
+    leader = make_user_with_role("leader", "building_leader", community_a.code, building=two_grids[2])
+    q = scope_q(leader, capability="pii.full", grid_field="household__building__grid_id",
+                building_field="household__building_id")
+    assert not Resident.objects.filter(q).exists()
+
+
+def test_code_in_scope(community_a):
+    worker = make_user_with_role("w", "community_worker", community_a.code)
+    assert code_in_scope(worker, community_a.code)
+    assert not code_in_scope(worker, "510104017002")
+    assert not code_in_scope(worker, "510104017")  # the street above is not inside
+    assert code_in_scope(worker, community_a.code, capability="places.edit")
+    collector = make_user_with_role("c", "collector", community_a.code)
+    assert not code_in_scope(collector, community_a.code, capability="places.edit")
+
+
+def test_common_area_code():
+    assert common_area_code(["510104017001", "510104017001"]) == "510104017001"
+    assert common_area_code(["510104017001", "510104017002"]) == "510104017"
+    assert common_area_code(["510104017001", "510104018001"]) == "510104"
+    assert common_area_code(["510104017001", "510105001001"]) == "5101"
+    assert common_area_code([]) == ""

@@ -1,0 +1,53 @@
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gongzhi.people import id_rules
+
+# A published example of GB 11643: 11010519491231002X (check character X).
+KNOWN_VALID = "11010519491231002X"
+
+
+def test_check_digit_of_the_published_example():
+    assert id_rules.check_digit(KNOWN_VALID[:17]) == "X"
+    assert id_rules.id_number_error(KNOWN_VALID) is None
+
+
+def test_wrong_check_digit_is_named():
+    assert id_rules.id_number_error("110105194912310021") == id_rules.MSG_ID_CHECK
+
+
+def test_scientific_notation_says_digits_were_lost():
+    assert id_rules.id_number_error("5.10104E+17") == id_rules.MSG_ID_SCIENTIFIC
+    assert id_rules.id_number_error("5.10104199001011E+17") == id_rules.MSG_ID_SCIENTIFIC
+
+
+def test_shape_and_birth_date_errors():
+    assert id_rules.id_number_error("") == id_rules.MSG_ID_EMPTY
+    assert id_rules.id_number_error("51010419900101123") == id_rules.MSG_ID_LENGTH
+    assert id_rules.id_number_error("5101041990010112x") == id_rules.MSG_ID_LENGTH  # not upper-cased yet
+    first17 = "51010419900231123"  # 31 February
+    assert id_rules.id_number_error(first17 + id_rules.check_digit(first17)) == id_rules.MSG_ID_BIRTH
+    future = "51010420990101123"
+    assert id_rules.id_number_error(future + id_rules.check_digit(future), today=dt.date(2026, 1, 1)) == id_rules.MSG_ID_BIRTH
+
+
+@given(
+    born=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2025, 12, 31)),
+    sequence=st.integers(min_value=0, max_value=10_000),
+    male=st.booleans(),
+)
+def test_made_numbers_are_valid_and_carry_birth_date_and_gender(born, sequence, male):
+    number = id_rules.make_id_number("510104", born, sequence, male)
+    assert id_rules.id_number_error(number, today=dt.date(2026, 1, 1)) is None
+    assert id_rules.birth_date_of(number) == born
+    assert id_rules.gender_of(number) == ("M" if male else "F")
+    assert number.startswith("510104")
+
+
+def test_phone_rules():
+    assert id_rules.phone_error("") is None
+    assert id_rules.phone_error("13812345678") is None
+    assert id_rules.phone_error("12812345678") == id_rules.MSG_PHONE
+    assert id_rules.phone_error("1381234567") == id_rules.MSG_PHONE

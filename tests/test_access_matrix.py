@@ -1,0 +1,215 @@
+"""Every page, API operation, export and admin URL, opened by a worker of another community.
+
+Routes that name an object of community A must answer 404 (or 403); routes that list must not show
+A's rows. A new route whose parameter this table does not know fails the test, so nothing is left out.
+"""
+
+import io
+import json
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from gongzhi.core.api import api
+from gongzhi.core.models import AuditEvent
+from gongzhi.people.models import Resident
+from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
+
+pytestmark = pytest.mark.django_db
+
+SECRET_NAME = "甲社区测试居民"
+
+
+@pytest.fixture
+def world(community_a, community_b):
+    grid = GridFactory(community=community_a, number=1)
+    building = BuildingFactory(grid=grid, number=1)
+    household = HouseholdFactory(building=building)
+    resident = ResidentFactory(household=household, name=SECRET_NAME, phone="13912345678")
+    objects = {"code": community_a.code, "grid": grid, "building": building, "household": household,
+               "resident": resident}
+    roster_import = _roster_import_for(community_a)
+    if roster_import is not None:
+        objects["roster_import"] = roster_import
+    outsider = make_user_with_role("outsider", "community_worker", community_b.code)
+    outsider.is_staff = True  # so the admin's own scoping is what is tested, not its login wall
+    outsider.save()
+    outsider.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    return objects, outsider
+
+
+def _roster_import_for(community):
+    from gongzhi.people import models
+
+    model = getattr(models, "RosterImport", None)
+    if model is None:
+        return None
+    owner = make_user_with_role("owner_a", "community_worker", community.code)
+    return model.objects.create(actor=owner, community_code=community.code, file_name="a.xlsx", content=b"x",
+                                report={})
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+def _page_routes():
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if route.startswith(("api/", "i18n/", "logout/", "admin/logout/")):
+            continue  # the API is walked from its schema; logging out is not a row of an area
+        yield route, pattern
+
+
+# Route prefix -> how to fill its parameters with an object of community A.
+def _fill(route: str, objects: dict) -> str | None:
+    replacements = {
+        "areas/<str:code>/": ("<str:code>", objects["code"]),
+        "grids/<str:public_id>/": ("<str:public_id>", objects["grid"].public_id),
+        "buildings/<str:public_id>/": ("<str:public_id>", objects["building"].public_id),
+        "residents/<str:public_id>/": ("<str:public_id>", objects["resident"].public_id),
+        "roster/import/<str:public_id>/": ("<str:public_id>", getattr(objects.get("roster_import"), "public_id", "")),
+    }
+    for start, (param, value) in replacements.items():
+        if route.startswith(start):
+            return route.replace(param, value)
+    if route.startswith("admin/"):
+        return _fill_admin(route, objects)
+    if "<" in route or "(?P" in route:
+        raise AssertionError(f"the access matrix does not know how to fill {route!r}: add it")
+    return route
+
+
+_ADMIN_OBJECTS = {
+    "people/resident/": "resident",
+    "places/household/": "household",
+    "places/building/": "building",
+    "places/grid/": "grid",
+}
+
+
+def _fill_admin(route: str, objects: dict) -> str | None:
+    if "(?P<url>" in route or "<path:object_id>" not in route:
+        if "<" in route or "(?P" in route:
+            if "<app_label>" in route or "(?P<app_label>" in route:
+                return None  # app index pages list models, not rows
+            if "<id>" in route or "<content_type_id>" in route or "(?P<url>" in route:
+                return None  # auth/password and view-on-site helpers, not rows of an area
+            raise AssertionError(f"the access matrix does not know how to fill {route!r}: add it")
+        return route
+    for model_path, key in _ADMIN_OBJECTS.items():
+        if route.startswith("admin/" + model_path):
+            return route.replace("<path:object_id>", str(objects[key].pk))
+    return None  # admin objects that are not area data (users, areas of the public code tree)
+
+
+def _leaks(response) -> bool:
+    content_type = response.get("Content-Type", "")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheetml" in content_type:
+        sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).active
+        return any(SECRET_NAME in str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell)
+    if "json" in content_type:
+        body = json.dumps(json.loads(body), ensure_ascii=False).encode()
+    return SECRET_NAME.encode() in body
+
+
+def test_every_page_and_admin_url_hides_another_communitys_rows(client, world):
+    objects, outsider = world
+    client.force_login(outsider)
+    before = (Resident.objects.count(), AuditEvent.objects.exclude(action="view_full").count())
+    checked = 0
+    for route, _pattern in _page_routes():
+        url = _fill(route, objects)
+        if url is None:
+            continue
+        url = "/" + url.lstrip("^").rstrip("$")
+        names_object = url != "/" + route.lstrip("^").rstrip("$")
+        for method in ("get", "post"):
+            query = {"area_code": objects["code"]} if method == "get" else {}
+            follow = url.startswith("/admin/")
+            response = getattr(client, method)(url, query, follow=follow)
+            assert response.status_code < 500, (method, url, response.status_code)
+            if names_object and not url.startswith("/admin/"):
+                assert response.status_code in (404, 403, 405), (method, url, response.status_code)
+            if url.startswith("/admin/") and names_object:
+                # The admin answers a row outside the user's queryset by sending them to its index.
+                final = response.redirect_chain[-1][0] if response.redirect_chain else url
+                assert response.status_code in (403, 404) or final == "/admin/", (method, url, final)
+            assert not _leaks(response), (method, url)
+            checked += 1
+    assert checked > 20
+    assert (Resident.objects.count(), AuditEvent.objects.exclude(action="view_full").count()) == before
+
+
+def _api_operations():
+    schema = api.get_openapi_schema(path_prefix="/api")
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            yield method, path
+
+
+def _fill_api(path: str, objects: dict) -> str:
+    for start, value in (
+        ("/api/areas/{code}", objects["code"]),
+        ("/api/grids/{public_id}", objects["grid"].public_id),
+        ("/api/buildings/{public_id}", objects["building"].public_id),
+        ("/api/households/{public_id}", objects["household"].public_id),
+        ("/api/residents/{public_id}", objects["resident"].public_id),
+    ):
+        if path.startswith(start):
+            return path.replace("{code}", value).replace("{public_id}", value)
+    if "{" in path:
+        raise AssertionError(f"the access matrix does not know how to fill {path!r}: add it")
+    return path
+
+
+_API_BODIES = {
+    "/api/grids": {"community_code": "510104017001", "number": 7},
+    "/api/residents": {"household_id": "", "name": "x", "id_number": "11010519491231002X"},
+}
+
+
+def test_every_api_operation_hides_another_communitys_rows(client, world):
+    objects, outsider = world
+    client.force_login(outsider)
+    before = Resident.objects.count()
+    operations = list(_api_operations())
+    assert len(operations) >= 12
+    for method, path in operations:
+        url = _fill_api(path, objects)
+        body = dict(_API_BODIES.get(path, {"number": 9, "room": "909", "unit": 1, "name": "x",
+                                           "id_number": objects["resident"].id_number}))
+        if path == "/api/residents":
+            body["household_id"] = objects["household"].public_id
+        if method == "get":
+            response = client.get(url, {"area_code": objects["code"]})
+        else:
+            response = getattr(client, method)(url, body, content_type="application/json")
+        assert response.status_code < 500, (method, url)
+        if url != path or path in ("/api/grids", "/api/residents") and method != "get":
+            assert response.status_code in (404, 403), (method, url, response.status_code, response.content[:200])
+        assert not _leaks(response), (method, url)
+    assert Resident.objects.count() == before
+    assert objects["grid"].buildings.count() == 1
+
+
+def test_anonymous_is_sent_to_login_or_refused(client, world):
+    objects, _ = world
+    for route, _pattern in _page_routes():
+        url = _fill(route, objects)
+        if url is None or url.startswith("admin/") or url in ("login/", "healthz"):
+            continue
+        response = client.get("/" + url)
+        assert response.status_code in (302, 404, 405), url
+        if response.status_code == 302:
+            assert response["Location"].startswith("/login/"), url
+    for method, path in _api_operations():
+        url = _fill_api(path, objects)
+        response = getattr(client, method)(url, {}, content_type="application/json") if method != "get" else client.get(url)
+        assert response.status_code == 401, (method, url)
