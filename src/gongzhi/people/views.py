@@ -94,7 +94,7 @@ def resident_new(request):
     try:
         resident = services.resident_create(actor=request.user, household=household, data=_data_from_post(request.POST))
     except ApplicationError as exc:
-        return _form(request, household=household, errors={"__all__": exc.message, **exc.extra.get("fields", {})}, status=422)
+        return _form(request, household=household, errors={"form": exc.message, **exc.extra.get("fields", {})}, status=422)
     return redirect("people:resident_detail", public_id=resident.public_id)
 
 
@@ -111,5 +111,5 @@ def resident_edit(request, public_id: str):
         services.resident_update(actor=request.user, resident=resident, data=data)
     except ApplicationError as exc:
         return _form(request, resident=resident, household=resident.household,
-                     errors={"__all__": exc.message, **exc.extra.get("fields", {})}, status=422)
+                     errors={"form": exc.message, **exc.extra.get("fields", {})}, status=422)
     return redirect("people:resident_detail", public_id=resident.public_id)

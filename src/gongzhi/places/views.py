@@ -1,10 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from gongzhi.core import roles
 from gongzhi.core.errors import ApplicationError
-from gongzhi.core.scope import code_in_scope
+from gongzhi.core.scope import code_in_scope, user_can
 from gongzhi.places import selectors, services
 from gongzhi.places.models import Area
 
@@ -89,9 +91,28 @@ def building_new(request, public_id: str):
 @login_required
 def building_detail(request, public_id: str):
     building = selectors.building_get_for_user(user=request.user, public_id=public_id)
-    households = selectors.household_list(user=request.user, building=building).prefetch_related("residents")
+    households = selectors.household_list(user=request.user, building=building).annotate(
+        resident_count=Count("residents")
+    )
     return render(request, "places/building_detail.html", {
         "building": building,
         "breadcrumb": selectors.area_breadcrumb(building.grid.community),
         "households": households,
+        "can_add": user_can(request.user, roles.EDIT_RESIDENTS),
     })
+
+
+@login_required
+def household_new(request, public_id: str):
+    building = selectors.building_get_for_user(user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS)
+    error = None
+    if request.method == "POST":
+        try:
+            household, _ = services.household_get_or_create(
+                building=building, unit=_int(request.POST.get("unit"), 0), room=request.POST.get("room", "")
+            )
+            return redirect(f"{reverse('people:resident_new')}?household={household.public_id}")
+        except ApplicationError as exc:
+            error = exc.message
+    return render(request, "places/household_form.html", {"building": building, "error": error, "form": request.POST},
+                  status=422 if error else 200)

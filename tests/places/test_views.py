@@ -1,0 +1,44 @@
+import pytest
+
+from gongzhi.places.models import Building, Grid
+from tests.factories import BuildingFactory, GridFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_breadcrumb_from_city_to_building(client, worker_a, community_a):
+    grid = GridFactory(community=community_a, number=1)
+    building = BuildingFactory(grid=grid, number=3)
+    client.force_login(worker_a)
+    assert client.get("/areas/").status_code == 302  # one root: straight into the city
+    street = client.get("/areas/510104017/").content.decode()
+    assert "水井坊社区居委会" in street and "崇德里社区居委会" not in street
+    page = client.get(f"/buildings/{building.public_id}/").content.decode()
+    for name in ("成都市", "锦江区", "锦官驿街道", "水井坊社区居委会", "第1网格", "3栋"):
+        assert name in page
+
+
+def test_worker_adds_grid_and_building_with_errors_shown(client, worker_a, community_a):
+    client.force_login(worker_a)
+    assert client.post(f"/areas/{community_a.code}/grids/new/", {"number": "x"}).status_code == 422
+    response = client.post(f"/areas/{community_a.code}/grids/new/", {"number": "2", "name": ""})
+    assert response.status_code == 302
+    grid = Grid.objects.get()
+    again = client.post(f"/areas/{community_a.code}/grids/new/", {"number": "2"})
+    assert again.status_code == 422 and "同编号的网格" in again.content.decode()
+    ok = client.post(f"/grids/{grid.public_id}/buildings/new/", {"number": "5", "floors": "6", "units": "2"})
+    assert ok.status_code == 302 and Building.objects.get().floors == 6
+
+
+def test_grid_worker_adds_a_household_then_a_resident(client, community_a):
+    from tests.factories import make_user_with_role
+
+    grid = GridFactory(community=community_a, number=1)
+    building = BuildingFactory(grid=grid, number=3, address="水井街2号")
+    user = make_user_with_role("gw", "grid_worker", community_a.code, grid=grid)
+    client.force_login(user)
+    bad = client.post(f"/buildings/{building.public_id}/households/new/", {"unit": "1", "room": " "})
+    assert bad.status_code == 422 and "房号不能为空" in bad.content.decode()
+    ok = client.post(f"/buildings/{building.public_id}/households/new/", {"unit": "2", "room": "301"})
+    assert ok.status_code == 302 and "/residents/new/?household=" in ok["Location"]
+    assert client.get(ok["Location"]).status_code == 200
