@@ -13,7 +13,20 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_applicatio
 
 
 @pytest.fixture
-def fuzz_token(community_a):
+def keep_test_connection():
+    """Like Django's test client: the in-process WSGI calls must not close the test's connection."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_token(community_a, keep_test_connection):
     grid = GridFactory(community=community_a, number=1)
     ResidentFactory(household=HouseholdFactory(building=BuildingFactory(grid=grid)))
     user = make_user_with_role("fuzzer", "community_worker", community_a.code)
