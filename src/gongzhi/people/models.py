@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -75,3 +76,31 @@ class ResidentTag(models.Model):
         constraints = [models.UniqueConstraint(fields=["resident", "tag"], name="resident_tag_unique")]
         verbose_name = _("重点人群标签")
         verbose_name_plural = _("重点人群标签")
+
+
+class RosterImport(TimeStampedModel):
+    """One roster upload: previewed (a dry run, the file kept for the confirm), then imported,
+    or rejected when it had errors. The file is dropped once it is no longer needed."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("已预览，待确认")
+        IMPORTED = "imported", _("已导入")
+        REJECTED = "rejected", _("有错误，未导入")
+
+    public_id = PublicIdField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    community_code = models.CharField(max_length=12, db_index=True)
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField(blank=True, default=b"")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("花名册导入")
+        verbose_name_plural = _("花名册导入")
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -1,0 +1,263 @@
+"""Reading spreadsheets that people made: .xlsx and .csv into numbered rows. No Django here.
+
+Real files have a merged title row or two above the header, header names that vary from office
+to office (身份证号 / 身份证号码 / 公民身份号码), CSVs saved by Chinese Excel in GBK, and blank
+rows (or rows with only a pre-filled 序号). `read_table` finds the header within the first
+rows, maps its columns to field names through aliases, and yields each non-empty row with the
+row number Excel shows, so a message can point the user to the exact cell. Cleaning of the
+values is left to the caller.
+"""
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from gongzhi.core.cleaning import clean_text
+
+HEADER_SEARCH_ROWS = 10
+# An .xlsx is a zip of XML; refuse archives that expand far beyond any real roster.
+MAX_EXPANSION = 10
+
+MSG_EMPTY_FILE = "文件是空的"
+MSG_TOO_BIG = "文件太大：最多{limit}MB"
+MSG_TOO_MANY_ROWS = "文件超过{limit}行的上限，请拆分成几个文件分别导入"
+MSG_XLS = "不支持旧版Excel（.xls）文件，请在Excel中“另存为”.xlsx格式后再上传"
+MSG_WRONG_TYPE = "只支持Excel（.xlsx）或CSV（.csv）文件"
+MSG_BROKEN_XLSX = "文件已损坏或不是有效的Excel（.xlsx）文件"
+MSG_BINARY_CSV = "文件不是文本格式的CSV，请确认文件类型"
+MSG_ENCODING = "无法识别文件编码，请在Excel中另存为“CSV UTF-8”或.xlsx格式"
+MSG_BROKEN_CSV = "CSV文件格式有误：{detail}"
+MSG_NO_HEADER = "前{n}行中没有找到表头（应包含“{columns}”等列名）"
+MSG_MISSING_COLUMNS = "缺少必填列：{columns}"
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other OLE documents)
+_MARKS = re.compile(r"[*＊※]")
+_PAREN_TAIL = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]$")
+
+
+class TabularError(Exception):
+    """The file as a whole cannot be read; `message` is shown to the user (Chinese)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class TooManyRows(TabularError):
+    pass
+
+
+class MissingColumns(TabularError):
+    pass
+
+
+@dataclass
+class Table:
+    """The rows of a file under its header. `headers` maps a field to the header text as
+    written in the file (for messages); `rows` holds (row number as shown, field -> raw value)."""
+
+    headers: dict[str, str]
+    header_row: int
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    sheet_name: str = ""
+
+
+def normalise_header(text) -> str:
+    """Header text reduced for matching: half-width, no spaces or required-marks, no trailing
+    note in brackets such as （选填）, lower case."""
+    text = clean_text(text).replace(" ", "")
+    text = _MARKS.sub("", text)
+    text = _PAREN_TAIL.sub("", text)
+    return text.lower()
+
+
+def _alias_index(aliases: dict[str, Iterable[str]]) -> dict[str, str]:
+    index = {}
+    for name, names in aliases.items():
+        for alias in (name, *names):
+            index.setdefault(normalise_header(alias), name)
+    return index
+
+
+def match_header(cells, aliases: dict[str, Iterable[str]]) -> dict[str, int]:
+    """Field -> column position for the cells of one row; the first column of a field wins."""
+    index = _alias_index(aliases)
+    columns: dict[str, int] = {}
+    for position, cell in enumerate(cells):
+        name = index.get(normalise_header(cell)) if cell is not None else None
+        if name and name not in columns:
+            columns[name] = position
+    return columns
+
+
+def _is_empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _find_header(rows, aliases, required, labels):
+    """(row number, field -> column, header cells) of the header among the first rows."""
+    best: tuple[int, dict[str, int]] | None = None
+    for count, (number, cells) in enumerate(rows, start=1):
+        columns = match_header(cells, aliases)
+        if all(name in columns for name in required):
+            return number, columns, cells
+        if len(columns) >= 2 and (best is None or len(columns) > len(best[1])):
+            best = (number, columns)
+        if count >= HEADER_SEARCH_ROWS:
+            break
+    if best is not None:
+        missing = [labels.get(name, name) for name in required if name not in best[1]]
+        raise MissingColumns(MSG_MISSING_COLUMNS.format(columns="、".join(missing)))
+    sample = "”“".join(labels.get(name, name) for name in list(required)[:3])
+    raise TabularError(MSG_NO_HEADER.format(n=HEADER_SEARCH_ROWS, columns=sample))
+
+
+def _table_from_rows(
+    rows: Iterator[tuple[int, tuple]], *, aliases, required, labels, max_rows: int
+) -> Table:
+    """The header, then every non-empty row below it (the same iterator goes on)."""
+    header_row, columns, header = _find_header(rows, aliases, required, labels)
+    table = Table(
+        headers={name: clean_text(header[pos]) for name, pos in columns.items()},
+        header_row=header_row,
+    )
+    for number, cells in rows:
+        width = len(cells)
+        values = {name: cells[pos] if pos < width else None for name, pos in columns.items()}
+        # Empty in every known column: a blank row, or one with only a pre-filled 序号.
+        if all(_is_empty(value) for value in values.values()):
+            continue
+        if len(table.rows) >= max_rows:
+            raise TooManyRows(MSG_TOO_MANY_ROWS.format(limit=max_rows))
+        table.rows.append((number, values))
+    return table
+
+
+def _numbered(rows: Iterable[tuple]) -> Iterator[tuple[int, tuple]]:
+    for number, cells in enumerate(rows, start=1):
+        yield number, tuple(cells)
+
+
+def _check_zip(content: bytes, max_bytes: int) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise TabularError(MSG_BROKEN_XLSX) from exc
+    if expanded > max(max_bytes, len(content)) * MAX_EXPANSION:
+        raise TabularError(MSG_TOO_BIG.format(limit=max_bytes // (1024 * 1024)))
+
+
+def _xlsx_table(content: bytes, *, aliases, required, labels, max_rows, max_bytes) -> Table:
+    import openpyxl  # imported here: CSV-only callers need not pay for it
+
+    _check_zip(content, max_bytes)
+    error: TabularError | None = None
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise TabularError(MSG_BROKEN_XLSX) from exc
+    try:
+        # The first sheet with a header wins, so a file saved with its notes sheet active works.
+        for sheet in workbook.worksheets:
+            if not hasattr(sheet, "reset_dimensions"):
+                continue  # a chart sheet
+            # Some writers store a wrong <dimension>; without this rows past it would be lost.
+            sheet.reset_dimensions()
+            rows = _numbered(sheet.iter_rows(values_only=True))
+            try:
+                table = _table_from_rows(
+                    rows, aliases=aliases, required=required, labels=labels, max_rows=max_rows
+                )
+            except TooManyRows:
+                raise
+            except TabularError as exc:
+                # A sheet with part of the header says more than one without any.
+                if not isinstance(error, MissingColumns):
+                    error = exc
+                continue
+            table.sheet_name = sheet.title
+            return table
+    except TabularError:
+        raise
+    except Exception as exc:
+        raise TabularError(MSG_BROKEN_XLSX) from exc
+    finally:
+        workbook.close()
+    raise error or TabularError(MSG_EMPTY_FILE)
+
+
+def decode_text(content: bytes) -> str:
+    """Text of a CSV: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of
+    GBK, which Chinese Excel uses for “CSV”)."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise TabularError(MSG_ENCODING) from exc
+    if b"\x00" in content[:4096]:
+        raise TabularError(MSG_BINARY_CSV)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TabularError(MSG_ENCODING)
+
+
+def _delimiter(text: str) -> str:
+    head = text[:8192]
+    counts = {d: head.count(d) for d in (",", "\t", ";")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+def _csv_table(content: bytes, *, aliases, required, labels, max_rows) -> Table:
+    text = decode_text(content)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        return _table_from_rows(
+            _numbered(reader), aliases=aliases, required=required, labels=labels, max_rows=max_rows
+        )
+    except csv.Error as exc:
+        raise TabularError(MSG_BROKEN_CSV.format(detail=exc)) from exc
+
+
+def read_table(
+    content: bytes,
+    file_name: str,
+    *,
+    aliases: dict[str, Iterable[str]],
+    required: Iterable[str],
+    max_rows: int,
+    max_bytes: int,
+    labels: dict[str, str] | None = None,
+) -> Table:
+    """Rows of an .xlsx or .csv file under its header.
+
+    `aliases` maps each field to the header names it may have; `required` fields must all be in
+    the header; `labels` names fields in messages (defaults to the field). Fully empty rows are
+    skipped. Raises TabularError for a file that cannot be read as a whole.
+    """
+    required = list(required)
+    labels = labels or {}
+    if not content:
+        raise TabularError(MSG_EMPTY_FILE)
+    if len(content) > max_bytes:
+        raise TabularError(MSG_TOO_BIG.format(limit=max_bytes // (1024 * 1024)))
+    suffix = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
+    options = {"aliases": aliases, "required": required, "labels": labels, "max_rows": max_rows}
+    if content.startswith(_OLE_MAGIC) or suffix == "xls":
+        raise TabularError(MSG_XLS)
+    if content.startswith(_ZIP_MAGIC):
+        if suffix not in ("xlsx", "xlsm", ""):
+            raise TabularError(MSG_WRONG_TYPE)
+        return _xlsx_table(content, max_bytes=max_bytes, **options)
+    if suffix in ("xlsx", "xlsm"):
+        raise TabularError(MSG_BROKEN_XLSX)
+    if suffix not in ("csv", "txt", ""):
+        raise TabularError(MSG_WRONG_TYPE)
+    return _csv_table(content, **options)

@@ -1,0 +1,229 @@
+"""Residents to .xlsx: the roster template, and the export of any filtered resident list.
+
+The export is written with openpyxl's write-only workbook into a temporary file while the
+queryset is read in chunks, so 200,000 rows never sit in memory as cells. Its headers are the
+importer's, so a full export can be edited and imported back.
+"""
+
+import datetime as dt
+import io
+import tempfile
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from gongzhi.core import roles
+from gongzhi.core.masking import mask_id_number, mask_phone
+from gongzhi.core.models import AuditEvent
+from gongzhi.core.services import audit_record
+from gongzhi.people import roster
+from gongzhi.people.id_rules import make_id_number
+from gongzhi.people.models import Gender, VulnerabilityTag
+from gongzhi.people.selectors import resident_list, resident_scope_q
+
+EXPORT_MAX_ROWS = 200_000
+EXPORT_CHUNK = 2000
+TEXT = "@"
+EXPORT_HEADERS = (
+    "姓名",
+    "身份证号",
+    "手机号",
+    "性别",
+    "出生日期",
+    "住址",
+    "网格",
+    "楼栋",
+    "单元",
+    "房号",
+    "与户主关系",
+    "重点人群",
+)
+_WIDTHS = (10, 22, 15, 6, 12, 30, 8, 8, 6, 8, 12, 24)
+_TEMPLATE_WIDTHS = (10, 22, 15, 8, 8, 6, 8, 12, 20, 14, 20)
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+class ExportTooLarge(Exception):
+    pass
+
+
+def _chinese_labels(choices) -> dict[str, str]:
+    with translation.override("zh-hans"):
+        return {value: str(label) for value, label in choices}
+
+
+def roster_template_workbook() -> bytes:
+    """The blank roster to fill in: a title row, the header, one example row (not imported),
+    ID and phone columns as text so Excel keeps every digit, and a sheet of instructions."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "花名册"
+    width = len(roster.TEMPLATE_HEADERS)
+    sheet.append(["居民花名册（社区：____________  填表人：________  日期：________）"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(list(roster.TEMPLATE_HEADERS))
+    for cell in sheet[2]:
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+    example_id = make_id_number("510104", dt.date(1980, 5, 17), 1, male=True)
+    sheet.append(
+        [
+            "示例-张三",
+            example_id,
+            "13800138000",
+            "1",
+            "3栋",
+            "2单元",
+            "501",
+            "户主",
+            "独居老人、慢性病",
+            "1980-05-17",
+            "示例行不会导入，可删除",
+        ]
+    )
+    grey = Font(italic=True, color="808080")
+    for cell in sheet[3]:
+        cell.font = grey
+    for position, column_width in enumerate(_TEMPLATE_WIDTHS, start=1):
+        letter = get_column_letter(position)
+        sheet.column_dimensions[letter].width = column_width
+    for name in ("id_number", "phone", "birth_date", "room"):
+        letter = get_column_letter(list(roster.COLUMNS).index(name) + 1)
+        sheet.column_dimensions[letter].number_format = TEXT
+        sheet[f"{letter}3"].number_format = TEXT
+    sheet.freeze_panes = "A3"
+    _instructions(workbook.create_sheet("填写说明"))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _instructions(sheet) -> None:
+    labels = "、".join(_chinese_labels(VulnerabilityTag.choices).values())
+    lines = [
+        ("列", "说明"),
+        ("姓名", "必填，最多50个字"),
+        (
+            "身份证号",
+            "必填，18位；请保持本列为“文本”格式，否则Excel会把号码变成5.10104E+17并丢失后几位",
+        ),
+        ("手机号", "选填，11位手机号；本列整列不填写时，导入不会改动已登记的手机号"),
+        ("网格", "必填，如 1 或 第1网格；社区里没有的网格会自动建立"),
+        ("楼栋", "必填，如 3、3栋 或 3号楼；楼栋号在社区内唯一，已有楼栋须填写它所在的网格"),
+        ("单元", "选填，如 2 或 2单元；不填为1单元"),
+        ("房号", "必填，如 501"),
+        ("与户主关系", "选填，如 户主、配偶、子女"),
+        ("重点人群", f"选填，可填多个，用“、”或“，”分隔：{labels}"),
+        ("出生日期(选填)", "选填；填写时须与身份证号中的出生日期一致，如 1980-05-17"),
+        ("备注", "选填，最多500个字"),
+        ("", ""),
+        (
+            "导入规则",
+            "表头可在前10行内，表头上方的标题行会被忽略；空行会被跳过；以“示例”开头的行不会导入",
+        ),
+        ("", "任何一行有错误时整个文件都不会导入，请按错误列表改正后重新上传"),
+        ("", "已在本社区登记的身份证号会按表格内容更新；已在其他社区登记的身份证号不能导入"),
+        ("", "表格中没有的居民不会被删除"),
+        ("", "也可上传CSV文件（UTF-8或GBK编码）；不支持旧版.xls，请另存为.xlsx"),
+    ]
+    for line in lines:
+        sheet.append(list(line))
+    sheet["A1"].font = sheet["B1"].font = _HEADER_FONT
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 100
+
+
+def export_queryset(*, user, full: bool, filters: dict):
+    """The residents of a list (same filters) that the user may export, in full or masked."""
+    qs = resident_list(user=user, **filters).filter(resident_scope_q(user, roles.EXPORT_RESIDENTS))
+    if full:
+        qs = qs.filter(resident_scope_q(user, roles.SEE_FULL_PII))
+    return qs.select_related("household__building__grid")
+
+
+def _text(value: str, sheet) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = TEXT
+    return cell
+
+
+def _date(value: dt.date, sheet) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = "yyyy-mm-dd"
+    return cell
+
+
+def resident_export(*, actor, filters: dict, full: bool, ip_address: str | None = None):
+    """Write the filtered residents to a temporary .xlsx file and audit the export.
+
+    Returns (open file positioned at 0, row count). Raises ExportTooLarge past EXPORT_MAX_ROWS.
+    """
+    qs = export_queryset(user=actor, full=full, filters=filters)
+    if qs[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
+        raise ExportTooLarge(
+            _("导出结果超过{limit}行，请按街道、社区、网格或楼栋缩小范围后再导出").format(
+                limit=EXPORT_MAX_ROWS
+            )
+        )
+    genders = _chinese_labels(Gender.choices)
+    tag_labels = _chinese_labels(VulnerabilityTag.choices)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("居民")
+    for position, column_width in enumerate(_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = column_width
+    header = []
+    for title in EXPORT_HEADERS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        header.append(cell)
+    sheet.append(header)
+    row_ids, codes = [], set()
+    for resident in qs.iterator(chunk_size=EXPORT_CHUNK):
+        household = resident.household
+        building = household.building
+        id_number = resident.id_number if full else mask_id_number(resident.id_number)
+        phone = resident.phone if full else mask_phone(resident.phone)
+        sheet.append(
+            [
+                resident.name,
+                _text(id_number, sheet),
+                _text(phone, sheet),
+                genders.get(resident.gender, ""),
+                _date(resident.birth_date, sheet),
+                household.address,
+                building.grid.number,
+                building.number,
+                household.unit,
+                _text(household.room, sheet),
+                resident.relation,
+                "、".join(tag_labels.get(t.tag, t.tag) for t in resident.tags.all()),
+            ]
+        )
+        row_ids.append(resident.public_id)
+        codes.add(resident.community_code)
+    output = tempfile.TemporaryFile()
+    workbook.save(output)
+    output.seek(0)
+    # Audited before the file leaves: no audit, no data.
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT_FULL if full else AuditEvent.Action.EXPORT,
+        entity="resident",
+        row_ids=row_ids,
+        area_codes=codes or {filters.get("area_code", "")},
+        detail={"filters": {k: v for k, v in filters.items() if v}, "full": full},
+        ip_address=ip_address,
+    )
+    return output, len(row_ids)
+
+
+def export_file_name(filters: dict) -> str:
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    area = filters.get("area_code") or "all"
+    return f"居民_{area}_{stamp}.xlsx"

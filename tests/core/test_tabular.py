@@ -1,0 +1,218 @@
+import datetime as dt
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from gongzhi.core import tabular
+from gongzhi.core.tabular import TabularError, normalise_header, read_table
+
+ALIASES = {
+    "name": ("姓名", "名字"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码"),
+    "phone": ("手机号", "联系电话"),
+    "birth_date": ("出生日期",),
+}
+LABELS = {"name": "姓名", "id_number": "身份证号", "phone": "手机号"}
+LIMITS = {"max_rows": 100, "max_bytes": 1024 * 1024}
+
+
+def read(content, file_name, **kwargs):
+    options = {"aliases": ALIASES, "required": ("name", "id_number"), "labels": LABELS, **LIMITS}
+    options.update(kwargs)
+    return read_table(content, file_name, **options)
+
+
+def xlsx(rows, *, merge_title=None, sheets=None) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    if merge_title:
+        sheet.merge_cells(merge_title)
+    for title, extra_rows in (sheets or {}).items():
+        extra = workbook.create_sheet(title, 0)
+        for row in extra_rows:
+            extra.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("身份证号", "身份证号"),
+        (" 身份证 号码 ", "身份证号码"),
+        ("*姓名", "姓名"),
+        ("出生日期(选填)", "出生日期"),
+        ("出生日期（选填）", "出生日期"),
+        ("ＩＤ", "id"),
+    ],
+)
+def test_normalise_header(raw, normal):
+    assert normalise_header(raw) == normal
+
+
+def test_xlsx_header_below_merged_title_rows_with_aliases_and_excel_row_numbers():
+    content = xlsx(
+        [
+            ["水井坊社区居民花名册"],
+            ["填表日期：2022年9月1日"],
+            [None, "名字", "公民身份号码 ", "联系电话", "不认识的列"],
+            [None, "张三", "510104198005170011", "13800138000", "x"],
+            [None, None, None, None],
+            [None, "  ", None, ""],
+            [5, None, None, None, "只有序号和不认识的列"],
+            [None, "李四", "510104198005170038", None, None],
+        ],
+        merge_title="A1:E1",
+    )
+
+    table = read(content, "花名册.xlsx")
+
+    assert table.header_row == 3
+    assert table.headers == {"name": "名字", "id_number": "公民身份号码", "phone": "联系电话"}
+    assert table.rows == [
+        (4, {"name": "张三", "id_number": "510104198005170011", "phone": "13800138000"}),
+        (8, {"name": "李四", "id_number": "510104198005170038", "phone": None}),
+    ]
+
+
+def test_xlsx_keeps_cell_types_for_the_caller_to_clean():
+    content = xlsx([["姓名", "身份证号", "出生日期"], ["张三", 5.10104e17, dt.date(1980, 5, 17)]])
+
+    ((number, row),) = read(content, "a.xlsx").rows
+
+    assert number == 2
+    assert row["id_number"] == 5.10104e17
+    assert row["birth_date"] == dt.datetime(1980, 5, 17)
+
+
+def test_xlsx_header_found_on_a_later_sheet():
+    content = xlsx([["姓名", "身份证号"], ["张三", "1"]], sheets={"说明": [["请按模板填写"]]})
+
+    table = read(content, "a.xlsx")
+
+    assert table.sheet_name == "Sheet"
+    assert table.rows == [(2, {"name": "张三", "id_number": "1"})]
+
+
+def test_header_missing_a_required_column_names_it():
+    content = xlsx([["姓名", "手机号"], ["张三", "13800138000"]])
+
+    with pytest.raises(TabularError) as info:
+        read(content, "a.xlsx")
+
+    assert info.value.message == "缺少必填列：身份证号"
+
+
+def test_the_sheet_with_part_of_the_header_names_what_is_missing():
+    content = xlsx([["姓名", "手机号"]], sheets={"说明": [["请按模板填写"]]})
+
+    with pytest.raises(TabularError) as info:
+        read(content, "a.xlsx")
+
+    assert info.value.message == "缺少必填列：身份证号"
+
+
+def test_no_header_in_the_first_ten_rows():
+    content = xlsx([["标题"]] * 10 + [["姓名", "身份证号"]])
+
+    with pytest.raises(TabularError) as info:
+        read(content, "a.xlsx")
+
+    assert info.value.message == "前10行中没有找到表头（应包含“姓名”“身份证号”等列名）"
+
+
+def test_row_limit_counts_data_rows_only():
+    rows = [["姓名", "身份证号"]] + [["张三", str(i)] if i % 2 else [None, None] for i in range(6)]
+    content = xlsx(rows)
+
+    assert len(read(content, "a.xlsx", max_rows=3).rows) == 3
+    with pytest.raises(TabularError) as info:
+        read(content, "a.xlsx", max_rows=2)
+    assert info.value.message == "文件超过2行的上限，请拆分成几个文件分别导入"
+
+
+def test_too_many_bytes():
+    with pytest.raises(TabularError) as info:
+        read(b"x" * 2048, "a.csv", max_bytes=1024 * 1024 // 1024)
+    assert info.value.message.startswith("文件太大")
+
+
+def test_zip_that_expands_far_beyond_its_size_is_refused(monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_EXPANSION", 1)
+    content = xlsx([["姓名", "身份证号"]] + [["张三", "1" * 18]] * 200)
+
+    with pytest.raises(TabularError):
+        read(content, "a.xlsx", max_bytes=len(content))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_csv_encodings(encoding):
+    text = "居民花名册,,\r\n姓名,身份证号码,手机号\r\n张三,510104198005170011,13800138000\r\n,,\r\n"
+
+    table = read(text.encode(encoding), "a.csv")
+
+    assert table.header_row == 2
+    assert table.headers["id_number"] == "身份证号码"
+    assert table.rows == [
+        (3, {"name": "张三", "id_number": "510104198005170011", "phone": "13800138000"})
+    ]
+
+
+def test_csv_tab_separated_and_quoted_newlines():
+    text = '姓名\t身份证号\n"张\n三"\t1\n李四\t2\n'
+
+    table = read(text.encode(), "a.txt")
+
+    assert [number for number, _ in table.rows] == [2, 3]
+    assert table.rows[0][1]["name"] == "张\n三"
+
+
+def test_csv_short_rows_fill_missing_cells_with_none():
+    table = read("姓名,身份证号,手机号\n张三\n".encode(), "a.csv")
+
+    assert table.rows == [(2, {"name": "张三", "id_number": None, "phone": None})]
+
+
+@pytest.mark.parametrize(
+    ("content", "file_name", "message"),
+    [
+        (b"", "a.xlsx", tabular.MSG_EMPTY_FILE),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "a.xls", tabular.MSG_XLS),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "a.xlsx", tabular.MSG_XLS),
+        (b"name,id\n", "a.xls", tabular.MSG_XLS),
+        (b"PK\x03\x04garbage", "a.xlsx", tabular.MSG_BROKEN_XLSX),
+        (b"this is not a spreadsheet", "a.xlsx", tabular.MSG_BROKEN_XLSX),
+        (b"%PDF-1.4\n", "a.pdf", tabular.MSG_WRONG_TYPE),
+        (b"\x89PNG\r\n\x1a\n\0\0\0", "a.csv", tabular.MSG_BINARY_CSV),
+        (b"\xff\xfe\x00\xd8", "a.csv", tabular.MSG_ENCODING),
+    ],
+)
+def test_broken_or_foreign_files_get_a_chinese_message(content, file_name, message):
+    with pytest.raises(TabularError) as info:
+        read(content, file_name)
+    assert info.value.message == message
+
+
+def test_a_zip_that_is_no_workbook():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+
+    with pytest.raises(TabularError) as info:
+        read(buffer.getvalue(), "a.xlsx")
+    assert info.value.message == tabular.MSG_BROKEN_XLSX
+
+
+def test_a_docx_renamed_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<w/>")
+
+    with pytest.raises(TabularError) as info:
+        read(buffer.getvalue(), "a.docx")
+    assert info.value.message == tabular.MSG_WRONG_TYPE
