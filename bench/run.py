@@ -15,7 +15,7 @@ def main() -> int:
     failed = 0
     for script in sorted(HERE.glob("bench_*.py")):
         print(f"== {script.name}", flush=True)
-        failed += subprocess.call([sys.executable, str(script), *sys.argv[1:]]) != 0
+        failed += subprocess.call([sys.executable, str(script)]) != 0
     return 1 if failed else 0
 
 
