@@ -53,7 +53,7 @@ def test_import_with_errors_then_fixed_then_search(page, live_server, community_
     page.set_input_files("input[name=file]", str(_roster(tmp_path / "roster_fixed.xlsx", fixed_rows)))
     page.click("button.primary")
     page.click("button:has-text('确认导入')")
-    page.locator("p.notice", has_text="已导入").wait_for()
+    page.locator(".messages li", has_text="导入完成").wait_for()
     assert Resident.objects.count() == 2
 
     page.goto(f"{live_server.url}/residents/?q=陈淑珍")
