@@ -30,6 +30,7 @@ def world(community_a, community_b):
     resident = ResidentFactory(household=household, name=SECRET_NAME, phone="13912345678")
     objects = {"code": community_a.code, "grid": grid, "building": building, "household": household,
                "resident": resident}
+    objects.update(_testing_objects(community_a, resident))
     roster_import = _roster_import_for(community_a)
     if roster_import is not None:
         objects["roster_import"] = roster_import
@@ -38,6 +39,19 @@ def world(community_a, community_b):
     outsider.save()
     outsider.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
     return objects, outsider
+
+
+def _testing_objects(community, resident):
+    from gongzhi.testing import collection, services
+
+    owner = make_user_with_role("collector_a", "collector", community.code)
+    round_ = services.round_create(actor=owner, name="第一轮", area_code=community.code, pool_size=10)
+    services.scan_batch_ingest(round_=round_, collector=owner, events=[
+        collection.Event("1", "open", "TUBE000001"),
+        collection.Event("2", "scan", "TUBE000001", "R:" + resident.public_id),
+    ])
+    services.tube_results_record(actor=owner, round_=round_, results=[("TUBE000001", "positive")])
+    return {"round": round_, "recall": round_.recalls.get()}
 
 
 def _roster_import_for(community):
@@ -163,6 +177,8 @@ def _fill_api(path: str, objects: dict) -> str:
         ("/api/buildings/{public_id}", objects["building"].public_id),
         ("/api/households/{public_id}", objects["household"].public_id),
         ("/api/residents/{public_id}", objects["resident"].public_id),
+        ("/api/rounds/{public_id}", objects["round"].public_id),
+        ("/api/recalls/{public_id}", objects["recall"].public_id),
     ):
         if path.startswith(start):
             return path.replace("{code}", value).replace("{public_id}", value)
@@ -174,6 +190,7 @@ def _fill_api(path: str, objects: dict) -> str:
 _API_BODIES = {
     "/api/grids": {"community_code": "510104017001", "number": 7},
     "/api/residents": {"household_id": "", "name": "x", "id_number": "11010519491231002X"},
+    "/api/rounds": {"name": "x", "area_code": "510104017001", "pool_size": 10},
 }
 
 
@@ -186,7 +203,9 @@ def test_every_api_operation_hides_another_communitys_rows(client, world):
     for method, path in operations:
         url = _fill_api(path, objects)
         body = dict(_API_BODIES.get(path, {"number": 9, "room": "909", "unit": 1, "name": "x",
-                                           "id_number": objects["resident"].id_number}))
+                                           "id_number": objects["resident"].id_number, "to_status": "notified",
+                                           "events": [{"event_id": "9", "kind": "open", "barcode": "TUBE000009"}],
+                                           "results": [{"barcode": "TUBE000001", "result": "negative"}]}))
         if path == "/api/residents":
             body["household_id"] = objects["household"].public_id
         if method == "get":
@@ -194,11 +213,14 @@ def test_every_api_operation_hides_another_communitys_rows(client, world):
         else:
             response = getattr(client, method)(url, body, content_type="application/json")
         assert response.status_code < 500, (method, url)
-        if url != path or path in ("/api/grids", "/api/residents") and method != "get":
+        if url != path or path in ("/api/grids", "/api/residents", "/api/rounds") and method != "get":
             assert response.status_code in (404, 403), (method, url, response.status_code, response.content[:200])
         assert not _leaks(response), (method, url)
     assert Resident.objects.count() == before
     assert objects["grid"].buildings.count() == 1
+    objects["recall"].refresh_from_db()
+    assert objects["recall"].status == "open"
+    assert objects["round"].tubes.count() == 1 and objects["round"].tubes.get().status == "positive"
 
 
 def test_anonymous_is_sent_to_login_or_refused(client, world):

@@ -98,9 +98,11 @@ def _http_error(request, exc: HttpError):
 def register_routers() -> None:
     from gongzhi.people.api import router as people_router
     from gongzhi.places.api import router as places_router
+    from gongzhi.testing.api import router as testing_router
 
     api.add_router("/", places_router)
     api.add_router("/", people_router)
+    api.add_router("/", testing_router)
 
 
 register_routers()

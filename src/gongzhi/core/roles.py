@@ -30,21 +30,25 @@ EXPORT_RESIDENTS = "residents.export"
 SEE_FULL_PII = "pii.full"
 EDIT_PLACES = "places.edit"
 READ_AUDIT = "audit.read"
+MANAGE_ROUNDS = "testing.manage"
+VIEW_TESTING = "testing.view"
+COLLECT_SAMPLES = "testing.collect"
+RECORD_RESULTS = "testing.results"
 
-_STAFF = {VIEW_RESIDENTS, EXPORT_RESIDENTS, READ_AUDIT}
+_STAFF = {VIEW_RESIDENTS, EXPORT_RESIDENTS, READ_AUDIT, MANAGE_ROUNDS, VIEW_TESTING}
 CAPABILITIES: dict[str, frozenset[str]] = {
     CITY_STAFF: frozenset(_STAFF),
     DISTRICT_STAFF: frozenset(_STAFF),
     # Street staff coordinate door-to-door work and need to call residents.
     STREET_STAFF: frozenset(_STAFF | {SEE_FULL_PII}),
     COMMUNITY_WORKER: frozenset(
-        _STAFF | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, EDIT_PLACES}
+        _STAFF | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, EDIT_PLACES, COLLECT_SAMPLES}
     ),
-    GRID_WORKER: frozenset({VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII}),
+    GRID_WORKER: frozenset({VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII, VIEW_TESTING}),
     BUILDING_LEADER: frozenset({VIEW_RESIDENTS}),
     VOLUNTEER: frozenset(),
-    COLLECTOR: frozenset({VIEW_RESIDENTS}),
-    LAB: frozenset(),
+    COLLECTOR: frozenset({VIEW_RESIDENTS, COLLECT_SAMPLES}),
+    LAB: frozenset({RECORD_RESULTS}),
 }
 
 

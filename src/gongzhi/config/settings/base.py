@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "gongzhi.core",
     "gongzhi.places",
     "gongzhi.people",
+    "gongzhi.testing",
 ]
 
 MIDDLEWARE = [

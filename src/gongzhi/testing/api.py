@@ -1,0 +1,100 @@
+from django.http import Http404
+from ninja import Query, Router, Schema, Status
+
+from gongzhi.core import roles
+from gongzhi.core.api import PageParams, paginate
+from gongzhi.core.models import AuditEvent
+from gongzhi.core.scope import code_in_scope, user_can
+from gongzhi.core.services import audit_record
+from gongzhi.people.selectors import resident_pii
+from gongzhi.testing import collection, selectors, services
+from gongzhi.testing.schemas import (
+    CoverageOut,
+    RecallOut,
+    RecallTransitionIn,
+    RoundCreateIn,
+    RoundOut,
+    ScanBatchIn,
+    ScanBatchOut,
+    TubeResultOut,
+    TubeResultsIn,
+)
+
+router = Router(tags=["testing"])
+
+
+class RoundPage(Schema):
+    items: list[RoundOut]
+    page: int
+    has_next: bool
+
+
+class RecallPage(Schema):
+    items: list[RecallOut]
+    page: int
+    has_next: bool
+
+
+def _recall_out(recall, *, full: bool) -> dict:
+    resident = recall.resident
+    return {"public_id": recall.public_id, "status": recall.status, "tube_barcode": recall.tube.barcode,
+            "resident_id": resident.public_id, "name": resident.name,
+            "phone": resident_pii(resident, full=full)["phone"], "address": resident.household.address,
+            "building": resident.household.building.name, "community_code": recall.community_code}
+
+
+@router.get("/rounds", response=RoundPage)
+def round_list(request, params: Query[PageParams]):
+    items, has_next = paginate(selectors.round_list(user=request.user), page=params.page, page_size=params.page_size)
+    return {"items": items, "page": params.page, "has_next": has_next}
+
+
+@router.post("/rounds", response={201: RoundOut})
+def round_create(request, payload: RoundCreateIn):
+    if not code_in_scope(request.user, payload.area_code, capability=roles.MANAGE_ROUNDS):
+        raise Http404
+    return Status(201, services.round_create(actor=request.user, **payload.dict()))
+
+
+@router.post("/rounds/{public_id}/scans", response=ScanBatchOut, summary="Batch of up to 500 scan events, idempotent")
+def scan_batch(request, public_id: str, payload: ScanBatchIn):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.COLLECT_SAMPLES)
+    events = [collection.Event(e.event_id, e.kind, e.barcode.strip(), e.code.strip(), e.at) for e in payload.events]
+    outcomes = services.scan_batch_ingest(round_=round_, collector=request.user, events=events)
+    return {"outcomes": outcomes}
+
+
+@router.post("/rounds/{public_id}/results", response=list[TubeResultOut], summary="Lab results per tube")
+def tube_results(request, public_id: str, payload: TubeResultsIn):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.RECORD_RESULTS)
+    return services.tube_results_record(actor=request.user, round_=round_,
+                                        results=[(r.barcode, r.result) for r in payload.results])
+
+
+@router.get("/rounds/{public_id}/recalls", response=RecallPage)
+def recall_list(request, public_id: str, params: Query[PageParams]):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    items, has_next = paginate(selectors.recall_list(user=request.user, round_=round_), page=params.page,
+                               page_size=params.page_size)
+    full = user_can(request.user, roles.SEE_FULL_PII)
+    if full and items:  # roles that phone the members see numbers in full, and that is audited
+        audit_record(actor=request.user, action=AuditEvent.Action.VIEW_FULL, entity="recall",
+                     row_ids=[r.resident.public_id for r in items], area_codes=[r.community_code for r in items],
+                     ip_address=request.META.get("REMOTE_ADDR"))
+    return {"items": [_recall_out(r, full=full) for r in items], "page": params.page, "has_next": has_next}
+
+
+@router.get("/rounds/{public_id}/coverage", response=CoverageOut)
+def coverage(request, public_id: str, area_code: str = ""):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    return selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code[:12])
+
+
+@router.post("/recalls/{public_id}/transition", response=RecallOut)
+def recall_transition(request, public_id: str, payload: RecallTransitionIn):
+    recall = selectors.recall_get_for_user(user=request.user, public_id=public_id)
+    if not user_can(request.user, roles.EDIT_RESIDENTS):
+        raise Http404
+    recall = services.recall_transition(actor=request.user, recall=recall, to_status=payload.to_status,
+                                        note=payload.note)
+    return _recall_out(recall, full=False)

@@ -1,0 +1,195 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.models import PublicIdField, TimeStampedModel
+
+
+class Round(TimeStampedModel):
+    """A mass-testing round (全员核酸) over an area: one community up to the whole city."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("计划中")
+        OPEN = "open", _("进行中")
+        CLOSED = "closed", _("已结束")
+
+    public_id = PublicIdField()
+    name = models.CharField(max_length=100)
+    area_code = models.CharField(max_length=12, db_index=True)
+    pool_size = models.PositiveSmallIntegerField(default=10)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pool_size__gte=1, pool_size__lte=20), name="round_pool_size_range"),
+        ]
+        verbose_name = _("检测轮次")
+        verbose_name_plural = _("检测轮次")
+
+    def __str__(self):
+        return self.name
+
+
+class Site(TimeStampedModel):
+    """A sampling site (采样点) of a round, in a community, with its hourly capacity."""
+
+    public_id = PublicIdField()
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="sites")
+    community_code = models.CharField(max_length=12, db_index=True)
+    name = models.CharField(max_length=100)
+    address = models.CharField(max_length=200, blank=True)
+    hourly_capacity = models.PositiveIntegerField(default=360)
+    collectors = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["round_id", "community_code", "id"]
+        verbose_name = _("采样点")
+        verbose_name_plural = _("采样点")
+
+
+class SlotAssignment(models.Model):
+    """A building's time slot at a site, so queues are staggered."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="slots")
+    building = models.ForeignKey("places.Building", on_delete=models.CASCADE, related_name="+")
+    community_code = models.CharField(max_length=12)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    expected_people = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["site_id", "starts_at", "building_id"]
+        constraints = [models.UniqueConstraint(fields=["site", "building"], name="slot_site_building_unique")]
+
+
+class Tube(models.Model):
+    """A sampling tube (采样管): up to the round's pool size of residents, then one lab result."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("采样中")
+        CLOSED = "closed", _("已封管")
+        NEGATIVE = "negative", _("阴性")
+        POSITIVE = "positive", _("阳性")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tubes")
+    barcode = models.CharField(max_length=32)
+    community_code = models.CharField(max_length=12)
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="tubes")
+    collector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    pool_size = models.PositiveSmallIntegerField()
+    sample_count = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    result_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["round_id", "barcode"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "barcode"], name="tube_round_barcode_unique"),
+            models.CheckConstraint(condition=models.Q(sample_count__lte=models.F("pool_size")), name="tube_not_overfull"),
+        ]
+        indexes = [models.Index(fields=["round", "community_code", "status"], name="tube_round_community")]
+        verbose_name = _("采样管")
+        verbose_name_plural = _("采样管")
+
+
+class Sample(models.Model):
+    """One resident sampled once in a round, in one tube. Unique (round, resident): a replayed or
+    repeated scan changes nothing."""
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("待出结果")
+        NEGATIVE = "negative", _("阴性")
+        POSITIVE_POOL = "positive_pool", _("混管阳性")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="samples")
+    resident = models.ForeignKey("people.Resident", on_delete=models.PROTECT, related_name="samples")
+    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples")
+    community_code = models.CharField(max_length=12)
+    collected_at = models.DateTimeField()
+    result = models.CharField(max_length=16, choices=Result.choices, default=Result.PENDING)
+
+    class Meta:
+        ordering = ["round_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["round", "resident"], name="sample_round_resident_unique")]
+        indexes = [models.Index(fields=["round", "community_code"], name="sample_round_community")]
+
+
+class Recall(TimeStampedModel):
+    """A member of a positive pool, held in place and re-swabbed singly (复核/单采)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待通知")
+        NOTIFIED = "notified", _("已通知")
+        RESAMPLED = "resampled", _("已单采")
+        NEGATIVE = "negative", _("单采阴性")
+        POSITIVE = "positive", _("单采阳性")
+
+    public_id = PublicIdField()
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="recalls")
+    resident = models.ForeignKey("people.Resident", on_delete=models.PROTECT, related_name="recalls")
+    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="recalls")
+    community_code = models.CharField(max_length=12)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["round_id", "community_code", "id"]
+        constraints = [models.UniqueConstraint(fields=["round", "resident"], name="recall_round_resident_unique")]
+        indexes = [models.Index(fields=["round", "community_code", "status"], name="recall_round_community")]
+
+
+class RecallEvent(models.Model):
+    """Every step of a recall: who, when, from, to. The audit trail and the timeline."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["recall_id", "at", "id"]
+
+
+class Exemption(TimeStampedModel):
+    """A resident not expected in this round, with the reason."""
+
+    class Reason(models.TextChoices):
+        AWAY = "away", _("外出")
+        HOSPITAL = "hospital", _("住院")
+        DECEASED = "deceased", _("已故")
+        OTHER = "other", _("其他")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="exemptions")
+    resident = models.ForeignKey("people.Resident", on_delete=models.CASCADE, related_name="+")
+    community_code = models.CharField(max_length=12)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["round_id", "community_code", "id"]
+        constraints = [models.UniqueConstraint(fields=["round", "resident"], name="exemption_round_resident_unique")]
+
+
+class RoundProgress(models.Model):
+    """Per round and community counters, kept by the write path so dashboards never COUNT(*) the
+    samples table."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="progress")
+    community_code = models.CharField(max_length=12)
+    sampled = models.PositiveIntegerField(default=0)
+    tubes = models.PositiveIntegerField(default=0)
+    tubes_resulted = models.PositiveIntegerField(default=0)
+    positive_tubes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["round_id", "community_code"]
+        constraints = [models.UniqueConstraint(fields=["round", "community_code"], name="progress_round_community_unique")]

@@ -1,0 +1,82 @@
+import datetime as dt
+
+from ninja import Field, Schema
+
+
+class RoundCreateIn(Schema):
+    name: str = Field(max_length=100)
+    area_code: str = Field(pattern=r"^([0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")
+    pool_size: int = Field(ge=1, le=20)
+
+
+class RoundOut(Schema):
+    public_id: str
+    name: str
+    area_code: str
+    pool_size: int
+    status: str
+    starts_at: dt.datetime
+
+
+class ScanEventIn(Schema):
+    event_id: str = Field(max_length=64, description="The device's own id for the event, echoed back")
+    kind: str = Field(description="open | scan | close")
+    barcode: str = Field(max_length=64)
+    code: str = Field("", max_length=64, description="R:<resident id>, H:<household id>, or an ID number")
+    at: dt.datetime | None = None
+
+
+class ScanBatchIn(Schema):
+    events: list[ScanEventIn] = Field(max_length=500)
+
+
+class ScanOutcomeOut(Schema):
+    event_id: str
+    status: str
+    code: str
+    message: str
+    added: int
+
+
+class ScanBatchOut(Schema):
+    outcomes: list[ScanOutcomeOut]
+
+
+class TubeResultIn(Schema):
+    barcode: str = Field(max_length=64)
+    result: str = Field(max_length=16, description="negative | positive (or 阴性 | 阳性)")
+
+
+class TubeResultsIn(Schema):
+    results: list[TubeResultIn] = Field(max_length=5000)
+
+
+class TubeResultOut(Schema):
+    barcode: str
+    status: str
+    message: str
+
+
+class RecallOut(Schema):
+    public_id: str
+    status: str
+    tube_barcode: str
+    resident_id: str
+    name: str
+    phone: str
+    address: str
+    building: str
+    community_code: str
+
+
+class RecallTransitionIn(Schema):
+    to_status: str = Field(max_length=16)
+    note: str = Field("", max_length=200)
+
+
+class CoverageOut(Schema):
+    area_code: str
+    expected: int
+    sampled: int
+    exempted: int
+    untested: int

@@ -1,0 +1,98 @@
+"""Reads of rounds, recalls and coverage, always inside the user's areas."""
+
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.http import Http404
+
+from gongzhi.core import roles
+from gongzhi.core.scope import scope_q, user_scope
+from gongzhi.people.models import Resident
+from gongzhi.testing.models import Exemption, Recall, Round, RoundProgress, Sample
+
+_RESIDENT_PATHS = {"grid_field": "household__building__grid_id", "building_field": "household__building_id"}
+_VIA_RESIDENT = {"grid_field": "resident__household__building__grid_id",
+                 "building_field": "resident__household__building_id"}
+
+
+def _round_visible_q(user, capability: str) -> Q:
+    """A round is visible when it covers one of the user's areas, or lies inside one."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    condition = Q(pk__in=[])
+    for entry in user_scope(user):
+        if not roles.role_can(entry.role, capability):
+            continue
+        covering = [entry.area_code[:n] for n in (4, 6, 9, 12) if n <= len(entry.area_code)]
+        condition |= Q(area_code__in=covering) | Q(area_code__startswith=entry.area_code)
+    return condition
+
+
+def round_list(*, user, capability: str = roles.VIEW_TESTING):
+    return Round.objects.filter(_round_visible_q(user, capability))
+
+
+def round_get_for_user(*, user, public_id: str, capability: str = roles.VIEW_TESTING) -> Round:
+    round_ = Round.objects.filter(_round_visible_q(user, capability), public_id=public_id).first()
+    if round_ is None:
+        raise Http404
+    return round_
+
+
+def recall_list(*, user, round_: Round):
+    """The members of positive pools in the user's areas, with household and building."""
+    return (
+        Recall.objects.filter(scope_q(user, capability=roles.VIEW_TESTING, **_VIA_RESIDENT), round=round_)
+        .select_related("resident", "resident__household", "resident__household__building", "tube")
+        .order_by("community_code", "status", "id")
+    )
+
+
+def recall_get_for_user(*, user, public_id: str) -> Recall:
+    recall = (
+        Recall.objects.filter(scope_q(user, capability=roles.VIEW_TESTING, **_VIA_RESIDENT), public_id=public_id)
+        .select_related("resident", "round", "tube")
+        .first()
+    )
+    if recall is None:
+        raise Http404
+    return recall
+
+
+def untested_residents(*, user, round_: Round, area_code: str = ""):
+    """Residents of the round's area and the user's areas with no sample and no exemption."""
+    qs = Resident.objects.filter(
+        scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS),
+        community_code__startswith=area_code or round_.area_code,
+    ).filter(community_code__startswith=round_.area_code)
+    sampled = Sample.objects.filter(round=round_, resident=OuterRef("pk"))
+    exempt = Exemption.objects.filter(round=round_, resident=OuterRef("pk"))
+    return (
+        qs.filter(~Exists(sampled), ~Exists(exempt))
+        .select_related("household", "household__building", "household__building__grid")
+        .order_by("household__building__number", "household__unit", "household__room", "id")
+    )
+
+
+def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
+    """Expected, sampled, exempted and untested counts for an area of the round."""
+    code = area_code or round_.area_code
+    residents = Resident.objects.filter(
+        scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS), community_code__startswith=code
+    ).filter(community_code__startswith=round_.area_code)
+    expected = residents.count()
+    sampled = Sample.objects.filter(round=round_, resident__in=residents).count()
+    exempted = Exemption.objects.filter(round=round_, resident__in=residents).count()
+    return {"area_code": code, "expected": expected, "sampled": sampled, "exempted": exempted,
+            "untested": max(0, expected - sampled - exempted)}
+
+
+def progress_by_community(*, user, round_: Round):
+    """The rollup rows the dashboard reads: one per community, never a COUNT over samples."""
+    return RoundProgress.objects.filter(scope_q(user, capability=roles.VIEW_TESTING), round=round_)
+
+
+def progress_totals(*, user, round_: Round) -> dict:
+    totals = progress_by_community(user=user, round_=round_).aggregate(
+        sampled=Sum("sampled"), tubes=Sum("tubes"), tubes_resulted=Sum("tubes_resulted"),
+        positive_tubes=Sum("positive_tubes"),
+    )
+    return {k: v or 0 for k, v in totals.items()}
