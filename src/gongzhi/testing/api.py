@@ -60,7 +60,8 @@ def round_create(request, payload: RoundCreateIn):
 def scan_batch(request, public_id: str, payload: ScanBatchIn):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.COLLECT_SAMPLES)
     events = [collection.Event(e.event_id, e.kind, e.barcode.strip(), e.code.strip(), e.at) for e in payload.events]
-    outcomes = services.scan_batch_ingest(round_=round_, collector=request.user, events=events)
+    outcomes = services.scan_batch_ingest(round_=round_, collector=request.user, events=events,
+                                          batch_key=payload.batch_id)
     return {"outcomes": outcomes}
 
 

@@ -2,8 +2,8 @@
 
 The service reads the state the batch touches (its tubes, the residents its codes name, their
 samples in this round) in a few set-based queries, hands it here, and writes what comes back.
-Every answer is computed from the state after the batch, so replaying a batch changes nothing and
-answers the same.
+Applying events again to the state they left never adds a sample (natural keys); answers may
+depend on event order, so the service stores each batch's answers and replays them.
 """
 
 import re
@@ -39,6 +39,7 @@ class TubeState:
     opened_at: datetime | None = None
     closed_at: datetime | None = None
     closed_now: bool = False
+    single: bool = False  # holds a resident who must be alone in a tube
 
 
 @dataclass
@@ -133,8 +134,10 @@ def _scan(event, tube, collector_id, sampled, residents_by_code, single_tube_res
     if todo:
         if tube.closed:
             return _outcome(event, "tube_closed", ERROR)
-        if any(r in single_tube_residents for r in todo) and (tube.count > 0 or len(todo) > 1):
+        needs_single = any(r in single_tube_residents for r in todo)
+        if (needs_single and (tube.count > 0 or len(todo) > 1)) or tube.single:
             return _outcome(event, "single_tube", ERROR)
+        tube.single = needs_single
         if tube.count + len(todo) > tube.pool_size:
             return _outcome(event, "pool_full", ERROR, pool_size=tube.pool_size)
         for r in todo:

@@ -193,3 +193,21 @@ class RoundProgress(models.Model):
     class Meta:
         ordering = ["round_id", "community_code"]
         constraints = [models.UniqueConstraint(fields=["round", "community_code"], name="progress_round_community_unique")]
+
+
+class ScanBatch(models.Model):
+    """One uploaded batch and the answers given to it. A replay of the same batch (same collector,
+    same batch key) gets the stored answers back and writes nothing: answers can depend on the order
+    of events, so recomputing them after the batch would not always give the same ones."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    collector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    batch_key = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=timezone.now)
+    outcomes = models.JSONField()
+
+    class Meta:
+        ordering = ["round_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "collector", "batch_key"], name="scan_batch_key_unique"),
+        ]

@@ -1,18 +1,21 @@
 """Writes for mass-testing rounds: rounds and sites, batched scan ingestion, lab results, recalls."""
 
+import dataclasses
+import hashlib
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from gongzhi.core.db import write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area
 from gongzhi.testing import collection
-from gongzhi.testing.models import Recall, RecallEvent, Round, RoundProgress, Sample, Tube
+from gongzhi.testing.models import Recall, RecallEvent, Round, RoundProgress, Sample, ScanBatch, Tube
 
 MAX_BATCH = 500
 _CHUNK = 900  # SQLite's bound-parameter limit is 999 on old builds
@@ -68,20 +71,37 @@ def _resolve_codes(round_: Round, codes: set[str]) -> dict[str, list[int]]:
     return found
 
 
-def scan_batch_ingest(*, round_: Round, collector, events: list[collection.Event], site=None) -> list[collection.Outcome]:
+def batch_key_of(events: list[collection.Event]) -> str:
+    """The key of a batch the device did not name: a digest of its events in order."""
+    digest = hashlib.sha256()
+    for e in events:
+        digest.update(f"{e.event_id}|{e.kind}|{e.barcode}|{e.code}|{e.at.isoformat() if e.at else ''}\n".encode())
+    return digest.hexdigest()
+
+
+def scan_batch_ingest(
+    *, round_: Round, collector, events: list[collection.Event], site=None, batch_key: str = ""
+) -> list[collection.Outcome]:
     """Apply up to 500 scan events from one collector's device, idempotently.
 
-    Reads the batch's tubes, residents and their samples in a few set-based queries, applies the
-    rules in `collection`, writes tubes, samples and the progress rollup in one transaction.
+    A replayed batch (same collector and batch key) gets its stored answers and writes nothing.
+    Otherwise reads the batch's tubes, residents and their samples in a few set-based queries,
+    applies the rules in `collection`, and writes tubes, samples, the progress rollup and the
+    batch's answers in one transaction.
     """
     if len(events) > MAX_BATCH:
         raise ApplicationError(f"每批最多{MAX_BATCH}条扫码记录", status=413)
     if round_.status != Round.Status.OPEN:
         raise ApplicationError("该轮次未在进行中，不能采样", status=409)
+    key = batch_key[:64] or batch_key_of(events)
     now = timezone.now()
-    for event in events:
-        event.at = event.at or now
-    with transaction.atomic():
+    events = [dataclasses.replace(e, at=e.at or now) for e in events]
+    with write_transaction():
+        stored = ScanBatch.objects.filter(round=round_, collector=collector, batch_key=key).values_list(
+            "outcomes", flat=True
+        ).first()
+        if stored is not None:
+            return [collection.Outcome(**o) for o in stored]
         residents_by_code = _resolve_codes(round_, {e.code for e in events if e.kind == collection.SCAN and e.code})
         barcodes = {e.barcode for e in events}
         tubes: dict[str, collection.TubeState] = {}
@@ -94,11 +114,16 @@ def scan_batch_ingest(*, round_: Round, collector, events: list[collection.Event
                     tube.status != Tube.Status.OPEN,
                 )
         resident_ids = {r for ids in residents_by_code.values() for r in ids}
-        sampled: dict[int, str] = {}
+        sampled_tube: dict[int, int] = {}
         for chunk in _chunks(resident_ids):
-            sampled.update(
-                Sample.objects.filter(round=round_, resident_id__in=chunk).values_list("resident_id", "tube__barcode")
+            sampled_tube.update(
+                Sample.objects.filter(round=round_, resident_id__in=chunk).values_list("resident_id", "tube_id")
             )
+        barcode_of = {t.pk: b for b, t in tube_rows.items()}
+        missing = set(sampled_tube.values()) - set(barcode_of)
+        for chunk in _chunks(missing):
+            barcode_of.update(Tube.objects.filter(pk__in=chunk).values_list("pk", "barcode"))
+        sampled = {r: barcode_of[t] for r, t in sampled_tube.items()}
         result = collection.apply_events(
             events, collector_id=collector.pk, pool_size=round_.pool_size, tubes=tubes, sampled=sampled,
             residents_by_code=residents_by_code,
@@ -108,42 +133,91 @@ def scan_batch_ingest(*, round_: Round, collector, events: list[collection.Event
         ) if result.new_samples else {}
         _write_tubes(round_, collector, site, result, tube_rows, community_of)
         _write_samples(round_, result, tube_rows, community_of)
+        ScanBatch.objects.create(round=round_, collector=collector, batch_key=key,
+                                 outcomes=[dataclasses.asdict(o) for o in result.outcomes])
     return result.outcomes
 
 
+def _db_time(value):
+    return connection.ops.adapt_datetimefield_value(value) if connection.vendor == "sqlite" else value
+
+
+def _insert_ignore(table: str, columns: list[str], rows: list[tuple], types: list[str]) -> None:
+    """Insert rows, skipping those that hit a unique key: one statement on PostgreSQL (unnest of
+    arrays), one executemany on SQLite. `types` are the PostgreSQL array element types."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = [list(col) for col in zip(*rows, strict=True)]
+            casts = ", ".join(f"%s::{t}[]" for t in types)
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({casts}) ON CONFLICT DO NOTHING",
+                arrays,
+            )
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows
+            )
+
+
 def _write_tubes(round_, collector, site, result, tube_rows, community_of) -> None:
+    """New tubes are inserted with their final count and state; tubes from earlier batches are
+    updated one by one (a tube rarely spans two batches)."""
+    per_tube = Counter(barcode for _, barcode, _ in result.new_samples)
     first_community = {}
     for resident_id, barcode, _ in result.new_samples:
         first_community.setdefault(barcode, community_of[resident_id])
     fallback = site.community_code if site else round_.area_code.ljust(12, "0")[:12]
-    new = [
-        Tube(round=round_, barcode=t.barcode, community_code=first_community.get(t.barcode, fallback), site=site,
-             collector=collector, pool_size=t.pool_size, opened_at=t.opened_at or timezone.now())
-        for t in result.tubes.values() if t.is_new
-    ]
-    Tube.objects.bulk_create(new, ignore_conflicts=True)
+    now = timezone.now()
+    new = [t for t in result.tubes.values() if t.is_new]
+    _insert_ignore(
+        Tube._meta.db_table,
+        ["round_id", "barcode", "community_code", "site_id", "collector_id", "pool_size", "sample_count", "status",
+         "opened_at", "closed_at", "result_at"],
+        [
+            (round_.pk, t.barcode, first_community.get(t.barcode, fallback), site.pk if site else None, collector.pk,
+             t.pool_size, per_tube[t.barcode], Tube.Status.CLOSED if t.closed else Tube.Status.OPEN,
+             _db_time(t.opened_at or now), _db_time(t.closed_at or now) if t.closed else None, None)
+            for t in new
+        ],
+        ["bigint", "text", "text", "bigint", "bigint", "integer", "integer", "text", "timestamptz", "timestamptz",
+         "timestamptz"],
+    )
     if new:
-        for tube in Tube.objects.filter(round=round_, barcode__in=[t.barcode for t in new]):
-            tube_rows[tube.barcode] = tube
-        _progress_add(round_, Counter(t.community_code for t in new), "tubes")
-    closed = [t for t in result.tubes.values() if t.closed_now]
-    for state in closed:
-        Tube.objects.filter(pk=tube_rows[state.barcode].pk, status=Tube.Status.OPEN).update(
-            status=Tube.Status.CLOSED, closed_at=state.closed_at or timezone.now()
-        )
+        for chunk in _chunks([t.barcode for t in new]):
+            for pk, barcode, community_code, collector_id in Tube.objects.filter(
+                round=round_, barcode__in=chunk
+            ).values_list("pk", "barcode", "community_code", "collector_id"):
+                tube_rows[barcode] = Tube(pk=pk, barcode=barcode, community_code=community_code,
+                                          collector_id=collector_id)
+        _progress_add(round_, Counter(first_community.get(t.barcode, fallback) for t in new), "tubes")
+    for state in result.tubes.values():
+        if state.is_new:
+            continue
+        changes = {}
+        if per_tube[state.barcode]:
+            changes["sample_count"] = F("sample_count") + per_tube[state.barcode]
+        if state.closed_now:
+            changes.update(status=Tube.Status.CLOSED, closed_at=state.closed_at or now)
+        if changes:
+            Tube.objects.filter(pk=tube_rows[state.barcode].pk).update(**changes)
 
 
 def _write_samples(round_, result, tube_rows, community_of) -> None:
     if not result.new_samples:
         return
-    rows = [
-        Sample(round=round_, resident_id=r, tube=tube_rows[barcode], community_code=community_of[r], collected_at=at)
-        for r, barcode, at in result.new_samples
-    ]
-    Sample.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    per_tube = Counter(barcode for _, barcode, _ in result.new_samples)
-    for barcode, n in per_tube.items():
-        Tube.objects.filter(pk=tube_rows[barcode].pk).update(sample_count=F("sample_count") + n)
+    times = {at: _db_time(at) for at in {at for _, _, at in result.new_samples}}
+    _insert_ignore(
+        Sample._meta.db_table,
+        ["round_id", "resident_id", "tube_id", "community_code", "collected_at", "result"],
+        [
+            (round_.pk, r, tube_rows[barcode].pk, community_of[r], times[at], Sample.Result.PENDING)
+            for r, barcode, at in result.new_samples
+        ],
+        ["bigint", "bigint", "bigint", "text", "timestamptz", "text"],
+    )
     _progress_add(round_, Counter(community_of[r] for r, _, _ in result.new_samples), "sampled")
 
 
