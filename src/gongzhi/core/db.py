@@ -13,11 +13,12 @@ def write_transaction():
     lock beside the database: the lock wakes the next writer the moment the previous one commits,
     where SQLite's own busy handler sleeps and polls (up to 100 ms a try), which at burst load
     turned 2 workers into long queues. On PostgreSQL it is a plain atomic block."""
-    if connection.vendor != "sqlite":
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or name == ":memory:" or "mode=memory" in name:
         with transaction.atomic():
             yield
         return
-    path = str(connection.settings_dict["NAME"]) + ".writelock"
+    path = name + ".writelock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
