@@ -88,6 +88,7 @@ def _fill(route: str, objects: dict) -> str | None:
         "buildings/<str:public_id>/": ("<str:public_id>", objects["building"].public_id),
         "residents/<str:public_id>/": ("<str:public_id>", objects["resident"].public_id),
         "roster/import/<str:public_id>/": ("<str:public_id>", getattr(objects.get("roster_import"), "public_id", "")),
+        "rounds/<str:public_id>/": ("<str:public_id>", objects["round"].public_id),
     }
     for start, (param, value) in replacements.items():
         if route.startswith(start):
@@ -227,7 +228,7 @@ def test_anonymous_is_sent_to_login_or_refused(client, world):
     objects, _ = world
     for route, _pattern in _page_routes():
         url = _fill(route, objects)
-        if url is None or url.startswith("admin/") or url in ("login/", "healthz"):
+        if url is None or url.startswith("admin/") or url in ("login/", "healthz", "collect-sw.js"):
             continue
         response = client.get("/" + url)
         assert response.status_code in (302, 404, 405), url

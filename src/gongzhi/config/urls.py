@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("gongzhi.core.urls")),
     path("", include("gongzhi.places.urls")),
     path("", include("gongzhi.people.urls")),
+    path("", include("gongzhi.testing.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

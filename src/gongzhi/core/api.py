@@ -1,6 +1,7 @@
 """The JSON API: one NinjaAPI, session or device-token auth, one error shape {"message", "extra"}."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -78,6 +79,12 @@ def _django_validation_error(request, exc: DjangoValidationError):
 @api.exception_handler(NinjaValidationError)
 def _ninja_validation_error(request, exc: NinjaValidationError):
     return api.create_response(request, {"message": _("输入有误"), "extra": {"errors": exc.errors}}, status=422)
+
+
+@api.exception_handler(DataError)
+def _data_error(request, exc):
+    # Values no database column can hold, e.g. NUL characters inside a string.
+    return api.create_response(request, {"message": _("输入含有无法保存的字符"), "extra": {}}, status=422)
 
 
 @api.exception_handler(Http404)

@@ -10,6 +10,7 @@ _NAV_LABELS = {
     "people:resident_list": _("居民"),
     "people:roster_import": _("花名册导入"),
     "core:audit_list": _("审计日志"),
+    "testing:round_list": _("核酸检测"),
 }
 
 
@@ -21,6 +22,7 @@ def shell(request):
     nav = [
         {"url": reverse(name), "label": _NAV_LABELS[name], "name": name}
         for name, capability in roles.NAVIGATION
-        if capability is None or user_can(user, capability)
+        if capability is None
+        or any(user_can(user, c) for c in (capability if isinstance(capability, tuple) else (capability,)))
     ]
     return {"nav": nav, "my_roles": user_scope(user)}

@@ -68,11 +68,13 @@ def role_fits_level(role: str, level: str) -> bool:
     return wanted == "any" or wanted == level
 
 
-# Navigation entries: (url name, capability needed or None for everyone signed in).
+# Navigation entries: (url name, capability needed, or a tuple of which any will do, or None for
+# everyone signed in).
 NAVIGATION = (
     ("core:home", None),
     ("places:area_browse", None),
     ("people:resident_list", VIEW_RESIDENTS),
     ("people:roster_import", IMPORT_RESIDENTS),
+    ("testing:round_list", (VIEW_TESTING, COLLECT_SAMPLES)),
     ("core:audit_list", READ_AUDIT),
 )

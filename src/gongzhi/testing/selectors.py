@@ -1,6 +1,6 @@
 """Reads of rounds, recalls and coverage, always inside the user's areas."""
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import Http404
 
 from gongzhi.core import roles
@@ -96,3 +96,52 @@ def progress_totals(*, user, round_: Round) -> dict:
         positive_tubes=Sum("positive_tubes"),
     )
     return {k: v or 0 for k, v in totals.items()}
+
+
+_LEVEL_LENGTH = {"district": 6, "street": 9, "community": 12}
+
+
+def progress_rows_by_level(*, user, round_: Round, level: str) -> list[dict]:
+    """Progress grouped by district, street or community (from the rollup), or by grid or
+    building inside one community (from that community's samples, a few thousand rows)."""
+    from django.db.models.functions import Substr
+
+    from gongzhi.places.models import Area
+
+    if level in _LEVEL_LENGTH:
+        length = _LEVEL_LENGTH[level]
+        rows = list(
+            progress_by_community(user=user, round_=round_)
+            .annotate(area=Substr("community_code", 1, length))
+            .values("area")
+            .annotate(sampled=Sum("sampled"), tubes=Sum("tubes"), tubes_resulted=Sum("tubes_resulted"),
+                      positive_tubes=Sum("positive_tubes"))
+            .order_by("area")
+        )
+        names = dict(Area.objects.filter(code__in=[r["area"] for r in rows]).values_list("code", "name"))
+        expected = _expected_by_prefix(user, round_, length)
+        for r in rows:
+            r["name"] = names.get(r["area"], r["area"])
+            r["expected"] = expected.get(r["area"], 0)
+        return rows
+    field = {"grid": "resident__household__building__grid__name",
+             "building": "resident__household__building__name"}.get(level)
+    if field is None:
+        return []
+    samples = Sample.objects.filter(scope_q(user, capability=roles.VIEW_TESTING, **_VIA_RESIDENT), round=round_)
+    return [
+        {"area": r[field], "name": r[field], "sampled": r["sampled"]}
+        for r in samples.values(field).annotate(sampled=Count("id")).order_by(field)[:500]
+    ]
+
+
+def _expected_by_prefix(user, round_: Round, length: int) -> dict[str, int]:
+    """Residents per area prefix inside the round's area and the user's areas."""
+    from django.db.models.functions import Substr
+
+    return dict(
+        Resident.objects.filter(scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS),
+                                community_code__startswith=round_.area_code)
+        .annotate(area=Substr("community_code", 1, length))
+        .values("area").annotate(n=Count("id")).values_list("area", "n")
+    )

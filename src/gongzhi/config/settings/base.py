@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "gongzhi.core.middleware.RejectNulCharactersMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

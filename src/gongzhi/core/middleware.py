@@ -1,0 +1,30 @@
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
+
+class RejectNulCharactersMiddleware:
+    """Refuse a form, query or JSON body carrying NUL characters: no database text column can hold
+    them (PostgreSQL raises), and no person types them. JSON writes NUL as \\u0000."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            message = _("输入含有无法保存的字符")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"message": message, "extra": {}}, status=400)
+            return HttpResponseBadRequest(message.encode())
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path:
+            return True
+        if request.content_type == "application/json":
+            if b"\\u0000" in request.body:
+                return True
+            sources = [request.GET]
+        else:
+            sources = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+        return any("\x00" in key or any("\x00" in v for v in values) for data in sources for key, values in data.lists())

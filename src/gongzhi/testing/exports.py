@@ -1,0 +1,28 @@
+"""The untested list as a door-knocking workbook."""
+
+import io
+
+from openpyxl import Workbook
+
+from gongzhi.core.masking import mask_id_number, mask_phone
+
+HEADER = ["网格", "楼栋", "单元", "房号", "姓名", "身份证号", "手机号", "重点人群"]
+MAX_ROWS = 200_000
+
+
+def untested_workbook(residents) -> tuple[bytes, list[str], list[str]]:
+    """Rows ordered by grid, building, unit and room; ID and phone masked (the door is what counts).
+    Returns the file, the resident ids written and their community codes, for the audit log."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("未检测")
+    ws.append(HEADER)
+    ids, codes = [], set()
+    for r in residents.prefetch_related("tags")[:MAX_ROWS]:
+        h = r.household
+        ws.append([h.building.grid.name, h.building.name, h.unit, h.room, r.name, mask_id_number(r.id_number),
+                   mask_phone(r.phone), "、".join(t.get_tag_display() for t in r.tags.all())])
+        ids.append(r.public_id)
+        codes.add(r.community_code)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue(), ids, sorted(codes)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from gongzhi.testing import views
+
+app_name = "testing"
+urlpatterns = [
+    path("collect-sw.js", views.collect_service_worker, name="collect_sw"),
+    path("rounds/", views.round_list, name="round_list"),
+    path("rounds/new/", views.round_new, name="round_new"),
+    path("rounds/<str:public_id>/", views.round_dashboard, name="round_dashboard"),
+    path("rounds/<str:public_id>/progress.json", views.round_progress, name="round_progress"),
+    path("rounds/<str:public_id>/coverage/", views.coverage, name="coverage"),
+    path("rounds/<str:public_id>/untested.xlsx", views.untested_export, name="untested_export"),
+    path("rounds/<str:public_id>/recalls/", views.recall_list, name="recall_list"),
+    path("rounds/<str:public_id>/collect/", views.collect, name="collect"),
+]

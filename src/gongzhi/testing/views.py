@@ -1,0 +1,124 @@
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from gongzhi.core import roles
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import AuditEvent
+from gongzhi.core.scope import code_in_scope, user_can
+from gongzhi.core.services import audit_record
+from gongzhi.people.selectors import resident_pii
+from gongzhi.testing import exports, pooling, selectors, services
+
+
+@login_required
+def round_list(request):
+    if not user_can(request.user, roles.VIEW_TESTING) and not user_can(request.user, roles.COLLECT_SAMPLES):
+        raise Http404
+    rounds = list(selectors.round_list(user=request.user)[:100])
+    collecting = list(selectors.round_list(user=request.user, capability=roles.COLLECT_SAMPLES)[:20])
+    return render(request, "testing/round_list.html", {
+        "rounds": rounds, "collecting": collecting,
+        "can_create": user_can(request.user, roles.MANAGE_ROUNDS),
+    })
+
+
+@login_required
+def round_new(request):
+    if not user_can(request.user, roles.MANAGE_ROUNDS):
+        raise Http404
+    try:
+        prevalence = min(max(float(request.GET.get("prevalence", "0.01")), 0.0), 1.0)
+    except ValueError:
+        prevalence = 0.01
+    suggestion = pooling.optimal_pool_size(prevalence, pooling.MAX_POOL_SIZE)
+    context = {"prevalence": prevalence, "suggestion": suggestion,
+               "suggested": pooling.suggested_pool_size(prevalence),
+               "guideline": pooling.GUIDELINE_POOL_SIZE, "form": request.POST, "error": None}
+    if request.method == "POST":
+        code = request.POST.get("area_code", "").strip()[:12]
+        try:
+            pool_size = int(request.POST.get("pool_size", ""))
+        except ValueError:
+            pool_size = 0
+        if not code_in_scope(request.user, code, capability=roles.MANAGE_ROUNDS):
+            context["error"] = "只能在您负责的区域内发起轮次"
+        else:
+            try:
+                round_ = services.round_create(actor=request.user, name=request.POST.get("name", ""),
+                                               area_code=code, pool_size=pool_size)
+                return redirect("testing:round_dashboard", public_id=round_.public_id)
+            except ApplicationError as exc:
+                context["error"] = exc.message
+    return render(request, "testing/round_form.html", context, status=422 if context["error"] else 200)
+
+
+@login_required
+def round_dashboard(request, public_id: str):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    return render(request, "testing/round_dashboard.html", {
+        "round": round_, "totals": selectors.progress_totals(user=request.user, round_=round_),
+    })
+
+
+@login_required
+def round_progress(request, public_id: str):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    rows = selectors.progress_rows_by_level(user=request.user, round_=round_, level=request.GET.get("level", "street"))
+    return JsonResponse({"totals": selectors.progress_totals(user=request.user, round_=round_), "rows": rows})
+
+
+@login_required
+def coverage(request, public_id: str):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    area_code = request.GET.get("area_code", "")[:12]
+    summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
+    untested = list(selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)[:500])
+    return render(request, "testing/coverage.html", {
+        "round": round_, "summary": summary, "area_code": area_code,
+        "untested": [(r, resident_pii(r, full=False)) for r in untested],
+    })
+
+
+@login_required
+def untested_export(request, public_id: str):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    if not user_can(request.user, roles.EXPORT_RESIDENTS):
+        raise Http404
+    area_code = request.GET.get("area_code", "")[:12]
+    residents = selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)
+    content, row_ids, codes = exports.untested_workbook(residents)
+    audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, entity="untested", row_ids=row_ids,
+                 area_codes=codes or [area_code or round_.area_code], detail={"round": round_.public_id})
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="untested-{round_.public_id}.xlsx"'
+    return response
+
+
+@login_required
+def recall_list(request, public_id: str):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    recalls = list(selectors.recall_list(user=request.user, round_=round_)[:1000])
+    full = user_can(request.user, roles.SEE_FULL_PII)
+    if full and recalls:
+        audit_record(actor=request.user, action=AuditEvent.Action.VIEW_FULL, entity="recall",
+                     row_ids=[r.resident.public_id for r in recalls], area_codes=[r.community_code for r in recalls])
+    return render(request, "testing/recall_list.html", {
+        "round": round_, "recalls": [(r, resident_pii(r.resident, full=full)) for r in recalls],
+    })
+
+
+@login_required
+def collect(request, public_id: str):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.COLLECT_SAMPLES)
+    return render(request, "testing/collect.html", {"round": round_})
+
+
+def collect_service_worker(request):
+    """The service worker is served from the root so its scope covers the collection pages."""
+    path = Path(__file__).resolve().parents[1] / "core" / "static" / "gongzhi" / "collect-sw.js"
+    response = HttpResponse(path.read_text(encoding="utf-8"), content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,87 @@
+import io
+
+import openpyxl
+import pytest
+
+from gongzhi.core.models import AuditEvent
+from gongzhi.testing import collection, services
+from gongzhi.testing.models import Exemption, Round
+from tests.factories import HouseholdFactory, ResidentFactory, make_user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sampled_round(community_a, worker_a):
+    household = HouseholdFactory()
+    residents = [ResidentFactory(household=household, name=f"居民{i}") for i in range(4)]
+    collector = make_user_with_role("c1", "collector", community_a.code)
+    round_ = services.round_create(actor=worker_a, name="第一轮", area_code=community_a.code, pool_size=10)
+    services.scan_batch_ingest(round_=round_, collector=collector, events=[
+        collection.Event("1", "open", "TUBE000001"),
+        collection.Event("2", "scan", "TUBE000001", "R:" + residents[0].public_id),
+        collection.Event("3", "scan", "TUBE000001", "R:" + residents[1].public_id),
+        collection.Event("4", "close", "TUBE000001"),
+    ])
+    Exemption.objects.create(round=round_, resident=residents[2], community_code=community_a.code, reason="hospital")
+    return round_, residents
+
+
+def test_round_form_suggests_the_pool_size_and_refuses_bad_input(client, worker_a, community_a):
+    client.force_login(worker_a)
+    page = client.get("/rounds/new/", {"prevalence": "0.01"}).content.decode()
+    assert "最优混采人数为 11" in page and "建议 10 合1" in page
+    bad = client.post("/rounds/new/", {"name": "x", "area_code": community_a.code, "pool_size": "50"})
+    assert bad.status_code == 422 and "混采人数必须在1到20之间" in bad.content.decode()
+    outside = client.post("/rounds/new/", {"name": "x", "area_code": "510104017002", "pool_size": "10"})
+    assert outside.status_code == 422
+    ok = client.post("/rounds/new/", {"name": "第二轮", "area_code": community_a.code, "pool_size": "10"})
+    assert ok.status_code == 302 and Round.objects.filter(name="第二轮").exists()
+
+
+def test_dashboard_and_progress_come_from_the_rollup(client, worker_a, sampled_round, django_assert_max_num_queries):
+    round_, _ = sampled_round
+    client.force_login(worker_a)
+    assert "第一轮" in client.get(f"/rounds/{round_.public_id}/").content.decode()
+    with django_assert_max_num_queries(8):
+        data = client.get(f"/rounds/{round_.public_id}/progress.json", {"level": "community"}).json()
+    assert data["totals"] == {"sampled": 2, "tubes": 1, "tubes_resulted": 0, "positive_tubes": 0}
+    assert data["rows"][0]["sampled"] == 2 and data["rows"][0]["expected"] == 4
+    assert data["rows"][0]["name"] == "水井坊社区居委会"
+
+
+def test_coverage_lists_the_untested_and_exports_them_audited(client, worker_a, sampled_round):
+    round_, residents = sampled_round
+    client.force_login(worker_a)
+    page = client.get(f"/rounds/{round_.public_id}/coverage/").content.decode()
+    assert 'id="untested-count">1<' in page
+    assert residents[3].name in page and residents[0].name not in page and residents[2].name not in page
+    response = client.get(f"/rounds/{round_.public_id}/untested.xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [r[4] for r in rows[1:]] == [residents[3].name]
+    assert residents[3].id_number not in str(rows)
+    assert AuditEvent.objects.filter(action="export", entity="untested", row_ids=[residents[3].public_id]).exists()
+
+
+def test_recall_list_shows_full_phones_to_workers_and_audits(client, worker_a, sampled_round, community_a):
+    round_, residents = sampled_round
+    lab = make_user_with_role("lab", "lab", "5101")
+    services.tube_results_record(actor=lab, round_=round_, results=[("TUBE000001", "阳性")])
+    client.force_login(worker_a)
+    page = client.get(f"/rounds/{round_.public_id}/recalls/").content.decode()
+    assert residents[0].phone in page and residents[1].name in page
+    assert AuditEvent.objects.filter(action="view_full", entity="recall").count() == 1
+    leader = make_user_with_role("leader", "building_leader", community_a.code, building=residents[0].household.building)
+    client.force_login(leader)
+    assert client.get(f"/rounds/{round_.public_id}/recalls/").status_code == 404
+
+
+def test_collect_page_for_collectors_only(client, sampled_round, community_a, worker_b):
+    round_, _ = sampled_round
+    collector = make_user_with_role("c2", "collector", community_a.code)
+    client.force_login(collector)
+    page = client.get(f"/rounds/{round_.public_id}/collect/").content.decode()
+    assert 'id="barcode"' in page and "collect.js" in page
+    client.force_login(worker_b)
+    assert client.get(f"/rounds/{round_.public_id}/collect/").status_code == 404
+    assert client.get("/collect-sw.js")["Content-Type"] == "application/javascript"
