@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from gongzhi.core.api import api
+from gongzhi.core.api import api, register_routers
+
+register_routers()
 
 urlpatterns = [
     path("", include("gongzhi.core.urls")),

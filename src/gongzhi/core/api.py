@@ -67,7 +67,10 @@ def paginate(queryset, *, page: int, page_size: int) -> tuple[list, bool]:
 
 @api.exception_handler(ApplicationError)
 def _application_error(request, exc: ApplicationError):
-    return api.create_response(request, {"message": exc.message, "extra": exc.extra}, status=exc.status)
+    response = api.create_response(request, {"message": exc.message, "extra": exc.extra}, status=exc.status)
+    if exc.status in (429, 503):
+        response["Retry-After"] = str(exc.extra.get("retry_after", 2))
+    return response
 
 
 @api.exception_handler(DjangoValidationError)
@@ -103,6 +106,7 @@ def _http_error(request, exc: HttpError):
 
 
 def register_routers() -> None:
+    """Called once from the URL configuration, after every app's api module can import this one."""
     from gongzhi.people.api import router as people_router
     from gongzhi.places.api import router as places_router
     from gongzhi.testing.api import router as testing_router
@@ -110,6 +114,3 @@ def register_routers() -> None:
     api.add_router("/", places_router)
     api.add_router("/", people_router)
     api.add_router("/", testing_router)
-
-
-register_routers()

@@ -4,6 +4,7 @@ from ninja import Query, Router, Schema, Status
 from gongzhi.core import roles
 from gongzhi.core.api import PageParams, paginate
 from gongzhi.core.models import AuditEvent
+from gongzhi.core.overload import gate
 from gongzhi.core.scope import code_in_scope, user_can
 from gongzhi.core.services import audit_record
 from gongzhi.people.selectors import resident_pii
@@ -60,8 +61,9 @@ def round_create(request, payload: RoundCreateIn):
 def scan_batch(request, public_id: str, payload: ScanBatchIn):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.COLLECT_SAMPLES)
     events = [collection.Event(e.event_id, e.kind, e.barcode.strip(), e.code.strip(), e.at) for e in payload.events]
-    outcomes = services.scan_batch_ingest(round_=round_, collector=request.user, events=events,
-                                          batch_key=payload.batch_id)
+    with gate("scan_ingest"):
+        outcomes = services.scan_batch_ingest(round_=round_, collector=request.user, events=events,
+                                              batch_key=payload.batch_id)
     return {"outcomes": outcomes}
 
 

@@ -15,7 +15,10 @@ class Command(BaseCommand):
     def handle(self, *args, bind, workers, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Threads let a worker answer "busy, retry" (503) at once while another request holds the
+        # database; sync workers would leave callers waiting in the socket queue instead.
         cmd = [sys.executable, "-m", "gunicorn", "gongzhi.config.wsgi:application", "--bind", bind,
-               "--workers", str(workers), "--access-logfile", "-"]
+               "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
+               "--access-logfile", "-"]
         self.stdout.write(f"serving at http://{bind}/")
         raise SystemExit(subprocess.call(cmd))
