@@ -211,6 +211,11 @@ def test_every_api_operation_hides_another_communitys_rows(client, world):
             body["household_id"] = objects["household"].public_id
         if method == "get":
             response = client.get(url, {"area_code": objects["code"]})
+        elif path.endswith("/file"):
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            upload = SimpleUploadedFile("results.csv", "管号,结果\nTUBE000001,阴性\n".encode())
+            response = client.post(url, {"file": upload})
         else:
             response = getattr(client, method)(url, body, content_type="application/json")
         assert response.status_code < 500, (method, url)

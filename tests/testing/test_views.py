@@ -85,3 +85,34 @@ def test_collect_page_for_collectors_only(client, sampled_round, community_a, wo
     client.force_login(worker_b)
     assert client.get(f"/rounds/{round_.public_id}/collect/").status_code == 404
     assert client.get("/collect-sw.js")["Content-Type"] == "application/javascript"
+
+
+def test_lab_results_file_records_valid_rows_and_reports_bad_ones(client, sampled_round):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    round_, residents = sampled_round
+    lab = make_user_with_role("lab", "lab", "5101")
+    client.force_login(lab)
+    content = "检测结果报告\n管号,结果\nTUBE000001,阴性\nTUBE999999,阴性\nTUBE000002,不确定\n".encode("gbk")
+    response = client.post(f"/api/rounds/{round_.public_id}/results/file",
+                           {"file": SimpleUploadedFile("results.csv", content, content_type="text/csv")})
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["rows"] == 3 and body["recorded"] == 1
+    assert [(e["row"], e["message"]) for e in body["errors"]] == [(4, "本轮没有这个管号"), (5, "结果只能是阴性或阳性")]
+    assert round_.tubes.get().status == "negative"
+    broken = client.post(f"/api/rounds/{round_.public_id}/results/file",
+                         {"file": SimpleUploadedFile("results.xlsx", b"PK\x03\x04garbage")})
+    assert broken.status_code == 422 and broken.json()["message"]
+
+
+def test_exemption_via_api(client, worker_a, sampled_round):
+    round_, residents = sampled_round
+    client.force_login(worker_a)
+    ok = client.post(f"/api/rounds/{round_.public_id}/exemptions",
+                     {"resident_id": residents[3].public_id, "reason": "away"}, content_type="application/json")
+    assert ok.status_code == 200
+    bad = client.post(f"/api/rounds/{round_.public_id}/exemptions",
+                      {"resident_id": residents[3].public_id, "reason": "bored"}, content_type="application/json")
+    assert bad.status_code == 422
+    assert client.get(f"/api/rounds/{round_.public_id}/coverage").json()["untested"] == 0

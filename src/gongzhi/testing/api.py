@@ -1,5 +1,6 @@
 from django.http import Http404
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from gongzhi.core import roles
 from gongzhi.core.api import PageParams, paginate
@@ -7,7 +8,7 @@ from gongzhi.core.models import AuditEvent
 from gongzhi.core.overload import gate
 from gongzhi.core.scope import code_in_scope, user_can
 from gongzhi.core.services import audit_record
-from gongzhi.people.selectors import resident_pii
+from gongzhi.people.selectors import resident_get_for_user, resident_pii
 from gongzhi.testing import collection, selectors, services
 from gongzhi.testing.schemas import (
     CoverageOut,
@@ -72,6 +73,38 @@ def tube_results(request, public_id: str, payload: TubeResultsIn):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.RECORD_RESULTS)
     return services.tube_results_record(actor=request.user, round_=round_,
                                         results=[(r.barcode, r.result) for r in payload.results])
+
+
+class ResultFileOut(Schema):
+    rows: int
+    recorded: int
+    errors: list[dict]
+
+
+@router.post("/rounds/{public_id}/results/file", response=ResultFileOut, summary="Lab results from .csv or .xlsx")
+def tube_results_file(request, public_id: str, file: UploadedFile = File(...)):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.RECORD_RESULTS)
+    return services.tube_results_import(actor=request.user, round_=round_, file_name=file.name or "", content=file.read())
+
+
+class ExemptionIn(Schema):
+    resident_id: str
+    reason: str
+    note: str = ""
+
+
+class ExemptionOut(Schema):
+    resident_id: str
+    reason: str
+
+
+@router.post("/rounds/{public_id}/exemptions", response=ExemptionOut)
+def exemption_record(request, public_id: str, payload: ExemptionIn):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    resident = resident_get_for_user(user=request.user, public_id=payload.resident_id, capability=roles.EDIT_RESIDENTS)
+    services.exemption_record(actor=request.user, round_=round_, resident=resident, reason=payload.reason,
+                              note=payload.note)
+    return {"resident_id": resident.public_id, "reason": payload.reason}
 
 
 @router.get("/rounds/{public_id}/recalls", response=RecallPage)

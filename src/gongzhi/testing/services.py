@@ -11,6 +11,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from gongzhi.core.db import write_transaction
+from gongzhi.core import tabular
+from gongzhi.core.cleaning import clean_code, clean_text
 from gongzhi.core.errors import ApplicationError
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area
@@ -327,3 +329,47 @@ def _apply_results(round_: Round, to_mark: dict[str, list[int]], tubes: dict[str
                 [Recall(round=round_, resident_id=r, tube_id=t, community_code=c) for r, t, c in members],
                 ignore_conflicts=True, batch_size=500,
             )
+
+
+RESULT_FILE_ALIASES = {
+    "barcode": ("管号", "条码", "采样管条码", "试管编号", "barcode", "tube"),
+    "result": ("结果", "检测结果", "result"),
+}
+
+
+def tube_results_import(*, actor, round_: Round, file_name: str, content: bytes) -> dict:
+    """Lab results from a .csv or .xlsx (columns 管号 and 结果). Per-row answers carry the row
+    number as Excel shows it; valid rows are recorded even when others are wrong (each tube's
+    result stands alone), and nothing partial is written for a row."""
+    try:
+        table = tabular.read_table(content, file_name, aliases=RESULT_FILE_ALIASES, required=["barcode", "result"],
+                                   max_rows=100_000, max_bytes=20 * 1024 * 1024,
+                                   labels={"barcode": "管号", "result": "结果"})
+    except tabular.TabularError as exc:
+        raise ApplicationError(exc.message, status=422) from exc
+    answers = []
+    for start in range(0, len(table.rows), 5000):
+        chunk = table.rows[start : start + 5000]
+        items = [(clean_code(row.get("barcode")), clean_text(row.get("result"))) for _, row in chunk]
+        for (number, _), answer in zip(chunk, tube_results_record(actor=actor, round_=round_, results=items),
+                                       strict=True):
+            answers.append({"row": number, **answer})
+    return {"rows": len(answers), "recorded": sum(a["status"] == "ok" for a in answers),
+            "errors": [a for a in answers if a["status"] != "ok"]}
+
+
+def exemption_record(*, actor, round_: Round, resident: Resident, reason: str, note: str = ""):
+    """Mark a resident as not expected in this round (away, in hospital, deceased, other)."""
+    from gongzhi.testing.models import Exemption
+
+    if reason not in Exemption.Reason.values:
+        raise ApplicationError("免检原因只能是外出、住院、已故或其他", status=422)
+    if not resident.community_code.startswith(round_.area_code):
+        raise ApplicationError("该居民不在本轮次的区域内", status=422)
+    with transaction.atomic():
+        exemption, _ = Exemption.objects.update_or_create(
+            round=round_, resident=resident,
+            defaults={"reason": reason, "note": note[:200], "community_code": resident.community_code,
+                      "created_by": actor},
+        )
+    return exemption
