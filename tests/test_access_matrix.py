@@ -206,7 +206,8 @@ def test_every_api_operation_hides_another_communitys_rows(client, world):
         body = dict(_API_BODIES.get(path, {"number": 9, "room": "909", "unit": 1, "name": "x",
                                            "id_number": objects["resident"].id_number, "to_status": "notified",
                                            "events": [{"event_id": "9", "kind": "open", "barcode": "TUBE000009"}],
-                                           "results": [{"barcode": "TUBE000001", "result": "negative"}]}))
+                                           "results": [{"barcode": "TUBE000001", "result": "negative"}],
+                                           "resident_id": objects["resident"].public_id, "reason": "away"}))
         if path == "/api/residents":
             body["household_id"] = objects["household"].public_id
         if method == "get":
