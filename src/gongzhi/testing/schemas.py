@@ -1,6 +1,7 @@
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 
 class RoundCreateIn(Schema):
@@ -18,7 +19,9 @@ class RoundOut(Schema):
     starts_at: dt.datetime
 
 
-class ScanEventIn(Schema):
+# The scan batch schemas are plain pydantic models: ninja's Schema wraps every nested object in a
+# Django-aware getter, which cost a third of the request time for 500 events (profiled).
+class ScanEventIn(BaseModel):
     event_id: str = Field(max_length=64, description="The device's own id for the event, echoed back")
     kind: str = Field(description="open | scan | close")
     barcode: str = Field(max_length=64)
@@ -26,12 +29,12 @@ class ScanEventIn(Schema):
     at: dt.datetime | None = None
 
 
-class ScanBatchIn(Schema):
+class ScanBatchIn(BaseModel):
     batch_id: str = Field("", max_length=64, description="The device's id for this batch; a replay with the same id gets the stored answers")
     events: list[ScanEventIn] = Field(max_length=500)
 
 
-class ScanOutcomeOut(Schema):
+class ScanOutcomeOut(BaseModel):
     event_id: str
     status: str
     code: str
@@ -39,7 +42,7 @@ class ScanOutcomeOut(Schema):
     added: int
 
 
-class ScanBatchOut(Schema):
+class ScanBatchOut(BaseModel):
     outcomes: list[ScanOutcomeOut]
 
 

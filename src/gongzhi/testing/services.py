@@ -15,7 +15,7 @@ from gongzhi.core import tabular
 from gongzhi.core.cleaning import clean_code, clean_text
 from gongzhi.core.errors import ApplicationError
 from gongzhi.people.models import Resident
-from gongzhi.places.models import Area
+from gongzhi.places.models import Area, Household
 from gongzhi.testing import collection
 from gongzhi.testing.models import Recall, RecallEvent, Round, RoundProgress, Sample, ScanBatch, Tube
 
@@ -46,31 +46,50 @@ def round_create(*, actor, name: str, area_code: str, pool_size: int, starts_at:
     return round_
 
 
-def _resolve_codes(round_: Round, codes: set[str]) -> dict[str, list[int]]:
-    """Scanned codes -> resident ids inside the round's area. A code is a resident code (R:<id>),
-    a household code (H:<id>, all members) or an ID number typed by hand."""
+def _select_in(sql: str, values, *params) -> list[tuple]:
+    """Rows of `sql` (which ends in `IN ({})`) for values in chunks; raw SQL because building the
+    ORM lookup for hundreds of values cost more than running it (profiled)."""
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(values):
+            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            rows += cursor.fetchall()
+    return rows
+
+
+def _resolve_codes(round_: Round, codes: set[str]) -> tuple[dict[str, list[int]], dict[int, str]]:
+    """Scanned codes -> resident ids inside the round's area, and each resident's community. A code
+    is a resident code (R:<id>), a household code (H:<id>, all members) or an ID number."""
     resident_ids = {c[2:] for c in codes if c.startswith("R:")}
     household_ids = {c[2:] for c in codes if c.startswith("H:")}
     id_numbers = {c.upper() for c in codes if len(c) == 18 and not c.startswith(("R:", "H:"))}
-    in_area = Resident.objects.filter(community_code__startswith=round_.area_code)
+    table, prefix = Resident._meta.db_table, round_.area_code + "%"
     found: dict[str, list[int]] = {}
-    for chunk in _chunks(resident_ids):
-        for pk, public_id in in_area.filter(public_id__in=chunk).values_list("pk", "public_id"):
-            found["R:" + public_id] = [pk]
-    for chunk in _chunks(household_ids):
-        members = defaultdict(list)
-        for pk, household_public_id in in_area.filter(household__public_id__in=chunk).values_list(
-            "pk", "household__public_id"
-        ).order_by("pk"):
-            members["H:" + household_public_id].append(pk)
-        found.update(members)
-    for chunk in _chunks(id_numbers):
-        for pk, id_number in in_area.filter(id_number__in=chunk).values_list("pk", "id_number"):
-            found[id_number] = [pk]
+    community_of: dict[int, str] = {}
+    for pk, community, key in _select_in(
+        f"SELECT r.id, r.community_code, r.public_id FROM {table} r WHERE r.community_code LIKE %s AND r.public_id IN ({{}})",
+        resident_ids, prefix,
+    ):
+        found["R:" + key] = [pk]
+        community_of[pk] = community
+    household_table = Household._meta.db_table
+    for pk, community, key in _select_in(
+        f"SELECT r.id, r.community_code, h.public_id FROM {table} r JOIN {household_table} h ON h.id = r.household_id"
+        f" WHERE r.community_code LIKE %s AND h.public_id IN ({{}}) ORDER BY r.id",
+        household_ids, prefix,
+    ):
+        found.setdefault("H:" + key, []).append(pk)
+        community_of[pk] = community
+    for pk, community, key in _select_in(
+        f"SELECT r.id, r.community_code, r.id_number FROM {table} r WHERE r.community_code LIKE %s AND r.id_number IN ({{}})",
+        id_numbers, prefix,
+    ):
+        found[key] = [pk]
+        community_of[pk] = community
     for code in codes:  # ID numbers typed with a lower-case x
         if code not in found and code.upper() in found:
             found[code] = found[code.upper()]
-    return found
+    return found, community_of
 
 
 def batch_key_of(events: list[collection.Event]) -> str:
@@ -104,39 +123,36 @@ def scan_batch_ingest(
         ).first()
         if stored is not None:
             return [collection.Outcome(**o) for o in stored]
-        residents_by_code = _resolve_codes(round_, {e.code for e in events if e.kind == collection.SCAN and e.code})
+        residents_by_code, community_of = _resolve_codes(
+            round_, {e.code for e in events if e.kind == collection.SCAN and e.code}
+        )
         barcodes = {e.barcode for e in events}
         tubes: dict[str, collection.TubeState] = {}
         tube_rows: dict[str, Tube] = {}
-        for chunk in _chunks(barcodes):
-            for tube in Tube.objects.filter(round=round_, barcode__in=chunk):
-                tube_rows[tube.barcode] = tube
-                tubes[tube.barcode] = collection.TubeState(
-                    tube.barcode, tube.collector_id, tube.pool_size, tube.sample_count,
-                    tube.status != Tube.Status.OPEN,
-                )
+        tube_table, sample_table = Tube._meta.db_table, Sample._meta.db_table
+        for pk, barcode, collector_id, pool_size, count, status, community_code in _select_in(
+            f"SELECT id, barcode, collector_id, pool_size, sample_count, status, community_code FROM {tube_table}"
+            f" WHERE round_id = %s AND barcode IN ({{}})", barcodes, round_.pk,
+        ):
+            tube_rows[barcode] = Tube(pk=pk, barcode=barcode, collector_id=collector_id, community_code=community_code)
+            tubes[barcode] = collection.TubeState(barcode, collector_id, pool_size, count, status != Tube.Status.OPEN)
         resident_ids = {r for ids in residents_by_code.values() for r in ids}
-        sampled_tube: dict[int, int] = {}
-        for chunk in _chunks(resident_ids):
-            sampled_tube.update(
-                Sample.objects.filter(round=round_, resident_id__in=chunk).values_list("resident_id", "tube_id")
-            )
+        sampled_tube = dict(_select_in(
+            f"SELECT resident_id, tube_id FROM {sample_table} WHERE round_id = %s AND resident_id IN ({{}})",
+            resident_ids, round_.pk,
+        ))
         barcode_of = {t.pk: b for b, t in tube_rows.items()}
         missing = set(sampled_tube.values()) - set(barcode_of)
-        for chunk in _chunks(missing):
-            barcode_of.update(Tube.objects.filter(pk__in=chunk).values_list("pk", "barcode"))
+        barcode_of.update(_select_in(f"SELECT id, barcode FROM {tube_table} WHERE id IN ({{}})", missing))
         sampled = {r: barcode_of[t] for r, t in sampled_tube.items()}
         result = collection.apply_events(
             events, collector_id=collector.pk, pool_size=round_.pool_size, tubes=tubes, sampled=sampled,
             residents_by_code=residents_by_code,
         )
-        community_of = dict(
-            Resident.objects.filter(pk__in=[r for r, _, _ in result.new_samples]).values_list("pk", "community_code")
-        ) if result.new_samples else {}
         _write_tubes(round_, collector, site, result, tube_rows, community_of)
         _write_samples(round_, result, tube_rows, community_of)
         ScanBatch.objects.create(round=round_, collector=collector, batch_key=key,
-                                 outcomes=[dataclasses.asdict(o) for o in result.outcomes])
+                                 outcomes=[vars(o) for o in result.outcomes])
     return result.outcomes
 
 
@@ -188,12 +204,11 @@ def _write_tubes(round_, collector, site, result, tube_rows, community_of) -> No
          "timestamptz"],
     )
     if new:
-        for chunk in _chunks([t.barcode for t in new]):
-            for pk, barcode, community_code, collector_id in Tube.objects.filter(
-                round=round_, barcode__in=chunk
-            ).values_list("pk", "barcode", "community_code", "collector_id"):
-                tube_rows[barcode] = Tube(pk=pk, barcode=barcode, community_code=community_code,
-                                          collector_id=collector_id)
+        for pk, barcode, community_code, collector_id in _select_in(
+            f"SELECT id, barcode, community_code, collector_id FROM {Tube._meta.db_table}"
+            f" WHERE round_id = %s AND barcode IN ({{}})", [t.barcode for t in new], round_.pk,
+        ):
+            tube_rows[barcode] = Tube(pk=pk, barcode=barcode, community_code=community_code, collector_id=collector_id)
         _progress_add(round_, Counter(first_community.get(t.barcode, fallback) for t in new), "tubes")
     for state in result.tubes.values():
         if state.is_new:
