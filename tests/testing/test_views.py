@@ -116,3 +116,20 @@ def test_exemption_via_api(client, worker_a, sampled_round):
                       {"resident_id": residents[3].public_id, "reason": "bored"}, content_type="application/json")
     assert bad.status_code == 422
     assert client.get(f"/api/rounds/{round_.public_id}/coverage").json()["untested"] == 0
+
+
+def test_bedridden_untested_become_door_to_door_tasks_for_their_grid_worker(client, sampled_round, community_a):
+    round_, residents = sampled_round
+    bedridden = residents[3]
+    bedridden.tags.create(community_code=bedridden.community_code, tag="bedridden")
+    grid = bedridden.household.building.grid
+    grid_worker = make_user_with_role("gw", "grid_worker", community_a.code, grid=grid)
+    client.force_login(grid_worker)
+    page = client.get(f"/rounds/{round_.public_id}/coverage/").content.decode()
+    tasks = page.split('class="door-to-door"')[1].split("</table>")[0]
+    assert bedridden.name in tasks and residents[0].name not in tasks
+    other_grid_worker = make_user_with_role("gw2", "grid_worker", community_a.code,
+                                            grid=HouseholdFactory().building.grid)
+    client.force_login(other_grid_worker)
+    page = client.get(f"/rounds/{round_.public_id}/coverage/").content.decode()
+    assert bedridden.name not in page.split('class="door-to-door"')[1].split("</table>")[0]

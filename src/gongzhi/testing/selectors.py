@@ -145,3 +145,18 @@ def _expected_by_prefix(user, round_: Round, length: int) -> dict[str, int]:
         .annotate(area=Substr("community_code", 1, length))
         .values("area").annotate(n=Count("id")).values_list("area", "n")
     )
+
+
+DOOR_TO_DOOR_TAGS = ("bedridden", "disabled")
+
+
+def door_to_door_tasks(*, user, round_: Round, area_code: str = ""):
+    """Untested residents who cannot come to a site (bedridden or disabled): tasks for the grid
+    worker of their grid, who sees exactly their own grid's through the scope."""
+    return (
+        untested_residents(user=user, round_=round_, area_code=area_code)
+        .filter(tags__tag__in=DOOR_TO_DOOR_TAGS)
+        .distinct()
+        .order_by("household__building__grid__number", "household__building__number", "household__unit",
+                  "household__room", "id")
+    )

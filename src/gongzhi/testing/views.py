@@ -76,8 +76,10 @@ def coverage(request, public_id: str):
     area_code = request.GET.get("area_code", "")[:12]
     summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
     untested = list(selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)[:500])
+    tasks = list(selectors.door_to_door_tasks(user=request.user, round_=round_, area_code=area_code)[:500])
     return render(request, "testing/coverage.html", {
         "round": round_, "summary": summary, "area_code": area_code,
+        "tasks": [(r, resident_pii(r, full=False)) for r in tasks],
         "untested": [(r, resident_pii(r, full=False)) for r in untested],
     })
 
