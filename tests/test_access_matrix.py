@@ -92,7 +92,7 @@ def _fill(route: str, objects: dict) -> str | None:
     }
     for start, (param, value) in replacements.items():
         if route.startswith(start):
-            return route.replace(param, value)
+            return route.replace(param, value).replace("<str:building_id>", objects["building"].public_id)
     if route.startswith("admin/"):
         return _fill_admin(route, objects)
     if "<" in route or "(?P" in route:

@@ -160,3 +160,28 @@ def door_to_door_tasks(*, user, round_: Round, area_code: str = ""):
         .order_by("household__building__grid__number", "household__building__number", "household__unit",
                   "household__room", "id")
     )
+
+
+
+def site_list(*, round_: Round, community_code: str):
+    from gongzhi.testing.models import Site
+
+    return Site.objects.filter(round=round_, community_code=community_code).prefetch_related(
+        "slots", "slots__building"
+    ).order_by("id")
+
+
+def slot_for_building(*, user, round_: Round, building_public_id: str):
+    from gongzhi.testing.models import SlotAssignment
+
+    slot = (
+        SlotAssignment.objects.filter(
+            scope_q(user, capability=roles.VIEW_TESTING, grid_field="building__grid_id", building_field="building_id"),
+            site__round=round_, building__public_id=building_public_id,
+        )
+        .select_related("site", "building")
+        .first()
+    )
+    if slot is None:
+        raise Http404
+    return slot

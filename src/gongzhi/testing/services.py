@@ -388,3 +388,59 @@ def exemption_record(*, actor, round_: Round, resident: Resident, reason: str, n
                       "created_by": actor},
         )
     return exemption
+
+
+def site_create(*, round_: Round, community_code: str, name: str, address: str = "", hourly_capacity: int = 360,
+                collectors: int = 1):
+    """Add a sampling site to a round, in a community of the round's area."""
+    from gongzhi.testing.models import Site
+
+    name = name.strip()
+    if not name:
+        raise ApplicationError("请填写采样点名称")
+    if not community_code.startswith(round_.area_code) or not Area.objects.filter(
+        code=community_code, level=Area.Level.COMMUNITY
+    ).exists():
+        raise ApplicationError("采样点须设在本轮次区域内的社区")
+    if not 1 <= hourly_capacity <= 10_000 or not 1 <= collectors <= 500:
+        raise ApplicationError("每小时采样能力须在1到10000之间，采样员人数须在1到500之间")
+    with transaction.atomic():
+        site = Site(round=round_, community_code=community_code, name=name[:100], address=address.strip()[:200],
+                    hourly_capacity=hourly_capacity, collectors=collectors)
+        site.full_clean()
+        site.save()
+    return site
+
+
+def slot_plan_create(*, round_: Round, community_code: str, window_minutes: int = 30) -> dict:
+    """(Re)plan the time slots of a community's buildings over its sites in this round."""
+    from django.db.models import Count
+
+    from gongzhi.places.models import Building
+    from gongzhi.testing import slots
+    from gongzhi.testing.models import Site, SlotAssignment
+
+    sites = list(Site.objects.filter(round=round_, community_code=community_code).order_by("id"))
+    if not sites:
+        raise ApplicationError("请先为该社区设置采样点")
+    buildings = list(
+        Building.objects.filter(community_code=community_code)
+        .annotate(people=Count("households__residents"))
+        .order_by("number")
+    )
+    plan, unplaced = slots.plan_slots(
+        [slots.BuildingLoad(b.pk, b.people) for b in buildings],
+        [slots.SiteCapacity(s.pk, s.hourly_capacity) for s in sites],
+        start=round_.starts_at, window_minutes=window_minutes,
+    )
+    with transaction.atomic():
+        SlotAssignment.objects.filter(site__in=sites).delete()
+        SlotAssignment.objects.bulk_create([
+            SlotAssignment(site_id=p.site, building_id=p.building, community_code=community_code,
+                           starts_at=p.starts_at, ends_at=p.ends_at, expected_people=p.people)
+            for p in plan
+        ])
+    population = sum(b.people for b in buildings)
+    return {"slots": len(plan), "unplaced": len(unplaced), "population": population,
+            "sites_needed": slots.sites_needed(population), "collectors_needed": slots.collectors_needed(population),
+            "sites": len(sites), "collectors": sum(s.collectors for s in sites)}

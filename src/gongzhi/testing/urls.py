@@ -13,4 +13,6 @@ urlpatterns = [
     path("rounds/<str:public_id>/untested.xlsx", views.untested_export, name="untested_export"),
     path("rounds/<str:public_id>/recalls/", views.recall_list, name="recall_list"),
     path("rounds/<str:public_id>/collect/", views.collect, name="collect"),
+    path("rounds/<str:public_id>/sites/", views.site_plan, name="site_plan"),
+    path("rounds/<str:public_id>/slots/<str:building_id>/notice/", views.slot_notice, name="slot_notice"),
 ]

@@ -124,3 +124,43 @@ def collect_service_worker(request):
     response = HttpResponse(path.read_text(encoding="utf-8"), content_type="application/javascript")
     response["Cache-Control"] = "no-cache"
     return response
+
+
+@login_required
+def site_plan(request, public_id: str):
+    """Sites of a community in this round, the guideline's figures, and the slot plan."""
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    code = (request.POST.get("community_code") or request.GET.get("community_code") or "")[:12]
+    if not code or not code_in_scope(request.user, code, capability=roles.MANAGE_ROUNDS):
+        raise Http404
+    error, figures = None, None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "plan":
+                figures = services.slot_plan_create(round_=round_, community_code=code)
+            else:
+                services.site_create(round_=round_, community_code=code, name=request.POST.get("name", ""),
+                                     address=request.POST.get("address", ""),
+                                     hourly_capacity=_int(request.POST.get("hourly_capacity"), 0),
+                                     collectors=_int(request.POST.get("collectors"), 0))
+        except ApplicationError as exc:
+            error = exc.message
+    sites = selectors.site_list(round_=round_, community_code=code)
+    return render(request, "testing/site_plan.html", {
+        "round": round_, "community_code": code, "sites": sites, "error": error, "figures": figures,
+    }, status=422 if error else 200)
+
+
+@login_required
+def slot_notice(request, public_id: str, building_id: str):
+    """A printable notice for a building's door: when and where to go."""
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    slot = selectors.slot_for_building(user=request.user, round_=round_, building_public_id=building_id)
+    return render(request, "testing/slot_notice.html", {"round": round_, "slot": slot})
+
+
+def _int(value, default=0) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
