@@ -89,6 +89,7 @@ def _fill(route: str, objects: dict) -> str | None:
         "residents/<str:public_id>/": ("<str:public_id>", objects["resident"].public_id),
         "roster/import/<str:public_id>/": ("<str:public_id>", getattr(objects.get("roster_import"), "public_id", "")),
         "rounds/<str:public_id>/": ("<str:public_id>", objects["round"].public_id),
+        "recalls/<str:public_id>/": ("<str:public_id>", objects["recall"].public_id),
     }
     for start, (param, value) in replacements.items():
         if route.startswith(start):

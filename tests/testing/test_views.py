@@ -133,3 +133,21 @@ def test_bedridden_untested_become_door_to_door_tasks_for_their_grid_worker(clie
     client.force_login(other_grid_worker)
     page = client.get(f"/rounds/{round_.public_id}/coverage/").content.decode()
     assert bedridden.name not in page.split('class="door-to-door"')[1].split("</table>")[0]
+
+
+def test_recall_steps_from_the_page(client, worker_a, sampled_round):
+    from gongzhi.testing.models import Recall, RecallEvent
+
+    round_, residents = sampled_round
+    services.tube_results_record(actor=worker_a, round_=round_, results=[("TUBE000001", "positive")])
+    recall = Recall.objects.get(resident=residents[0])
+    client.force_login(worker_a)
+    page = client.get(f"/rounds/{round_.public_id}/recalls/").content.decode()
+    assert 'value="notified"' in page
+    client.post(f"/recalls/{recall.public_id}/transition/", {"to_status": "notified"})
+    client.post(f"/recalls/{recall.public_id}/transition/", {"to_status": "resampled"})
+    wrong = client.post(f"/recalls/{recall.public_id}/transition/", {"to_status": "open"}, follow=True)
+    assert "复核状态不能这样变更" in wrong.content.decode()
+    recall.refresh_from_db()
+    assert recall.status == "resampled"
+    assert list(RecallEvent.objects.filter(recall=recall).values_list("to_status", flat=True)) == ["notified", "resampled"]

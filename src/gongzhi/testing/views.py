@@ -2,7 +2,9 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
+from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from gongzhi.core import roles
 from gongzhi.core.errors import ApplicationError
@@ -11,6 +13,7 @@ from gongzhi.core.scope import code_in_scope, user_can
 from gongzhi.core.services import audit_record
 from gongzhi.people.selectors import resident_pii
 from gongzhi.testing import exports, pooling, selectors, services
+from gongzhi.testing.models import Recall
 
 
 @login_required
@@ -109,7 +112,23 @@ def recall_list(request, public_id: str):
                      row_ids=[r.resident.public_id for r in recalls], area_codes=[r.community_code for r in recalls])
     return render(request, "testing/recall_list.html", {
         "round": round_, "recalls": [(r, resident_pii(r.resident, full=full)) for r in recalls],
+        "next_steps": {k: [(v, Recall.Status(v).label) for v in vs] for k, vs in services.RECALL_FLOW.items()},
+        "can_act": user_can(request.user, roles.EDIT_RESIDENTS),
     })
+
+
+@login_required
+@require_POST
+def recall_transition(request, public_id: str):
+    recall = selectors.recall_get_for_user(user=request.user, public_id=public_id)
+    if not user_can(request.user, roles.EDIT_RESIDENTS):
+        raise Http404
+    try:
+        services.recall_transition(actor=request.user, recall=recall, to_status=request.POST.get("to_status", ""),
+                                   note=request.POST.get("note", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("testing:recall_list", public_id=recall.round.public_id)
 
 
 @login_required
