@@ -5,7 +5,7 @@ and the ratio to the raw insert rate of the same sample rows into the same datab
     .venv/bin/python bench/bench_ingest.py --postgres              # scratch PostgreSQL database
     .venv/bin/python bench/bench_ingest.py --residents 400000 --seconds 20 --clients 4
 
-Server: gunicorn, 2 sync workers, on 127.0.0.1; clients: processes on the same 2 cores, sending
+Server: gunicorn as `gongzhi serve` runs it (2 workers, gthread, 4 threads), on 127.0.0.1; clients: processes on the same 2 cores, sending
 pre-built JSON bodies with keep-alive. Never touches the project's own database.
 """
 
@@ -87,29 +87,38 @@ def bodies(round_id: str, codes: list[str], scans_per_batch: int, tag: str) -> l
     return out
 
 
-def client(round_id, key, batches, deadline, results):
+def client(round_id, key, batches, deadline, results, retry=False):
     conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     done, latencies, statuses = 0, [], {}
     for body, scans in batches:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline and not retry:
             break
-        start = time.monotonic()
-        conn.request("POST", f"/api/rounds/{round_id}/scans", body=body, headers=headers)
-        response = conn.getresponse()
-        payload = response.read()
-        latencies.append(time.monotonic() - start)
-        statuses[response.status] = statuses.get(response.status, 0) + 1
+        while True:
+            start = time.monotonic()
+            try:
+                conn.request("POST", f"/api/rounds/{round_id}/scans", body=body, headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+            except OSError:
+                conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
+                statuses["connection error"] = statuses.get("connection error", 0) + 1
+                continue
+            latencies.append(time.monotonic() - start)
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+            if not retry or response.status not in (429, 503):
+                break
+            time.sleep(0.2)  # the server says Retry-After: 2; the bench retries sooner to keep pressure on
         if response.status == 200:
             done += sum(1 for o in json.loads(payload)["outcomes"] if o["status"] == "ok" and o["code"] == "ok"
                         and o["event_id"].startswith("s"))
     results.put((done, latencies, statuses))
 
 
-def load(round_id, key, per_client_batches, seconds):
+def load(round_id, key, per_client_batches, seconds, retry=False):
     results = mp.Queue()
     deadline = time.monotonic() + seconds
-    procs = [mp.Process(target=client, args=(round_id, key, b, deadline, results)) for b in per_client_batches]
+    procs = [mp.Process(target=client, args=(round_id, key, b, deadline, results, retry)) for b in per_client_batches]
     start = time.monotonic()
     for p in procs:
         p.start()
@@ -169,7 +178,8 @@ def main() -> None:
     connection.close()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "gongzhi.config.wsgi:application", "--bind", f"127.0.0.1:{ARGS.port}",
-         "--workers", str(ARGS.workers), "--log-level", "error", "--backlog", "2048"],
+         "--workers", str(ARGS.workers), "--worker-class", "gthread", "--threads", "4",
+         "--log-level", "error", "--backlog", "2048"],
         env=ENV,
     )
     try:
@@ -181,9 +191,9 @@ def main() -> None:
                     break
             except OSError:
                 time.sleep(0.2)
-        # Most residents go to the throughput run (500-scan batches), the rest to the latency run.
-        split = int(len(codes) * 0.8)
-        throughput_codes, latency_codes = codes[:split], codes[split:]
+        # Half the residents go to the throughput run, a fifth to the latency run, the rest to overload.
+        a, b = int(len(codes) * 0.5), int(len(codes) * 0.7)
+        throughput_codes, latency_codes, overload_codes = codes[:a], codes[a:b], codes[b:]
         per_client = [throughput_codes[i::ARGS.clients] for i in range(ARGS.clients)]
         batches = [bodies(round_id, c, 500, f"T{i}") for i, c in enumerate(per_client)]
         scans, elapsed, latencies, statuses = load(round_id, key, batches, ARGS.seconds)
@@ -198,6 +208,19 @@ def main() -> None:
         print(f"100-scan batches: {scans / elapsed:,.0f} scans/s; statuses {statuses}; "
               f"p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms",
               flush=True)
+        # Overload: three times the clients, each retrying on 503 until every batch is taken.
+        clients = ARGS.clients * 3
+        per_client = [overload_codes[i::clients] for i in range(clients)]
+        batches = [bodies(round_id, c, 500, f"X{i}") for i, c in enumerate(per_client)]
+        scans, elapsed, latencies, statuses = load(round_id, key, batches, 0, retry=True)
+        from gongzhi.testing.models import Sample
+
+        stored = Sample.objects.filter(round__public_id=round_id, resident__public_id__in=[c[2:] for c in overload_codes]).count()
+        print(f"overload ({clients} clients, retrying on 503): {len(overload_codes):,} scans sent, {stored:,} stored, "
+              f"{scans:,} answered ok; statuses {statuses}; {scans / elapsed:,.0f} scans/s", flush=True)
+        total = Sample.objects.filter(round__public_id=round_id).count()
+        distinct = Sample.objects.filter(round__public_id=round_id).values("resident").distinct().count()
+        print(f"samples in the round: {total:,}, distinct residents {distinct:,}", flush=True)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
