@@ -393,6 +393,9 @@ def community_plan(spec: CommunitySpec, *, seed: int, as_of: dt.date,
             if born is None:
                 date = dt.date.fromordinal(day)
                 born = dates[day] = (date, date.isoformat())
+            if day < first:  # moved back past a birthday to free a sequence number
+                age = as_of.year - born[0].year - (
+                    (as_of.month, as_of.day) < (born[0].month, born[0].day))
             if relation == SPOUSE or (relation in (SON, DAUGHTER) and children_of_spouse):
                 family = spouse_surname
             elif relation == MOTHER:

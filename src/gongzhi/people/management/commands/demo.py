@@ -40,6 +40,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
         if options["if_empty"] and Resident.objects.exists():
+            if self.verbosity < 1:
+                return
             self.stdout.write("已有居民数据，跳过演示数据生成（--if-empty）。"
                               " Residents already exist: demo load skipped (--if-empty).")
             self._print_logins(loader.demo_logins())
@@ -52,7 +54,8 @@ class Command(BaseCommand):
                 f"--residents-per-community must be in 0..{MAX_RESIDENTS_PER_COMMUNITY}")
         if not Area.objects.filter(level=Area.Level.COMMUNITY).exists():
             counts = areas_load()
-            self.stdout.write(f"areas loaded: {counts['created']} created")
+            if self.verbosity >= 1:
+                self.stdout.write(f"areas loaded: {counts['created']} created")
         try:
             communities = loader.demo_communities_select(
                 street=options["street"], district=options["district"],
@@ -62,6 +65,9 @@ class Command(BaseCommand):
         result = loader.demo_city_load(
             communities=communities, seed=options["seed"], residents_per_community=per_community,
             as_of=options["as_of"], on_community=self._report_community)
+        logins = loader.demo_users_create(communities=communities)
+        if self.verbosity < 1:
+            return
         seconds = max(result.seconds, 1e-9)
         self.stdout.write(
             f"demo: {len(result.communities)} communities loaded, {len(result.skipped)} skipped; "
@@ -73,13 +79,15 @@ class Command(BaseCommand):
         if result.id_conflicts:
             self.stdout.write(f"{result.id_conflicts} generated ID numbers were already "
                               "registered; those residents were left out")
-        self._print_logins(loader.demo_users_create(communities=communities))
+        self._print_logins(logins)
 
     def _report_community(self, area, counts):
+        if self.verbosity < 1:
+            return
         if counts is None:
             self.stdout.write(f"  {area.name} ({area.code}): 已有网格，跳过 (already has grids, "
                               "skipped)")
-        elif self.verbosity >= 1:
+        else:
             self.stdout.write(
                 f"  {area.name} ({area.code}): {counts['grids']} grids, "
                 f"{counts['buildings']} buildings, {counts['households']:,} households, "
