@@ -75,6 +75,7 @@ def child(mode: str, backend: str, residents: int, per_community: int) -> dict:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from gongzhi.core.db import bulk_insert
     from gongzhi.people.demo import loader
     from gongzhi.people.demo.population import community_plan
     from gongzhi.places.services import areas_load
@@ -84,12 +85,12 @@ def child(mode: str, backend: str, residents: int, per_community: int) -> dict:
         areas_load()
         communities = loader.demo_communities_select(count=residents // per_community)
         as_of = datetime.date(2025, 1, 1)
-        out = {"mode": mode, "backend": backend, "communities": len(communities),
-               "load_average": os.getloadavg()[0]}
+        out = {"mode": mode, "backend": backend, "communities": len(communities), "load_average": os.getloadavg()[0]}
         if mode == "demo":
             cpu_before = _cpu_seconds(resource.RUSAGE_SELF)
-            result = loader.demo_city_load(communities=communities, seed=2022, as_of=as_of,
-                                           residents_per_community=per_community)
+            result = loader.demo_city_load(
+                communities=communities, seed=2022, as_of=as_of, residents_per_community=per_community
+            )
             seconds, rows, count = result.seconds, result.rows, result.residents
             out["peak_rss_mb"] = round(_peak_mb(resource.RUSAGE_SELF))
             out["generator_peak_rss_mb"] = round(_peak_mb(resource.RUSAGE_CHILDREN))
@@ -100,15 +101,14 @@ def child(mode: str, backend: str, residents: int, per_community: int) -> dict:
             seconds, rows, count = 0.0, 0, 0
             specs = list(loader.community_specs(communities))
             for area, spec in zip(communities, specs, strict=True):
-                plan = community_plan(spec, seed=2022, as_of=as_of,
-                                      residents=per_community)
+                plan = community_plan(spec, seed=2022, as_of=as_of, residents=per_community)
                 with transaction.atomic(), connection.cursor() as cursor:
                     table_rows = loader.community_rows(cursor, area, plan)
                     started = time.perf_counter()
                     for model, fields in loader.TABLES:
                         batch = table_rows[model]
                         if mode == "copy":
-                            loader.write_rows(cursor, model, fields, batch)
+                            bulk_insert(cursor, model, fields, batch)
                         else:
                             sql = loader.insert_sql(model, fields)
                             if connection.vendor == "sqlite":
@@ -118,8 +118,15 @@ def child(mode: str, backend: str, residents: int, per_community: int) -> dict:
                         rows += len(batch)
                     count += len(plan.residents)
                 seconds += time.perf_counter() - started  # the commit included
-        out.update({"residents": count, "rows": rows, "seconds": round(seconds, 2),
-                    "residents_per_s": round(count / seconds), "rows_per_s": round(rows / seconds)})
+        out.update(
+            {
+                "residents": count,
+                "rows": rows,
+                "seconds": round(seconds, 2),
+                "residents_per_s": round(count / seconds),
+                "rows_per_s": round(rows / seconds),
+            }
+        )
         return out
     finally:
         connection.close()
@@ -128,8 +135,18 @@ def child(mode: str, backend: str, residents: int, per_community: int) -> dict:
 
 
 def run_child(mode: str, backend: str, args) -> dict:
-    command = [sys.executable, __file__, "--child", mode, "--backends", backend,
-               "--residents", str(args.residents), "--per-community", str(args.per_community)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        mode,
+        "--backends",
+        backend,
+        "--residents",
+        str(args.residents),
+        "--per-community",
+        str(args.per_community),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if done.returncode:
         sys.stderr.write(done.stderr)
@@ -152,8 +169,7 @@ def main() -> None:
     if "postgresql" in backends and not postgres_reachable():
         print(f"PostgreSQL not reachable at {PG_SERVER}: skipped")
         backends.remove("postgresql")
-    print(f"{os.cpu_count()} CPUs; {args.residents:,} residents, {args.per_community:,} per "
-          "community")
+    print(f"{os.cpu_count()} CPUs; {args.residents:,} residents, {args.per_community:,} per community")
     summary = {}
     for backend in backends:
         modes = ["demo", "raw"] + (["copy"] if backend == "postgresql" else [])
@@ -162,28 +178,35 @@ def main() -> None:
             for mode in modes:
                 m = run_child(mode, backend, args)
                 measured[mode].append(m)
-                extra = (f", peak RSS {m['peak_rss_mb']} MB (generator {m['generator_peak_rss_mb']}"
-                         f" MB), CPU {m['cpu_seconds']} s (generator "
-                         f"{m['generator_cpu_seconds']} s)" if mode == "demo" else "")
-                print(f"{backend:<10} run {run + 1} {mode:<4}: {m['residents']:,} residents, "
-                      f"{m['rows']:,} rows in {m['seconds']} s = {m['residents_per_s']:,} "
-                      f"residents/s, {m['rows_per_s']:,} rows/s{extra} "
-                      f"(load average {m['load_average']:.2f})")
-        median = {mode: {key: statistics.median(m[key] for m in runs)
-                         for key in ("residents_per_s", "rows_per_s", "seconds")}
-                  for mode, runs in measured.items()}
+                extra = (
+                    f", peak RSS {m['peak_rss_mb']} MB (generator {m['generator_peak_rss_mb']}"
+                    f" MB), CPU {m['cpu_seconds']} s (generator "
+                    f"{m['generator_cpu_seconds']} s)"
+                    if mode == "demo"
+                    else ""
+                )
+                print(
+                    f"{backend:<10} run {run + 1} {mode:<4}: {m['residents']:,} residents, "
+                    f"{m['rows']:,} rows in {m['seconds']} s = {m['residents_per_s']:,} "
+                    f"residents/s, {m['rows_per_s']:,} rows/s{extra} "
+                    f"(load average {m['load_average']:.2f})"
+                )
+        median = {
+            mode: {key: statistics.median(m[key] for m in runs) for key in ("residents_per_s", "rows_per_s", "seconds")}
+            for mode, runs in measured.items()
+        }
         median["demo"]["peak_rss_mb"] = max(m["peak_rss_mb"] for m in measured["demo"])
-        median["demo"]["generator_peak_rss_mb"] = max(
-            m["generator_peak_rss_mb"] for m in measured["demo"])
+        median["demo"]["generator_peak_rss_mb"] = max(m["generator_peak_rss_mb"] for m in measured["demo"])
         ratio = median["demo"]["rows_per_s"] / median["raw"]["rows_per_s"]
         demo = median["demo"]
-        line = (f"{backend:<10} median of {args.runs}: demo {demo['residents_per_s']:,.0f}"
-                f" residents/s, {demo['rows_per_s']:,.0f} rows/s; raw executemany "
-                f"{median['raw']['rows_per_s']:,.0f} rows/s; demo/raw = {ratio:.2f}")
+        line = (
+            f"{backend:<10} median of {args.runs}: demo {demo['residents_per_s']:,.0f}"
+            f" residents/s, {demo['rows_per_s']:,.0f} rows/s; raw executemany "
+            f"{median['raw']['rows_per_s']:,.0f} rows/s; demo/raw = {ratio:.2f}"
+        )
         if "copy" in median:
             copy_ratio = median["demo"]["rows_per_s"] / median["copy"]["rows_per_s"]
-            line += f"; raw COPY {median['copy']['rows_per_s']:,.0f} rows/s, demo/COPY = " \
-                    f"{copy_ratio:.2f}"
+            line += f"; raw COPY {median['copy']['rows_per_s']:,.0f} rows/s, demo/COPY = {copy_ratio:.2f}"
         print(line + f"; peak RSS {median['demo']['peak_rss_mb']:.0f} MB")
         summary[backend] = {"median": median, "ratio_to_executemany": round(ratio, 3)}
     print(json.dumps(summary))

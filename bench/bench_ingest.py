@@ -5,7 +5,8 @@ and the ratio to the raw insert rate of the same sample rows into the same datab
     .venv/bin/python bench/bench_ingest.py --postgres              # scratch PostgreSQL database
     .venv/bin/python bench/bench_ingest.py --residents 400000 --seconds 20 --clients 4
 
-Server: gunicorn as `gongzhi serve` runs it (2 workers, gthread, 4 threads), on 127.0.0.1; clients: processes on the same 2 cores, sending
+Server: gunicorn as `gongzhi serve` runs it (2 workers, gthread, 4 threads), on 127.0.0.1;
+clients: processes on the same 2 cores, sending
 pre-built JSON bodies with keep-alive. Never touches the project's own database.
 """
 
@@ -91,7 +92,7 @@ def client(round_id, key, batches, deadline, results, retry=False):
     conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     done, latencies, statuses = 0, [], {}
-    for body, scans in batches:
+    for body, _scans in batches:
         if time.monotonic() > deadline and not retry:
             break
         while True:
@@ -110,8 +111,11 @@ def client(round_id, key, batches, deadline, results, retry=False):
                 break
             time.sleep(0.2)  # the server says Retry-After: 2; the bench retries sooner to keep pressure on
         if response.status == 200:
-            done += sum(1 for o in json.loads(payload)["outcomes"] if o["status"] == "ok" and o["code"] == "ok"
-                        and o["event_id"].startswith("s"))
+            done += sum(
+                1
+                for o in json.loads(payload)["outcomes"]
+                if o["status"] == "ok" and o["code"] == "ok" and o["event_id"].startswith("s")
+            )
     results.put((done, latencies, statuses))
 
 
@@ -135,16 +139,22 @@ def load(round_id, key, per_client_batches, seconds, retry=False):
     return scans, elapsed, latencies, statuses
 
 
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
 def raw_insert_rate(rows: int) -> float:
     """The same sample rows (round, resident, tube, community, time, result) with the same two
     indexes, inserted in batches of 500 the fastest plain way for this database."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_raw_sample")
-        cursor.execute("CREATE TABLE bench_raw_sample (id integer primary key, round_id bigint, resident_id bigint,"
-                       " tube_id bigint, community_code varchar(12), collected_at timestamp, result varchar(16))"
-                       if connection.vendor == "sqlite" else
-                       "CREATE TABLE bench_raw_sample (id bigserial primary key, round_id bigint, resident_id bigint,"
-                       " tube_id bigint, community_code varchar(12), collected_at timestamptz, result varchar(16))")
+        cursor.execute(
+            "CREATE TABLE bench_raw_sample (id integer primary key, round_id bigint, resident_id bigint,"
+            " tube_id bigint, community_code varchar(12), collected_at timestamp, result varchar(16))"
+            if connection.vendor == "sqlite"
+            else "CREATE TABLE bench_raw_sample (id bigserial primary key, round_id bigint, resident_id bigint,"
+            " tube_id bigint, community_code varchar(12), collected_at timestamptz, result varchar(16))"
+        )
         cursor.execute("CREATE UNIQUE INDEX bench_raw_rr ON bench_raw_sample (round_id, resident_id)")
         cursor.execute("CREATE INDEX bench_raw_rc ON bench_raw_sample (round_id, community_code)")
     now = "2022-09-01 10:00:00"
@@ -155,14 +165,20 @@ def raw_insert_rate(rows: int) -> float:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cols = [list(c) for c in zip(*chunk, strict=True)]
-                cursor.execute("INSERT INTO bench_raw_sample (round_id, resident_id, tube_id, community_code,"
-                               " collected_at, result) SELECT * FROM unnest(%s::bigint[], %s::bigint[],"
-                               " %s::bigint[], %s::text[], %s::timestamptz[], %s::text[])"
-                               " ON CONFLICT DO NOTHING", cols)
+                cursor.execute(
+                    "INSERT INTO bench_raw_sample (round_id, resident_id, tube_id, community_code,"
+                    " collected_at, result) SELECT * FROM unnest(%s::bigint[], %s::bigint[],"
+                    " %s::bigint[], %s::text[], %s::timestamptz[], %s::text[])"
+                    " ON CONFLICT DO NOTHING",
+                    cols,
+                )
             else:
-                cursor.executemany("INSERT INTO bench_raw_sample (round_id, resident_id, tube_id, community_code,"
-                                   " collected_at, result) VALUES (%s, %s, %s, %s, %s, %s)"
-                                   " ON CONFLICT DO NOTHING", chunk)
+                cursor.executemany(
+                    "INSERT INTO bench_raw_sample (round_id, resident_id, tube_id, community_code,"
+                    " collected_at, result) VALUES (%s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    chunk,
+                )
         connection.commit() if not connection.get_autocommit() else None
     rate = rows / (time.perf_counter() - start)
     with connection.cursor() as cursor:
@@ -177,9 +193,24 @@ def main() -> None:
     print(f"raw insert limit (same rows, same indexes, batches of 500): {raw:,.0f} rows/s", flush=True)
     connection.close()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "gongzhi.config.wsgi:application", "--bind", f"127.0.0.1:{ARGS.port}",
-         "--workers", str(ARGS.workers), "--worker-class", "gthread", "--threads", "4",
-         "--log-level", "error", "--backlog", "2048"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "gongzhi.config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{ARGS.port}",
+            "--workers",
+            str(ARGS.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "error",
+            "--backlog",
+            "2048",
+        ],
         env=ENV,
     )
     try:
@@ -194,20 +225,24 @@ def main() -> None:
         # Half the residents go to the throughput run, a fifth to the latency run, the rest to overload.
         a, b = int(len(codes) * 0.5), int(len(codes) * 0.7)
         throughput_codes, latency_codes, overload_codes = codes[:a], codes[a:b], codes[b:]
-        per_client = [throughput_codes[i::ARGS.clients] for i in range(ARGS.clients)]
+        per_client = [throughput_codes[i :: ARGS.clients] for i in range(ARGS.clients)]
         batches = [bodies(round_id, c, 500, f"T{i}") for i, c in enumerate(per_client)]
         scans, elapsed, latencies, statuses = load(round_id, key, batches, ARGS.seconds)
         rate = scans / elapsed
-        print(f"500-event batches (410 scans): {scans:,} scans in {elapsed:.1f} s = {rate:,.0f} scans/s "
-              f"(ratio to raw insert {rate / raw:.2f}); statuses {statuses}; "
-              f"p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms",
-              flush=True)
-        per_client = [latency_codes[i::ARGS.clients] for i in range(ARGS.clients)]
+        print(
+            f"500-event batches (410 scans): {scans:,} scans in {elapsed:.1f} s = {rate:,.0f} scans/s "
+            f"(ratio to raw insert {rate / raw:.2f}); statuses {statuses}; "
+            f"p50 {_ms(statistics.median(latencies))}, p99 {_ms(latencies[int(len(latencies) * 0.99) - 1])}",
+            flush=True,
+        )
+        per_client = [latency_codes[i :: ARGS.clients] for i in range(ARGS.clients)]
         batches = [bodies(round_id, c, 100, f"L{i}") for i, c in enumerate(per_client)]
         scans, elapsed, latencies, statuses = load(round_id, key, batches, ARGS.seconds / 2)
-        print(f"100-scan batches: {scans / elapsed:,.0f} scans/s; statuses {statuses}; "
-              f"p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms",
-              flush=True)
+        print(
+            f"100-scan batches: {scans / elapsed:,.0f} scans/s; statuses {statuses}; "
+            f"p50 {_ms(statistics.median(latencies))}, p99 {_ms(latencies[int(len(latencies) * 0.99) - 1])}",
+            flush=True,
+        )
         # Overload: three times the clients, each retrying on 503 until every batch is taken.
         clients = ARGS.clients * 3
         per_client = [overload_codes[i::clients] for i in range(clients)]
@@ -215,9 +250,14 @@ def main() -> None:
         scans, elapsed, latencies, statuses = load(round_id, key, batches, 0, retry=True)
         from gongzhi.testing.models import Sample
 
-        stored = Sample.objects.filter(round__public_id=round_id, resident__public_id__in=[c[2:] for c in overload_codes]).count()
-        print(f"overload ({clients} clients, retrying on 503): {len(overload_codes):,} scans sent, {stored:,} stored, "
-              f"{scans:,} answered ok; statuses {statuses}; {scans / elapsed:,.0f} scans/s", flush=True)
+        stored = Sample.objects.filter(
+            round__public_id=round_id, resident__public_id__in=[c[2:] for c in overload_codes]
+        ).count()
+        print(
+            f"overload ({clients} clients, retrying on 503): {len(overload_codes):,} scans sent, {stored:,} stored, "
+            f"{scans:,} answered ok; statuses {statuses}; {scans / elapsed:,.0f} scans/s",
+            flush=True,
+        )
         total = Sample.objects.filter(round__public_id=round_id).count()
         distinct = Sample.objects.filter(round__public_id=round_id).values("resident").distinct().count()
         print(f"samples in the round: {total:,}, distinct residents {distinct:,}", flush=True)

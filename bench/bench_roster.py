@@ -36,9 +36,9 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from gongzhi.people import roster_services  # noqa: E402
 from gongzhi.people.id_rules import make_id_number  # noqa: E402
 from gongzhi.people.models import Resident, ResidentTag  # noqa: E402
-from gongzhi.people import roster_services  # noqa: E402
 from gongzhi.places.models import Area, Building, Grid, Household  # noqa: E402
 from gongzhi.places.services import areas_load  # noqa: E402
 
@@ -52,17 +52,42 @@ def roster(n, phone_offset=0):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["居民花名册"])
-    ws.append(["姓名", "身份证号", "手机号", "网格", "楼栋", "单元", "房号", "与户主关系",
-               "重点人群", "出生日期(选填)", "备注"])
+    ws.append(
+        [
+            "姓名",
+            "身份证号",
+            "手机号",
+            "网格",
+            "楼栋",
+            "单元",
+            "房号",
+            "与户主关系",
+            "重点人群",
+            "出生日期(选填)",
+            "备注",
+        ]
+    )
     for i in range(n):
         born = dt.date(1940, 1, 1) + dt.timedelta(days=i % 25000)
         id_number = make_id_number(f"5101{i // 500 % 100:02d}", born, i, i % 2 == 0)
         household = i // 3
         building = household // 200 + 1
         grid = (building - 1) // 10 + 1
-        ws.append([f"居民{i}", id_number, f"138{(i + phone_offset) % 10**8:08d}", grid,
-                   f"{building}栋", household % 4 + 1, str(100 + household % 200), "",
-                   TAGS[i % len(TAGS)], born.isoformat(), ""])
+        ws.append(
+            [
+                f"居民{i}",
+                id_number,
+                f"138{(i + phone_offset) % 10**8:08d}",
+                grid,
+                f"{building}栋",
+                household % 4 + 1,
+                str(100 + household % 200),
+                "",
+                TAGS[i % len(TAGS)],
+                born.isoformat(),
+                "",
+            ]
+        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -89,13 +114,17 @@ def main():
     print(f"  file size {len(content) / 1e6:.1f} MB")
 
     def run(data, dry):
-        return roster_services.roster_import(actor=user, community=community, file_name="r.xlsx",
-                                             content=data, dry_run=dry)
+        return roster_services.roster_import(
+            actor=user, community=community, file_name="r.xlsx", content=data, dry_run=dry
+        )
+
     r = timed("dry run (new community)", lambda: run(content, True))
     assert not r.errors, r.errors[:5]
     r = timed("import (all new)", lambda: run(content, False))
-    print(f"  created {r.to_create}, households {r.households_to_create}, "
-          f"buildings {r.buildings_to_create}, grids {r.grids_to_create}")
+    print(
+        f"  created {r.to_create}, households {r.households_to_create}, "
+        f"buildings {r.buildings_to_create}, grids {r.grids_to_create}"
+    )
     r = timed("re-import (all unchanged)", lambda: run(content, False))
     assert r.unchanged == N, r
     changed = roster(N, phone_offset=7)

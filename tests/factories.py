@@ -18,7 +18,9 @@ def valid_id_number(area6: str = "510104", born: dt.date = dt.date(1980, 5, 17),
     return make_id_number(area6, born, next(_sequence), male)
 
 
-def make_user_with_role(username: str, role: str, area_code: str, *, grid=None, building=None, password="pass-for-tests-1"):
+def make_user_with_role(
+    username: str, role: str, area_code: str, *, grid=None, building=None, password="pass-for-tests-1"
+):
     user = get_user_model().objects.create_user(username=username, password=password)
     RoleAssignment.objects.create(user=user, role=role, area_code=area_code, grid=grid, building=building)
     return user

@@ -28,8 +28,13 @@ def world(community_a, community_b):
     building = BuildingFactory(grid=grid, number=1)
     household = HouseholdFactory(building=building)
     resident = ResidentFactory(household=household, name=SECRET_NAME, phone="13912345678")
-    objects = {"code": community_a.code, "grid": grid, "building": building, "household": household,
-               "resident": resident}
+    objects = {
+        "code": community_a.code,
+        "grid": grid,
+        "building": building,
+        "household": household,
+        "resident": resident,
+    }
     objects.update(_testing_objects(community_a, resident))
     roster_import = _roster_import_for(community_a)
     if roster_import is not None:
@@ -46,10 +51,14 @@ def _testing_objects(community, resident):
 
     owner = make_user_with_role("collector_a", "collector", community.code)
     round_ = services.round_create(actor=owner, name="第一轮", area_code=community.code, pool_size=10)
-    services.scan_batch_ingest(round_=round_, collector=owner, events=[
-        collection.Event("1", "open", "TUBE000001"),
-        collection.Event("2", "scan", "TUBE000001", "R:" + resident.public_id),
-    ])
+    services.scan_batch_ingest(
+        round_=round_,
+        collector=owner,
+        events=[
+            collection.Event("1", "open", "TUBE000001"),
+            collection.Event("2", "scan", "TUBE000001", "R:" + resident.public_id),
+        ],
+    )
     services.tube_results_record(actor=owner, round_=round_, results=[("TUBE000001", "positive")])
     return {"round": round_, "recall": round_.recalls.get()}
 
@@ -61,8 +70,7 @@ def _roster_import_for(community):
     if model is None:
         return None
     owner = make_user_with_role("owner_a", "community_worker", community.code)
-    return model.objects.create(actor=owner, community_code=community.code, file_name="a.xlsx", content=b"x",
-                                report={})
+    return model.objects.create(actor=owner, community_code=community.code, file_name="a.xlsx", content=b"x", report={})
 
 
 def _walk(patterns, prefix=""):
@@ -204,11 +212,23 @@ def test_every_api_operation_hides_another_communitys_rows(client, world):
     assert len(operations) >= 12
     for method, path in operations:
         url = _fill_api(path, objects)
-        body = dict(_API_BODIES.get(path, {"number": 9, "room": "909", "unit": 1, "name": "x",
-                                           "id_number": objects["resident"].id_number, "to_status": "notified",
-                                           "events": [{"event_id": "9", "kind": "open", "barcode": "TUBE000009"}],
-                                           "results": [{"barcode": "TUBE000001", "result": "negative"}],
-                                           "resident_id": objects["resident"].public_id, "reason": "away"}))
+        body = dict(
+            _API_BODIES.get(
+                path,
+                {
+                    "number": 9,
+                    "room": "909",
+                    "unit": 1,
+                    "name": "x",
+                    "id_number": objects["resident"].id_number,
+                    "to_status": "notified",
+                    "events": [{"event_id": "9", "kind": "open", "barcode": "TUBE000009"}],
+                    "results": [{"barcode": "TUBE000001", "result": "negative"}],
+                    "resident_id": objects["resident"].public_id,
+                    "reason": "away",
+                },
+            )
+        )
         if path == "/api/residents":
             body["household_id"] = objects["household"].public_id
         if method == "get":
@@ -243,5 +263,7 @@ def test_anonymous_is_sent_to_login_or_refused(client, world):
             assert response["Location"].startswith("/login/"), url
     for method, path in _api_operations():
         url = _fill_api(path, objects)
-        response = getattr(client, method)(url, {}, content_type="application/json") if method != "get" else client.get(url)
+        response = (
+            getattr(client, method)(url, {}, content_type="application/json") if method != "get" else client.get(url)
+        )
         assert response.status_code == 401, (method, url)

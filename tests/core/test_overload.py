@@ -40,9 +40,11 @@ def test_overloaded_api_answers_503_with_retry_after(client, community_a, monkey
 
     monkeypatch.setattr(testing_api, "gate", busy)
     client.force_login(collector)
-    response = client.post(f"/api/rounds/{round_.public_id}/scans",
-                           {"events": [{"event_id": "1", "kind": "open", "barcode": "TUBE000001"}]},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/rounds/{round_.public_id}/scans",
+        {"events": [{"event_id": "1", "kind": "open", "barcode": "TUBE000001"}]},
+        content_type="application/json",
+    )
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
     assert round_.tubes.count() == 0

@@ -54,8 +54,12 @@ def test_superuser_sees_everything(two_grids, django_user_model):
 
 def test_capability_filters_roles(two_grids, community_a):
     leader = make_user_with_role("leader", "building_leader", community_a.code, building=two_grids[2])
-    q = scope_q(leader, capability="pii.full", grid_field="household__building__grid_id",
-                building_field="household__building_id")
+    q = scope_q(
+        leader,
+        capability="pii.full",
+        grid_field="household__building__grid_id",
+        building_field="household__building_id",
+    )
     assert not Resident.objects.filter(q).exists()
 
 

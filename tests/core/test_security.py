@@ -62,7 +62,10 @@ def test_secure_cookies_switch(monkeypatch):
 def test_nul_characters_are_a_clear_4xx_not_a_500(client, worker_a):
     client.force_login(worker_a)
     assert client.get("/residents/", {"q": "a\x00b"}).status_code == 400
-    response = client.post("/api/residents", {"household_id": "x\x00y", "name": "张三",
-                                              "id_number": "11010519491231002X"}, content_type="application/json")
+    response = client.post(
+        "/api/residents",
+        {"household_id": "x\x00y", "name": "张三", "id_number": "11010519491231002X"},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert response.json()["message"] == "输入含有无法保存的字符"

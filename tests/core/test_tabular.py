@@ -158,9 +158,7 @@ def test_csv_encodings(encoding):
 
     assert table.header_row == 2
     assert table.headers["id_number"] == "身份证号码"
-    assert table.rows == [
-        (3, {"name": "张三", "id_number": "510104198005170011", "phone": "13800138000"})
-    ]
+    assert table.rows == [(3, {"name": "张三", "id_number": "510104198005170011", "phone": "13800138000"})]
 
 
 def test_csv_tab_separated_and_quoted_newlines():

@@ -45,14 +45,20 @@ def test_pages_do_not_count(api_a):
 
 def test_create_validates_in_chinese_and_writes_nothing(api_a):
     household = HouseholdFactory()
-    bad = api_a.post("/api/residents", {"household_id": household.public_id, "name": "张三", "id_number": "5.10104E+17"},
-                     content_type="application/json")
+    bad = api_a.post(
+        "/api/residents",
+        {"household_id": household.public_id, "name": "张三", "id_number": "5.10104E+17"},
+        content_type="application/json",
+    )
     assert bad.status_code == 422
     assert bad.json()["extra"]["fields"]["id_number"] == id_rules.MSG_ID_SCIENTIFIC
     assert Resident.objects.count() == 0
     good_id = id_rules.make_id_number("510104", dt.date(1990, 1, 1), 3, True)
-    ok = api_a.post("/api/residents", {"household_id": household.public_id, "name": "张三", "id_number": good_id,
-                                       "tags": ["migrant_worker"]}, content_type="application/json")
+    ok = api_a.post(
+        "/api/residents",
+        {"household_id": household.public_id, "name": "张三", "id_number": good_id, "tags": ["migrant_worker"]},
+        content_type="application/json",
+    )
     assert ok.status_code == 201, ok.content
     assert ok.json()["tags"] == ["migrant_worker"]
     assert ok.json()["id_number"] != good_id  # masked in the answer too
@@ -79,8 +85,11 @@ def test_collector_cannot_create(client, community_a):
     client.force_login(collector)
     household = HouseholdFactory()
     good_id = id_rules.make_id_number("510104", dt.date(1990, 1, 1), 3, True)
-    response = client.post("/api/residents", {"household_id": household.public_id, "name": "张三", "id_number": good_id},
-                           content_type="application/json")
+    response = client.post(
+        "/api/residents",
+        {"household_id": household.public_id, "name": "张三", "id_number": good_id},
+        content_type="application/json",
+    )
     assert response.status_code == 404
     assert Resident.objects.count() == 0
 
@@ -96,9 +105,11 @@ def test_device_token_auth(client, worker_a):
 
 def test_update_via_api(api_a):
     resident = ResidentFactory()
-    response = api_a.put(f"/api/residents/{resident.public_id}",
-                         {"name": "改名", "id_number": resident.id_number, "phone": "13900000000"},
-                         content_type="application/json")
+    response = api_a.put(
+        f"/api/residents/{resident.public_id}",
+        {"name": "改名", "id_number": resident.id_number, "phone": "13900000000"},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     resident.refresh_from_db()
     assert resident.name == "改名" and resident.phone == "13900000000"

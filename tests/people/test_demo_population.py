@@ -25,8 +25,9 @@ PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def spec(n: int, *, village: bool = False, slots: int = 40) -> CommunitySpec:
-    return CommunitySpec(code=f"510104017{n:03d}", name="水井坊社区居委会", village=village,
-                         district_slot=n - 1, district_slots=slots)
+    return CommunitySpec(
+        code=f"510104017{n:03d}", name="水井坊社区居委会", village=village, district_slot=n - 1, district_slots=slots
+    )
 
 
 def age_on(born_iso: str, day: dt.date = AS_OF) -> int:
@@ -37,8 +38,7 @@ def age_on(born_iso: str, day: dt.date = AS_OF) -> int:
 @pytest.fixture(scope="module")
 def sample():
     """Ten communities of realistic size (about 50,000 residents), every third a village."""
-    return [community_plan(spec(n, village=n % 3 == 0), seed=2022, as_of=AS_OF)
-            for n in range(1, 11)]
+    return [community_plan(spec(n, village=n % 3 == 0), seed=2022, as_of=AS_OF) for n in range(1, 11)]
 
 
 def test_id_numbers_are_valid_and_match_birth_date_sex_and_district(sample):
@@ -58,8 +58,7 @@ def test_id_numbers_are_unique_across_communities_of_a_district(sample):
 
 def test_id_numbers_stay_unique_when_a_district_has_few_communities():
     # Two communities share the 500 sequence numbers of each day: 250 each.
-    plans = [community_plan(spec(n, slots=2), seed=1, as_of=AS_OF, residents=8000)
-             for n in (1, 2)]
+    plans = [community_plan(spec(n, slots=2), seed=1, as_of=AS_OF, residents=8000) for n in (1, 2)]
     numbers = [r[2] for plan in plans for r in plan.residents]
     assert len(numbers) == len(set(numbers)) == 16_000
 
@@ -69,8 +68,9 @@ def test_id_slots_of_a_district_never_collide(slots):
     taken = set()
     positions = sorted({0, 1, slots // 2, slots - 1} & set(range(slots)))
     for slot in positions:
-        allocator = IdNumberSlots(CommunitySpec(code="510104017001", name="x", village=False,
-                                                district_slot=slot, district_slots=slots))
+        allocator = IdNumberSlots(
+            CommunitySpec(code="510104017001", name="x", village=False, district_slot=slot, district_slots=slots)
+        )
         for i in range(400):
             born = 720_000 + i % 20  # many people born on a few days
             day, seq = allocator.take(born, male=i % 2 == 0)
@@ -211,9 +211,12 @@ def test_places_are_consistent(sample):
 
 
 def test_village_addresses_use_the_village_name():
-    plan = community_plan(CommunitySpec(code="510121102201", name="三圣村村民委员会", village=True,
-                                        district_slot=0, district_slots=200),
-                          seed=2022, as_of=AS_OF, residents=300)
+    plan = community_plan(
+        CommunitySpec(code="510121102201", name="三圣村村民委员会", village=True, district_slot=0, district_slots=200),
+        seed=2022,
+        as_of=AS_OF,
+        residents=300,
+    )
     assert all(h[3].startswith("三圣村") and "组" in h[3] for h in plan.households)
     assert all(b[4] <= 3 for b in plan.buildings)
 

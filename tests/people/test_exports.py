@@ -24,9 +24,7 @@ EXPORT_URL = reverse("people:resident_export")
 @pytest.fixture
 def residents(community_a, community_b):
     grid = GridFactory(community=community_a, number=2)
-    household = HouseholdFactory(
-        building=BuildingFactory(grid=grid, number=5, address=""), unit=3, room="0402"
-    )
+    household = HouseholdFactory(building=BuildingFactory(grid=grid, number=5, address=""), unit=3, room="0402")
     first = ResidentFactory(household=household, name="王芳", relation="户主")
     second = ResidentFactory(household=household, name="李强", phone="")
     ResidentTag.objects.create(resident=first, community_code=community_a.code, tag="chronic")
@@ -116,9 +114,7 @@ def test_other_communities_rows_are_never_exported(client, worker_b, residents):
     assert [r[0] for r in rows[1:]] == ["外人"]
 
 
-def test_too_many_rows_sends_back_to_the_list_with_a_message(
-    client, worker_a, community_a, residents, monkeypatch
-):
+def test_too_many_rows_sends_back_to_the_list_with_a_message(client, worker_a, community_a, residents, monkeypatch):
     monkeypatch.setattr(exports, "EXPORT_MAX_ROWS", 1)
     client.force_login(worker_a)
 

@@ -30,7 +30,10 @@ def test_shape_and_birth_date_errors():
     first17 = "51010419900231123"  # 31 February
     assert id_rules.id_number_error(first17 + id_rules.check_digit(first17)) == id_rules.MSG_ID_BIRTH
     future = "51010420990101123"
-    assert id_rules.id_number_error(future + id_rules.check_digit(future), today=dt.date(2026, 1, 1)) == id_rules.MSG_ID_BIRTH
+    assert (
+        id_rules.id_number_error(future + id_rules.check_digit(future), today=dt.date(2026, 1, 1))
+        == id_rules.MSG_ID_BIRTH
+    )
 
 
 @given(

@@ -50,9 +50,7 @@ def test_parse_grid(value):
     assert roster.parse_grid(value) == 1
 
 
-@pytest.mark.parametrize(
-    "value", [3, 3.0, "3", "3栋", "3号楼", "３栋", "第3栋", "3幢", "三栋", "3号"]
-)
+@pytest.mark.parametrize("value", [3, 3.0, "3", "3栋", "3号楼", "３栋", "第3栋", "3幢", "三栋", "3号"])
 def test_parse_building(value):
     assert roster.parse_building(value) == 3
 
@@ -167,29 +165,21 @@ def test_birth_date_differs_from_the_id():
 
 
 def test_birth_date_unreadable():
-    assert clean(raw(birth_date="五月"))[1] == [
-        RowError(7, "出生日期", roster.MSG_BIRTH_UNREADABLE)
-    ]
+    assert clean(raw(birth_date="五月"))[1] == [RowError(7, "出生日期", roster.MSG_BIRTH_UNREADABLE)]
 
 
 def test_id_number_as_a_float_lost_its_digits():
-    assert clean(raw(id_number=5.10104e17))[1] == [
-        RowError(7, "身份证号", id_rules.MSG_ID_SCIENTIFIC)
-    ]
+    assert clean(raw(id_number=5.10104e17))[1] == [RowError(7, "身份证号", id_rules.MSG_ID_SCIENTIFIC)]
 
 
 def test_id_number_as_scientific_text_from_csv():
-    assert clean(raw(id_number="5.10104E+17"))[1] == [
-        RowError(7, "身份证号", id_rules.MSG_ID_SCIENTIFIC)
-    ]
+    assert clean(raw(id_number="5.10104E+17"))[1] == [RowError(7, "身份证号", id_rules.MSG_ID_SCIENTIFIC)]
 
 
 def test_id_number_as_an_int_truncated_by_excel():
     truncated = int(ID[:15] + "000")
 
-    assert clean(raw(id_number=truncated))[1] == [
-        RowError(7, "身份证号", id_rules.MSG_ID_SCIENTIFIC)
-    ]
+    assert clean(raw(id_number=truncated))[1] == [RowError(7, "身份证号", id_rules.MSG_ID_SCIENTIFIC)]
 
 
 def test_id_number_as_an_exact_int_is_accepted():
@@ -345,9 +335,7 @@ def test_plan_sorts_records_into_create_update_unchanged_and_errors():
     no_optional = {k: v for k, v in HEADERS.items() if k in roster.REQUIRED or k == "unit"}
 
     def record(row, id_number, **values):
-        rec, errors = clean_row(
-            row, raw(id_number=id_number, **values), no_optional, tag_by_label=TAGS, today=TODAY
-        )
+        rec, errors = clean_row(row, raw(id_number=id_number, **values), no_optional, tag_by_label=TAGS, today=TODAY)
         assert errors == []
         return rec
 

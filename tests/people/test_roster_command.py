@@ -28,9 +28,7 @@ def failing(*args) -> tuple[int, str, str]:
 @pytest.fixture
 def roster_file(tmp_path):
     path = tmp_path / "花名册.xlsx"
-    path.write_bytes(
-        xlsx_bytes([person(id_number=valid_id_number()), person(id_number=valid_id_number())])
-    )
+    path.write_bytes(xlsx_bytes([person(id_number=valid_id_number()), person(id_number=valid_id_number())]))
     return path
 
 

@@ -98,9 +98,7 @@ def csv_bytes(rows, *, header=HEADER, encoding="utf-8-sig") -> bytes:
 
 
 def run(community, content, *, actor=None, dry_run=False, file_name="花名册.xlsx"):
-    return roster_import(
-        actor=actor, community=community, file_name=file_name, content=content, dry_run=dry_run
-    )
+    return roster_import(actor=actor, community=community, file_name=file_name, content=content, dry_run=dry_run)
 
 
 @pytest.fixture
@@ -124,9 +122,7 @@ def test_a_messy_roster_imports_cleanly(community_a, worker_a, ids):
         ),
         [None] * 11,
         person("李四", ids[1].lower(), "13900139000", 1, 3, 2, 501, "配偶", "", 18631.0),
-        person(
-            "赵五", ids[2], "", "2网格", "7号楼", "", "102", "", "透析", dt.datetime(1952, 1, 4)
-        ),
+        person("赵五", ids[2], "", "2网格", "7号楼", "", "102", "", "透析", dt.datetime(1952, 1, 4)),
         ["  ", None, "", None, None, None, None, None, None, None, None],
     ]
 
@@ -246,9 +242,7 @@ def test_upsert_updates_residents_of_the_same_community(community_a, ids):
     )
     ResidentTag.objects.create(resident=old, community_code=community_a.code, tag="chronic")
     rows = [
-        person(
-            "新名", ids[0], phone="13900139000", unit="2", room="202", relation="户主", tags="党员"
-        ),
+        person("新名", ids[0], phone="13900139000", unit="2", room="202", relation="户主", tags="党员"),
         person("新人", ids[1]),
     ]
 
@@ -269,9 +263,7 @@ def test_upsert_updates_residents_of_the_same_community(community_a, ids):
 
 
 def test_absent_optional_columns_keep_stored_values(community_a, ids):
-    household = HouseholdFactory(
-        building=BuildingFactory(grid=GridFactory(number=1), number=3), unit=2, room="501"
-    )
+    household = HouseholdFactory(building=BuildingFactory(grid=GridFactory(number=1), number=3), unit=2, room="501")
     resident = ResidentFactory(
         household=household,
         id_number=ids[0],
@@ -297,9 +289,7 @@ def test_absent_optional_columns_keep_stored_values(community_a, ids):
 
 def test_id_registered_in_another_community_is_an_error(community_a, community_b, ids):
     grid_b = GridFactory(community=community_b, community_code=community_b.code, number=1)
-    ResidentFactory(
-        household=HouseholdFactory(building=BuildingFactory(grid=grid_b)), id_number=ids[0]
-    )
+    ResidentFactory(household=HouseholdFactory(building=BuildingFactory(grid=grid_b)), id_number=ids[0])
 
     report = run(community_a, xlsx_bytes([person(id_number=ids[1]), person(id_number=ids[0])]))
 
@@ -311,9 +301,7 @@ def test_existing_building_in_another_grid_is_an_error(community_a, ids):
     BuildingFactory(grid=GridFactory(number=1), number=3)
     GridFactory(number=2)
 
-    report = run(
-        community_a, xlsx_bytes([person(id_number=ids[0], grid="第2网格", building="3栋")])
-    )
+    report = run(community_a, xlsx_bytes([person(id_number=ids[0], grid="第2网格", building="3栋")]))
 
     assert report.errors == [(3, "网格", "3号楼栋已属于第1网格，与填写的第2网格不一致")]
 
@@ -391,9 +379,7 @@ def test_queries_do_not_grow_with_rows(community_a, ids, django_assert_max_num_q
 def test_preview_keeps_a_clean_file_and_confirm_imports_it(community_a, worker_a, ids):
     content = xlsx_bytes([person(id_number=ids[0])])
 
-    record = roster_preview(
-        actor=worker_a, community=community_a, file_name="a.xlsx", content=content
-    )
+    record = roster_preview(actor=worker_a, community=community_a, file_name="a.xlsx", content=content)
 
     assert record.status == RosterImport.Status.PREVIEWED
     assert bytes(record.content) == content
@@ -428,9 +414,7 @@ def test_confirm_checks_again_against_todays_data(community_a, community_b, work
         content=xlsx_bytes([person(id_number=ids[0])]),
     )
     grid_b = GridFactory(community=community_b, community_code=community_b.code)
-    ResidentFactory(
-        household=HouseholdFactory(building=BuildingFactory(grid=grid_b)), id_number=ids[0]
-    )
+    ResidentFactory(household=HouseholdFactory(building=BuildingFactory(grid=grid_b)), id_number=ids[0])
 
     record = roster_confirm(actor=worker_a, roster_import_id=record.pk)
 
@@ -439,9 +423,7 @@ def test_confirm_checks_again_against_todays_data(community_a, community_b, work
     assert Resident.objects.filter(community_code=community_a.code).count() == 0
 
 
-def test_get_for_user_is_the_same_404_for_missing_other_user_or_lost_role(
-    community_a, worker_a, worker_b, ids
-):
+def test_get_for_user_is_the_same_404_for_missing_other_user_or_lost_role(community_a, worker_a, worker_b, ids):
     record = roster_preview(
         actor=worker_a,
         community=community_a,

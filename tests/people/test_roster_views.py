@@ -86,9 +86,7 @@ def test_preview_with_errors_shows_the_error_table_and_no_confirm(client, worker
         (b"", "empty.csv", "文件是空的"),
     ],
 )
-def test_bad_upload_shows_the_form_again_with_422(
-    client, worker_a, community_a, content, name, message
-):
+def test_bad_upload_shows_the_form_again_with_422(client, worker_a, community_a, content, name, message):
     client.force_login(worker_a)
 
     response = upload(client, community_a.code, content, name)
@@ -177,13 +175,9 @@ def test_template_download_round_trips_through_the_importer(client, worker_a, co
     notes = "\n".join(str(c.value) for row in workbook["填写说明"].iter_rows() for c in row)
     assert "独居老人、慢性病、透析" in notes
     # The blank template has only the example row: nothing to import, nothing wrong.
-    report = roster_import(
-        actor=worker_a, community=community_a, file_name="t.xlsx", content=content, dry_run=True
-    )
+    report = roster_import(actor=worker_a, community=community_a, file_name="t.xlsx", content=content, dry_run=True)
     assert (report.rows_read, report.errors) == (0, [])
-    sheet.append(
-        ["王五", valid_id_number(), "13800138000", 1, "3栋", 1, "101", "户主", "党员", None, None]
-    )
+    sheet.append(["王五", valid_id_number(), "13800138000", 1, "3栋", 1, "101", "户主", "党员", None, None])
     buffer = io.BytesIO()
     workbook.save(buffer)
     report = roster_import(

@@ -18,8 +18,9 @@ def _id(born=dt.date(1950, 3, 8), male=False, seq=7):
 
 def test_create_derives_gender_and_birth_date_and_audits(worker_a, community_a):
     household = HouseholdFactory()
-    data = ResidentData(name=" 王 秀英 ", id_number=_id().lower(), phone="１３８ 1234 5678",
-                        tags=["elderly_alone", "insulin"])
+    data = ResidentData(
+        name=" 王 秀英 ", id_number=_id().lower(), phone="１３８ 1234 5678", tags=["elderly_alone", "insulin"]
+    )
     resident = resident_create(actor=worker_a, household=household, data=data)
     assert resident.name == "王 秀英"
     assert resident.gender == "F"
@@ -55,8 +56,9 @@ def test_invalid_data_writes_nothing(worker_a, field, value, message):
 def test_duplicate_id_number_is_refused(worker_a):
     existing = ResidentFactory()
     with pytest.raises(ApplicationError, match="该身份证号已登记"):
-        resident_create(actor=worker_a, household=HouseholdFactory(),
-                        data=ResidentData(name="重复", id_number=existing.id_number))
+        resident_create(
+            actor=worker_a, household=HouseholdFactory(), data=ResidentData(name="重复", id_number=existing.id_number)
+        )
     assert Resident.objects.count() == 1
 
 
@@ -74,8 +76,7 @@ def test_update_changes_fields_and_tags(worker_a):
 def test_update_cannot_take_another_residents_id_number(worker_a):
     first, second = ResidentFactory(), ResidentFactory()
     with pytest.raises(ApplicationError, match="该身份证号已登记"):
-        resident_update(actor=worker_a, resident=second,
-                        data=ResidentData(name=second.name, id_number=first.id_number))
+        resident_update(actor=worker_a, resident=second, data=ResidentData(name=second.name, id_number=first.id_number))
 
 
 def test_reveal_is_audited(worker_a):

@@ -48,8 +48,10 @@ def test_building_leader_sees_masked_without_reveal_button(client, community_a):
 
 def test_create_form_shows_chinese_errors_and_writes_nothing(logged_in):
     household = HouseholdFactory()
-    response = logged_in.post("/residents/new/", {"household_id": household.public_id, "name": "张三",
-                                                  "id_number": "5.10104E+17", "phone": "123"})
+    response = logged_in.post(
+        "/residents/new/",
+        {"household_id": household.public_id, "name": "张三", "id_number": "5.10104E+17", "phone": "123"},
+    )
     assert response.status_code == 422
     page = response.content.decode()
     assert "科学计数法" in page and "手机号应为11位数字" in page
@@ -59,13 +61,22 @@ def test_create_form_shows_chinese_errors_and_writes_nothing(logged_in):
 def test_create_and_edit_through_the_pages(logged_in):
     household = HouseholdFactory()
     number = id_rules.make_id_number("510104", dt.date(1941, 2, 3), 9, False)
-    created = logged_in.post("/residents/new/", {"household_id": household.public_id, "name": "刘奶奶",
-                                                 "id_number": number, "tags": ["elderly_alone", "bedridden"]})
+    created = logged_in.post(
+        "/residents/new/",
+        {
+            "household_id": household.public_id,
+            "name": "刘奶奶",
+            "id_number": number,
+            "tags": ["elderly_alone", "bedridden"],
+        },
+    )
     assert created.status_code == 302
     resident = Resident.objects.get(id_number=number)
     assert set(resident.tags.values_list("tag", flat=True)) == {"elderly_alone", "bedridden"}
-    edited = logged_in.post(f"/residents/{resident.public_id}/edit/", {"name": "刘奶奶", "id_number": "",
-                                                                      "phone": "13700000001", "tags": ["bedridden"]})
+    edited = logged_in.post(
+        f"/residents/{resident.public_id}/edit/",
+        {"name": "刘奶奶", "id_number": "", "phone": "13700000001", "tags": ["bedridden"]},
+    )
     assert edited.status_code == 302
     resident.refresh_from_db()
     assert resident.id_number == number and resident.phone == "13700000001"

@@ -16,11 +16,15 @@ def test_worker_browses_down_to_households(client, worker_a, community_a):
     grid = client.post("/api/grids", {"community_code": community_a.code, "number": 1}, content_type="application/json")
     assert grid.status_code == 201
     grid_id = grid.json()["public_id"]
-    building = client.post(f"/api/grids/{grid_id}/buildings", {"number": 5, "address": "水井街1号"},
-                           content_type="application/json")
+    building = client.post(
+        f"/api/grids/{grid_id}/buildings", {"number": 5, "address": "水井街1号"}, content_type="application/json"
+    )
     assert building.status_code == 201
-    household = client.post(f"/api/buildings/{building.json()['public_id']}/households", {"unit": 1, "room": "101"},
-                            content_type="application/json")
+    household = client.post(
+        f"/api/buildings/{building.json()['public_id']}/households",
+        {"unit": 1, "room": "101"},
+        content_type="application/json",
+    )
     assert household.status_code == 201
     assert household.json()["address"] == "水井街1号5栋1单元101"
 
@@ -30,10 +34,13 @@ def test_bad_place_input_is_a_4xx_with_message(client, worker_a, community_a):
     GridFactory(community=community_a, number=1)
     dup = client.post("/api/grids", {"community_code": community_a.code, "number": 1}, content_type="application/json")
     assert dup.status_code == 400 and dup.json()["message"] == "该社区已有同编号的网格"
-    wrong_type = client.post("/api/grids", {"community_code": community_a.code, "number": "abc"},
-                             content_type="application/json")
+    wrong_type = client.post(
+        "/api/grids", {"community_code": community_a.code, "number": "abc"}, content_type="application/json"
+    )
     assert wrong_type.status_code == 422
-    outside = client.post("/api/grids", {"community_code": "510104017002", "number": 9}, content_type="application/json")
+    outside = client.post(
+        "/api/grids", {"community_code": "510104017002", "number": 9}, content_type="application/json"
+    )
     assert outside.status_code == 404
     assert Grid.objects.count() == 1
 
@@ -46,5 +53,9 @@ def test_grid_worker_sees_only_their_grid(client, community_a):
     listed = client.get(f"/api/areas/{community_a.code}/grids").json()["items"]
     assert [g["public_id"] for g in listed] == [g1.public_id]
     assert client.get(f"/api/grids/{g2.public_id}/buildings").status_code == 404
-    assert client.post("/api/grids", {"community_code": community_a.code, "number": 3},
-                       content_type="application/json").status_code == 404
+    assert (
+        client.post(
+            "/api/grids", {"community_code": community_a.code, "number": 3}, content_type="application/json"
+        ).status_code
+        == 404
+    )

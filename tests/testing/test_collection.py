@@ -29,9 +29,7 @@ def residents(n, start=1):
     return {f"R:{i}": [i] for i in range(start, start + n)}
 
 
-def run(
-    events, *, pool_size=10, tubes=None, sampled=None, codes=None, single=frozenset(), collector=ME
-):
+def run(events, *, pool_size=10, tubes=None, sampled=None, codes=None, single=frozenset(), collector=ME):
     tubes = {} if tubes is None else tubes
     sampled = {} if sampled is None else sampled
     return apply_events(
@@ -233,9 +231,7 @@ def test_unknown_code_is_unknown_resident():
 
 
 def test_code_naming_nobody_is_unknown_resident():
-    result = run(
-        [ev(1, SCAN, T1, "H:empty")], tubes={T1: TubeState(T1, ME, 10)}, codes={"H:empty": []}
-    )
+    result = run([ev(1, SCAN, T1, "H:empty")], tubes={T1: TubeState(T1, ME, 10)}, codes={"H:empty": []})
     assert statuses(result) == [("e1", ERROR, "unknown_resident", 0)]
 
 
@@ -246,10 +242,7 @@ def test_unknown_resident_is_reported_before_a_missing_tube():
 
 def test_bad_barcodes_are_refused_for_every_kind():
     bad = ["", "ABC12", "A" * 33, "TUBE 0001", "管号000001", "TUBE_0001"]
-    events = [
-        ev(i, kind, b, "R:1")
-        for i, (b, kind) in enumerate((b, k) for b in bad for k in (OPEN, SCAN, CLOSE))
-    ]
+    events = [ev(i, kind, b, "R:1") for i, (b, kind) in enumerate((b, k) for b in bad for k in (OPEN, SCAN, CLOSE))]
     tubes = {}
     result = run(events, tubes=tubes)
     assert {(o.status, o.code) for o in result.outcomes} == {(ERROR, "bad_barcode")}

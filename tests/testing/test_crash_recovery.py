@@ -72,9 +72,24 @@ print(json.dumps({
 
 def _start(env, port):
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "gongzhi.config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--worker-class", "gthread", "--threads", "2", "--log-level", "error"],
-        env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "gongzhi.config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "2",
+            "--log-level",
+            "error",
+        ],
+        env=env,
+        start_new_session=True,
     )
 
 

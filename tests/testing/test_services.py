@@ -18,9 +18,7 @@ T1, T2, T3 = "TUBE-0001", "TUBE-0002", "TUBE-0003"
 
 @pytest.fixture
 def round_a(community_a, worker_a):
-    return services.round_create(
-        actor=worker_a, name="第1轮全员核酸", area_code=community_a.code, pool_size=10
-    )
+    return services.round_create(actor=worker_a, name="第1轮全员核酸", area_code=community_a.code, pool_size=10)
 
 
 @pytest.fixture
@@ -70,9 +68,7 @@ def ingest(round_, collector, events):
 
 def sampled_tube(round_, collector, residents, barcode=T1):
     """Open `barcode`, scan each resident into it, close it."""
-    events = [ev(0, OPEN, barcode)] + [
-        ev(i + 1, SCAN, barcode, R(r)) for i, r in enumerate(residents)
-    ]
+    events = [ev(0, OPEN, barcode)] + [ev(i + 1, SCAN, barcode, R(r)) for i, r in enumerate(residents)]
     events.append(ev(len(residents) + 1, CLOSE, barcode))
     outcomes = ingest(round_, collector, events)
     assert {o.status for o in outcomes} == {"ok"}
@@ -146,8 +142,7 @@ def test_ingest_creates_tube_samples_and_progress(round_a, collector, community_
     assert tube.closed_at is not None
     samples = Sample.objects.order_by("resident_id")
     assert [(s.resident_id, s.tube_id, s.community_code, s.result) for s in samples] == [
-        (r.pk, tube.pk, community_a.code, Sample.Result.PENDING)
-        for r in sorted([r1, r2, r3], key=lambda r: r.pk)
+        (r.pk, tube.pk, community_a.code, Sample.Result.PENDING) for r in sorted([r1, r2, r3], key=lambda r: r.pk)
     ]
     assert progress(round_a, community_a.code) == {
         "sampled": 3,
@@ -181,9 +176,7 @@ def test_ingest_over_two_batches_accumulates_progress(round_a, collector, commun
     assert dict(Tube.objects.values_list("barcode", "status")) == {T1: "closed", T2: "open"}
 
 
-def test_replaying_the_same_batch_changes_nothing_and_answers_the_same(
-    round_a, collector, community_a
-):
+def test_replaying_the_same_batch_changes_nothing_and_answers_the_same(round_a, collector, community_a):
     # given a household of 2 and a single resident, and a batch with a duplicate scan
     household = HouseholdFactory()
     ResidentFactory(household=household)
@@ -216,25 +209,16 @@ def test_replaying_the_same_batch_changes_nothing_and_answers_the_same(
     ]
     assert answers(second) == answers(first)
     assert [o.message for o in second] == [o.message for o in first]
-    assert (
-        counts()
-        == before
-        == {"tubes": 2, "samples": 3, "progress": 1, "recalls": 0, "recall_events": 0}
-    )
+    assert counts() == before == {"tubes": 2, "samples": 3, "progress": 1, "recalls": 0, "recall_events": 0}
     assert (
         progress(round_a, community_a.code)
         == before_progress
         == {"sampled": 3, "tubes": 2, "tubes_resulted": 0, "positive_tubes": 0}
     )
-    assert (
-        list(Tube.objects.values_list("barcode", "sample_count", "status", "closed_at"))
-        == before_tubes
-    )
+    assert list(Tube.objects.values_list("barcode", "sample_count", "status", "closed_at")) == before_tubes
 
 
-def test_replaying_a_batch_whose_scan_precedes_its_open_changes_nothing(
-    round_a, collector, community_a
-):
+def test_replaying_a_batch_whose_scan_precedes_its_open_changes_nothing(round_a, collector, community_a):
     # given a batch where a scan arrives before the open of its tube (answered tube_not_open)
     r1 = ResidentFactory()
     batch = [ev(1, SCAN, T1, R(r1)), ev(2, OPEN, T1)]
@@ -391,11 +375,8 @@ def test_positive_result_opens_one_recall_per_member(round_a, collector, communi
     assert tube.status == Tube.Status.POSITIVE
     assert set(Sample.objects.values_list("result", flat=True)) == {Sample.Result.POSITIVE_POOL}
     recalls = Recall.objects.order_by("resident_id")
-    assert [
-        (r.resident_id, r.tube_id, r.community_code, r.status, r.round_id) for r in recalls
-    ] == [
-        (p.pk, tube.pk, community_a.code, Recall.Status.OPEN, round_a.pk)
-        for p in sorted(residents, key=lambda r: r.pk)
+    assert [(r.resident_id, r.tube_id, r.community_code, r.status, r.round_id) for r in recalls] == [
+        (p.pk, tube.pk, community_a.code, Recall.Status.OPEN, round_a.pk) for p in sorted(residents, key=lambda r: r.pk)
     ]
     assert progress(round_a, community_a.code) == {
         "sampled": 4,
@@ -442,9 +423,7 @@ def test_replaying_results_is_idempotent(round_a, collector, community_a, worker
 
 def test_same_barcode_twice_in_one_batch_counts_once(round_a, collector, community_a, worker_a):
     sampled_tube(round_a, collector, [ResidentFactory() for _ in range(2)])
-    out = services.tube_results_record(
-        actor=worker_a, round_=round_a, results=[(T1, "pos"), (T1, "阳性")]
-    )
+    out = services.tube_results_record(actor=worker_a, round_=round_a, results=[(T1, "pos"), (T1, "阳性")])
     assert [a["status"] for a in out] == ["ok", "ok"]
     assert Recall.objects.count() == 2
     assert progress(round_a, community_a.code)["positive_tubes"] == 1
@@ -453,9 +432,7 @@ def test_same_barcode_twice_in_one_batch_counts_once(round_a, collector, communi
 
 def test_contradicting_result_in_one_batch_is_an_error(round_a, collector, worker_a):
     sampled_tube(round_a, collector, [ResidentFactory()])
-    out = services.tube_results_record(
-        actor=worker_a, round_=round_a, results=[(T1, "negative"), (T1, "positive")]
-    )
+    out = services.tube_results_record(actor=worker_a, round_=round_a, results=[(T1, "negative"), (T1, "positive")])
     assert out == [
         {"barcode": T1, "status": "ok", "message": ""},
         {"barcode": T1, "status": "error", "message": "同一管号在本批中结果矛盾"},
@@ -480,9 +457,7 @@ def test_contradicting_result_keeps_the_first(round_a, collector, community_a, w
     }
 
 
-def test_unknown_barcode_is_an_error_and_the_rest_still_apply(
-    round_a, collector, community_a, worker_a
-):
+def test_unknown_barcode_is_an_error_and_the_rest_still_apply(round_a, collector, community_a, worker_a):
     sampled_tube(round_a, collector, [ResidentFactory()], T1)
     sampled_tube(round_a, collector, [ResidentFactory()], T2)
     out = services.tube_results_record(
@@ -507,9 +482,7 @@ def test_unknown_barcode_is_an_error_and_the_rest_still_apply(
 
 def test_tube_of_another_round_is_unknown(round_a, collector, community_a, worker_a):
     sampled_tube(round_a, collector, [ResidentFactory()])
-    other = services.round_create(
-        actor=worker_a, name="第2轮", area_code=community_a.code, pool_size=10
-    )
+    other = services.round_create(actor=worker_a, name="第2轮", area_code=community_a.code, pool_size=10)
     out = services.tube_results_record(actor=worker_a, round_=other, results=[(T1, "positive")])
     assert out == [{"barcode": T1, "status": "error", "message": "本轮没有这个管号"}]
     assert Tube.objects.get().status == "closed"
@@ -518,9 +491,7 @@ def test_tube_of_another_round_is_unknown(round_a, collector, community_a, worke
 @pytest.mark.parametrize("word", ["maybe", "", None, "阴", "invalid"])
 def test_bad_result_word_is_an_error(round_a, collector, worker_a, word):
     sampled_tube(round_a, collector, [ResidentFactory()])
-    out = services.tube_results_record(
-        actor=worker_a, round_=round_a, results=[(T1, word), (T2 + "X", "neg")]
-    )
+    out = services.tube_results_record(actor=worker_a, round_=round_a, results=[(T1, word), (T2 + "X", "neg")])
     assert out[0] == {"barcode": T1, "status": "error", "message": "结果只能是阴性或阳性"}
     assert out[1] == {"barcode": T2 + "X", "status": "error", "message": "本轮没有这个管号"}
     assert Tube.objects.get().status == "closed"
@@ -528,9 +499,7 @@ def test_bad_result_word_is_an_error(round_a, collector, worker_a, word):
 
 def test_result_words_are_case_and_space_insensitive(round_a, collector, worker_a):
     sampled_tube(round_a, collector, [ResidentFactory()])
-    out = services.tube_results_record(
-        actor=worker_a, round_=round_a, results=[(f"  {T1} ", " NEGATIVE ")]
-    )
+    out = services.tube_results_record(actor=worker_a, round_=round_a, results=[(f"  {T1} ", " NEGATIVE ")])
     assert out == [{"barcode": T1, "status": "ok", "message": ""}]
     assert Tube.objects.get().status == "negative"
 
@@ -553,9 +522,7 @@ def recall(round_a, collector, worker_a):
 def test_recall_follows_the_flow_with_an_event_per_step(recall, worker_a):
     assert recall.status == Recall.Status.OPEN
     for to_status in ("notified", "resampled", "negative"):
-        recall = services.recall_transition(
-            actor=worker_a, recall=recall, to_status=to_status, note=f"to {to_status}"
-        )
+        recall = services.recall_transition(actor=worker_a, recall=recall, to_status=to_status, note=f"to {to_status}")
         recall.refresh_from_db()
         assert recall.status == to_status
     events = list(RecallEvent.objects.filter(recall=recall).order_by("id"))

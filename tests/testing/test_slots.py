@@ -29,8 +29,9 @@ def test_plan_respects_window_capacity_and_staggers_buildings():
 
 
 def test_plan_reports_what_does_not_fit():
-    plan, unplaced = slots.plan_slots([slots.BuildingLoad("b", 100)] * 30, [slots.SiteCapacity("s", 100)],
-                                      start=START, hours=2)
+    plan, unplaced = slots.plan_slots(
+        [slots.BuildingLoad("b", 100)] * 30, [slots.SiteCapacity("s", 100)], start=START, hours=2
+    )
     assert len(plan) == 4 and len(unplaced) == 26  # four 30-minute windows of 50 people: one building each
 
 
@@ -65,8 +66,9 @@ def test_site_page_and_printable_notice(client, worker_a, community_a):
     url = f"/rounds/{round_.public_id}/sites/"
     bad = client.post(url, {"community_code": community_a.code, "name": "", "hourly_capacity": "360"})
     assert bad.status_code == 422
-    client.post(url, {"community_code": community_a.code, "name": "水井坊广场", "hourly_capacity": "360",
-                      "collectors": "2"})
+    client.post(
+        url, {"community_code": community_a.code, "name": "水井坊广场", "hourly_capacity": "360", "collectors": "2"}
+    )
     page = client.post(url, {"community_code": community_a.code, "action": "plan"}).content.decode()
     assert "水井坊广场" in page and "7栋" in page
     notice = client.get(f"/rounds/{round_.public_id}/slots/{building.public_id}/notice/").content.decode()

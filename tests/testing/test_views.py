@@ -17,12 +17,16 @@ def sampled_round(community_a, worker_a):
     residents = [ResidentFactory(household=household, name=f"居民{i}") for i in range(4)]
     collector = make_user_with_role("c1", "collector", community_a.code)
     round_ = services.round_create(actor=worker_a, name="第一轮", area_code=community_a.code, pool_size=10)
-    services.scan_batch_ingest(round_=round_, collector=collector, events=[
-        collection.Event("1", "open", "TUBE000001"),
-        collection.Event("2", "scan", "TUBE000001", "R:" + residents[0].public_id),
-        collection.Event("3", "scan", "TUBE000001", "R:" + residents[1].public_id),
-        collection.Event("4", "close", "TUBE000001"),
-    ])
+    services.scan_batch_ingest(
+        round_=round_,
+        collector=collector,
+        events=[
+            collection.Event("1", "open", "TUBE000001"),
+            collection.Event("2", "scan", "TUBE000001", "R:" + residents[0].public_id),
+            collection.Event("3", "scan", "TUBE000001", "R:" + residents[1].public_id),
+            collection.Event("4", "close", "TUBE000001"),
+        ],
+    )
     Exemption.objects.create(round=round_, resident=residents[2], community_code=community_a.code, reason="hospital")
     return round_, residents
 
@@ -71,7 +75,9 @@ def test_recall_list_shows_full_phones_to_workers_and_audits(client, worker_a, s
     page = client.get(f"/rounds/{round_.public_id}/recalls/").content.decode()
     assert residents[0].phone in page and residents[1].name in page
     assert AuditEvent.objects.filter(action="view_full", entity="recall").count() == 1
-    leader = make_user_with_role("leader", "building_leader", community_a.code, building=residents[0].household.building)
+    leader = make_user_with_role(
+        "leader", "building_leader", community_a.code, building=residents[0].household.building
+    )
     client.force_login(leader)
     assert client.get(f"/rounds/{round_.public_id}/recalls/").status_code == 404
 
@@ -94,26 +100,36 @@ def test_lab_results_file_records_valid_rows_and_reports_bad_ones(client, sample
     lab = make_user_with_role("lab", "lab", "5101")
     client.force_login(lab)
     content = "检测结果报告\n管号,结果\nTUBE000001,阴性\nTUBE999999,阴性\nTUBE000002,不确定\n".encode("gbk")
-    response = client.post(f"/api/rounds/{round_.public_id}/results/file",
-                           {"file": SimpleUploadedFile("results.csv", content, content_type="text/csv")})
+    response = client.post(
+        f"/api/rounds/{round_.public_id}/results/file",
+        {"file": SimpleUploadedFile("results.csv", content, content_type="text/csv")},
+    )
     body = response.json()
     assert response.status_code == 200, body
     assert body["rows"] == 3 and body["recorded"] == 1
     assert [(e["row"], e["message"]) for e in body["errors"]] == [(4, "本轮没有这个管号"), (5, "结果只能是阴性或阳性")]
     assert round_.tubes.get().status == "negative"
-    broken = client.post(f"/api/rounds/{round_.public_id}/results/file",
-                         {"file": SimpleUploadedFile("results.xlsx", b"PK\x03\x04garbage")})
+    broken = client.post(
+        f"/api/rounds/{round_.public_id}/results/file",
+        {"file": SimpleUploadedFile("results.xlsx", b"PK\x03\x04garbage")},
+    )
     assert broken.status_code == 422 and broken.json()["message"]
 
 
 def test_exemption_via_api(client, worker_a, sampled_round):
     round_, residents = sampled_round
     client.force_login(worker_a)
-    ok = client.post(f"/api/rounds/{round_.public_id}/exemptions",
-                     {"resident_id": residents[3].public_id, "reason": "away"}, content_type="application/json")
+    ok = client.post(
+        f"/api/rounds/{round_.public_id}/exemptions",
+        {"resident_id": residents[3].public_id, "reason": "away"},
+        content_type="application/json",
+    )
     assert ok.status_code == 200
-    bad = client.post(f"/api/rounds/{round_.public_id}/exemptions",
-                      {"resident_id": residents[3].public_id, "reason": "bored"}, content_type="application/json")
+    bad = client.post(
+        f"/api/rounds/{round_.public_id}/exemptions",
+        {"resident_id": residents[3].public_id, "reason": "bored"},
+        content_type="application/json",
+    )
     assert bad.status_code == 422
     assert client.get(f"/api/rounds/{round_.public_id}/coverage").json()["untested"] == 0
 
@@ -128,8 +144,9 @@ def test_bedridden_untested_become_door_to_door_tasks_for_their_grid_worker(clie
     page = client.get(f"/rounds/{round_.public_id}/coverage/").content.decode()
     tasks = page.split('class="door-to-door"')[1].split("</table>")[0]
     assert bedridden.name in tasks and residents[0].name not in tasks
-    other_grid_worker = make_user_with_role("gw2", "grid_worker", community_a.code,
-                                            grid=HouseholdFactory().building.grid)
+    other_grid_worker = make_user_with_role(
+        "gw2", "grid_worker", community_a.code, grid=HouseholdFactory().building.grid
+    )
     client.force_login(other_grid_worker)
     page = client.get(f"/rounds/{round_.public_id}/coverage/").content.decode()
     assert bedridden.name not in page.split('class="door-to-door"')[1].split("</table>")[0]
@@ -150,4 +167,7 @@ def test_recall_steps_from_the_page(client, worker_a, sampled_round):
     assert "复核状态不能这样变更" in wrong.content.decode()
     recall.refresh_from_db()
     assert recall.status == "resampled"
-    assert list(RecallEvent.objects.filter(recall=recall).values_list("to_status", flat=True)) == ["notified", "resampled"]
+    assert list(RecallEvent.objects.filter(recall=recall).values_list("to_status", flat=True)) == [
+        "notified",
+        "resampled",
+    ]

@@ -27,4 +27,6 @@ class RejectNulCharactersMiddleware:
             sources = [request.GET]
         else:
             sources = [request.GET, request.POST] if request.method == "POST" else [request.GET]
-        return any("\x00" in key or any("\x00" in v for v in values) for data in sources for key, values in data.lists())
+        return any(
+            "\x00" in key or any("\x00" in v for v in values) for data in sources for key, values in data.lists()
+        )

@@ -55,15 +55,18 @@ class RoleAssignment(TimeStampedModel):
         ordering = ["user_id", "area_code", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "area_code"], name="role_assignment_area_unique",
+                fields=["user", "role", "area_code"],
+                name="role_assignment_area_unique",
                 condition=models.Q(grid__isnull=True, building__isnull=True),
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "grid"], name="role_assignment_grid_unique",
+                fields=["user", "role", "grid"],
+                name="role_assignment_grid_unique",
                 condition=models.Q(grid__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "building"], name="role_assignment_building_unique",
+                fields=["user", "role", "building"],
+                name="role_assignment_building_unique",
                 condition=models.Q(building__isnull=False),
             ),
             models.CheckConstraint(

@@ -19,7 +19,9 @@ _lock = threading.Lock()
 
 class Overloaded(ApplicationError):
     def __init__(self):
-        super().__init__("服务繁忙，数据已保留在设备上，请稍后自动重试", {"retry_after": RETRY_AFTER_SECONDS}, status=503)
+        super().__init__(
+            "服务繁忙，数据已保留在设备上，请稍后自动重试", {"retry_after": RETRY_AFTER_SECONDS}, status=503
+        )
 
 
 @contextlib.contextmanager

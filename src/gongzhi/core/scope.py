@@ -26,10 +26,7 @@ def user_scope(user) -> list[ScopeEntry]:
         return []
     cached = getattr(user, "_gongzhi_scope", None)
     if cached is None:
-        cached = [
-            ScopeEntry(a.role, a.area_code, a.grid_id, a.building_id)
-            for a in user.role_assignments.all()
-        ]
+        cached = [ScopeEntry(a.role, a.area_code, a.grid_id, a.building_id) for a in user.role_assignments.all()]
         user._gongzhi_scope = cached
     return cached
 

@@ -13,7 +13,13 @@ AUDIT_MAX_IDS = 100_000
 
 
 def audit_record(
-    *, actor, action: str, entity: str, row_ids: list[str], area_codes, detail: dict | None = None,
+    *,
+    actor,
+    action: str,
+    entity: str,
+    row_ids: list[str],
+    area_codes,
+    detail: dict | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Append one audit event. Called inside the caller's transaction: no audit, no data."""
@@ -58,8 +64,13 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     key = ApiToken.generate_key()
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name.strip()[:100], key_hash=ApiToken.hash_key(key))
-        audit_record(actor=user, action=AuditEvent.Action.LOGIN_TOKEN, entity="api_token",
-                     row_ids=[token.public_id], area_codes=[])
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.LOGIN_TOKEN,
+            entity="api_token",
+            row_ids=[token.public_id],
+            area_codes=[],
+        )
     return token, key
 
 

@@ -116,9 +116,7 @@ def _find_header(rows, aliases, required, labels):
     raise TabularError(MSG_NO_HEADER.format(n=HEADER_SEARCH_ROWS, columns=sample))
 
 
-def _table_from_rows(
-    rows: Iterator[tuple[int, tuple]], *, aliases, required, labels, max_rows: int
-) -> Table:
+def _table_from_rows(rows: Iterator[tuple[int, tuple]], *, aliases, required, labels, max_rows: int) -> Table:
     """The header, then every non-empty row below it (the same iterator goes on)."""
     header_row, columns, header = _find_header(rows, aliases, required, labels)
     table = Table(
@@ -170,9 +168,7 @@ def _xlsx_table(content: bytes, *, aliases, required, labels, max_rows, max_byte
             sheet.reset_dimensions()
             rows = _numbered(sheet.iter_rows(values_only=True))
             try:
-                table = _table_from_rows(
-                    rows, aliases=aliases, required=required, labels=labels, max_rows=max_rows
-                )
+                table = _table_from_rows(rows, aliases=aliases, required=required, labels=labels, max_rows=max_rows)
             except TooManyRows:
                 raise
             except TabularError as exc:
@@ -219,9 +215,7 @@ def _csv_table(content: bytes, *, aliases, required, labels, max_rows) -> Table:
     text = decode_text(content)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        return _table_from_rows(
-            _numbered(reader), aliases=aliases, required=required, labels=labels, max_rows=max_rows
-        )
+        return _table_from_rows(_numbered(reader), aliases=aliases, required=required, labels=labels, max_rows=max_rows)
     except csv.Error as exc:
         raise TabularError(MSG_BROKEN_CSV.format(detail=exc)) from exc
 

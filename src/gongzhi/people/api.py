@@ -12,16 +12,28 @@ router = Router(tags=["residents"])
 
 def resident_out(r: Resident, *, full: bool = False) -> dict:
     return {
-        "public_id": r.public_id, "name": r.name, **selectors.resident_pii(r, full=full),
-        "gender": r.gender, "birth_date": r.birth_date, "household_id": r.household.public_id,
-        "address": r.household.address, "community_code": r.community_code, "relation": r.relation,
+        "public_id": r.public_id,
+        "name": r.name,
+        **selectors.resident_pii(r, full=full),
+        "gender": r.gender,
+        "birth_date": r.birth_date,
+        "household_id": r.household.public_id,
+        "address": r.household.address,
+        "community_code": r.community_code,
+        "relation": r.relation,
         "tags": [t.tag for t in r.tags.all()],
     }
 
 
 def _data(payload) -> services.ResidentData:
-    return services.ResidentData(name=payload.name, id_number=payload.id_number, phone=payload.phone,
-                                 relation=payload.relation, notes=payload.notes, tags=list(payload.tags))
+    return services.ResidentData(
+        name=payload.name,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        relation=payload.relation,
+        notes=payload.notes,
+        tags=list(payload.tags),
+    )
 
 
 @router.get("/residents", response=ResidentPage)
@@ -45,7 +57,9 @@ def resident_reveal(request, public_id: str):
 
 @router.post("/residents", response={201: ResidentOut})
 def resident_create(request, payload: ResidentCreateIn):
-    household = household_get_for_user(user=request.user, public_id=payload.household_id, capability=roles.EDIT_RESIDENTS)
+    household = household_get_for_user(
+        user=request.user, public_id=payload.household_id, capability=roles.EDIT_RESIDENTS
+    )
     resident = services.resident_create(actor=request.user, household=household, data=_data(payload))
     return Status(201, resident_out(resident))
 
@@ -55,6 +69,8 @@ def resident_update(request, public_id: str, payload: ResidentUpdateIn):
     resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS)
     household = None
     if payload.household_id:
-        household = household_get_for_user(user=request.user, public_id=payload.household_id, capability=roles.EDIT_RESIDENTS)
+        household = household_get_for_user(
+            user=request.user, public_id=payload.household_id, capability=roles.EDIT_RESIDENTS
+        )
     resident = services.resident_update(actor=request.user, resident=resident, data=_data(payload), household=household)
     return resident_out(resident)

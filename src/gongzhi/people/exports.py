@@ -167,9 +167,7 @@ def resident_export(*, actor, filters: dict, full: bool, ip_address: str | None 
     qs = export_queryset(user=actor, full=full, filters=filters)
     if qs[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
         raise ExportTooLarge(
-            _("导出结果超过{limit}行，请按街道、社区、网格或楼栋缩小范围后再导出").format(
-                limit=EXPORT_MAX_ROWS
-            )
+            _("导出结果超过{limit}行，请按街道、社区、网格或楼栋缩小范围后再导出").format(limit=EXPORT_MAX_ROWS)
         )
     genders = _chinese_labels(Gender.choices)
     tag_labels = _chinese_labels(VulnerabilityTag.choices)

@@ -88,9 +88,7 @@ class RosterImport(TimeStampedModel):
         REJECTED = "rejected", _("有错误，未导入")
 
     public_id = PublicIdField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     community_code = models.CharField(max_length=12, db_index=True)
     file_name = models.CharField(max_length=255)
     content = models.BinaryField(blank=True, default=b"")

@@ -30,9 +30,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("name", "id_number", "grid", "building", "room")
 LABELS = {name: names[0] for name, names in COLUMNS.items()}
-TEMPLATE_HEADERS = tuple(
-    f"{names[0]}(选填)" if name == "birth_date" else names[0] for name, names in COLUMNS.items()
-)
+TEMPLATE_HEADERS = tuple(f"{names[0]}(选填)" if name == "birth_date" else names[0] for name, names in COLUMNS.items())
 EXAMPLE_MARK = "示例"
 TAG_SEPARATORS = re.compile(r"[、，,；;/|\s]+")
 
@@ -83,9 +81,7 @@ class RosterRecord:
         return (self.building, self.unit, self.room)
 
 
-_CN_DIGITS = dict(
-    zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True)
-)
+_CN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 
 
 def chinese_number(text: str) -> int | None:
@@ -301,9 +297,7 @@ def check_rows(
         if is_example_row(raw):
             continue
         ids.append((row, id_number_of(raw)))
-        record, row_errors = clean_row(
-            row, raw, file_headers, tag_by_label=tag_by_label, today=today
-        )
+        record, row_errors = clean_row(row, raw, file_headers, tag_by_label=tag_by_label, today=today)
         errors += row_errors
         if record is not None:
             records.append(record)
@@ -365,9 +359,7 @@ def plan_import(
             continue
         grid = stored.building_grid.get(record.building)
         if grid is not None and grid != record.grid:
-            message = MSG_BUILDING_GRID.format(
-                building=record.building, grid=grid, here=record.grid
-            )
+            message = MSG_BUILDING_GRID.format(building=record.building, grid=grid, here=record.grid)
             errors.append(RowError(record.row, headers["grid"], message))
             continue
         if record.grid not in stored.grids:
@@ -378,9 +370,7 @@ def plan_import(
             plan.doors.add(record.door)
         if resident is None:
             plan.create.append(record)
-        elif _changed(
-            resident, record, door_of.get(resident.household_id), stored.tags.get(resident.pk)
-        ):
+        elif _changed(resident, record, door_of.get(resident.household_id), stored.tags.get(resident.pk)):
             plan.update.append((resident, record))
         else:
             plan.unchanged += 1

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 
 from gongzhi.core import roles
+from gongzhi.core.db import bulk_insert
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.ids import new_public_id
 from gongzhi.core.models import AuditEvent
@@ -46,8 +47,7 @@ class _Stored(NamedTuple):
 
 _HOUSEHOLD_COLUMNS = "created_at updated_at public_id building community_code unit room address"
 _RESIDENT_COLUMNS = (
-    "created_at updated_at public_id household community_code name id_number gender birth_date "
-    "phone relation notes"
+    "created_at updated_at public_id household community_code name id_number gender birth_date phone relation notes"
 )
 _UPDATE_COLUMNS = ("name", "household_id", "phone", "relation", "notes")
 # SQLite allows 999 parameters in one statement; stay below it for `IN (...)` lookups.
@@ -120,24 +120,10 @@ def _load_existing(community: Area, id_numbers: list[str]):
 
 
 def _insert(model, fields: str, rows: list[tuple]) -> None:
-    """Insert many rows without the ORM's per-object work (which cost more than the database
-    itself): COPY on PostgreSQL, else one INSERT executed for many rows. `fields` are the model's
-    field names separated by spaces; values must already be in database form."""
-    if not rows:
-        return
-    fields = fields.split()
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    """`fields` are the model's field names separated by spaces."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-            for chunk in _chunks(rows, 5000):
-                cursor.executemany(sql, chunk)
+        for chunk in _chunks(rows, 5000):
+            bulk_insert(cursor, model, fields.split(), chunk)
 
 
 def _now_for_db():
@@ -158,9 +144,7 @@ def _write_places(community: Area, plan: roster.Plan, grids: dict, buildings: di
         rows.append((now, now, new_public_id(), building.pk, code, unit, room, address))
     _insert(Household, _HOUSEHOLD_COLUMNS, rows)
     number_of_building = {b.pk: n for n, b in buildings.items()}
-    found = Household.objects.filter(community_code=community.code).values_list(
-        "id", "building_id", "unit", "room"
-    )
+    found = Household.objects.filter(community_code=community.code).values_list("id", "building_id", "unit", "room")
     return {(number_of_building.get(b), unit, room): pk for pk, b, unit, room in found}
 
 
@@ -173,15 +157,11 @@ def _create_residents(community: Area, records: list[RosterRecord], households: 
         number = r.id_number
         gender, born = id_rules.gender_of(number), date(id_rules.birth_date_of(number))
         household, extra = households[r.door], (r.phone or "", r.relation or "", r.notes or "")
-        rows.append(
-            (now, now, public_ids[number], household, code, r.name, number, gender, born) + extra
-        )
+        rows.append((now, now, public_ids[number], household, code, r.name, number, gender, born) + extra)
     _insert(Resident, _RESIDENT_COLUMNS, rows)
     if not records:
         return {}
-    pks = dict(
-        Resident.objects.filter(community_code=community.code).values_list("id_number", "id")
-    )
+    pks = dict(Resident.objects.filter(community_code=community.code).values_list("id_number", "id"))
     return {number: (pks[number], public_id) for number, public_id in public_ids.items()}
 
 
@@ -257,9 +237,7 @@ def _write(
     )
 
 
-def roster_import(
-    *, actor, community: Area, file_name: str, content: bytes, dry_run: bool
-) -> RosterReport:
+def roster_import(*, actor, community: Area, file_name: str, content: bytes, dry_run: bool) -> RosterReport:
     """Check a roster file for a community and, unless `dry_run`, write it: all rows or none.
 
     Raises ApplicationError (422) for a file that cannot be read as a whole; row problems are
@@ -301,9 +279,7 @@ def roster_import(
 
 def roster_preview(*, actor, community: Area, file_name: str, content: bytes) -> RosterImport:
     """Dry-run an upload and keep it (the file only when it is clean) for the confirm."""
-    report = roster_import(
-        actor=actor, community=community, file_name=file_name, content=content, dry_run=True
-    )
+    report = roster_import(actor=actor, community=community, file_name=file_name, content=content, dry_run=True)
     clean = not report.errors
     with transaction.atomic():
         status = RosterImport.Status.PREVIEWED if clean else RosterImport.Status.REJECTED
@@ -335,9 +311,7 @@ def roster_confirm(*, actor, roster_import_id: int) -> RosterImport:
             content=content,
             dry_run=False,
         )
-        record.status = (
-            RosterImport.Status.IMPORTED if report.imported else RosterImport.Status.REJECTED
-        )
+        record.status = RosterImport.Status.IMPORTED if report.imported else RosterImport.Status.REJECTED
         record.report = report.as_dict()
         record.content = b""  # personal data is not kept twice
         record.save(update_fields=["status", "report", "content", "updated_at"])

@@ -33,11 +33,7 @@ def _import_communities(user):
         return communities
     condition = Q(pk__in=[])
     for entry in user_scope(user):
-        if (
-            entry.grid_id is None
-            and entry.building_id is None
-            and roles.role_can(entry.role, roles.IMPORT_RESIDENTS)
-        ):
+        if entry.grid_id is None and entry.building_id is None and roles.role_can(entry.role, roles.IMPORT_RESIDENTS):
             condition |= Q(code__startswith=entry.area_code)
     return communities.filter(condition)
 
@@ -80,9 +76,7 @@ def roster_import(request):
     if not code:
         return _form(request, error=_("请选择社区"), status=422)
     community = Area.objects.filter(code=code, level=Area.Level.COMMUNITY).first()
-    if community is None or not code_in_scope(
-        request.user, code, capability=roles.IMPORT_RESIDENTS
-    ):
+    if community is None or not code_in_scope(request.user, code, capability=roles.IMPORT_RESIDENTS):
         raise Http404
     upload = request.FILES.get("file")
     if error := _upload_error(upload):
@@ -157,6 +151,4 @@ def resident_export(request):
         messages.error(request, str(exc))
         query = urlencode({k: v for k, v in filters.items() if v})
         return redirect(f"{reverse('people:resident_list')}?{query}")
-    return FileResponse(
-        output, as_attachment=True, content_type=XLSX, filename=exports.export_file_name(filters)
-    )
+    return FileResponse(output, as_attachment=True, content_type=XLSX, filename=exports.export_file_name(filters))

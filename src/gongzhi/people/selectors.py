@@ -6,8 +6,8 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from gongzhi.core import roles
-from gongzhi.core.scope import scope_q, user_can
 from gongzhi.core.masking import mask_id_number, mask_phone
+from gongzhi.core.scope import scope_q, user_can
 from gongzhi.people.models import Resident, ResidentTag
 
 _RESIDENT_PATHS = {"grid_field": "household__building__grid_id", "building_field": "household__building_id"}
@@ -18,8 +18,7 @@ def resident_scope_q(user, capability: str = roles.VIEW_RESIDENTS) -> Q:
     return scope_q(user, capability=capability, **_RESIDENT_PATHS)
 
 
-def resident_list(*, user, area_code: str = "", grid_id: str = "", building_id: str = "",
-                  tag: str = "", q: str = ""):
+def resident_list(*, user, area_code: str = "", grid_id: str = "", building_id: str = "", tag: str = "", q: str = ""):
     """Residents in the user's areas, filtered. Search: digits (1-6, or ending in X) match the tail
     of the ID number or phone; anything else matches name or address."""
     qs = Resident.objects.filter(resident_scope_q(user))
@@ -37,9 +36,11 @@ def resident_list(*, user, area_code: str = "", grid_id: str = "", building_id: 
             qs = qs.filter(Q(id_number__endswith=q) | Q(phone__endswith=q))
         else:
             qs = qs.filter(Q(name__contains=q) | Q(household__address__contains=q))
-    return qs.select_related("household").prefetch_related(
-        Prefetch("tags", queryset=ResidentTag.objects.only("resident_id", "tag"))
-    ).order_by("community_code", "household_id", "id")
+    return (
+        qs.select_related("household")
+        .prefetch_related(Prefetch("tags", queryset=ResidentTag.objects.only("resident_id", "tag")))
+        .order_by("community_code", "household_id", "id")
+    )
 
 
 def resident_get_for_user(*, user, public_id: str, capability: str = roles.VIEW_RESIDENTS) -> Resident:

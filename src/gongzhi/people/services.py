@@ -56,7 +56,10 @@ def _set_tags(resident: Resident, tags: list[str]) -> None:
     current = set(resident.tags.values_list("tag", flat=True))
     resident.tags.filter(tag__in=current - wanted).delete()
     ResidentTag.objects.bulk_create(
-        [ResidentTag(resident=resident, community_code=resident.community_code, tag=t) for t in sorted(wanted - current)]
+        [
+            ResidentTag(resident=resident, community_code=resident.community_code, tag=t)
+            for t in sorted(wanted - current)
+        ]
     )
 
 
@@ -68,16 +71,26 @@ def resident_create(*, actor, household: Household, data: ResidentData) -> Resid
             if Resident.objects.filter(id_number=data.id_number).exists():
                 raise ApplicationError("该身份证号已登记", {"fields": {"id_number": "该身份证号已登记"}}, status=409)
             resident = Resident(
-                household=household, community_code=household.community_code, name=data.name,
-                id_number=data.id_number, gender=id_rules.gender_of(data.id_number),
-                birth_date=id_rules.birth_date_of(data.id_number), phone=data.phone,
-                relation=data.relation, notes=data.notes,
+                household=household,
+                community_code=household.community_code,
+                name=data.name,
+                id_number=data.id_number,
+                gender=id_rules.gender_of(data.id_number),
+                birth_date=id_rules.birth_date_of(data.id_number),
+                phone=data.phone,
+                relation=data.relation,
+                notes=data.notes,
             )
             resident.full_clean(validate_unique=False)
             resident.save()
             _set_tags(resident, data.tags)
-            audit_record(actor=actor, action=AuditEvent.Action.CREATE, entity="resident",
-                         row_ids=[resident.public_id], area_codes=[resident.community_code])
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.CREATE,
+                entity="resident",
+                row_ids=[resident.public_id],
+                area_codes=[resident.community_code],
+            )
     except IntegrityError as exc:  # a concurrent registration of the same ID number
         raise ApplicationError("该身份证号已登记", {"fields": {"id_number": "该身份证号已登记"}}, status=409) from exc
     return resident
@@ -106,8 +119,13 @@ def resident_update(*, actor, resident: Resident, data: ResidentData, household:
             resident.full_clean(validate_unique=False)
             resident.save(update_fields=changed)
             _set_tags(resident, data.tags)
-            audit_record(actor=actor, action=AuditEvent.Action.UPDATE, entity="resident",
-                         row_ids=[resident.public_id], area_codes=[resident.community_code])
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.UPDATE,
+                entity="resident",
+                row_ids=[resident.public_id],
+                area_codes=[resident.community_code],
+            )
     except IntegrityError as exc:
         raise ApplicationError("该身份证号已登记", {"fields": {"id_number": "该身份证号已登记"}}, status=409) from exc
     return resident
@@ -115,6 +133,12 @@ def resident_update(*, actor, resident: Resident, data: ResidentData, household:
 
 def resident_reveal(*, actor, resident: Resident, ip_address: str | None = None) -> Resident:
     """Record that the actor saw this resident's personal information in full."""
-    audit_record(actor=actor, action=AuditEvent.Action.VIEW_FULL, entity="resident",
-                 row_ids=[resident.public_id], area_codes=[resident.community_code], ip_address=ip_address)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.VIEW_FULL,
+        entity="resident",
+        row_ids=[resident.public_id],
+        area_codes=[resident.community_code],
+        ip_address=ip_address,
+    )
     return resident

@@ -35,24 +35,38 @@ def resident_list(request):
         except Http404:
             area = None
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-    return render(request, "people/resident_list.html", {
-        "residents": [(r, selectors.resident_pii(r, full=False)) for r in rows[:PAGE_SIZE]],
-        "filters": filters, "page": page, "has_next": len(rows) > PAGE_SIZE, "query": query,
-        "tags": VulnerabilityTag.choices, "area": area,
-        "breadcrumb": area_breadcrumb(area) if area else [],
-        "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
-        "can_export": user_can(request.user, roles.EXPORT_RESIDENTS),
-    })
+    return render(
+        request,
+        "people/resident_list.html",
+        {
+            "residents": [(r, selectors.resident_pii(r, full=False)) for r in rows[:PAGE_SIZE]],
+            "filters": filters,
+            "page": page,
+            "has_next": len(rows) > PAGE_SIZE,
+            "query": query,
+            "tags": VulnerabilityTag.choices,
+            "area": area,
+            "breadcrumb": area_breadcrumb(area) if area else [],
+            "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
+            "can_export": user_can(request.user, roles.EXPORT_RESIDENTS),
+        },
+    )
 
 
 @login_required
 def resident_detail(request, public_id: str):
     resident = selectors.resident_get_for_user(user=request.user, public_id=public_id)
-    return render(request, "people/resident_detail.html", {
-        "resident": resident, "pii": selectors.resident_pii(resident, full=False), "revealed": False,
-        "may_reveal": selectors.may_see_full_pii(request.user),
-        "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
-    })
+    return render(
+        request,
+        "people/resident_detail.html",
+        {
+            "resident": resident,
+            "pii": selectors.resident_pii(resident, full=False),
+            "revealed": False,
+            "may_reveal": selectors.may_see_full_pii(request.user),
+            "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
+        },
+    )
 
 
 @login_required
@@ -60,16 +74,27 @@ def resident_detail(request, public_id: str):
 def resident_reveal(request, public_id: str):
     resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.SEE_FULL_PII)
     services.resident_reveal(actor=request.user, resident=resident, ip_address=request.META.get("REMOTE_ADDR"))
-    return render(request, "people/resident_detail.html", {
-        "resident": resident, "pii": selectors.resident_pii(resident, full=True), "revealed": True,
-        "may_reveal": True, "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
-    })
+    return render(
+        request,
+        "people/resident_detail.html",
+        {
+            "resident": resident,
+            "pii": selectors.resident_pii(resident, full=True),
+            "revealed": True,
+            "may_reveal": True,
+            "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
+        },
+    )
 
 
 def _data_from_post(post) -> services.ResidentData:
     return services.ResidentData(
-        name=post.get("name", ""), id_number=post.get("id_number", ""), phone=post.get("phone", ""),
-        relation=post.get("relation", ""), notes=post.get("notes", ""), tags=post.getlist("tags"),
+        name=post.get("name", ""),
+        id_number=post.get("id_number", ""),
+        phone=post.get("phone", ""),
+        relation=post.get("relation", ""),
+        notes=post.get("notes", ""),
+        tags=post.getlist("tags"),
     )
 
 
@@ -78,11 +103,18 @@ def _form(request, *, resident=None, household=None, errors=None, status=200):
         checked = set(request.POST.getlist("tags"))
     else:
         checked = {t.tag for t in resident.tags.all()} if resident else set()
-    return render(request, "people/resident_form.html", {
-        "resident": resident, "household": household, "errors": errors or {},
-        "form": request.POST if request.method == "POST" else None,
-        "tags": [(value, label, value in checked) for value, label in VulnerabilityTag.choices],
-    }, status=status)
+    return render(
+        request,
+        "people/resident_form.html",
+        {
+            "resident": resident,
+            "household": household,
+            "errors": errors or {},
+            "form": request.POST if request.method == "POST" else None,
+            "tags": [(value, label, value in checked) for value, label in VulnerabilityTag.choices],
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -94,7 +126,9 @@ def resident_new(request):
     try:
         resident = services.resident_create(actor=request.user, household=household, data=_data_from_post(request.POST))
     except ApplicationError as exc:
-        return _form(request, household=household, errors={"form": exc.message, **exc.extra.get("fields", {})}, status=422)
+        return _form(
+            request, household=household, errors={"form": exc.message, **exc.extra.get("fields", {})}, status=422
+        )
     return redirect("people:resident_detail", public_id=resident.public_id)
 
 
@@ -110,6 +144,11 @@ def resident_edit(request, public_id: str):
     try:
         services.resident_update(actor=request.user, resident=resident, data=data)
     except ApplicationError as exc:
-        return _form(request, resident=resident, household=resident.household,
-                     errors={"form": exc.message, **exc.extra.get("fields", {})}, status=422)
+        return _form(
+            request,
+            resident=resident,
+            household=resident.household,
+            errors={"form": exc.message, **exc.extra.get("fields", {})},
+            status=422,
+        )
     return redirect("people:resident_detail", public_id=resident.public_id)

@@ -37,7 +37,12 @@ class HouseholdPage(Page):
 
 
 def _area_out(a: Area) -> dict:
-    return {"code": a.code, "name": a.name, "level": a.level, "parent_code": a.code[: {6: 4, 9: 6, 12: 9}.get(len(a.code), 0)] or None}
+    return {
+        "code": a.code,
+        "name": a.name,
+        "level": a.level,
+        "parent_code": a.code[: {6: 4, 9: 6, 12: 9}.get(len(a.code), 0)] or None,
+    }
 
 
 def _grid_out(g: Grid) -> dict:
@@ -45,13 +50,27 @@ def _grid_out(g: Grid) -> dict:
 
 
 def _building_out(b: Building) -> dict:
-    return {"public_id": b.public_id, "grid_id": b.grid.public_id, "community_code": b.community_code,
-            "number": b.number, "name": b.name, "address": b.address, "floors": b.floors, "units": b.units}
+    return {
+        "public_id": b.public_id,
+        "grid_id": b.grid.public_id,
+        "community_code": b.community_code,
+        "number": b.number,
+        "name": b.name,
+        "address": b.address,
+        "floors": b.floors,
+        "units": b.units,
+    }
 
 
 def _household_out(h: Household) -> dict:
-    return {"public_id": h.public_id, "building_id": h.building.public_id, "community_code": h.community_code,
-            "unit": h.unit, "room": h.room, "address": h.address}
+    return {
+        "public_id": h.public_id,
+        "building_id": h.building.public_id,
+        "community_code": h.community_code,
+        "unit": h.unit,
+        "room": h.room,
+        "address": h.address,
+    }
 
 
 def _require_edit(request, community_code: str) -> None:
@@ -73,14 +92,18 @@ def area_detail(request, code: str):
 @router.get("/areas/{code}/children", response=AreaPage)
 def area_children(request, code: str, params: Query[PageParams]):
     area = selectors.area_get_for_user(user=request.user, code=code)
-    items, has_next = paginate(selectors.area_children(user=request.user, area=area), page=params.page, page_size=params.page_size)
+    items, has_next = paginate(
+        selectors.area_children(user=request.user, area=area), page=params.page, page_size=params.page_size
+    )
     return {"items": [_area_out(a) for a in items], "page": params.page, "has_next": has_next}
 
 
 @router.get("/areas/{code}/grids", response=GridPage)
 def grid_list(request, code: str, params: Query[PageParams]):
     area = selectors.area_get_for_user(user=request.user, code=code)
-    items, has_next = paginate(selectors.grid_list(user=request.user, community=area), page=params.page, page_size=params.page_size)
+    items, has_next = paginate(
+        selectors.grid_list(user=request.user, community=area), page=params.page, page_size=params.page_size
+    )
     return {"items": [_grid_out(g) for g in items], "page": params.page, "has_next": has_next}
 
 
@@ -117,9 +140,7 @@ def household_list(request, public_id: str, params: Query[PageParams]):
 
 @router.post("/buildings/{public_id}/households", response={201: HouseholdOut})
 def household_create(request, public_id: str, payload: HouseholdCreateIn):
-    building = selectors.building_get_for_user(
-        user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS
-    )
+    building = selectors.building_get_for_user(user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS)
     household, _ = services.household_get_or_create(building=building, unit=payload.unit, room=payload.room)
     return Status(201, _household_out(household))
 

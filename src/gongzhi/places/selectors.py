@@ -71,9 +71,7 @@ def grid_get_for_user(*, user, public_id: str) -> Grid:
 
 
 def building_list(*, user, grid: Grid):
-    return Building.objects.filter(
-        scope_q(user, grid_field="grid_id", building_field="id"), grid=grid
-    )
+    return Building.objects.filter(scope_q(user, grid_field="grid_id", building_field="id"), grid=grid)
 
 
 def building_get_for_user(*, user, public_id: str, capability: str | None = None) -> Building:
@@ -112,4 +110,3 @@ def household_get_for_user(*, user, public_id: str, capability: str | None = Non
 
 def user_has_any_role(user) -> bool:
     return getattr(user, "is_superuser", False) or bool(user_scope(user))
-

@@ -47,7 +47,10 @@ def areas_load(*, data_dir: Path = DATA_DIR) -> dict[str, int]:
                 if area is None:
                     new.append(Area(code=code, name=name, level=level, parent=parent, population_2020=population))
                 elif (area.name, area.level, area.parent_id, area.population_2020) != (
-                    name, level, parent.pk if parent else None, population
+                    name,
+                    level,
+                    parent.pk if parent else None,
+                    population,
                 ):
                     area.name, area.level, area.parent, area.population_2020 = name, level, parent, population
                     changed.append(area)
@@ -80,24 +83,32 @@ def grid_create(*, community_code: str, number: int, name: str = "") -> Grid:
     with transaction.atomic():
         if Grid.objects.filter(community=community, number=number).exists():
             raise ApplicationError("该社区已有同编号的网格", {"number": number})
-        grid = Grid(community=community, community_code=community.code, number=number,
-                    name=name.strip() or f"第{number}网格")
+        grid = Grid(
+            community=community, community_code=community.code, number=number, name=name.strip() or f"第{number}网格"
+        )
         grid.full_clean()
         grid.save()
     return grid
 
 
-def building_create(*, grid: Grid, number: int, name: str = "", address: str = "",
-                    floors: int = 1, units: int = 1) -> Building:
+def building_create(
+    *, grid: Grid, number: int, name: str = "", address: str = "", floors: int = 1, units: int = 1
+) -> Building:
     """Add a building to a grid; its number is unique in the community."""
     if number < 1 or floors < 1 or units < 1:
         raise ApplicationError("楼栋编号、层数、单元数必须大于0")
     with transaction.atomic():
         if Building.objects.filter(community_code=grid.community_code, number=number).exists():
             raise ApplicationError("该社区已有同编号的楼栋", {"number": number})
-        building = Building(grid=grid, community_code=grid.community_code, number=number,
-                            name=name.strip() or f"{number}栋", address=address.strip(),
-                            floors=floors, units=units)
+        building = Building(
+            grid=grid,
+            community_code=grid.community_code,
+            number=number,
+            name=name.strip() or f"{number}栋",
+            address=address.strip(),
+            floors=floors,
+            units=units,
+        )
         building.full_clean()
         building.save()
     return building
@@ -118,8 +129,13 @@ def household_get_or_create(*, building: Building, unit: int, room: str) -> tupl
         household = Household.objects.filter(building=building, unit=unit, room=room).first()
         if household:
             return household, False
-        household = Household(building=building, community_code=building.community_code, unit=unit,
-                              room=room, address=household_address(building, unit, room))
+        household = Household(
+            building=building,
+            community_code=building.community_code,
+            unit=unit,
+            room=room,
+            address=household_address(building, unit, room),
+        )
         household.full_clean(validate_unique=False)
         household.save()
     return household, True

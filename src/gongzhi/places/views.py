@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -48,24 +48,33 @@ def grid_new(request, code: str):
     error = None
     if request.method == "POST":
         try:
-            grid = services.grid_create(community_code=code, number=_int(request.POST.get("number")),
-                                        name=request.POST.get("name", ""))
+            grid = services.grid_create(
+                community_code=code, number=_int(request.POST.get("number")), name=request.POST.get("name", "")
+            )
             return redirect("places:grid_detail", public_id=grid.public_id)
         except ApplicationError as exc:
             error = exc.message
-    return render(request, "places/grid_form.html", {"area": area, "error": error, "form": request.POST},
-                  status=422 if error else 200)
+    return render(
+        request,
+        "places/grid_form.html",
+        {"area": area, "error": error, "form": request.POST},
+        status=422 if error else 200,
+    )
 
 
 @login_required
 def grid_detail(request, public_id: str):
     grid = selectors.grid_get_for_user(user=request.user, public_id=public_id)
-    return render(request, "places/grid_detail.html", {
-        "grid": grid,
-        "breadcrumb": selectors.area_breadcrumb(grid.community),
-        "buildings": selectors.building_list(user=request.user, grid=grid),
-        "can_edit": code_in_scope(request.user, grid.community_code, capability=roles.EDIT_PLACES),
-    })
+    return render(
+        request,
+        "places/grid_detail.html",
+        {
+            "grid": grid,
+            "breadcrumb": selectors.area_breadcrumb(grid.community),
+            "buildings": selectors.building_list(user=request.user, grid=grid),
+            "can_edit": code_in_scope(request.user, grid.community_code, capability=roles.EDIT_PLACES),
+        },
+    )
 
 
 @login_required
@@ -77,15 +86,22 @@ def building_new(request, public_id: str):
     if request.method == "POST":
         try:
             building = services.building_create(
-                grid=grid, number=_int(request.POST.get("number")), name=request.POST.get("name", ""),
-                address=request.POST.get("address", ""), floors=_int(request.POST.get("floors"), 1),
+                grid=grid,
+                number=_int(request.POST.get("number")),
+                name=request.POST.get("name", ""),
+                address=request.POST.get("address", ""),
+                floors=_int(request.POST.get("floors"), 1),
                 units=_int(request.POST.get("units"), 1),
             )
             return redirect("places:building_detail", public_id=building.public_id)
         except ApplicationError as exc:
             error = exc.message
-    return render(request, "places/building_form.html", {"grid": grid, "error": error, "form": request.POST},
-                  status=422 if error else 200)
+    return render(
+        request,
+        "places/building_form.html",
+        {"grid": grid, "error": error, "form": request.POST},
+        status=422 if error else 200,
+    )
 
 
 @login_required
@@ -94,12 +110,16 @@ def building_detail(request, public_id: str):
     households = selectors.household_list(user=request.user, building=building).annotate(
         resident_count=Count("residents")
     )
-    return render(request, "places/building_detail.html", {
-        "building": building,
-        "breadcrumb": selectors.area_breadcrumb(building.grid.community),
-        "households": households,
-        "can_add": user_can(request.user, roles.EDIT_RESIDENTS),
-    })
+    return render(
+        request,
+        "places/building_detail.html",
+        {
+            "building": building,
+            "breadcrumb": selectors.area_breadcrumb(building.grid.community),
+            "households": households,
+            "can_add": user_can(request.user, roles.EDIT_RESIDENTS),
+        },
+    )
 
 
 @login_required
@@ -114,5 +134,9 @@ def household_new(request, public_id: str):
             return redirect(f"{reverse('people:resident_new')}?household={household.public_id}")
         except ApplicationError as exc:
             error = exc.message
-    return render(request, "places/household_form.html", {"building": building, "error": error, "form": request.POST},
-                  status=422 if error else 200)
+    return render(
+        request,
+        "places/household_form.html",
+        {"building": building, "error": error, "form": request.POST},
+        status=422 if error else 200,
+    )

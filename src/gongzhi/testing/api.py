@@ -41,10 +41,17 @@ class RecallPage(Schema):
 
 def _recall_out(recall, *, full: bool) -> dict:
     resident = recall.resident
-    return {"public_id": recall.public_id, "status": recall.status, "tube_barcode": recall.tube.barcode,
-            "resident_id": resident.public_id, "name": resident.name,
-            "phone": resident_pii(resident, full=full)["phone"], "address": resident.household.address,
-            "building": resident.household.building.name, "community_code": recall.community_code}
+    return {
+        "public_id": recall.public_id,
+        "status": recall.status,
+        "tube_barcode": recall.tube.barcode,
+        "resident_id": resident.public_id,
+        "name": resident.name,
+        "phone": resident_pii(resident, full=full)["phone"],
+        "address": resident.household.address,
+        "building": resident.household.building.name,
+        "community_code": recall.community_code,
+    }
 
 
 @router.get("/rounds", response=RoundPage)
@@ -65,8 +72,9 @@ def scan_batch(request, public_id: str, payload: ScanBatchIn):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.COLLECT_SAMPLES)
     events = [collection.Event(e.event_id, e.kind, e.barcode.strip(), e.code.strip(), e.at) for e in payload.events]
     with gate("scan_ingest"):
-        outcomes = services.scan_batch_ingest(round_=round_, collector=request.user, events=events,
-                                              batch_key=payload.batch_id)
+        outcomes = services.scan_batch_ingest(
+            round_=round_, collector=request.user, events=events, batch_key=payload.batch_id
+        )
     # Built directly: the answer is plain data already, and re-validating 500 outcomes was slow.
     body = json.dumps({"outcomes": [vars(o) for o in outcomes]}, ensure_ascii=False, separators=(",", ":"))
     return HttpResponse(body, content_type="application/json")
@@ -75,8 +83,9 @@ def scan_batch(request, public_id: str, payload: ScanBatchIn):
 @router.post("/rounds/{public_id}/results", response=list[TubeResultOut], summary="Lab results per tube")
 def tube_results(request, public_id: str, payload: TubeResultsIn):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.RECORD_RESULTS)
-    return services.tube_results_record(actor=request.user, round_=round_,
-                                        results=[(r.barcode, r.result) for r in payload.results])
+    return services.tube_results_record(
+        actor=request.user, round_=round_, results=[(r.barcode, r.result) for r in payload.results]
+    )
 
 
 class ResultFileOut(Schema):
@@ -88,7 +97,9 @@ class ResultFileOut(Schema):
 @router.post("/rounds/{public_id}/results/file", response=ResultFileOut, summary="Lab results from .csv or .xlsx")
 def tube_results_file(request, public_id: str, file: UploadedFile = File(...)):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.RECORD_RESULTS)
-    return services.tube_results_import(actor=request.user, round_=round_, file_name=file.name or "", content=file.read())
+    return services.tube_results_import(
+        actor=request.user, round_=round_, file_name=file.name or "", content=file.read()
+    )
 
 
 class ExemptionIn(Schema):
@@ -106,21 +117,28 @@ class ExemptionOut(Schema):
 def exemption_record(request, public_id: str, payload: ExemptionIn):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
     resident = resident_get_for_user(user=request.user, public_id=payload.resident_id, capability=roles.EDIT_RESIDENTS)
-    services.exemption_record(actor=request.user, round_=round_, resident=resident, reason=payload.reason,
-                              note=payload.note)
+    services.exemption_record(
+        actor=request.user, round_=round_, resident=resident, reason=payload.reason, note=payload.note
+    )
     return {"resident_id": resident.public_id, "reason": payload.reason}
 
 
 @router.get("/rounds/{public_id}/recalls", response=RecallPage)
 def recall_list(request, public_id: str, params: Query[PageParams]):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
-    items, has_next = paginate(selectors.recall_list(user=request.user, round_=round_), page=params.page,
-                               page_size=params.page_size)
+    items, has_next = paginate(
+        selectors.recall_list(user=request.user, round_=round_), page=params.page, page_size=params.page_size
+    )
     full = user_can(request.user, roles.SEE_FULL_PII)
     if full and items:  # roles that phone the members see numbers in full, and that is audited
-        audit_record(actor=request.user, action=AuditEvent.Action.VIEW_FULL, entity="recall",
-                     row_ids=[r.resident.public_id for r in items], area_codes=[r.community_code for r in items],
-                     ip_address=request.META.get("REMOTE_ADDR"))
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW_FULL,
+            entity="recall",
+            row_ids=[r.resident.public_id for r in items],
+            area_codes=[r.community_code for r in items],
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
     return {"items": [_recall_out(r, full=full) for r in items], "page": params.page, "has_next": has_next}
 
 
@@ -135,6 +153,7 @@ def recall_transition(request, public_id: str, payload: RecallTransitionIn):
     recall = selectors.recall_get_for_user(user=request.user, public_id=public_id)
     if not user_can(request.user, roles.EDIT_RESIDENTS):
         raise Http404
-    recall = services.recall_transition(actor=request.user, recall=recall, to_status=payload.to_status,
-                                        note=payload.note)
+    recall = services.recall_transition(
+        actor=request.user, recall=recall, to_status=payload.to_status, note=payload.note
+    )
     return _recall_out(recall, full=False)

@@ -95,8 +95,9 @@ def apply_events(
         tube = tubes.get(event.barcode)
         if event.kind == OPEN:
             if tube is None:
-                tubes[event.barcode] = TubeState(event.barcode, collector_id, pool_size, is_new=True,
-                                                 opened_at=event.at)
+                tubes[event.barcode] = TubeState(
+                    event.barcode, collector_id, pool_size, is_new=True, opened_at=event.at
+                )
                 result.outcomes.append(_outcome(event, "ok", OK))
             elif tube.collector_id != collector_id:
                 result.outcomes.append(_outcome(event, "tube_taken", ERROR))
@@ -113,8 +114,9 @@ def apply_events(
                     tube.closed, tube.closed_now, tube.closed_at = True, True, event.at
                 result.outcomes.append(_outcome(event, "ok", OK))
             continue
-        result.outcomes.append(_scan(event, tube, collector_id, sampled, residents_by_code,
-                                     single_tube_residents, result))
+        result.outcomes.append(
+            _scan(event, tube, collector_id, sampled, residents_by_code, single_tube_residents, result)
+        )
     return result
 
 
@@ -145,6 +147,7 @@ def _scan(event, tube, collector_id, sampled, residents_by_code, single_tube_res
             result.new_samples.append((r, tube.barcode, event.at))
         tube.count += len(todo)
     if elsewhere:
-        return _outcome(event, "already_sampled", WARNING, added=len(resident_ids) - len(elsewhere),
-                        barcode=sampled[elsewhere[0]])
+        return _outcome(
+            event, "already_sampled", WARNING, added=len(resident_ids) - len(elsewhere), barcode=sampled[elsewhere[0]]
+        )
     return _outcome(event, "ok", OK, added=len(resident_ids))

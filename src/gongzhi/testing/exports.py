@@ -19,8 +19,18 @@ def untested_workbook(residents) -> tuple[bytes, list[str], list[str]]:
     ids, codes = [], set()
     for r in residents.prefetch_related("tags")[:MAX_ROWS]:
         h = r.household
-        ws.append([h.building.grid.name, h.building.name, h.unit, h.room, r.name, mask_id_number(r.id_number),
-                   mask_phone(r.phone), "、".join(t.get_tag_display() for t in r.tags.all())])
+        ws.append(
+            [
+                h.building.grid.name,
+                h.building.name,
+                h.unit,
+                h.room,
+                r.name,
+                mask_id_number(r.id_number),
+                mask_phone(r.phone),
+                "、".join(t.get_tag_display() for t in r.tags.all()),
+            ]
+        )
         ids.append(r.public_id)
         codes.add(r.community_code)
     buffer = io.BytesIO()

@@ -26,7 +26,9 @@ class Round(TimeStampedModel):
     class Meta:
         ordering = ["-starts_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(pool_size__gte=1, pool_size__lte=20), name="round_pool_size_range"),
+            models.CheckConstraint(
+                condition=models.Q(pool_size__gte=1, pool_size__lte=20), name="round_pool_size_range"
+            ),
         ]
         verbose_name = _("检测轮次")
         verbose_name_plural = _("检测轮次")
@@ -92,7 +94,9 @@ class Tube(models.Model):
         ordering = ["round_id", "barcode"]
         constraints = [
             models.UniqueConstraint(fields=["round", "barcode"], name="tube_round_barcode_unique"),
-            models.CheckConstraint(condition=models.Q(sample_count__lte=models.F("pool_size")), name="tube_not_overfull"),
+            models.CheckConstraint(
+                condition=models.Q(sample_count__lte=models.F("pool_size")), name="tube_not_overfull"
+            ),
         ]
         indexes = [models.Index(fields=["round", "community_code", "status"], name="tube_round_community")]
         verbose_name = _("采样管")
@@ -192,7 +196,9 @@ class RoundProgress(models.Model):
 
     class Meta:
         ordering = ["round_id", "community_code"]
-        constraints = [models.UniqueConstraint(fields=["round", "community_code"], name="progress_round_community_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "community_code"], name="progress_round_community_unique")
+        ]
 
 
 class ScanBatch(models.Model):

@@ -45,6 +45,7 @@ def break_even_prevalence(pool_size: int | None = None, tolerance: float = 1e-9)
 
     Pooling with size k pays while E(k, p) < 1, i.e. (1 - p)^k > 1/k. Solved by bisection.
     """
+
     def pays(p: float) -> bool:
         if pool_size is not None:
             return expected_tests_per_person(pool_size, p) < 1.0

@@ -30,7 +30,11 @@ class ScanEventIn(BaseModel):
 
 
 class ScanBatchIn(BaseModel):
-    batch_id: str = Field("", max_length=64, description="The device's id for this batch; a replay with the same id gets the stored answers")
+    batch_id: str = Field(
+        "",
+        max_length=64,
+        description="The device's id for this batch; a replay with the same id gets the stored answers",
+    )
     events: list[ScanEventIn] = Field(max_length=500)
 
 

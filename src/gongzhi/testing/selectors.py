@@ -9,8 +9,10 @@ from gongzhi.people.models import Resident
 from gongzhi.testing.models import Exemption, Recall, Round, RoundProgress, Sample
 
 _RESIDENT_PATHS = {"grid_field": "household__building__grid_id", "building_field": "household__building_id"}
-_VIA_RESIDENT = {"grid_field": "resident__household__building__grid_id",
-                 "building_field": "resident__household__building_id"}
+_VIA_RESIDENT = {
+    "grid_field": "resident__household__building__grid_id",
+    "building_field": "resident__household__building_id",
+}
 
 
 def _round_visible_q(user, capability: str) -> Q:
@@ -81,8 +83,13 @@ def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
     expected = residents.count()
     sampled = Sample.objects.filter(round=round_, resident__in=residents).count()
     exempted = Exemption.objects.filter(round=round_, resident__in=residents).count()
-    return {"area_code": code, "expected": expected, "sampled": sampled, "exempted": exempted,
-            "untested": max(0, expected - sampled - exempted)}
+    return {
+        "area_code": code,
+        "expected": expected,
+        "sampled": sampled,
+        "exempted": exempted,
+        "untested": max(0, expected - sampled - exempted),
+    }
 
 
 def progress_by_community(*, user, round_: Round):
@@ -92,7 +99,9 @@ def progress_by_community(*, user, round_: Round):
 
 def progress_totals(*, user, round_: Round) -> dict:
     totals = progress_by_community(user=user, round_=round_).aggregate(
-        sampled=Sum("sampled"), tubes=Sum("tubes"), tubes_resulted=Sum("tubes_resulted"),
+        sampled=Sum("sampled"),
+        tubes=Sum("tubes"),
+        tubes_resulted=Sum("tubes_resulted"),
         positive_tubes=Sum("positive_tubes"),
     )
     return {k: v or 0 for k, v in totals.items()}
@@ -114,8 +123,12 @@ def progress_rows_by_level(*, user, round_: Round, level: str) -> list[dict]:
             progress_by_community(user=user, round_=round_)
             .annotate(area=Substr("community_code", 1, length))
             .values("area")
-            .annotate(sampled=Sum("sampled"), tubes=Sum("tubes"), tubes_resulted=Sum("tubes_resulted"),
-                      positive_tubes=Sum("positive_tubes"))
+            .annotate(
+                sampled=Sum("sampled"),
+                tubes=Sum("tubes"),
+                tubes_resulted=Sum("tubes_resulted"),
+                positive_tubes=Sum("positive_tubes"),
+            )
             .order_by("area")
         )
         names = dict(Area.objects.filter(code__in=[r["area"] for r in rows]).values_list("code", "name"))
@@ -124,8 +137,10 @@ def progress_rows_by_level(*, user, round_: Round, level: str) -> list[dict]:
             r["name"] = names.get(r["area"], r["area"])
             r["expected"] = expected.get(r["area"], 0)
         return rows
-    field = {"grid": "resident__household__building__grid__name",
-             "building": "resident__household__building__name"}.get(level)
+    field = {
+        "grid": "resident__household__building__grid__name",
+        "building": "resident__household__building__name",
+    }.get(level)
     if field is None:
         return []
     samples = Sample.objects.filter(scope_q(user, capability=roles.VIEW_TESTING, **_VIA_RESIDENT), round=round_)
@@ -140,10 +155,13 @@ def _expected_by_prefix(user, round_: Round, length: int) -> dict[str, int]:
     from django.db.models.functions import Substr
 
     return dict(
-        Resident.objects.filter(scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS),
-                                community_code__startswith=round_.area_code)
+        Resident.objects.filter(
+            scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS), community_code__startswith=round_.area_code
+        )
         .annotate(area=Substr("community_code", 1, length))
-        .values("area").annotate(n=Count("id")).values_list("area", "n")
+        .values("area")
+        .annotate(n=Count("id"))
+        .values_list("area", "n")
     )
 
 
@@ -157,18 +175,24 @@ def door_to_door_tasks(*, user, round_: Round, area_code: str = ""):
         untested_residents(user=user, round_=round_, area_code=area_code)
         .filter(tags__tag__in=DOOR_TO_DOOR_TAGS)
         .distinct()
-        .order_by("household__building__grid__number", "household__building__number", "household__unit",
-                  "household__room", "id")
+        .order_by(
+            "household__building__grid__number",
+            "household__building__number",
+            "household__unit",
+            "household__room",
+            "id",
+        )
     )
-
 
 
 def site_list(*, round_: Round, community_code: str):
     from gongzhi.testing.models import Site
 
-    return Site.objects.filter(round=round_, community_code=community_code).prefetch_related(
-        "slots", "slots__building"
-    ).order_by("id")
+    return (
+        Site.objects.filter(round=round_, community_code=community_code)
+        .prefetch_related("slots", "slots__building")
+        .order_by("id")
+    )
 
 
 def slot_for_building(*, user, round_: Round, building_public_id: str):
@@ -177,7 +201,8 @@ def slot_for_building(*, user, round_: Round, building_public_id: str):
     slot = (
         SlotAssignment.objects.filter(
             scope_q(user, capability=roles.VIEW_TESTING, grid_field="building__grid_id", building_field="building_id"),
-            site__round=round_, building__public_id=building_public_id,
+            site__round=round_,
+            building__public_id=building_public_id,
         )
         .select_related("site", "building")
         .first()

@@ -2,7 +2,7 @@
 
 import dataclasses
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -10,9 +10,9 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from gongzhi.core.db import write_transaction
 from gongzhi.core import tabular
 from gongzhi.core.cleaning import clean_code, clean_text
+from gongzhi.core.db import write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area, Household
@@ -39,8 +39,14 @@ def round_create(*, actor, name: str, area_code: str, pool_size: int, starts_at:
     if not Area.objects.filter(code=area_code).exists():
         raise ApplicationError("区划代码不存在", {"area_code": area_code})
     with transaction.atomic():
-        round_ = Round(name=name[:100], area_code=area_code, pool_size=pool_size, created_by=actor,
-                       status=Round.Status.OPEN, starts_at=starts_at or timezone.now())
+        round_ = Round(
+            name=name[:100],
+            area_code=area_code,
+            pool_size=pool_size,
+            created_by=actor,
+            status=Round.Status.OPEN,
+            starts_at=starts_at or timezone.now(),
+        )
         round_.full_clean()
         round_.save()
     return round_
@@ -67,8 +73,10 @@ def _resolve_codes(round_: Round, codes: set[str]) -> tuple[dict[str, list[int]]
     found: dict[str, list[int]] = {}
     community_of: dict[int, str] = {}
     for pk, community, key in _select_in(
-        f"SELECT r.id, r.community_code, r.public_id FROM {table} r WHERE r.community_code LIKE %s AND r.public_id IN ({{}})",
-        resident_ids, prefix,
+        f"SELECT r.id, r.community_code, r.public_id FROM {table} r"
+        f" WHERE r.community_code LIKE %s AND r.public_id IN ({{}})",
+        resident_ids,
+        prefix,
     ):
         found["R:" + key] = [pk]
         community_of[pk] = community
@@ -76,13 +84,16 @@ def _resolve_codes(round_: Round, codes: set[str]) -> tuple[dict[str, list[int]]
     for pk, community, key in _select_in(
         f"SELECT r.id, r.community_code, h.public_id FROM {table} r JOIN {household_table} h ON h.id = r.household_id"
         f" WHERE r.community_code LIKE %s AND h.public_id IN ({{}}) ORDER BY r.id",
-        household_ids, prefix,
+        household_ids,
+        prefix,
     ):
         found.setdefault("H:" + key, []).append(pk)
         community_of[pk] = community
     for pk, community, key in _select_in(
-        f"SELECT r.id, r.community_code, r.id_number FROM {table} r WHERE r.community_code LIKE %s AND r.id_number IN ({{}})",
-        id_numbers, prefix,
+        f"SELECT r.id, r.community_code, r.id_number FROM {table} r"
+        f" WHERE r.community_code LIKE %s AND r.id_number IN ({{}})",
+        id_numbers,
+        prefix,
     ):
         found[key] = [pk]
         community_of[pk] = community
@@ -118,9 +129,11 @@ def scan_batch_ingest(
     now = timezone.now()
     events = [dataclasses.replace(e, at=e.at or now) for e in events]
     with write_transaction():
-        stored = ScanBatch.objects.filter(round=round_, collector=collector, batch_key=key).values_list(
-            "outcomes", flat=True
-        ).first()
+        stored = (
+            ScanBatch.objects.filter(round=round_, collector=collector, batch_key=key)
+            .values_list("outcomes", flat=True)
+            .first()
+        )
         if stored is not None:
             return [collection.Outcome(**o) for o in stored]
         residents_by_code, community_of = _resolve_codes(
@@ -132,27 +145,37 @@ def scan_batch_ingest(
         tube_table, sample_table = Tube._meta.db_table, Sample._meta.db_table
         for pk, barcode, collector_id, pool_size, count, status, community_code in _select_in(
             f"SELECT id, barcode, collector_id, pool_size, sample_count, status, community_code FROM {tube_table}"
-            f" WHERE round_id = %s AND barcode IN ({{}})", barcodes, round_.pk,
+            f" WHERE round_id = %s AND barcode IN ({{}})",
+            barcodes,
+            round_.pk,
         ):
             tube_rows[barcode] = Tube(pk=pk, barcode=barcode, collector_id=collector_id, community_code=community_code)
             tubes[barcode] = collection.TubeState(barcode, collector_id, pool_size, count, status != Tube.Status.OPEN)
         resident_ids = {r for ids in residents_by_code.values() for r in ids}
-        sampled_tube = dict(_select_in(
-            f"SELECT resident_id, tube_id FROM {sample_table} WHERE round_id = %s AND resident_id IN ({{}})",
-            resident_ids, round_.pk,
-        ))
+        sampled_tube = dict(
+            _select_in(
+                f"SELECT resident_id, tube_id FROM {sample_table} WHERE round_id = %s AND resident_id IN ({{}})",
+                resident_ids,
+                round_.pk,
+            )
+        )
         barcode_of = {t.pk: b for b, t in tube_rows.items()}
         missing = set(sampled_tube.values()) - set(barcode_of)
         barcode_of.update(_select_in(f"SELECT id, barcode FROM {tube_table} WHERE id IN ({{}})", missing))
         sampled = {r: barcode_of[t] for r, t in sampled_tube.items()}
         result = collection.apply_events(
-            events, collector_id=collector.pk, pool_size=round_.pool_size, tubes=tubes, sampled=sampled,
+            events,
+            collector_id=collector.pk,
+            pool_size=round_.pool_size,
+            tubes=tubes,
+            sampled=sampled,
             residents_by_code=residents_by_code,
         )
         _write_tubes(round_, collector, site, result, tube_rows, community_of)
         _write_samples(round_, result, tube_rows, community_of)
-        ScanBatch.objects.create(round=round_, collector=collector, batch_key=key,
-                                 outcomes=[vars(o) for o in result.outcomes])
+        ScanBatch.objects.create(
+            round=round_, collector=collector, batch_key=key, outcomes=[vars(o) for o in result.outcomes]
+        )
     return result.outcomes
 
 
@@ -192,21 +215,55 @@ def _write_tubes(round_, collector, site, result, tube_rows, community_of) -> No
     new = [t for t in result.tubes.values() if t.is_new]
     _insert_ignore(
         Tube._meta.db_table,
-        ["round_id", "barcode", "community_code", "site_id", "collector_id", "pool_size", "sample_count", "status",
-         "opened_at", "closed_at", "result_at"],
         [
-            (round_.pk, t.barcode, first_community.get(t.barcode, fallback), site.pk if site else None, collector.pk,
-             t.pool_size, per_tube[t.barcode], Tube.Status.CLOSED if t.closed else Tube.Status.OPEN,
-             _db_time(t.opened_at or now), _db_time(t.closed_at or now) if t.closed else None, None)
+            "round_id",
+            "barcode",
+            "community_code",
+            "site_id",
+            "collector_id",
+            "pool_size",
+            "sample_count",
+            "status",
+            "opened_at",
+            "closed_at",
+            "result_at",
+        ],
+        [
+            (
+                round_.pk,
+                t.barcode,
+                first_community.get(t.barcode, fallback),
+                site.pk if site else None,
+                collector.pk,
+                t.pool_size,
+                per_tube[t.barcode],
+                Tube.Status.CLOSED if t.closed else Tube.Status.OPEN,
+                _db_time(t.opened_at or now),
+                _db_time(t.closed_at or now) if t.closed else None,
+                None,
+            )
             for t in new
         ],
-        ["bigint", "text", "text", "bigint", "bigint", "integer", "integer", "text", "timestamptz", "timestamptz",
-         "timestamptz"],
+        [
+            "bigint",
+            "text",
+            "text",
+            "bigint",
+            "bigint",
+            "integer",
+            "integer",
+            "text",
+            "timestamptz",
+            "timestamptz",
+            "timestamptz",
+        ],
     )
     if new:
         for pk, barcode, community_code, collector_id in _select_in(
             f"SELECT id, barcode, community_code, collector_id FROM {Tube._meta.db_table}"
-            f" WHERE round_id = %s AND barcode IN ({{}})", [t.barcode for t in new], round_.pk,
+            f" WHERE round_id = %s AND barcode IN ({{}})",
+            [t.barcode for t in new],
+            round_.pk,
         ):
             tube_rows[barcode] = Tube(pk=pk, barcode=barcode, community_code=community_code, collector_id=collector_id)
         _progress_add(round_, Counter(first_community.get(t.barcode, fallback) for t in new), "tubes")
@@ -241,7 +298,9 @@ def _write_samples(round_, result, tube_rows, community_of) -> None:
 def _progress_add(round_: Round, counts: Counter, field: str) -> None:
     """Add to the per-community rollup; rows appear on first use."""
     existing = set(
-        RoundProgress.objects.filter(round=round_, community_code__in=list(counts)).values_list("community_code", flat=True)
+        RoundProgress.objects.filter(round=round_, community_code__in=list(counts)).values_list(
+            "community_code", flat=True
+        )
     )
     RoundProgress.objects.bulk_create(
         [RoundProgress(round=round_, community_code=c) for c in counts if c not in existing], ignore_conflicts=True
@@ -255,8 +314,9 @@ def recall_transition(*, actor, recall: Recall, to_status: str, note: str = "") 
     if to_status not in RECALL_FLOW.get(recall.status, ()):
         raise ApplicationError("复核状态不能这样变更", {"from": recall.status, "to": to_status}, status=409)
     with transaction.atomic():
-        RecallEvent.objects.create(recall=recall, actor=actor, from_status=recall.status, to_status=to_status,
-                                   note=note[:200])
+        RecallEvent.objects.create(
+            recall=recall, actor=actor, from_status=recall.status, to_status=to_status, note=note[:200]
+        )
         recall.status = to_status
         recall.save(update_fields=["status", "updated_at"])
     return recall
@@ -273,8 +333,14 @@ RECALL_FLOW = {
 
 RESULT_NEGATIVE, RESULT_POSITIVE = "negative", "positive"
 RESULT_WORDS = {
-    "negative": RESULT_NEGATIVE, "neg": RESULT_NEGATIVE, "阴性": RESULT_NEGATIVE, "-": RESULT_NEGATIVE,
-    "positive": RESULT_POSITIVE, "pos": RESULT_POSITIVE, "阳性": RESULT_POSITIVE, "+": RESULT_POSITIVE,
+    "negative": RESULT_NEGATIVE,
+    "neg": RESULT_NEGATIVE,
+    "阴性": RESULT_NEGATIVE,
+    "-": RESULT_NEGATIVE,
+    "positive": RESULT_POSITIVE,
+    "pos": RESULT_POSITIVE,
+    "阳性": RESULT_POSITIVE,
+    "+": RESULT_POSITIVE,
 }
 
 
@@ -338,11 +404,13 @@ def _apply_results(round_: Round, to_mark: dict[str, list[int]], tubes: dict[str
             _progress_add(round_, Counter(by_pk[pk].community_code for pk in tube_ids), "positive_tubes")
             members = []
             for chunk in _chunks(tube_ids):
-                members += list(Sample.objects.filter(tube_id__in=chunk).values_list("resident_id", "tube_id",
-                                                                                     "community_code"))
+                members += list(
+                    Sample.objects.filter(tube_id__in=chunk).values_list("resident_id", "tube_id", "community_code")
+                )
             Recall.objects.bulk_create(
                 [Recall(round=round_, resident_id=r, tube_id=t, community_code=c) for r, t, c in members],
-                ignore_conflicts=True, batch_size=500,
+                ignore_conflicts=True,
+                batch_size=500,
             )
 
 
@@ -357,20 +425,30 @@ def tube_results_import(*, actor, round_: Round, file_name: str, content: bytes)
     number as Excel shows it; valid rows are recorded even when others are wrong (each tube's
     result stands alone), and nothing partial is written for a row."""
     try:
-        table = tabular.read_table(content, file_name, aliases=RESULT_FILE_ALIASES, required=["barcode", "result"],
-                                   max_rows=100_000, max_bytes=20 * 1024 * 1024,
-                                   labels={"barcode": "管号", "result": "结果"})
+        table = tabular.read_table(
+            content,
+            file_name,
+            aliases=RESULT_FILE_ALIASES,
+            required=["barcode", "result"],
+            max_rows=100_000,
+            max_bytes=20 * 1024 * 1024,
+            labels={"barcode": "管号", "result": "结果"},
+        )
     except tabular.TabularError as exc:
         raise ApplicationError(exc.message, status=422) from exc
     answers = []
     for start in range(0, len(table.rows), 5000):
         chunk = table.rows[start : start + 5000]
         items = [(clean_code(row.get("barcode")), clean_text(row.get("result"))) for _, row in chunk]
-        for (number, _), answer in zip(chunk, tube_results_record(actor=actor, round_=round_, results=items),
-                                       strict=True):
+        for (number, _), answer in zip(
+            chunk, tube_results_record(actor=actor, round_=round_, results=items), strict=True
+        ):
             answers.append({"row": number, **answer})
-    return {"rows": len(answers), "recorded": sum(a["status"] == "ok" for a in answers),
-            "errors": [a for a in answers if a["status"] != "ok"]}
+    return {
+        "rows": len(answers),
+        "recorded": sum(a["status"] == "ok" for a in answers),
+        "errors": [a for a in answers if a["status"] != "ok"],
+    }
 
 
 def exemption_record(*, actor, round_: Round, resident: Resident, reason: str, note: str = ""):
@@ -383,30 +461,43 @@ def exemption_record(*, actor, round_: Round, resident: Resident, reason: str, n
         raise ApplicationError("该居民不在本轮次的区域内", status=422)
     with transaction.atomic():
         exemption, _ = Exemption.objects.update_or_create(
-            round=round_, resident=resident,
-            defaults={"reason": reason, "note": note[:200], "community_code": resident.community_code,
-                      "created_by": actor},
+            round=round_,
+            resident=resident,
+            defaults={
+                "reason": reason,
+                "note": note[:200],
+                "community_code": resident.community_code,
+                "created_by": actor,
+            },
         )
     return exemption
 
 
-def site_create(*, round_: Round, community_code: str, name: str, address: str = "", hourly_capacity: int = 360,
-                collectors: int = 1):
+def site_create(
+    *, round_: Round, community_code: str, name: str, address: str = "", hourly_capacity: int = 360, collectors: int = 1
+):
     """Add a sampling site to a round, in a community of the round's area."""
     from gongzhi.testing.models import Site
 
     name = name.strip()
     if not name:
         raise ApplicationError("请填写采样点名称")
-    if not community_code.startswith(round_.area_code) or not Area.objects.filter(
-        code=community_code, level=Area.Level.COMMUNITY
-    ).exists():
+    if (
+        not community_code.startswith(round_.area_code)
+        or not Area.objects.filter(code=community_code, level=Area.Level.COMMUNITY).exists()
+    ):
         raise ApplicationError("采样点须设在本轮次区域内的社区")
     if not 1 <= hourly_capacity <= 10_000 or not 1 <= collectors <= 500:
         raise ApplicationError("每小时采样能力须在1到10000之间，采样员人数须在1到500之间")
     with transaction.atomic():
-        site = Site(round=round_, community_code=community_code, name=name[:100], address=address.strip()[:200],
-                    hourly_capacity=hourly_capacity, collectors=collectors)
+        site = Site(
+            round=round_,
+            community_code=community_code,
+            name=name[:100],
+            address=address.strip()[:200],
+            hourly_capacity=hourly_capacity,
+            collectors=collectors,
+        )
         site.full_clean()
         site.save()
     return site
@@ -431,16 +522,31 @@ def slot_plan_create(*, round_: Round, community_code: str, window_minutes: int 
     plan, unplaced = slots.plan_slots(
         [slots.BuildingLoad(b.pk, b.people) for b in buildings],
         [slots.SiteCapacity(s.pk, s.hourly_capacity) for s in sites],
-        start=round_.starts_at, window_minutes=window_minutes,
+        start=round_.starts_at,
+        window_minutes=window_minutes,
     )
     with transaction.atomic():
         SlotAssignment.objects.filter(site__in=sites).delete()
-        SlotAssignment.objects.bulk_create([
-            SlotAssignment(site_id=p.site, building_id=p.building, community_code=community_code,
-                           starts_at=p.starts_at, ends_at=p.ends_at, expected_people=p.people)
-            for p in plan
-        ])
+        SlotAssignment.objects.bulk_create(
+            [
+                SlotAssignment(
+                    site_id=p.site,
+                    building_id=p.building,
+                    community_code=community_code,
+                    starts_at=p.starts_at,
+                    ends_at=p.ends_at,
+                    expected_people=p.people,
+                )
+                for p in plan
+            ]
+        )
     population = sum(b.people for b in buildings)
-    return {"slots": len(plan), "unplaced": len(unplaced), "population": population,
-            "sites_needed": slots.sites_needed(population), "collectors_needed": slots.collectors_needed(population),
-            "sites": len(sites), "collectors": sum(s.collectors for s in sites)}
+    return {
+        "slots": len(plan),
+        "unplaced": len(unplaced),
+        "population": population,
+        "sites_needed": slots.sites_needed(population),
+        "collectors_needed": slots.collectors_needed(population),
+        "sites": len(sites),
+        "collectors": sum(s.collectors for s in sites),
+    }

@@ -45,7 +45,11 @@ class Slot:
 
 
 def plan_slots(
-    buildings: list[BuildingLoad], sites: list[SiteCapacity], *, start: datetime, window_minutes: int = 30,
+    buildings: list[BuildingLoad],
+    sites: list[SiteCapacity],
+    *,
+    start: datetime,
+    window_minutes: int = 30,
     hours: int = 12,
 ) -> tuple[list[Slot], list[str]]:
     """Assign each building to one window of one site. Buildings are taken in order and spread over
@@ -70,8 +74,9 @@ def plan_slots(
             if building.people <= left or full_window:
                 room[site.key][window] = max(0.0, left - building.people)
                 begins = start + timedelta(minutes=window * window_minutes)
-                slots.append(Slot(site.key, building.key, begins, begins + timedelta(minutes=window_minutes),
-                                  building.people))
+                slots.append(
+                    Slot(site.key, building.key, begins, begins + timedelta(minutes=window_minutes), building.people)
+                )
                 cursor = index if room[site.key][window] > 0 else index + 1
                 placed = True
                 break

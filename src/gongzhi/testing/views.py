@@ -1,8 +1,8 @@
 from pathlib import Path
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,10 +22,15 @@ def round_list(request):
         raise Http404
     rounds = list(selectors.round_list(user=request.user)[:100])
     collecting = list(selectors.round_list(user=request.user, capability=roles.COLLECT_SAMPLES)[:20])
-    return render(request, "testing/round_list.html", {
-        "rounds": rounds, "collecting": collecting,
-        "can_create": user_can(request.user, roles.MANAGE_ROUNDS),
-    })
+    return render(
+        request,
+        "testing/round_list.html",
+        {
+            "rounds": rounds,
+            "collecting": collecting,
+            "can_create": user_can(request.user, roles.MANAGE_ROUNDS),
+        },
+    )
 
 
 @login_required
@@ -37,9 +42,14 @@ def round_new(request):
     except ValueError:
         prevalence = 0.01
     suggestion = pooling.optimal_pool_size(prevalence, pooling.MAX_POOL_SIZE)
-    context = {"prevalence": prevalence, "suggestion": suggestion,
-               "suggested": pooling.suggested_pool_size(prevalence),
-               "guideline": pooling.GUIDELINE_POOL_SIZE, "form": request.POST, "error": None}
+    context = {
+        "prevalence": prevalence,
+        "suggestion": suggestion,
+        "suggested": pooling.suggested_pool_size(prevalence),
+        "guideline": pooling.GUIDELINE_POOL_SIZE,
+        "form": request.POST,
+        "error": None,
+    }
     if request.method == "POST":
         code = request.POST.get("area_code", "").strip()[:12]
         try:
@@ -50,8 +60,9 @@ def round_new(request):
             context["error"] = "只能在您负责的区域内发起轮次"
         else:
             try:
-                round_ = services.round_create(actor=request.user, name=request.POST.get("name", ""),
-                                               area_code=code, pool_size=pool_size)
+                round_ = services.round_create(
+                    actor=request.user, name=request.POST.get("name", ""), area_code=code, pool_size=pool_size
+                )
                 return redirect("testing:round_dashboard", public_id=round_.public_id)
             except ApplicationError as exc:
                 context["error"] = exc.message
@@ -61,9 +72,14 @@ def round_new(request):
 @login_required
 def round_dashboard(request, public_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
-    return render(request, "testing/round_dashboard.html", {
-        "round": round_, "totals": selectors.progress_totals(user=request.user, round_=round_),
-    })
+    return render(
+        request,
+        "testing/round_dashboard.html",
+        {
+            "round": round_,
+            "totals": selectors.progress_totals(user=request.user, round_=round_),
+        },
+    )
 
 
 @login_required
@@ -80,11 +96,17 @@ def coverage(request, public_id: str):
     summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
     untested = list(selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)[:500])
     tasks = list(selectors.door_to_door_tasks(user=request.user, round_=round_, area_code=area_code)[:500])
-    return render(request, "testing/coverage.html", {
-        "round": round_, "summary": summary, "area_code": area_code,
-        "tasks": [(r, resident_pii(r, full=False)) for r in tasks],
-        "untested": [(r, resident_pii(r, full=False)) for r in untested],
-    })
+    return render(
+        request,
+        "testing/coverage.html",
+        {
+            "round": round_,
+            "summary": summary,
+            "area_code": area_code,
+            "tasks": [(r, resident_pii(r, full=False)) for r in tasks],
+            "untested": [(r, resident_pii(r, full=False)) for r in untested],
+        },
+    )
 
 
 @login_required
@@ -95,8 +117,14 @@ def untested_export(request, public_id: str):
     area_code = request.GET.get("area_code", "")[:12]
     residents = selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)
     content, row_ids, codes = exports.untested_workbook(residents)
-    audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, entity="untested", row_ids=row_ids,
-                 area_codes=codes or [area_code or round_.area_code], detail={"round": round_.public_id})
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        entity="untested",
+        row_ids=row_ids,
+        area_codes=codes or [area_code or round_.area_code],
+        detail={"round": round_.public_id},
+    )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="untested-{round_.public_id}.xlsx"'
     return response
@@ -108,13 +136,23 @@ def recall_list(request, public_id: str):
     recalls = list(selectors.recall_list(user=request.user, round_=round_)[:1000])
     full = user_can(request.user, roles.SEE_FULL_PII)
     if full and recalls:
-        audit_record(actor=request.user, action=AuditEvent.Action.VIEW_FULL, entity="recall",
-                     row_ids=[r.resident.public_id for r in recalls], area_codes=[r.community_code for r in recalls])
-    return render(request, "testing/recall_list.html", {
-        "round": round_, "recalls": [(r, resident_pii(r.resident, full=full)) for r in recalls],
-        "next_steps": {k: [(v, Recall.Status(v).label) for v in vs] for k, vs in services.RECALL_FLOW.items()},
-        "can_act": user_can(request.user, roles.EDIT_RESIDENTS),
-    })
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW_FULL,
+            entity="recall",
+            row_ids=[r.resident.public_id for r in recalls],
+            area_codes=[r.community_code for r in recalls],
+        )
+    return render(
+        request,
+        "testing/recall_list.html",
+        {
+            "round": round_,
+            "recalls": [(r, resident_pii(r.resident, full=full)) for r in recalls],
+            "next_steps": {k: [(v, Recall.Status(v).label) for v in vs] for k, vs in services.RECALL_FLOW.items()},
+            "can_act": user_can(request.user, roles.EDIT_RESIDENTS),
+        },
+    )
 
 
 @login_required
@@ -124,8 +162,12 @@ def recall_transition(request, public_id: str):
     if not user_can(request.user, roles.EDIT_RESIDENTS):
         raise Http404
     try:
-        services.recall_transition(actor=request.user, recall=recall, to_status=request.POST.get("to_status", ""),
-                                   note=request.POST.get("note", ""))
+        services.recall_transition(
+            actor=request.user,
+            recall=recall,
+            to_status=request.POST.get("to_status", ""),
+            note=request.POST.get("note", ""),
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("testing:recall_list", public_id=recall.round.public_id)
@@ -158,16 +200,29 @@ def site_plan(request, public_id: str):
             if request.POST.get("action") == "plan":
                 figures = services.slot_plan_create(round_=round_, community_code=code)
             else:
-                services.site_create(round_=round_, community_code=code, name=request.POST.get("name", ""),
-                                     address=request.POST.get("address", ""),
-                                     hourly_capacity=_int(request.POST.get("hourly_capacity"), 0),
-                                     collectors=_int(request.POST.get("collectors"), 0))
+                services.site_create(
+                    round_=round_,
+                    community_code=code,
+                    name=request.POST.get("name", ""),
+                    address=request.POST.get("address", ""),
+                    hourly_capacity=_int(request.POST.get("hourly_capacity"), 0),
+                    collectors=_int(request.POST.get("collectors"), 0),
+                )
         except ApplicationError as exc:
             error = exc.message
     sites = selectors.site_list(round_=round_, community_code=code)
-    return render(request, "testing/site_plan.html", {
-        "round": round_, "community_code": code, "sites": sites, "error": error, "figures": figures,
-    }, status=422 if error else 200)
+    return render(
+        request,
+        "testing/site_plan.html",
+        {
+            "round": round_,
+            "community_code": code,
+            "sites": sites,
+            "error": error,
+            "figures": figures,
+        },
+        status=422 if error else 200,
+    )
 
 
 @login_required

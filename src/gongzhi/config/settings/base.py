@@ -11,9 +11,7 @@ VAR_DIR = Path(os.environ.get("GONGZHI_VAR_DIR", Path.cwd() / "var"))
 DEBUG = os.environ.get("GONGZHI_DEBUG", "0") == "1"
 SECRET_KEY = os.environ.get("GONGZHI_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
 ALLOWED_HOSTS = os.environ.get("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("GONGZHI_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("GONGZHI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

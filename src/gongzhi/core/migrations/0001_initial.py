@@ -2,80 +2,167 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import gongzhi.core.ids
-import gongzhi.core.models
 from django.conf import settings
 from django.db import migrations, models
 
+import gongzhi.core.ids
+import gongzhi.core.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0001_initial'),
+        ("places", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', gongzhi.core.models.PublicIdField(default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "public_id",
+                    gongzhi.core.models.PublicIdField(
+                        default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '接口令牌',
-                'verbose_name_plural': '接口令牌',
-                'ordering': ['-created_at'],
+                "verbose_name": "接口令牌",
+                "verbose_name_plural": "接口令牌",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_name', models.CharField(max_length=150)),
-                ('action', models.CharField(choices=[('view_full', '查看完整个人信息'), ('export', '导出'), ('export_full', '导出完整个人信息'), ('import', '导入'), ('create', '新建'), ('update', '修改'), ('token', '签发接口令牌')], max_length=16)),
-                ('entity', models.CharField(max_length=32)),
-                ('area_code', models.CharField(db_index=True, max_length=12)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('row_ids', models.JSONField(default=list)),
-                ('detail', models.JSONField(default=dict)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("actor_name", models.CharField(max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view_full", "查看完整个人信息"),
+                            ("export", "导出"),
+                            ("export_full", "导出完整个人信息"),
+                            ("import", "导入"),
+                            ("create", "新建"),
+                            ("update", "修改"),
+                            ("token", "签发接口令牌"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("entity", models.CharField(max_length=32)),
+                ("area_code", models.CharField(db_index=True, max_length=12)),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                ("row_ids", models.JSONField(default=list)),
+                ("detail", models.JSONField(default=dict)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计记录',
-                'verbose_name_plural': '审计记录',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['area_code', 'created_at'], name='audit_area_time')],
+                "verbose_name": "审计记录",
+                "verbose_name_plural": "审计记录",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["area_code", "created_at"], name="audit_area_time")],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('role', models.CharField(choices=[('city_staff', '市级工作人员'), ('district_staff', '区县工作人员'), ('street_staff', '街道工作人员'), ('community_worker', '社区工作者'), ('grid_worker', '网格员'), ('building_leader', '楼栋长'), ('volunteer', '志愿者'), ('collector', '采样员'), ('lab', '检测机构')], max_length=32)),
-                ('area_code', models.CharField(db_index=True, max_length=12)),
-                ('building', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='places.building')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='places.grid')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("city_staff", "市级工作人员"),
+                            ("district_staff", "区县工作人员"),
+                            ("street_staff", "街道工作人员"),
+                            ("community_worker", "社区工作者"),
+                            ("grid_worker", "网格员"),
+                            ("building_leader", "楼栋长"),
+                            ("volunteer", "志愿者"),
+                            ("collector", "采样员"),
+                            ("lab", "检测机构"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("area_code", models.CharField(db_index=True, max_length=12)),
+                (
+                    "building",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="places.building"
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="places.grid"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色分配',
-                'verbose_name_plural': '角色分配',
-                'ordering': ['user_id', 'area_code', 'role'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('building__isnull', True), ('grid__isnull', True)), fields=('user', 'role', 'area_code'), name='role_assignment_area_unique'), models.UniqueConstraint(condition=models.Q(('grid__isnull', False)), fields=('user', 'role', 'grid'), name='role_assignment_grid_unique'), models.UniqueConstraint(condition=models.Q(('building__isnull', False)), fields=('user', 'role', 'building'), name='role_assignment_building_unique'), models.CheckConstraint(condition=models.Q(('area_code__regex', '^([0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$')), name='role_assignment_area_code_shape')],
+                "verbose_name": "角色分配",
+                "verbose_name_plural": "角色分配",
+                "ordering": ["user_id", "area_code", "role"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("building__isnull", True), ("grid__isnull", True)),
+                        fields=("user", "role", "area_code"),
+                        name="role_assignment_area_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("grid__isnull", False)),
+                        fields=("user", "role", "grid"),
+                        name="role_assignment_grid_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("building__isnull", False)),
+                        fields=("user", "role", "building"),
+                        name="role_assignment_building_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("area_code__regex", "^([0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")),
+                        name="role_assignment_area_code_shape",
+                    ),
+                ],
             },
         ),
     ]

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gongzhi.core import roles
+from gongzhi.core.db import bulk_insert
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.ids import new_public_id
 from gongzhi.core.models import AuditEvent
@@ -33,20 +34,56 @@ from gongzhi.places.models import Area, Building, Grid, Household
 DEMO_PASSWORD = "gongzhi-demo-2022"
 DEFAULT_SEED = 2022
 DEFAULT_COMMUNITIES = 10
-DEMO_USERNAMES = ("admin", "city", "district", "street", "worker", "worker2", "grid", "leader",
-                  "collector")
+DEMO_USERNAMES = ("admin", "city", "district", "street", "worker", "worker2", "grid", "leader", "collector")
 
-_GRID_FIELDS = ("id", "created_at", "updated_at", "public_id", "community", "community_code",
-                "number", "name")
-_BUILDING_FIELDS = ("id", "created_at", "updated_at", "public_id", "grid", "community_code",
-                    "number", "name", "address", "floors", "units")
-_HOUSEHOLD_FIELDS = ("id", "created_at", "updated_at", "public_id", "building", "community_code",
-                     "unit", "room", "address")
-_RESIDENT_FIELDS = ("id", "created_at", "updated_at", "public_id", "household", "community_code",
-                    "name", "id_number", "gender", "birth_date", "phone", "relation", "notes")
+_GRID_FIELDS = ("id", "created_at", "updated_at", "public_id", "community", "community_code", "number", "name")
+_BUILDING_FIELDS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "public_id",
+    "grid",
+    "community_code",
+    "number",
+    "name",
+    "address",
+    "floors",
+    "units",
+)
+_HOUSEHOLD_FIELDS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "public_id",
+    "building",
+    "community_code",
+    "unit",
+    "room",
+    "address",
+)
+_RESIDENT_FIELDS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "public_id",
+    "household",
+    "community_code",
+    "name",
+    "id_number",
+    "gender",
+    "birth_date",
+    "phone",
+    "relation",
+    "notes",
+)
 _TAG_FIELDS = ("resident", "community_code", "tag")
-TABLES = ((Grid, _GRID_FIELDS), (Building, _BUILDING_FIELDS), (Household, _HOUSEHOLD_FIELDS),
-          (Resident, _RESIDENT_FIELDS), (ResidentTag, _TAG_FIELDS))
+TABLES = (
+    (Grid, _GRID_FIELDS),
+    (Building, _BUILDING_FIELDS),
+    (Household, _HOUSEHOLD_FIELDS),
+    (Resident, _RESIDENT_FIELDS),
+    (ResidentTag, _TAG_FIELDS),
+)
 
 # Random byte -> Crockford base32 character of its low 5 bits (256 is a multiple of 32, so
 # each character carries 5 uniform random bits).
@@ -85,7 +122,7 @@ def public_ids(count: int, now_ms: int | None = None) -> list[str]:
     so they land at the right edge of the unique index together."""
     prefix = new_public_id(now_ms)[:10]
     text = os.urandom(16 * count).translate(_BYTE_TO_CROCKFORD).decode()
-    return sorted([prefix + text[i:i + 16] for i in range(0, 16 * count, 16)])
+    return sorted([prefix + text[i : i + 16] for i in range(0, 16 * count, 16)])
 
 
 def is_village(name: str) -> bool:
@@ -93,8 +130,9 @@ def is_village(name: str) -> bool:
     return "村民委员会" in name or name.endswith("村委会")
 
 
-def demo_communities_select(*, street: str | None = None, district: str | None = None,
-                            count: int | None = None) -> list[Area]:
+def demo_communities_select(
+    *, street: str | None = None, district: str | None = None, count: int | None = None
+) -> list[Area]:
     """The communities to fill, in code order: of a street, of a district, or of the city.
 
     Without a street or district and without a count, the first DEFAULT_COMMUNITIES.
@@ -121,26 +159,20 @@ def community_specs(communities: Sequence[Area]) -> Iterable[CommunitySpec]:
     for area in communities:
         district = area.code[:6]
         if district not in positions:
-            codes = (Area.objects.filter(level=Area.Level.COMMUNITY, code__startswith=district)
-                     .order_by("code").values_list("code", flat=True))
+            codes = (
+                Area.objects.filter(level=Area.Level.COMMUNITY, code__startswith=district)
+                .order_by("code")
+                .values_list("code", flat=True)
+            )
             positions[district] = {code: i for i, code in enumerate(codes)}
         in_district = positions[district]
-        yield CommunitySpec(code=area.code, name=area.name, village=is_village(area.name),
-                            district_slot=in_district[area.code],
-                            district_slots=len(in_district))
-
-
-def _column_list(model, fields: Sequence[str]) -> tuple[str, list[str]]:
-    opts = model._meta
-    return opts.db_table, [opts.get_field(name).column for name in fields]
-
-
-def insert_sql(model, fields: Sequence[str]) -> str:
-    """INSERT for `fields` of `model`, in Django's %s parameter style."""
-    table, columns = _column_list(model, fields)
-    quote = connection.ops.quote_name
-    return (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))})")
+        yield CommunitySpec(
+            code=area.code,
+            name=area.name,
+            village=is_village(area.name),
+            district_slot=in_district[area.code],
+            district_slots=len(in_district),
+        )
 
 
 def reserve_ids(cursor, model, count: int) -> Sequence[int]:
@@ -149,8 +181,7 @@ def reserve_ids(cursor, model, count: int) -> Sequence[int]:
         return []
     table = model._meta.db_table
     if connection.vendor == "postgresql":
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                       "FROM generate_series(1, %s)", [table, count])
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
         return [row[0] for row in cursor.fetchall()]
     cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")
     top = cursor.fetchone()[0] or 0
@@ -160,35 +191,6 @@ def reserve_ids(cursor, model, count: int) -> Sequence[int]:
         row = cursor.fetchone()
         top = max(top, row[0] if row else 0)
     return range(top + 1, top + count + 1)
-
-
-def _copy_text(rows: list[tuple], width: int) -> str | None:
-    """Rows in COPY's text format, or None when some value would need escaping (psycopg then
-    escapes value by value, several times slower)."""
-    text = "\n".join(["\t".join(map(str, row)) for row in rows]) + "\n"
-    if (text.count("\t") != len(rows) * (width - 1) or text.count("\n") != len(rows)
-            or "\\" in text or "\r" in text):
-        return None
-    return text
-
-
-def write_rows(cursor, model, fields: Sequence[str], rows: list[tuple]) -> None:
-    """Insert rows (no None values): COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        table, columns = _column_list(model, fields)
-        quote = connection.ops.quote_name
-        text = _copy_text(rows, len(columns))
-        with cursor.copy(f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) "
-                         "FROM STDIN") as copy:
-            if text is not None:
-                copy.write(text)
-            else:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    cursor.executemany(insert_sql(model, fields), rows)
 
 
 def community_rows(cursor, area: Area, plan: CommunityPlan) -> dict[type, list[tuple]]:
@@ -201,30 +203,57 @@ def community_rows(cursor, area: Area, plan: CommunityPlan) -> dict[type, list[t
     building_ids = reserve_ids(cursor, Building, len(plan.buildings))
     household_ids = reserve_ids(cursor, Household, len(plan.households))
     resident_ids = reserve_ids(cursor, Resident, len(plan.residents))
-    pids = public_ids(len(plan.grids) + len(plan.buildings) + len(plan.households)
-                      + len(plan.residents), now_ms)
+    pids = public_ids(len(plan.grids) + len(plan.buildings) + len(plan.households) + len(plan.residents), now_ms)
     g, b, h = len(plan.grids), len(plan.buildings), len(plan.households)
-    grid_pids, building_pids = pids[:g], pids[g:g + b]
-    household_pids, resident_pids = pids[g + b:g + b + h], pids[g + b + h:]
+    grid_pids, building_pids = pids[:g], pids[g : g + b]
+    household_pids, resident_pids = pids[g + b : g + b + h], pids[g + b + h :]
     # Keys follow the ID numbers, so the unique index on them is filled in order.
     by_id_number = sorted(plan.residents, key=lambda resident: resident[2])
     resident_key = dict(zip((r[2] for r in by_id_number), resident_ids, strict=True))
     return {
-        Grid: [(grid_ids[i], stamp, stamp, grid_pids[i], area.pk, code, number, name)
-               for i, (number, name) in enumerate(plan.grids)],
-        Building: [(building_ids[i], stamp, stamp, building_pids[i], grid_ids[grid], code,
-                    number, name, address, floors, units)
-                   for i, (grid, number, name, address, floors, units)
-                   in enumerate(plan.buildings)],
-        Household: [(household_ids[i], stamp, stamp, household_pids[i], building_ids[building],
-                     code, unit, room, address)
-                    for i, (building, unit, room, address) in enumerate(plan.households)],
-        Resident: [(resident_ids[i], stamp, stamp, resident_pids[i], household_ids[household],
-                    code, name, id_number, gender, born, phone, relation, "")
-                   for i, (household, name, id_number, gender, born, phone, relation)
-                   in enumerate(by_id_number)],
-        ResidentTag: [(resident_key[plan.residents[resident][2]], code, tag)
-                      for resident, tag in plan.tags],
+        Grid: [
+            (grid_ids[i], stamp, stamp, grid_pids[i], area.pk, code, number, name)
+            for i, (number, name) in enumerate(plan.grids)
+        ],
+        Building: [
+            (
+                building_ids[i],
+                stamp,
+                stamp,
+                building_pids[i],
+                grid_ids[grid],
+                code,
+                number,
+                name,
+                address,
+                floors,
+                units,
+            )
+            for i, (grid, number, name, address, floors, units) in enumerate(plan.buildings)
+        ],
+        Household: [
+            (household_ids[i], stamp, stamp, household_pids[i], building_ids[building], code, unit, room, address)
+            for i, (building, unit, room, address) in enumerate(plan.households)
+        ],
+        Resident: [
+            (
+                resident_ids[i],
+                stamp,
+                stamp,
+                resident_pids[i],
+                household_ids[household],
+                code,
+                name,
+                id_number,
+                gender,
+                born,
+                phone,
+                relation,
+                "",
+            )
+            for i, (household, name, id_number, gender, born, phone, relation) in enumerate(by_id_number)
+        ],
+        ResidentTag: [(resident_key[plan.residents[resident][2]], code, tag) for resident, tag in plan.tags],
     }
 
 
@@ -234,8 +263,11 @@ def _drop_registered(plan: CommunityPlan) -> int:
     numbers = [r[2] for r in plan.residents]
     taken = set()
     for start in range(0, len(numbers), _IN_CHUNK):
-        taken.update(Resident.objects.filter(id_number__in=numbers[start:start + _IN_CHUNK])
-                     .values_list("id_number", flat=True))
+        taken.update(
+            Resident.objects.filter(id_number__in=numbers[start : start + _IN_CHUNK]).values_list(
+                "id_number", flat=True
+            )
+        )
     if not taken:
         return 0
     new_index, kept = {}, []
@@ -248,8 +280,9 @@ def _drop_registered(plan: CommunityPlan) -> int:
     return len(taken)
 
 
-def _plans(specs: list[CommunitySpec], *, seed: int, as_of: dt.date, residents: int | None,
-           workers: int) -> Iterator[CommunityPlan]:
+def _plans(
+    specs: list[CommunitySpec], *, seed: int, as_of: dt.date, residents: int | None, workers: int
+) -> Iterator[CommunityPlan]:
     """The communities' plans in order. With workers, they are drawn in other processes while
     this one writes: generation and insertion each take about half the time on one core."""
     if workers == 0:
@@ -262,8 +295,7 @@ def _plans(specs: list[CommunitySpec], *, seed: int, as_of: dt.date, residents: 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         pending: collections.deque = collections.deque()
         for spec in specs:
-            pending.append(pool.submit(community_plan, spec, seed=seed, as_of=as_of,
-                                       residents=residents))
+            pending.append(pool.submit(community_plan, spec, seed=seed, as_of=as_of, residents=residents))
             # A few plans ahead keep the writer busy without holding the city in memory.
             if len(pending) > 2 * workers:
                 yield pending.popleft().result()
@@ -288,22 +320,27 @@ def _write_community(area: Area, plan: CommunityPlan, *, check_registered: bool)
         conflicts = _drop_registered(plan) if check_registered else 0
         rows = community_rows(cursor, area, plan)
         for model, fields in TABLES:
-            write_rows(cursor, model, fields, rows[model])
-    return {"grids": len(plan.grids), "buildings": len(plan.buildings),
-            "households": len(plan.households), "residents": len(plan.residents),
-            "tags": len(plan.tags), "id_conflicts": conflicts}
+            bulk_insert(cursor, model, fields, rows[model])
+    return {
+        "grids": len(plan.grids),
+        "buildings": len(plan.buildings),
+        "households": len(plan.households),
+        "residents": len(plan.residents),
+        "tags": len(plan.tags),
+        "id_conflicts": conflicts,
+    }
 
 
-def _write_community_in_thread(area: Area, plan: CommunityPlan, *,
-                               check_registered: bool) -> dict | None:
+def _write_community_in_thread(area: Area, plan: CommunityPlan, *, check_registered: bool) -> dict | None:
     try:
         return _write_community(area, plan, check_registered=check_registered)
     finally:
         connection.close()  # the thread's own connection
 
 
-def _written(todo: list[Area], plans: Iterator[CommunityPlan], *, check_registered: bool,
-             writers: int) -> Iterator[tuple[Area, dict | None]]:
+def _written(
+    todo: list[Area], plans: Iterator[CommunityPlan], *, check_registered: bool, writers: int
+) -> Iterator[tuple[Area, dict | None]]:
     """Each community's counts, in order. Several writers, each with its own connection, keep
     PostgreSQL busy on more than one core while this thread builds the next rows."""
     if writers == 1:
@@ -313,8 +350,9 @@ def _written(todo: list[Area], plans: Iterator[CommunityPlan], *, check_register
     with ThreadPoolExecutor(writers) as pool:
         pending: collections.deque = collections.deque()
         for area, plan in zip(todo, plans, strict=True):
-            pending.append((area, pool.submit(_write_community_in_thread, area, plan,
-                                              check_registered=check_registered)))
+            pending.append(
+                (area, pool.submit(_write_community_in_thread, area, plan, check_registered=check_registered))
+            )
             if len(pending) >= writers:
                 area_done, future = pending.popleft()
                 yield area_done, future.result()
@@ -331,11 +369,16 @@ def _default_writers() -> int:
     return max(2, min(4, os.cpu_count() or 1))
 
 
-def demo_city_load(*, communities: Sequence[Area], seed: int = DEFAULT_SEED,
-                   residents_per_community: int | None = None, as_of: dt.date | None = None,
-                   workers: int | None = None, writers: int | None = None,
-                   on_community: Callable[[Area, dict | None], None] | None = None,
-                   ) -> DemoLoadResult:
+def demo_city_load(
+    *,
+    communities: Sequence[Area],
+    seed: int = DEFAULT_SEED,
+    residents_per_community: int | None = None,
+    as_of: dt.date | None = None,
+    workers: int | None = None,
+    writers: int | None = None,
+    on_community: Callable[[Area, dict | None], None] | None = None,
+) -> DemoLoadResult:
     """Fill each community with grids, buildings, households, residents and tags.
 
     A community that already has grids is skipped (reported with None counts), so a re-run
@@ -348,8 +391,11 @@ def demo_city_load(*, communities: Sequence[Area], seed: int = DEFAULT_SEED,
     result = DemoLoadResult()
     started = time.perf_counter()
     check_registered = Resident.objects.exists()
-    with_grids = set(Grid.objects.filter(community_code__in=[a.code for a in communities])
-                     .values_list("community_code", flat=True).distinct())
+    with_grids = set(
+        Grid.objects.filter(community_code__in=[a.code for a in communities])
+        .values_list("community_code", flat=True)
+        .distinct()
+    )
     for area in communities:
         if area.code in with_grids:
             result.skipped.append(area.code)
@@ -358,13 +404,11 @@ def demo_city_load(*, communities: Sequence[Area], seed: int = DEFAULT_SEED,
     todo = [a for a in communities if a.code not in with_grids]
     specs = list(community_specs(todo))
     workers = _default_workers(len(todo)) if workers is None else workers
-    plans = _plans(specs, seed=seed, as_of=as_of, residents=residents_per_community,
-                   workers=workers)
+    plans = _plans(specs, seed=seed, as_of=as_of, residents=residents_per_community, workers=workers)
     writers = _default_writers() if writers is None else writers
     if connection.vendor != "postgresql":
         writers = 1
-    for area, counts in _written(todo, plans, check_registered=check_registered,
-                                 writers=writers):
+    for area, counts in _written(todo, plans, check_registered=check_registered, writers=writers):
         if counts is None:
             result.skipped.append(area.code)
         else:
@@ -374,11 +418,19 @@ def demo_city_load(*, communities: Sequence[Area], seed: int = DEFAULT_SEED,
         if on_community:
             on_community(area, counts)
     if result.communities:
-        audit_record(actor=None, action=AuditEvent.Action.CREATE, entity="demo_city",
-                     row_ids=[], area_codes=result.communities,
-                     detail={"seed": seed, "as_of": as_of.isoformat(),
-                             "residents": result.residents,
-                             "communities": len(result.communities)})
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.CREATE,
+            entity="demo_city",
+            row_ids=[],
+            area_codes=result.communities,
+            detail={
+                "seed": seed,
+                "as_of": as_of.isoformat(),
+                "residents": result.residents,
+                "communities": len(result.communities),
+            },
+        )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -388,8 +440,7 @@ def _demo_user(username: str, password_hash: str, *, superuser: bool = False):
     user = user_model.objects.filter(username=username).first()
     if user is None:
         # One hash for every demo user: hashing costs about half a second each by design.
-        user = user_model(username=username, password=password_hash, is_staff=superuser,
-                          is_superuser=superuser)
+        user = user_model(username=username, password=password_hash, is_staff=superuser, is_superuser=superuser)
         user.save()
     return user
 
@@ -400,12 +451,13 @@ def demo_users_create(*, communities: Sequence[Area]) -> list[DemoLogin]:
     if not communities:
         return demo_logins()
     first = communities[0]
-    second = communities[1] if len(communities) > 1 else (
-        Area.objects.filter(level=Area.Level.COMMUNITY, code__gt=first.code).order_by("code")
-        .first())
+    second = (
+        communities[1]
+        if len(communities) > 1
+        else (Area.objects.filter(level=Area.Level.COMMUNITY, code__gt=first.code).order_by("code").first())
+    )
     grid = Grid.objects.filter(community_code=first.code).order_by("number").first()
-    building = (Building.objects.filter(grid=grid).order_by("number").first()
-                if grid is not None else None)
+    building = Building.objects.filter(grid=grid).order_by("number").first() if grid is not None else None
     wanted = [
         ("city", roles.CITY_STAFF, first.code[:4], None, None),
         ("district", roles.DISTRICT_STAFF, first.code[:6], None, None),
@@ -420,18 +472,30 @@ def demo_users_create(*, communities: Sequence[Area]) -> list[DemoLogin]:
     with transaction.atomic():
         _demo_user("admin", password_hash, superuser=True)
         for username, role, area_code, on_grid, on_building in wanted:
-            if area_code is None or (role == roles.GRID_WORKER and on_grid is None) or (
-                    role == roles.BUILDING_LEADER and on_building is None):
+            if (
+                area_code is None
+                or (role == roles.GRID_WORKER and on_grid is None)
+                or (role == roles.BUILDING_LEADER and on_building is None)
+            ):
                 continue
-            role_assignment_create(user=_demo_user(username, password_hash), role=role,
-                                   area_code=area_code, grid=on_grid, building=on_building)
+            role_assignment_create(
+                user=_demo_user(username, password_hash),
+                role=role,
+                area_code=area_code,
+                grid=on_grid,
+                building=on_building,
+            )
     return demo_logins()
 
 
 def demo_logins() -> list[DemoLogin]:
     """The demo users present, one line per role with the area's name."""
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_USERNAMES)
-             .prefetch_related("role_assignments__grid", "role_assignments__building")}
+    users = {
+        u.username: u
+        for u in get_user_model()
+        .objects.filter(username__in=DEMO_USERNAMES)
+        .prefetch_related("role_assignments__grid", "role_assignments__building")
+    }
     codes = {a.area_code for u in users.values() for a in u.role_assignments.all()}
     names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
     logins = []

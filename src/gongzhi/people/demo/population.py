@@ -18,12 +18,30 @@ from gongzhi.people.id_rules import make_id_number
 # China 2020 census (七普), share of the population in percent per 5-year age group, 0-4 .. 100+.
 # 0-14: 17.95 %, 60+: 18.70 %, 65+: 13.50 %.
 AGE_GROUP_SHARES = (
-    5.52, 6.40, 6.04, 5.15, 5.31, 6.51, 8.80, 7.02, 6.59, 8.10, 8.59,
-    7.19, 5.20, 5.25, 3.52, 2.21, 1.45, 0.76, 0.27, 0.06, 0.01,
+    5.52,
+    6.40,
+    6.04,
+    5.15,
+    5.31,
+    6.51,
+    8.80,
+    7.02,
+    6.59,
+    8.10,
+    8.59,
+    7.19,
+    5.20,
+    5.25,
+    3.52,
+    2.21,
+    1.45,
+    0.76,
+    0.27,
+    0.06,
+    0.01,
 )
 MAX_AGE = 100
-_AGE_WEIGHTS = [AGE_GROUP_SHARES[min(age // 5, 20)] / (1 if age == MAX_AGE else 5)
-                for age in range(MAX_AGE + 1)]
+_AGE_WEIGHTS = [AGE_GROUP_SHARES[min(age // 5, 20)] / (1 if age == MAX_AGE else 5) for age in range(MAX_AGE + 1)]
 _AGE_CUM = list(itertools.accumulate(_AGE_WEIGHTS))
 
 # Household sizes 1..6 (6 = six or more), China 2020 census family households, percent;
@@ -55,9 +73,9 @@ FATHER, MOTHER = "父亲", "母亲"
 
 # (floors range, units range, doors per floor per unit, buildings per compound range, weight)
 _URBAN_BUILDINGS = (
-    ((5, 7), (1, 4), 2, (4, 14), 45),    # 老旧院落: brick walk-ups of the 1980s-90s
-    ((8, 11), (2, 3), 3, (3, 10), 20),   # 小高层
-    ((18, 33), (1, 2), 4, (2, 8), 35),   # 高层 towers
+    ((5, 7), (1, 4), 2, (4, 14), 45),  # 老旧院落: brick walk-ups of the 1980s-90s
+    ((8, 11), (2, 3), 3, (3, 10), 20),  # 小高层
+    ((18, 33), (1, 2), 4, (2, 8), 35),  # 高层 towers
 )
 _VILLAGE_BUILDINGS = (((2, 3), (1, 1), 2, (12, 40), 100),)  # 村民小组 of self-built houses
 _URBAN_VACANCY = 0.12
@@ -207,8 +225,14 @@ def household_members(rng: random.Random, size: int) -> list[tuple[str, int, boo
     return members
 
 
-def member_tags(rng: random.Random, age: int, male: bool, *, alone: bool, migrant_household: bool,
-                ) -> list[str]:
+def member_tags(
+    rng: random.Random,
+    age: int,
+    male: bool,
+    *,
+    alone: bool,
+    migrant_household: bool,
+) -> list[str]:
     """The vulnerability tags of one person.
 
     Rates per age band are rough national figures: chronic disease under management about 13 %
@@ -291,18 +315,17 @@ class IdNumberSlots:
 
 def _birth_ranges(as_of: dt.date) -> list[tuple[int, int]]:
     """Per age, the ordinals (first, last) of birth dates giving exactly that age on as_of."""
+
     def years_before(years: int) -> dt.date:
         try:
             return as_of.replace(year=as_of.year - years)
         except ValueError:  # 29 February
             return as_of.replace(year=as_of.year - years, day=28)
 
-    return [(years_before(age + 1).toordinal() + 1, years_before(age).toordinal())
-            for age in range(MAX_AGE + 1)]
+    return [(years_before(age + 1).toordinal() + 1, years_before(age).toordinal()) for age in range(MAX_AGE + 1)]
 
 
-def _place_households(rng: random.Random, spec: CommunitySpec, plan: CommunityPlan,
-                      count: int) -> None:
+def _place_households(rng: random.Random, spec: CommunitySpec, plan: CommunityPlan, count: int) -> None:
     """Compounds of buildings, flats filled in door order with some left empty, and grids of
     300-500 households cut at building boundaries."""
     kinds = _VILLAGE_BUILDINGS if spec.village else _URBAN_BUILDINGS
@@ -352,8 +375,7 @@ def _place_households(rng: random.Random, spec: CommunitySpec, plan: CommunityPl
         plan.buildings[:] = [(min(g, last), *rest) for g, *rest in plan.buildings]
 
 
-def community_plan(spec: CommunitySpec, *, seed: int, as_of: dt.date,
-                   residents: int | None = None) -> CommunityPlan:
+def community_plan(spec: CommunitySpec, *, seed: int, as_of: dt.date, residents: int | None = None) -> CommunityPlan:
     """The demo population of one community, the same for the same (seed, community, as_of).
 
     `residents` fixes the head count (benchmarks); by default it is drawn from the seed.
@@ -394,8 +416,7 @@ def community_plan(spec: CommunitySpec, *, seed: int, as_of: dt.date,
                 date = dt.date.fromordinal(day)
                 born = dates[day] = (date, date.isoformat())
             if day < first:  # moved back past a birthday to free a sequence number
-                age = as_of.year - born[0].year - (
-                    (as_of.month, as_of.day) < (born[0].month, born[0].day))
+                age = as_of.year - born[0].year - ((as_of.month, as_of.day) < (born[0].month, born[0].day))
             if relation == SPOUSE or (relation in (SON, DAUGHTER) and children_of_spouse):
                 family = spouse_surname
             elif relation == MOTHER:
@@ -410,8 +431,9 @@ def community_plan(spec: CommunitySpec, *, seed: int, as_of: dt.date,
             else:
                 phone = names.draw_mobile(rng) if r() < 0.97 else ""
             resident = len(residents_out)
-            residents_out.append((index, name, make_id_number(area6, born[0], seq, male),
-                                  "M" if male else "F", born[1], phone, relation))
+            residents_out.append(
+                (index, name, make_id_number(area6, born[0], seq, male), "M" if male else "F", born[1], phone, relation)
+            )
             for tag in member_tags(rng, age, male, alone=alone, migrant_household=migrant):
                 tags_out.append((resident, tag))
     return plan

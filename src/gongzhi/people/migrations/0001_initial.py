@@ -2,75 +2,111 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+from django.db import migrations, models
+
 import gongzhi.core.ids
 import gongzhi.core.models
-from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0001_initial'),
+        ("places", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', gongzhi.core.models.PublicIdField(default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True)),
-                ('community_code', models.CharField(max_length=12)),
-                ('name', models.CharField(max_length=50)),
-                ('id_number', models.CharField(max_length=18, unique=True)),
-                ('gender', models.CharField(choices=[('M', '男'), ('F', '女')], max_length=1)),
-                ('birth_date', models.DateField()),
-                ('phone', models.CharField(blank=True, max_length=11)),
-                ('relation', models.CharField(blank=True, max_length=20)),
-                ('notes', models.CharField(blank=True, max_length=500)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='places.household')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "public_id",
+                    gongzhi.core.models.PublicIdField(
+                        default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True
+                    ),
+                ),
+                ("community_code", models.CharField(max_length=12)),
+                ("name", models.CharField(max_length=50)),
+                ("id_number", models.CharField(max_length=18, unique=True)),
+                ("gender", models.CharField(choices=[("M", "男"), ("F", "女")], max_length=1)),
+                ("birth_date", models.DateField()),
+                ("phone", models.CharField(blank=True, max_length=11)),
+                ("relation", models.CharField(blank=True, max_length=20)),
+                ("notes", models.CharField(blank=True, max_length=500)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="residents", to="places.household"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '居民',
-                'verbose_name_plural': '居民',
-                'ordering': ['community_code', 'household_id', 'id'],
+                "verbose_name": "居民",
+                "verbose_name_plural": "居民",
+                "ordering": ["community_code", "household_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ResidentTag',
+            name="ResidentTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('community_code', models.CharField(max_length=12)),
-                ('tag', models.CharField(choices=[('elderly_alone', '独居老人'), ('chronic', '慢性病'), ('dialysis', '透析'), ('insulin', '胰岛素依赖'), ('bedridden', '卧床'), ('pregnant', '孕产妇'), ('disabled', '残疾'), ('migrant_worker', '外来务工'), ('party_member', '党员')], max_length=20)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='people.resident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("community_code", models.CharField(max_length=12)),
+                (
+                    "tag",
+                    models.CharField(
+                        choices=[
+                            ("elderly_alone", "独居老人"),
+                            ("chronic", "慢性病"),
+                            ("dialysis", "透析"),
+                            ("insulin", "胰岛素依赖"),
+                            ("bedridden", "卧床"),
+                            ("pregnant", "孕产妇"),
+                            ("disabled", "残疾"),
+                            ("migrant_worker", "外来务工"),
+                            ("party_member", "党员"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tags", to="people.resident"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '重点人群标签',
-                'verbose_name_plural': '重点人群标签',
-                'ordering': ['resident_id', 'tag'],
+                "verbose_name": "重点人群标签",
+                "verbose_name_plural": "重点人群标签",
+                "ordering": ["resident_id", "tag"],
             },
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['community_code', 'name'], name='resident_community_name'),
+            model_name="resident",
+            index=models.Index(fields=["community_code", "name"], name="resident_community_name"),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.CheckConstraint(condition=models.Q(('id_number__regex', '^[0-9]{17}[0-9X]$')), name='resident_id_shape'),
+            model_name="resident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("id_number__regex", "^[0-9]{17}[0-9X]$")), name="resident_id_shape"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.CheckConstraint(condition=models.Q(('phone', ''), ('phone__regex', '^1[0-9]{10}$'), _connector='OR'), name='resident_phone_shape'),
+            model_name="resident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("phone", ""), ("phone__regex", "^1[0-9]{10}$"), _connector="OR"),
+                name="resident_phone_shape",
+            ),
         ),
         migrations.AddIndex(
-            model_name='residenttag',
-            index=models.Index(fields=['community_code', 'tag'], name='resident_tag_community'),
+            model_name="residenttag",
+            index=models.Index(fields=["community_code", "tag"], name="resident_tag_community"),
         ),
         migrations.AddConstraint(
-            model_name='residenttag',
-            constraint=models.UniqueConstraint(fields=('resident', 'tag'), name='resident_tag_unique'),
+            model_name="residenttag",
+            constraint=models.UniqueConstraint(fields=("resident", "tag"), name="resident_tag_unique"),
         ),
     ]

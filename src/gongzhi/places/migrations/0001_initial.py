@@ -2,107 +2,153 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+from django.db import migrations, models
+
 import gongzhi.core.ids
 import gongzhi.core.models
-from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('level', models.CharField(choices=[('city', '市'), ('district', '区县'), ('street', '街道/镇'), ('community', '社区/村')], max_length=16)),
-                ('population_2020', models.PositiveIntegerField(blank=True, null=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='places.area')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=12, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("city", "市"), ("district", "区县"), ("street", "街道/镇"), ("community", "社区/村")],
+                        max_length=16,
+                    ),
+                ),
+                ("population_2020", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="places.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['code'],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Grid',
+            name="Grid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', gongzhi.core.models.PublicIdField(default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True)),
-                ('community_code', models.CharField(db_index=True, max_length=12)),
-                ('number', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=60)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grids', to='places.area')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "public_id",
+                    gongzhi.core.models.PublicIdField(
+                        default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True
+                    ),
+                ),
+                ("community_code", models.CharField(db_index=True, max_length=12)),
+                ("number", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=60)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="grids", to="places.area"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '网格',
-                'verbose_name_plural': '网格',
-                'ordering': ['community_code', 'number'],
+                "verbose_name": "网格",
+                "verbose_name_plural": "网格",
+                "ordering": ["community_code", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', gongzhi.core.models.PublicIdField(default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True)),
-                ('community_code', models.CharField(db_index=True, max_length=12)),
-                ('number', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=60)),
-                ('address', models.CharField(blank=True, max_length=200)),
-                ('floors', models.PositiveSmallIntegerField(default=1)),
-                ('units', models.PositiveSmallIntegerField(default=1)),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='places.grid')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "public_id",
+                    gongzhi.core.models.PublicIdField(
+                        default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True
+                    ),
+                ),
+                ("community_code", models.CharField(db_index=True, max_length=12)),
+                ("number", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=60)),
+                ("address", models.CharField(blank=True, max_length=200)),
+                ("floors", models.PositiveSmallIntegerField(default=1)),
+                ("units", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="buildings", to="places.grid"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '楼栋',
-                'verbose_name_plural': '楼栋',
-                'ordering': ['community_code', 'number'],
+                "verbose_name": "楼栋",
+                "verbose_name_plural": "楼栋",
+                "ordering": ["community_code", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', gongzhi.core.models.PublicIdField(default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True)),
-                ('community_code', models.CharField(db_index=True, max_length=12)),
-                ('unit', models.PositiveSmallIntegerField(default=1)),
-                ('room', models.CharField(max_length=20)),
-                ('address', models.CharField(max_length=200)),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='places.building')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "public_id",
+                    gongzhi.core.models.PublicIdField(
+                        default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True
+                    ),
+                ),
+                ("community_code", models.CharField(db_index=True, max_length=12)),
+                ("unit", models.PositiveSmallIntegerField(default=1)),
+                ("room", models.CharField(max_length=20)),
+                ("address", models.CharField(max_length=200)),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="households", to="places.building"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '户',
-                'verbose_name_plural': '户',
-                'ordering': ['community_code', 'building_id', 'unit', 'room'],
+                "verbose_name": "户",
+                "verbose_name_plural": "户",
+                "ordering": ["community_code", "building_id", "unit", "room"],
             },
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.CheckConstraint(condition=models.Q(('code__regex', '^([0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$')), name='area_code_shape'),
+            model_name="area",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("code__regex", "^([0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")), name="area_code_shape"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grid',
-            constraint=models.UniqueConstraint(fields=('community', 'number'), name='grid_number_unique'),
+            model_name="grid",
+            constraint=models.UniqueConstraint(fields=("community", "number"), name="grid_number_unique"),
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('community_code', 'number'), name='building_number_unique'),
+            model_name="building",
+            constraint=models.UniqueConstraint(fields=("community_code", "number"), name="building_number_unique"),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('building', 'unit', 'room'), name='household_door_unique'),
+            model_name="household",
+            constraint=models.UniqueConstraint(fields=("building", "unit", "room"), name="household_door_unique"),
         ),
     ]

@@ -2,248 +2,426 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import gongzhi.core.ids
-import gongzhi.core.models
 from django.conf import settings
 from django.db import migrations, models
 
+import gongzhi.core.ids
+import gongzhi.core.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0002_rosterimport'),
-        ('places', '0001_initial'),
+        ("people", "0002_rosterimport"),
+        ("places", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Recall',
+            name="Recall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', gongzhi.core.models.PublicIdField(default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True)),
-                ('community_code', models.CharField(max_length=12)),
-                ('status', models.CharField(choices=[('open', '待通知'), ('notified', '已通知'), ('resampled', '已单采'), ('negative', '单采阴性'), ('positive', '单采阳性')], default='open', max_length=16)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recalls', to='people.resident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "public_id",
+                    gongzhi.core.models.PublicIdField(
+                        default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True
+                    ),
+                ),
+                ("community_code", models.CharField(max_length=12)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "待通知"),
+                            ("notified", "已通知"),
+                            ("resampled", "已单采"),
+                            ("negative", "单采阴性"),
+                            ("positive", "单采阳性"),
+                        ],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="recalls", to="people.resident"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round_id', 'community_code', 'id'],
+                "ordering": ["round_id", "community_code", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RecallEvent',
+            name="RecallEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('from_status', models.CharField(blank=True, max_length=16)),
-                ('to_status', models.CharField(max_length=16)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recall', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='testing.recall')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("from_status", models.CharField(blank=True, max_length=16)),
+                ("to_status", models.CharField(max_length=16)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recall",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="testing.recall"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['recall_id', 'at', 'id'],
+                "ordering": ["recall_id", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Round',
+            name="Round",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', gongzhi.core.models.PublicIdField(default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('area_code', models.CharField(db_index=True, max_length=12)),
-                ('pool_size', models.PositiveSmallIntegerField(default=10)),
-                ('status', models.CharField(choices=[('planned', '计划中'), ('open', '进行中'), ('closed', '已结束')], default='planned', max_length=16)),
-                ('starts_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "public_id",
+                    gongzhi.core.models.PublicIdField(
+                        default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("area_code", models.CharField(db_index=True, max_length=12)),
+                ("pool_size", models.PositiveSmallIntegerField(default=10)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("planned", "计划中"), ("open", "进行中"), ("closed", "已结束")],
+                        default="planned",
+                        max_length=16,
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检测轮次',
-                'verbose_name_plural': '检测轮次',
-                'ordering': ['-starts_at', '-id'],
+                "verbose_name": "检测轮次",
+                "verbose_name_plural": "检测轮次",
+                "ordering": ["-starts_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='recall',
-            name='round',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recalls', to='testing.round'),
+            model_name="recall",
+            name="round",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="recalls", to="testing.round"
+            ),
         ),
         migrations.CreateModel(
-            name='Exemption',
+            name="Exemption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('community_code', models.CharField(max_length=12)),
-                ('reason', models.CharField(choices=[('away', '外出'), ('hospital', '住院'), ('deceased', '已故'), ('other', '其他')], max_length=16)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.resident')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exemptions', to='testing.round')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("community_code", models.CharField(max_length=12)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("away", "外出"), ("hospital", "住院"), ("deceased", "已故"), ("other", "其他")],
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="people.resident"
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="exemptions", to="testing.round"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round_id', 'community_code', 'id'],
+                "ordering": ["round_id", "community_code", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RoundProgress',
+            name="RoundProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('community_code', models.CharField(max_length=12)),
-                ('sampled', models.PositiveIntegerField(default=0)),
-                ('tubes', models.PositiveIntegerField(default=0)),
-                ('tubes_resulted', models.PositiveIntegerField(default=0)),
-                ('positive_tubes', models.PositiveIntegerField(default=0)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='testing.round')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("community_code", models.CharField(max_length=12)),
+                ("sampled", models.PositiveIntegerField(default=0)),
+                ("tubes", models.PositiveIntegerField(default=0)),
+                ("tubes_resulted", models.PositiveIntegerField(default=0)),
+                ("positive_tubes", models.PositiveIntegerField(default=0)),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="progress", to="testing.round"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round_id', 'community_code'],
+                "ordering": ["round_id", "community_code"],
             },
         ),
         migrations.CreateModel(
-            name='ScanBatch',
+            name="ScanBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('batch_key', models.CharField(max_length=64)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('outcomes', models.JSONField()),
-                ('collector', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='testing.round')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("batch_key", models.CharField(max_length=64)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("outcomes", models.JSONField()),
+                (
+                    "collector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="testing.round"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round_id', 'id'],
+                "ordering": ["round_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', gongzhi.core.models.PublicIdField(default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True)),
-                ('community_code', models.CharField(db_index=True, max_length=12)),
-                ('name', models.CharField(max_length=100)),
-                ('address', models.CharField(blank=True, max_length=200)),
-                ('hourly_capacity', models.PositiveIntegerField(default=360)),
-                ('collectors', models.PositiveSmallIntegerField(default=1)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sites', to='testing.round')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "public_id",
+                    gongzhi.core.models.PublicIdField(
+                        default=gongzhi.core.ids.new_public_id, editable=False, max_length=26, unique=True
+                    ),
+                ),
+                ("community_code", models.CharField(db_index=True, max_length=12)),
+                ("name", models.CharField(max_length=100)),
+                ("address", models.CharField(blank=True, max_length=200)),
+                ("hourly_capacity", models.PositiveIntegerField(default=360)),
+                ("collectors", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sites", to="testing.round"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '采样点',
-                'verbose_name_plural': '采样点',
-                'ordering': ['round_id', 'community_code', 'id'],
+                "verbose_name": "采样点",
+                "verbose_name_plural": "采样点",
+                "ordering": ["round_id", "community_code", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SlotAssignment',
+            name="SlotAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('community_code', models.CharField(max_length=12)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('expected_people', models.PositiveIntegerField()),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='places.building')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='testing.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("community_code", models.CharField(max_length=12)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("expected_people", models.PositiveIntegerField()),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="places.building"
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="slots", to="testing.site"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['site_id', 'starts_at', 'building_id'],
+                "ordering": ["site_id", "starts_at", "building_id"],
             },
         ),
         migrations.CreateModel(
-            name='Tube',
+            name="Tube",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('barcode', models.CharField(max_length=32)),
-                ('community_code', models.CharField(max_length=12)),
-                ('pool_size', models.PositiveSmallIntegerField()),
-                ('sample_count', models.PositiveSmallIntegerField(default=0)),
-                ('status', models.CharField(choices=[('open', '采样中'), ('closed', '已封管'), ('negative', '阴性'), ('positive', '阳性')], default='open', max_length=16)),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('result_at', models.DateTimeField(blank=True, null=True)),
-                ('collector', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tubes', to='testing.round')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tubes', to='testing.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("barcode", models.CharField(max_length=32)),
+                ("community_code", models.CharField(max_length=12)),
+                ("pool_size", models.PositiveSmallIntegerField()),
+                ("sample_count", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "采样中"), ("closed", "已封管"), ("negative", "阴性"), ("positive", "阳性")],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("result_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "collector",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tubes", to="testing.round"
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tubes",
+                        to="testing.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '采样管',
-                'verbose_name_plural': '采样管',
-                'ordering': ['round_id', 'barcode'],
+                "verbose_name": "采样管",
+                "verbose_name_plural": "采样管",
+                "ordering": ["round_id", "barcode"],
             },
         ),
         migrations.CreateModel(
-            name='Sample',
+            name="Sample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('community_code', models.CharField(max_length=12)),
-                ('collected_at', models.DateTimeField()),
-                ('result', models.CharField(choices=[('pending', '待出结果'), ('negative', '阴性'), ('positive_pool', '混管阳性')], default='pending', max_length=16)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='people.resident')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='samples', to='testing.round')),
-                ('tube', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='testing.tube')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("community_code", models.CharField(max_length=12)),
+                ("collected_at", models.DateTimeField()),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[("pending", "待出结果"), ("negative", "阴性"), ("positive_pool", "混管阳性")],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="samples", to="people.resident"
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="samples", to="testing.round"
+                    ),
+                ),
+                (
+                    "tube",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="samples", to="testing.tube"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round_id', 'id'],
+                "ordering": ["round_id", "id"],
             },
         ),
         migrations.AddField(
-            model_name='recall',
-            name='tube',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recalls', to='testing.tube'),
+            model_name="recall",
+            name="tube",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="recalls", to="testing.tube"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.CheckConstraint(condition=models.Q(('pool_size__gte', 1), ('pool_size__lte', 20)), name='round_pool_size_range'),
+            model_name="round",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pool_size__gte", 1), ("pool_size__lte", 20)), name="round_pool_size_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exemption',
-            constraint=models.UniqueConstraint(fields=('round', 'resident'), name='exemption_round_resident_unique'),
+            model_name="exemption",
+            constraint=models.UniqueConstraint(fields=("round", "resident"), name="exemption_round_resident_unique"),
         ),
         migrations.AddConstraint(
-            model_name='roundprogress',
-            constraint=models.UniqueConstraint(fields=('round', 'community_code'), name='progress_round_community_unique'),
+            model_name="roundprogress",
+            constraint=models.UniqueConstraint(
+                fields=("round", "community_code"), name="progress_round_community_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scanbatch',
-            constraint=models.UniqueConstraint(fields=('round', 'collector', 'batch_key'), name='scan_batch_key_unique'),
+            model_name="scanbatch",
+            constraint=models.UniqueConstraint(
+                fields=("round", "collector", "batch_key"), name="scan_batch_key_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slotassignment',
-            constraint=models.UniqueConstraint(fields=('site', 'building'), name='slot_site_building_unique'),
+            model_name="slotassignment",
+            constraint=models.UniqueConstraint(fields=("site", "building"), name="slot_site_building_unique"),
         ),
         migrations.AddIndex(
-            model_name='tube',
-            index=models.Index(fields=['round', 'community_code', 'status'], name='tube_round_community'),
+            model_name="tube",
+            index=models.Index(fields=["round", "community_code", "status"], name="tube_round_community"),
         ),
         migrations.AddConstraint(
-            model_name='tube',
-            constraint=models.UniqueConstraint(fields=('round', 'barcode'), name='tube_round_barcode_unique'),
+            model_name="tube",
+            constraint=models.UniqueConstraint(fields=("round", "barcode"), name="tube_round_barcode_unique"),
         ),
         migrations.AddConstraint(
-            model_name='tube',
-            constraint=models.CheckConstraint(condition=models.Q(('sample_count__lte', models.F('pool_size'))), name='tube_not_overfull'),
+            model_name="tube",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sample_count__lte", models.F("pool_size"))), name="tube_not_overfull"
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(fields=['round', 'community_code'], name='sample_round_community'),
+            model_name="sample",
+            index=models.Index(fields=["round", "community_code"], name="sample_round_community"),
         ),
         migrations.AddConstraint(
-            model_name='sample',
-            constraint=models.UniqueConstraint(fields=('round', 'resident'), name='sample_round_resident_unique'),
+            model_name="sample",
+            constraint=models.UniqueConstraint(fields=("round", "resident"), name="sample_round_resident_unique"),
         ),
         migrations.AddIndex(
-            model_name='recall',
-            index=models.Index(fields=['round', 'community_code', 'status'], name='recall_round_community'),
+            model_name="recall",
+            index=models.Index(fields=["round", "community_code", "status"], name="recall_round_community"),
         ),
         migrations.AddConstraint(
-            model_name='recall',
-            constraint=models.UniqueConstraint(fields=('round', 'resident'), name='recall_round_resident_unique'),
+            model_name="recall",
+            constraint=models.UniqueConstraint(fields=("round", "resident"), name="recall_round_resident_unique"),
         ),
     ]

@@ -17,8 +17,21 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         # Threads let a worker answer "busy, retry" (503) at once while another request holds the
         # database; sync workers would leave callers waiting in the socket queue instead.
-        cmd = [sys.executable, "-m", "gunicorn", "gongzhi.config.wsgi:application", "--bind", bind,
-               "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
-               "--access-logfile", "-"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "gongzhi.config.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+        ]
         self.stdout.write(f"serving at http://{bind}/")
         raise SystemExit(subprocess.call(cmd))

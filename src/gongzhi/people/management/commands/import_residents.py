@@ -48,8 +48,7 @@ class Command(BaseCommand):
             raise CommandError(exc.message, returncode=EXIT_UNREADABLE) from exc
         for row, column, message in report.errors:
             self.stdout.write(
-                _("第%(row)d行 %(column)s %(message)s")
-                % {"row": row, "column": column, "message": message}
+                _("第%(row)d行 %(column)s %(message)s") % {"row": row, "column": column, "message": message}
             )
         self.stdout.write(
             _(
