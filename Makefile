@@ -34,7 +34,7 @@ setup-test: $(VENV)/.installed-test
 browser-deps:
 	@bash scripts/ensure-browser
 
-test: setup-test browser-deps test-sqlite test-postgres
+test: setup-test browser-deps lint test-sqlite test-postgres
 
 test-sqlite:
 	$(VENV)/bin/pytest
@@ -49,7 +49,7 @@ bench: setup-test
 	$(PY) bench/run.py
 
 lint: setup-test
-	$(VENV)/bin/pip install --quiet ruff && $(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench
 
 messages:
 	cd src/gongzhi && ../../$(GONGZHI) makemessages -l en --no-obsolete && ../../$(GONGZHI) compilemessages -l en
