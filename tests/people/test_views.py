@@ -87,3 +87,8 @@ def test_language_switch_to_english(logged_in):
     logged_in.post("/i18n/setlang/", {"language": "en", "next": "/residents/"})
     page = logged_in.get("/residents/").content.decode()
     assert "Residents" in page
+
+
+def test_chinese_by_default_even_for_an_english_browser(logged_in):
+    page = logged_in.get("/residents/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "居民" in page and "Residents" not in page

@@ -171,3 +171,21 @@ def test_recall_steps_from_the_page(client, worker_a, sampled_round):
         "notified",
         "resampled",
     ]
+
+
+def test_progress_shows_areas_not_yet_sampled(client, worker_a, community_a):
+    ResidentFactory()
+    round_ = services.round_create(actor=worker_a, name="空轮", area_code=community_a.code, pool_size=10)
+    client.force_login(worker_a)
+    rows = client.get(f"/rounds/{round_.public_id}/progress.json", {"level": "street"}).json()["rows"]
+    assert rows == [
+        {
+            "area": "510104017",
+            "name": "锦官驿街道",
+            "sampled": 0,
+            "tubes": 0,
+            "tubes_resulted": 0,
+            "positive_tubes": 0,
+            "expected": 1,
+        }
+    ]

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -30,3 +32,22 @@ class RejectNulCharactersMiddleware:
         return any(
             "\x00" in key or any("\x00" in v for v in values) for data in sources for key, values in data.lists()
         )
+
+
+class ChineseFirstLocaleMiddleware:
+    """Chinese unless the user chose English with the switch (a cookie). Unlike Django's
+    LocaleMiddleware it ignores the browser's Accept-Language: a worker's phone set to English
+    still gets the Chinese the rest of the office uses, until they switch."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

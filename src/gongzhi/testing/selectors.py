@@ -131,8 +131,12 @@ def progress_rows_by_level(*, user, round_: Round, level: str) -> list[dict]:
             )
             .order_by("area")
         )
-        names = dict(Area.objects.filter(code__in=[r["area"] for r in rows]).values_list("code", "name"))
         expected = _expected_by_prefix(user, round_, length)
+        zero = {"sampled": 0, "tubes": 0, "tubes_resulted": 0, "positive_tubes": 0}
+        by_area = {area: {"area": area, **zero} for area in expected}  # areas not yet sampled show too
+        by_area.update({r["area"]: r for r in rows})
+        rows = [by_area[a] for a in sorted(by_area)]
+        names = dict(Area.objects.filter(code__in=list(by_area)).values_list("code", "name"))
         for r in rows:
             r["name"] = names.get(r["area"], r["area"])
             r["expected"] = expected.get(r["area"], 0)
