@@ -6,10 +6,8 @@ from ninja.files import UploadedFile
 
 from gongzhi.core import roles
 from gongzhi.core.api import PageParams, paginate
-from gongzhi.core.models import AuditEvent
 from gongzhi.core.overload import gate
 from gongzhi.core.scope import code_in_scope, user_can
-from gongzhi.core.services import audit_record
 from gongzhi.people.selectors import resident_get_for_user, resident_pii
 from gongzhi.testing import collection, selectors, services
 from gongzhi.testing.schemas import (
@@ -130,14 +128,9 @@ def recall_list(request, public_id: str, params: Query[PageParams]):
         selectors.recall_list(user=request.user, round_=round_), page=params.page, page_size=params.page_size
     )
     full = user_can(request.user, roles.SEE_FULL_PII)
-    if full and items:  # roles that phone the members see numbers in full, and that is audited
-        audit_record(
-            actor=request.user,
-            action=AuditEvent.Action.VIEW_FULL,
-            entity="recall",
-            row_ids=[r.resident.public_id for r in items],
-            area_codes=[r.community_code for r in items],
-            ip_address=request.META.get("REMOTE_ADDR"),
+    if full:  # roles that phone the members see numbers in full, and that is audited
+        services.recall_list_full_view_record(
+            actor=request.user, recalls=items, ip_address=request.META.get("REMOTE_ADDR")
         )
     return {"items": [_recall_out(r, full=full) for r in items], "page": params.page, "has_next": has_next}
 

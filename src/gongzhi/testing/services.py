@@ -550,3 +550,19 @@ def slot_plan_create(*, round_: Round, community_code: str, window_minutes: int 
         "sites": len(sites),
         "collectors": sum(s.collectors for s in sites),
     }
+
+
+def recall_list_full_view_record(*, actor, recalls, ip_address: str | None = None) -> None:
+    """Record that the actor saw the recall members' phones in full (roles that call them)."""
+    from gongzhi.core.models import AuditEvent
+    from gongzhi.core.services import audit_record
+
+    if recalls:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.VIEW_FULL,
+            entity="recall",
+            row_ids=[r.resident.public_id for r in recalls],
+            area_codes=[r.community_code for r in recalls],
+            ip_address=ip_address,
+        )

@@ -135,13 +135,9 @@ def recall_list(request, public_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
     recalls = list(selectors.recall_list(user=request.user, round_=round_)[:1000])
     full = user_can(request.user, roles.SEE_FULL_PII)
-    if full and recalls:
-        audit_record(
-            actor=request.user,
-            action=AuditEvent.Action.VIEW_FULL,
-            entity="recall",
-            row_ids=[r.resident.public_id for r in recalls],
-            area_codes=[r.community_code for r in recalls],
+    if full:
+        services.recall_list_full_view_record(
+            actor=request.user, recalls=recalls, ip_address=request.META.get("REMOTE_ADDR")
         )
     return render(
         request,
