@@ -95,6 +95,7 @@ def _fill(route: str, objects: dict) -> str | None:
         "grids/<str:public_id>/": ("<str:public_id>", objects["grid"].public_id),
         "buildings/<str:public_id>/": ("<str:public_id>", objects["building"].public_id),
         "residents/<str:public_id>/": ("<str:public_id>", objects["resident"].public_id),
+        "households/<str:public_id>/": ("<str:public_id>", objects["household"].public_id),
         "roster/import/<str:public_id>/": ("<str:public_id>", getattr(objects.get("roster_import"), "public_id", "")),
         "rounds/<str:public_id>/": ("<str:public_id>", objects["round"].public_id),
         "recalls/<str:public_id>/": ("<str:public_id>", objects["recall"].public_id),

@@ -59,3 +59,11 @@ def test_grid_worker_sees_only_their_grid(client, community_a):
         ).status_code
         == 404
     )
+
+
+def test_service_errors_are_in_english_after_the_switch(client, worker_a, community_a):
+    client.force_login(worker_a)
+    client.cookies["django_language"] = "en"
+    GridFactory(community=community_a, number=1)
+    dup = client.post("/api/grids", {"community_code": community_a.code, "number": 1}, content_type="application/json")
+    assert dup.json()["message"] == "This community already has a grid with this number"

@@ -42,3 +42,22 @@ def test_grid_worker_adds_a_household_then_a_resident(client, community_a):
     ok = client.post(f"/buildings/{building.public_id}/households/new/", {"unit": "2", "room": "301"})
     assert ok.status_code == 302 and "/residents/new/?household=" in ok["Location"]
     assert client.get(ok["Location"]).status_code == 200
+
+
+def test_household_door_is_corrected_and_clashes_refused(client, worker_a, community_a):
+    from gongzhi.places.models import Household
+    from tests.factories import HouseholdFactory
+
+    building = BuildingFactory(grid=GridFactory(community=community_a, number=1), number=2, address="水井街3号")
+    first = HouseholdFactory(building=building, unit=1, room="101")
+    HouseholdFactory(building=building, unit=1, room="102")
+    client.force_login(worker_a)
+    clash = client.post(f"/households/{first.public_id}/edit/", {"unit": "1", "room": "102"})
+    assert clash.status_code == 422 and "已有这个单元和房号" in clash.content.decode()
+    ok = client.post(f"/households/{first.public_id}/edit/", {"unit": "2", "room": "201"})
+    assert ok.status_code == 302
+    first.refresh_from_db()
+    assert (first.unit, first.room, first.address) == (2, "201", "水井街3号2栋2单元201")
+    api = client.put(f"/api/households/{first.public_id}", {"unit": 2, "room": "202"}, content_type="application/json")
+    assert api.status_code == 200 and api.json()["address"].endswith("2单元202")
+    assert Household.objects.filter(building=building).count() == 2

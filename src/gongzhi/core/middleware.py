@@ -48,6 +48,9 @@ class ChineseFirstLocaleMiddleware:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()  # the thread serves the next request in its own language
         response.headers.setdefault("Content-Language", language)
         return response

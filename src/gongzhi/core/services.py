@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongzhi.core import roles
 from gongzhi.core.errors import ApplicationError
@@ -43,15 +44,15 @@ def role_assignment_create(*, user, role: str, area_code: str, grid=None, buildi
     level = "grid" if grid is not None else "building" if building is not None else None
     if level is None:
         if not Area.objects.filter(code=area_code).exists():
-            raise ApplicationError("区划代码不存在", {"area_code": area_code})
+            raise ApplicationError(_("区划代码不存在"), {"area_code": area_code})
         level = roles.level_of_code(area_code)
     else:
         place = building or grid
         area_code = place.community_code
     if not roles.role_fits_level(role, level):
-        raise ApplicationError("该角色不能分配在这一级区域", {"role": role, "level": level})
+        raise ApplicationError(_("该角色不能分配在这一级区域"), {"role": role, "level": level})
     with transaction.atomic():
-        assignment, _ = RoleAssignment.objects.get_or_create(
+        assignment, _created = RoleAssignment.objects.get_or_create(
             user=user, role=role, area_code=area_code, grid=grid, building=building
         )
     return assignment
@@ -60,7 +61,7 @@ def role_assignment_create(*, user, role: str, area_code: str, grid=None, buildi
 def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     """Issue a device token; the key is returned once and only its hash is kept."""
     if not name.strip():
-        raise ApplicationError("请填写令牌名称（如设备名）")
+        raise ApplicationError(_("请填写令牌名称（如设备名）"))
     key = ApiToken.generate_key()
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name.strip()[:100], key_hash=ApiToken.hash_key(key))

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from gongzhi.core.cleaning import clean_code, clean_text
 from gongzhi.core.errors import ApplicationError
@@ -48,7 +49,7 @@ def resident_data_errors(data: ResidentData) -> dict[str, str]:
 def _raise_if_invalid(data: ResidentData) -> None:
     errors = resident_data_errors(data)
     if errors:
-        raise ApplicationError("居民信息有误", {"fields": errors}, status=422)
+        raise ApplicationError(_("居民信息有误"), {"fields": errors}, status=422)
 
 
 def _set_tags(resident: Resident, tags: list[str]) -> None:
@@ -69,7 +70,7 @@ def resident_create(*, actor, household: Household, data: ResidentData) -> Resid
     try:
         with transaction.atomic():
             if Resident.objects.filter(id_number=data.id_number).exists():
-                raise ApplicationError("该身份证号已登记", {"fields": {"id_number": "该身份证号已登记"}}, status=409)
+                raise ApplicationError(_("该身份证号已登记"), {"fields": {"id_number": "该身份证号已登记"}}, status=409)
             resident = Resident(
                 household=household,
                 community_code=household.community_code,
@@ -92,7 +93,9 @@ def resident_create(*, actor, household: Household, data: ResidentData) -> Resid
                 area_codes=[resident.community_code],
             )
     except IntegrityError as exc:  # a concurrent registration of the same ID number
-        raise ApplicationError("该身份证号已登记", {"fields": {"id_number": "该身份证号已登记"}}, status=409) from exc
+        raise ApplicationError(
+            _("该身份证号已登记"), {"fields": {"id_number": "该身份证号已登记"}}, status=409
+        ) from exc
     return resident
 
 
@@ -102,7 +105,7 @@ def resident_update(*, actor, resident: Resident, data: ResidentData, household:
     try:
         with transaction.atomic():
             if Resident.objects.filter(id_number=data.id_number).exclude(pk=resident.pk).exists():
-                raise ApplicationError("该身份证号已登记", {"fields": {"id_number": "该身份证号已登记"}}, status=409)
+                raise ApplicationError(_("该身份证号已登记"), {"fields": {"id_number": "该身份证号已登记"}}, status=409)
             changed = ["name", "id_number", "gender", "birth_date", "phone", "relation", "notes", "updated_at"]
             resident.name = data.name
             resident.id_number = data.id_number
@@ -127,7 +130,9 @@ def resident_update(*, actor, resident: Resident, data: ResidentData, household:
                 area_codes=[resident.community_code],
             )
     except IntegrityError as exc:
-        raise ApplicationError("该身份证号已登记", {"fields": {"id_number": "该身份证号已登记"}}, status=409) from exc
+        raise ApplicationError(
+            _("该身份证号已登记"), {"fields": {"id_number": "该身份证号已登记"}}, status=409
+        ) from exc
     return resident
 
 

@@ -148,3 +148,11 @@ def household_create(request, public_id: str, payload: HouseholdCreateIn):
 @router.get("/households/{public_id}", response=HouseholdOut)
 def household_detail(request, public_id: str):
     return _household_out(selectors.household_get_for_user(user=request.user, public_id=public_id))
+
+
+@router.put("/households/{public_id}", response=HouseholdOut)
+def household_update(request, public_id: str, payload: HouseholdCreateIn):
+    household = selectors.household_get_for_user(
+        user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS
+    )
+    return _household_out(services.household_update(household=household, unit=payload.unit, room=payload.room))

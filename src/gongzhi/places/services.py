@@ -4,6 +4,7 @@ import csv
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.places.models import Area, Building, Grid, Household
@@ -41,7 +42,7 @@ def areas_load(*, data_dir: Path = DATA_DIR) -> dict[str, int]:
                     continue
                 parent = existing.get(parent_code) if parent_code else None
                 if parent_code and parent is None:
-                    raise ApplicationError("上级区划缺失", {"code": code, "parent_code": parent_code})
+                    raise ApplicationError(_("上级区划缺失"), {"code": code, "parent_code": parent_code})
                 population = int(population) if population else None
                 area = existing.get(code)
                 if area is None:
@@ -71,7 +72,7 @@ def areas_load(*, data_dir: Path = DATA_DIR) -> dict[str, int]:
 def _community(code: str) -> Area:
     area = Area.objects.filter(code=code, level=Area.Level.COMMUNITY).first()
     if area is None:
-        raise ApplicationError("社区代码不存在", {"community_code": code})
+        raise ApplicationError(_("社区代码不存在"), {"community_code": code})
     return area
 
 
@@ -79,10 +80,10 @@ def grid_create(*, community_code: str, number: int, name: str = "") -> Grid:
     """Add a grid to a community; its number is unique in the community."""
     community = _community(community_code)
     if number < 1:
-        raise ApplicationError("网格编号必须大于0")
+        raise ApplicationError(_("网格编号必须大于0"))
     with transaction.atomic():
         if Grid.objects.filter(community=community, number=number).exists():
-            raise ApplicationError("该社区已有同编号的网格", {"number": number})
+            raise ApplicationError(_("该社区已有同编号的网格"), {"number": number})
         grid = Grid(
             community=community, community_code=community.code, number=number, name=name.strip() or f"第{number}网格"
         )
@@ -96,10 +97,10 @@ def building_create(
 ) -> Building:
     """Add a building to a grid; its number is unique in the community."""
     if number < 1 or floors < 1 or units < 1:
-        raise ApplicationError("楼栋编号、层数、单元数必须大于0")
+        raise ApplicationError(_("楼栋编号、层数、单元数必须大于0"))
     with transaction.atomic():
         if Building.objects.filter(community_code=grid.community_code, number=number).exists():
-            raise ApplicationError("该社区已有同编号的楼栋", {"number": number})
+            raise ApplicationError(_("该社区已有同编号的楼栋"), {"number": number})
         building = Building(
             grid=grid,
             community_code=grid.community_code,
@@ -122,9 +123,9 @@ def household_get_or_create(*, building: Building, unit: int, room: str) -> tupl
     """The household behind a door of a building, created on first use."""
     room = room.strip()
     if not room:
-        raise ApplicationError("房号不能为空")
+        raise ApplicationError(_("房号不能为空"))
     if unit < 1:
-        raise ApplicationError("单元号必须大于0")
+        raise ApplicationError(_("单元号必须大于0"))
     with transaction.atomic():
         household = Household.objects.filter(building=building, unit=unit, room=room).first()
         if household:
@@ -139,3 +140,21 @@ def household_get_or_create(*, building: Building, unit: int, room: str) -> tupl
         household.full_clean(validate_unique=False)
         household.save()
     return household, True
+
+
+def household_update(*, household: Household, unit: int, room: str) -> Household:
+    """Correct a household's door (unit and room) inside its building; the address follows."""
+    room = room.strip()
+    if not room:
+        raise ApplicationError(_("房号不能为空"))
+    if unit < 1:
+        raise ApplicationError(_("单元号必须大于0"))
+    with transaction.atomic():
+        clash = Household.objects.filter(building=household.building, unit=unit, room=room).exclude(pk=household.pk)
+        if clash.exists():
+            raise ApplicationError(_("该楼栋已有这个单元和房号的住户"))
+        household.unit, household.room = unit, room
+        household.address = household_address(household.building, unit, room)
+        household.full_clean(validate_unique=False)
+        household.save(update_fields=["unit", "room", "address", "updated_at"])
+    return household

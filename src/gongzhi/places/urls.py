@@ -11,4 +11,5 @@ urlpatterns = [
     path("grids/<str:public_id>/buildings/new/", views.building_new, name="building_new"),
     path("buildings/<str:public_id>/", views.building_detail, name="building_detail"),
     path("buildings/<str:public_id>/households/new/", views.household_new, name="household_new"),
+    path("households/<str:public_id>/edit/", views.household_edit, name="household_edit"),
 ]

@@ -140,3 +140,26 @@ def household_new(request, public_id: str):
         {"building": building, "error": error, "form": request.POST},
         status=422 if error else 200,
     )
+
+
+@login_required
+def household_edit(request, public_id: str):
+    household = selectors.household_get_for_user(
+        user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS
+    )
+    error = None
+    if request.method == "POST":
+        try:
+            services.household_update(
+                household=household, unit=_int(request.POST.get("unit"), 0), room=request.POST.get("room", "")
+            )
+            return redirect("places:building_detail", public_id=household.building.public_id)
+        except ApplicationError as exc:
+            error = exc.message
+    form = request.POST if request.method == "POST" else {"unit": household.unit, "room": household.room}
+    return render(
+        request,
+        "places/household_form.html",
+        {"building": household.building, "household": household, "error": error, "form": form},
+        status=422 if error else 200,
+    )

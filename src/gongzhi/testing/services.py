@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongzhi.core import tabular
 from gongzhi.core.cleaning import clean_code, clean_text
@@ -33,11 +34,11 @@ def round_create(*, actor, name: str, area_code: str, pool_size: int, starts_at:
     """Open a round over an area (a community up to the city)."""
     name = name.strip()
     if not name:
-        raise ApplicationError("请填写轮次名称")
+        raise ApplicationError(_("请填写轮次名称"))
     if not 1 <= pool_size <= 20:
-        raise ApplicationError("混采人数必须在1到20之间")
+        raise ApplicationError(_("混采人数必须在1到20之间"))
     if not Area.objects.filter(code=area_code).exists():
-        raise ApplicationError("区划代码不存在", {"area_code": area_code})
+        raise ApplicationError(_("区划代码不存在"), {"area_code": area_code})
     with transaction.atomic():
         round_ = Round(
             name=name[:100],
@@ -122,9 +123,9 @@ def scan_batch_ingest(
     batch's answers in one transaction.
     """
     if len(events) > MAX_BATCH:
-        raise ApplicationError(f"每批最多{MAX_BATCH}条扫码记录", status=413)
+        raise ApplicationError(_("每批最多%(n)d条扫码记录") % {"n": MAX_BATCH}, status=413)
     if round_.status != Round.Status.OPEN:
-        raise ApplicationError("该轮次未在进行中，不能采样", status=409)
+        raise ApplicationError(_("该轮次未在进行中，不能采样"), status=409)
     key = batch_key[:64] or batch_key_of(events)
     now = timezone.now()
     events = [dataclasses.replace(e, at=e.at or now) for e in events]
@@ -208,7 +209,7 @@ def _write_tubes(round_, collector, site, result, tube_rows, community_of) -> No
     updated one by one (a tube rarely spans two batches)."""
     per_tube = Counter(barcode for _, barcode, _ in result.new_samples)
     first_community = {}
-    for resident_id, barcode, _ in result.new_samples:
+    for resident_id, barcode, _at in result.new_samples:
         first_community.setdefault(barcode, community_of[resident_id])
     fallback = site.community_code if site else round_.area_code.ljust(12, "0")[:12]
     now = timezone.now()
@@ -312,7 +313,7 @@ def _progress_add(round_: Round, counts: Counter, field: str) -> None:
 def recall_transition(*, actor, recall: Recall, to_status: str, note: str = "") -> Recall:
     """Move a recall along its workflow (see RECALL_FLOW); every step is an event row."""
     if to_status not in RECALL_FLOW.get(recall.status, ()):
-        raise ApplicationError("复核状态不能这样变更", {"from": recall.status, "to": to_status}, status=409)
+        raise ApplicationError(_("复核状态不能这样变更"), {"from": recall.status, "to": to_status}, status=409)
     with transaction.atomic():
         RecallEvent.objects.create(
             recall=recall, actor=actor, from_status=recall.status, to_status=to_status, note=note[:200]
@@ -349,7 +350,7 @@ def tube_results_record(*, actor, round_: Round, results: list[tuple[str, str]])
     opens a recall for each member. Idempotent; a result that contradicts a recorded one is refused
     for that tube, and every other item is still processed. Returns one answer per item."""
     if len(results) > 5000:
-        raise ApplicationError("每批最多5000条检测结果", status=413)
+        raise ApplicationError(_("每批最多5000条检测结果"), status=413)
     answers: list[dict] = []
     wanted: dict[str, str] = {}
     for barcode, word in results:
@@ -440,7 +441,7 @@ def tube_results_import(*, actor, round_: Round, file_name: str, content: bytes)
     for start in range(0, len(table.rows), 5000):
         chunk = table.rows[start : start + 5000]
         items = [(clean_code(row.get("barcode")), clean_text(row.get("result"))) for _, row in chunk]
-        for (number, _), answer in zip(
+        for (number, _row), answer in zip(
             chunk, tube_results_record(actor=actor, round_=round_, results=items), strict=True
         ):
             answers.append({"row": number, **answer})
@@ -456,11 +457,11 @@ def exemption_record(*, actor, round_: Round, resident: Resident, reason: str, n
     from gongzhi.testing.models import Exemption
 
     if reason not in Exemption.Reason.values:
-        raise ApplicationError("免检原因只能是外出、住院、已故或其他", status=422)
+        raise ApplicationError(_("免检原因只能是外出、住院、已故或其他"), status=422)
     if not resident.community_code.startswith(round_.area_code):
-        raise ApplicationError("该居民不在本轮次的区域内", status=422)
+        raise ApplicationError(_("该居民不在本轮次的区域内"), status=422)
     with transaction.atomic():
-        exemption, _ = Exemption.objects.update_or_create(
+        exemption, _created = Exemption.objects.update_or_create(
             round=round_,
             resident=resident,
             defaults={
@@ -481,14 +482,14 @@ def site_create(
 
     name = name.strip()
     if not name:
-        raise ApplicationError("请填写采样点名称")
+        raise ApplicationError(_("请填写采样点名称"))
     if (
         not community_code.startswith(round_.area_code)
         or not Area.objects.filter(code=community_code, level=Area.Level.COMMUNITY).exists()
     ):
-        raise ApplicationError("采样点须设在本轮次区域内的社区")
+        raise ApplicationError(_("采样点须设在本轮次区域内的社区"))
     if not 1 <= hourly_capacity <= 10_000 or not 1 <= collectors <= 500:
-        raise ApplicationError("每小时采样能力须在1到10000之间，采样员人数须在1到500之间")
+        raise ApplicationError(_("每小时采样能力须在1到10000之间，采样员人数须在1到500之间"))
     with transaction.atomic():
         site = Site(
             round=round_,
@@ -513,7 +514,7 @@ def slot_plan_create(*, round_: Round, community_code: str, window_minutes: int 
 
     sites = list(Site.objects.filter(round=round_, community_code=community_code).order_by("id"))
     if not sites:
-        raise ApplicationError("请先为该社区设置采样点")
+        raise ApplicationError(_("请先为该社区设置采样点"))
     buildings = list(
         Building.objects.filter(community_code=community_code)
         .annotate(people=Count("households__residents"))
