@@ -61,3 +61,17 @@ def test_household_door_is_corrected_and_clashes_refused(client, worker_a, commu
     api = client.put(f"/api/households/{first.public_id}", {"unit": 2, "room": "202"}, content_type="application/json")
     assert api.status_code == 200 and api.json()["address"].endswith("2单元202")
     assert Household.objects.filter(building=building).count() == 2
+
+
+def test_door_codes_sheet_has_one_qr_per_household(client, community_a):
+    from tests.factories import HouseholdFactory, make_user_with_role
+
+    building = BuildingFactory(grid=GridFactory(community=community_a, number=1), number=4)
+    households = [HouseholdFactory(building=building) for _ in range(3)]
+    leader = make_user_with_role("leader", "building_leader", community_a.code, building=building)
+    client.force_login(leader)
+    page = client.get(f"/buildings/{building.public_id}/door-codes/").content.decode()
+    assert page.count("<svg") == 3
+    assert all(h.room in page for h in households)
+    other = BuildingFactory(grid=GridFactory(community=community_a, number=2), number=5)
+    assert client.get(f"/buildings/{other.public_id}/door-codes/").status_code == 404

@@ -11,5 +11,6 @@ urlpatterns = [
     path("grids/<str:public_id>/buildings/new/", views.building_new, name="building_new"),
     path("buildings/<str:public_id>/", views.building_detail, name="building_detail"),
     path("buildings/<str:public_id>/households/new/", views.household_new, name="household_new"),
+    path("buildings/<str:public_id>/door-codes/", views.door_codes, name="door_codes"),
     path("households/<str:public_id>/edit/", views.household_edit, name="household_edit"),
 ]

@@ -1,3 +1,4 @@
+import segno
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404
@@ -163,3 +164,13 @@ def household_edit(request, public_id: str):
         {"building": household.building, "household": household, "error": error, "form": form},
         status=422 if error else 200,
     )
+
+
+@login_required
+def door_codes(request, public_id: str):
+    """A printable sheet of household QR codes (H:<household id>) for the doors of a building; a
+    collector scanning one adds every member of the household to the tube."""
+    building = selectors.building_get_for_user(user=request.user, public_id=public_id)
+    households = selectors.household_list(user=request.user, building=building)
+    codes = [(h, segno.make(f"H:{h.public_id}", error="m").svg_inline(scale=4)) for h in households]
+    return render(request, "places/door_codes.html", {"building": building, "codes": codes})
