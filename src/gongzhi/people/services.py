@@ -64,13 +64,18 @@ def _set_tags(resident: Resident, tags: list[str]) -> None:
     )
 
 
+def _id_number_taken() -> ApplicationError:
+    message = _("该身份证号已登记")
+    return ApplicationError(message, {"fields": {"id_number": message}}, status=409)
+
+
 def resident_create(*, actor, household: Household, data: ResidentData) -> Resident:
     """Register a resident in a household. Refuses an ID number already registered anywhere."""
     _raise_if_invalid(data)
     try:
         with transaction.atomic():
             if Resident.objects.filter(id_number=data.id_number).exists():
-                raise ApplicationError(_("该身份证号已登记"), {"fields": {"id_number": "该身份证号已登记"}}, status=409)
+                raise _id_number_taken()
             resident = Resident(
                 household=household,
                 community_code=household.community_code,
@@ -93,9 +98,7 @@ def resident_create(*, actor, household: Household, data: ResidentData) -> Resid
                 area_codes=[resident.community_code],
             )
     except IntegrityError as exc:  # a concurrent registration of the same ID number
-        raise ApplicationError(
-            _("该身份证号已登记"), {"fields": {"id_number": "该身份证号已登记"}}, status=409
-        ) from exc
+        raise _id_number_taken() from exc
     return resident
 
 
@@ -105,7 +108,7 @@ def resident_update(*, actor, resident: Resident, data: ResidentData, household:
     try:
         with transaction.atomic():
             if Resident.objects.filter(id_number=data.id_number).exclude(pk=resident.pk).exists():
-                raise ApplicationError(_("该身份证号已登记"), {"fields": {"id_number": "该身份证号已登记"}}, status=409)
+                raise _id_number_taken()
             changed = ["name", "id_number", "gender", "birth_date", "phone", "relation", "notes", "updated_at"]
             resident.name = data.name
             resident.id_number = data.id_number
@@ -130,9 +133,7 @@ def resident_update(*, actor, resident: Resident, data: ResidentData, household:
                 area_codes=[resident.community_code],
             )
     except IntegrityError as exc:
-        raise ApplicationError(
-            _("该身份证号已登记"), {"fields": {"id_number": "该身份证号已登记"}}, status=409
-        ) from exc
+        raise _id_number_taken() from exc
     return resident
 
 

@@ -119,13 +119,19 @@ def household_address(building: Building, unit: int, room: str) -> str:
     return f"{building.address}{building.name}{unit}单元{room}"
 
 
-def household_get_or_create(*, building: Building, unit: int, room: str) -> tuple[Household, bool]:
-    """The household behind a door of a building, created on first use."""
+def _checked_door(unit: int, room: str) -> str:
+    """The room, stripped; refuses an empty room or a unit below 1."""
     room = room.strip()
     if not room:
         raise ApplicationError(_("房号不能为空"))
     if unit < 1:
         raise ApplicationError(_("单元号必须大于0"))
+    return room
+
+
+def household_get_or_create(*, building: Building, unit: int, room: str) -> tuple[Household, bool]:
+    """The household behind a door of a building, created on first use."""
+    room = _checked_door(unit, room)
     with transaction.atomic():
         household = Household.objects.filter(building=building, unit=unit, room=room).first()
         if household:
@@ -144,11 +150,7 @@ def household_get_or_create(*, building: Building, unit: int, room: str) -> tupl
 
 def household_update(*, household: Household, unit: int, room: str) -> Household:
     """Correct a household's door (unit and room) inside its building; the address follows."""
-    room = room.strip()
-    if not room:
-        raise ApplicationError(_("房号不能为空"))
-    if unit < 1:
-        raise ApplicationError(_("单元号必须大于0"))
+    room = _checked_door(unit, room)
     with transaction.atomic():
         clash = Household.objects.filter(building=household.building, unit=unit, room=room).exclude(pk=household.pk)
         if clash.exists():

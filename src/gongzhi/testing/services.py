@@ -567,3 +567,21 @@ def recall_list_full_view_record(*, actor, recalls, ip_address: str | None = Non
             area_codes=[r.community_code for r in recalls],
             ip_address=ip_address,
         )
+
+
+def untested_export(*, actor, round_: Round, residents, area_code: str = "") -> bytes:
+    """The untested list as a door-knocking workbook; the export is audited with its rows."""
+    from gongzhi.core.models import AuditEvent
+    from gongzhi.core.services import audit_record
+    from gongzhi.testing import exports
+
+    content, row_ids, codes = exports.untested_workbook(residents)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        entity="untested",
+        row_ids=row_ids,
+        area_codes=codes or [area_code or round_.area_code],
+        detail={"round": round_.public_id},
+    )
+    return content

@@ -8,11 +8,9 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core import roles
 from gongzhi.core.errors import ApplicationError
-from gongzhi.core.models import AuditEvent
 from gongzhi.core.scope import code_in_scope, user_can
-from gongzhi.core.services import audit_record
 from gongzhi.people.selectors import resident_pii
-from gongzhi.testing import exports, pooling, selectors, services
+from gongzhi.testing import pooling, selectors, services
 from gongzhi.testing.models import Recall
 
 
@@ -116,15 +114,7 @@ def untested_export(request, public_id: str):
         raise Http404
     area_code = request.GET.get("area_code", "")[:12]
     residents = selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)
-    content, row_ids, codes = exports.untested_workbook(residents)
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.EXPORT,
-        entity="untested",
-        row_ids=row_ids,
-        area_codes=codes or [area_code or round_.area_code],
-        detail={"round": round_.public_id},
-    )
+    content = services.untested_export(actor=request.user, round_=round_, residents=residents, area_code=area_code)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="untested-{round_.public_id}.xlsx"'
     return response
