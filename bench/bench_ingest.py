@@ -50,6 +50,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from gongzhi.core.db import pg_array  # noqa: E402
 from gongzhi.core.services import api_token_create  # noqa: E402
 from gongzhi.people.models import Resident  # noqa: E402
 from gongzhi.testing import services  # noqa: E402
@@ -81,10 +82,10 @@ def bodies(round_id: str, codes: list[str], scans_per_batch: int, tag: str) -> l
             scans += 1
         events.append({"event_id": f"c{barcode}", "kind": "close", "barcode": barcode})
         if scans >= scans_per_batch or len(events) + POOL + 2 > 500:
-            out.append((json.dumps({"events": events}).encode(), scans))
+            out.append((json.dumps({"batch_id": f"{tag}-{tube}", "events": events}).encode(), scans))
             events, scans = [], 0
     if events:
-        out.append((json.dumps({"events": events}).encode(), scans))
+        out.append((json.dumps({"batch_id": f"{tag}-{tube}", "events": events}).encode(), scans))
     return out
 
 
@@ -164,7 +165,7 @@ def raw_insert_rate(rows: int) -> float:
         chunk = data[i : i + 500]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cols = [list(c) for c in zip(*chunk, strict=True)]
+                cols = [pg_array(c) for c in zip(*chunk, strict=True)]
                 cursor.execute(
                     "INSERT INTO bench_raw_sample (round_id, resident_id, tube_id, community_code,"
                     " collected_at, result) SELECT * FROM unnest(%s::bigint[], %s::bigint[],"

@@ -1,7 +1,43 @@
-from gongzhi.core.db import _copy_text
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from gongzhi.core.db import _copy_text, pg_array
 
 
 def test_copy_text_leaves_values_that_need_escaping_or_nulls_to_psycopg():
     assert _copy_text([(1, "水井街1号", "")], 3) == "1\t水井街1号\t\n"
     for awkward in ("a\tb", "a\nb", "a\\b", "a\rb", None):
         assert _copy_text([(1, awkward, "")], 3) is None
+
+
+AWKWARD_TEXT = ['a"b', "c\\d", "{e,f}", " g ", "NULL", "", "水井街1号", "x'y"]
+
+
+def test_pg_array_writes_literals_for_each_kind_of_value():
+    assert pg_array([1, 2, 30]) == "{1,2,30}"
+    assert pg_array(["R:01AB", "T-1"]) == '{"R:01AB","T-1"}'
+    assert pg_array([]) == "{}"
+    assert pg_array([None, 1, True]) == "{NULL,1,t}"
+    at = dt.datetime(2022, 9, 1, 8, 30, tzinfo=dt.UTC)
+    assert pg_array([at, at]) == '{"2022-09-01T08:30:00+00:00","2022-09-01T08:30:00+00:00"}'
+    assert pg_array(['a"b', "c\\d"]) == '{"a\\"b","c\\\\d"}'
+
+
+@pytest.mark.django_db
+def test_pg_array_round_trips_through_postgresql_or_is_unused_elsewhere():
+    """On PostgreSQL the literal must come back as the same values; SQLite never sees one."""
+    if connection.vendor != "postgresql":
+        assert pg_array(AWKWARD_TEXT).count('"') >= 2 * len(AWKWARD_TEXT)
+        return
+    at = dt.datetime(2022, 9, 1, 8, 30, 15, 123456, tzinfo=dt.UTC)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::text[], %s::bigint[], %s::timestamptz[]",
+            [pg_array([*AWKWARD_TEXT, None]), pg_array([1, 2**40]), pg_array([at])],
+        )
+        texts, numbers, times = cursor.fetchone()
+    assert texts == [*AWKWARD_TEXT, None]
+    assert numbers == [1, 2**40]
+    assert times == [at]

@@ -1,6 +1,7 @@
 import json
 
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -68,7 +69,10 @@ def round_create(request, payload: RoundCreateIn):
 @router.post("/rounds/{public_id}/scans", response=ScanBatchOut, summary="Batch of up to 500 scan events, idempotent")
 def scan_batch(request, public_id: str, payload: ScanBatchIn):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.COLLECT_SAMPLES)
-    events = [collection.Event(e.event_id, e.kind, e.barcode.strip(), e.code.strip(), e.at) for e in payload.events]
+    now = timezone.now()
+    events = [
+        collection.Event(e.event_id, e.kind, e.barcode.strip(), e.code.strip(), e.at or now) for e in payload.events
+    ]
     with gate("scan_ingest"):
         outcomes = services.scan_batch_ingest(
             round_=round_, collector=request.user, events=events, batch_key=payload.batch_id

@@ -68,6 +68,8 @@ class BatchResult:
 
 
 def _outcome(event: Event, code: str, status: str, added: int = 0, **fmt) -> Outcome:
+    if code == "ok":
+        return Outcome(event.event_id, status, code, "", added)
     return Outcome(event.event_id, status, code, MESSAGES[code].format(**fmt), added)
 
 
@@ -128,11 +130,15 @@ def _scan(event, tube, collector_id, sampled, residents_by_code, single_tube_res
         return _outcome(event, "tube_not_open", ERROR)
     if tube.collector_id != collector_id:
         return _outcome(event, "tube_taken", ERROR)
-    already = [r for r in resident_ids if r in sampled]
-    if already and all(sampled[r] == tube.barcode for r in already) and len(already) == len(resident_ids):
+    todo, elsewhere = [], []
+    for r in resident_ids:
+        where = sampled.get(r)
+        if where is None:
+            todo.append(r)
+        elif where != tube.barcode:
+            elsewhere.append(r)
+    if not todo and not elsewhere:  # a repeated scan into the same tube
         return _outcome(event, "ok", OK, added=len(resident_ids))
-    todo = [r for r in resident_ids if r not in sampled]
-    elsewhere = [r for r in already if sampled[r] != tube.barcode]
     if todo:
         if tube.closed:
             return _outcome(event, "tube_closed", ERROR)

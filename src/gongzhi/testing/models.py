@@ -78,7 +78,8 @@ class Tube(models.Model):
         NEGATIVE = "negative", _("阴性")
         POSITIVE = "positive", _("阳性")
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tubes")
+    # No index of its own on round: tube_round_community leads with it (one index less to write).
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tubes", db_index=False)
     barcode = models.CharField(max_length=32)
     community_code = models.CharField(max_length=12)
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="tubes")
@@ -93,7 +94,7 @@ class Tube(models.Model):
     class Meta:
         ordering = ["round_id", "barcode"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "barcode"], name="tube_round_barcode_unique"),
+            models.UniqueConstraint(fields=["barcode", "round"], name="tube_barcode_round_unique"),
             models.CheckConstraint(
                 condition=models.Q(sample_count__lte=models.F("pool_size")), name="tube_not_overfull"
             ),
@@ -104,7 +105,7 @@ class Tube(models.Model):
 
 
 class Sample(models.Model):
-    """One resident sampled once in a round, in one tube. Unique (round, resident): a replayed or
+    """One resident sampled once in a round, in one tube. Unique (resident, round): a replayed or
     repeated scan changes nothing."""
 
     class Result(models.TextChoices):
@@ -112,8 +113,10 @@ class Sample(models.Model):
         NEGATIVE = "negative", _("阴性")
         POSITIVE_POOL = "positive_pool", _("混管阳性")
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="samples")
-    resident = models.ForeignKey("people.Resident", on_delete=models.PROTECT, related_name="samples")
+    # Indexes: (resident, round) unique, (round, community), tube; no single-column ones on round
+    # or resident, which those lead with: every index is written for each of millions of scans.
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="samples", db_index=False)
+    resident = models.ForeignKey("people.Resident", on_delete=models.PROTECT, related_name="samples", db_index=False)
     tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples")
     community_code = models.CharField(max_length=12)
     collected_at = models.DateTimeField()
@@ -121,7 +124,7 @@ class Sample(models.Model):
 
     class Meta:
         ordering = ["round_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["round", "resident"], name="sample_round_resident_unique")]
+        constraints = [models.UniqueConstraint(fields=["resident", "round"], name="sample_resident_round_unique")]
         indexes = [models.Index(fields=["round", "community_code"], name="sample_round_community")]
 
 
@@ -210,7 +213,7 @@ class ScanBatch(models.Model):
     collector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     batch_key = models.CharField(max_length=64)
     received_at = models.DateTimeField(default=timezone.now)
-    outcomes = models.JSONField()
+    answers = models.BinaryField(default=b"", help_text="The answers given, as zlib-compressed JSON rows")
 
     class Meta:
         ordering = ["round_id", "id"]

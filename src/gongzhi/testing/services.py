@@ -2,6 +2,8 @@
 
 import dataclasses
 import hashlib
+import json
+import zlib
 from collections import Counter
 from datetime import datetime
 
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import tabular
 from gongzhi.core.cleaning import clean_code, clean_text
-from gongzhi.core.db import write_transaction
+from gongzhi.core.db import pg_array, write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area, Household
@@ -53,55 +55,81 @@ def round_create(*, actor, name: str, area_code: str, pool_size: int, starts_at:
     return round_
 
 
-def _select_in(sql: str, values, *params) -> list[tuple]:
-    """Rows of `sql` (which ends in `IN ({})`) for values in chunks; raw SQL because building the
-    ORM lookup for hundreds of values cost more than running it (profiled)."""
-    rows: list[tuple] = []
+def _select_in(sql: str, values, *params, array_type: str = "text") -> list[tuple]:
+    """Rows of `sql`, whose `{in}` is a membership test of one column against `values`: one
+    statement with an array on PostgreSQL (`= ANY(%s::type[])`), chunked `IN (...)` lists on
+    SQLite. Raw SQL because building the ORM lookup for hundreds of values cost more than running
+    it (profiled). `params` come before the values."""
+    values = list(values)
+    if not values:
+        return []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql.format(**{"in": f"= ANY(%s::{array_type}[])"}), [*params, pg_array(values)])
+            return cursor.fetchall()
+        rows: list[tuple] = []
         for chunk in _chunks(values):
-            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            cursor.execute(sql.format(**{"in": f"IN ({', '.join(['%s'] * len(chunk))})"}), [*params, *chunk])
             rows += cursor.fetchall()
-    return rows
+        return rows
 
 
-def _resolve_codes(round_: Round, codes: set[str]) -> tuple[dict[str, list[int]], dict[int, str]]:
-    """Scanned codes -> resident ids inside the round's area, and each resident's community. A code
-    is a resident code (R:<id>), a household code (H:<id>, all members) or an ID number."""
-    resident_ids = {c[2:] for c in codes if c.startswith("R:")}
-    household_ids = {c[2:] for c in codes if c.startswith("H:")}
-    id_numbers = {c.upper() for c in codes if len(c) == 18 and not c.startswith(("R:", "H:"))}
-    table, prefix = Resident._meta.db_table, round_.area_code + "%"
+def _resolve_codes(round_: Round, codes: set[str]) -> tuple[dict[str, list[int]], dict[int, str], dict[int, str]]:
+    """Scanned codes -> resident ids inside the round's area, each resident's community, and the
+    barcode of the tube each was already sampled into this round. A code is a resident code
+    (R:<id>), a household code (H:<id>, all members) or an ID number."""
+    resident_ids, household_ids, id_numbers = [], [], []
+    for c in codes:
+        if c.startswith("R:"):
+            resident_ids.append(c[2:])
+        elif c.startswith("H:"):
+            household_ids.append(c[2:])
+        elif len(c) == 18:
+            id_numbers.append(c.upper())
+    # Plans that cannot go wrong: each lookup is driven by one indexed column, the round's area is
+    # checked here, and a resident's sample is a per-row subquery on the (resident, round) key, the
+    # round being no index of its own (`+ 0`). With joins, or the area or round in SQL, PostgreSQL
+    # planned from the statistics of a table that grows by millions of rows in a round and scanned
+    # the whole area or round for each batch (profiled). Residents outside the area are not found.
+    resident, sample, tube = Resident._meta.db_table, Sample._meta.db_table, Tube._meta.db_table
+    sampled_in = (
+        f"(SELECT t.barcode FROM {sample} s JOIN {tube} t ON t.id = s.tube_id"
+        " WHERE s.resident_id = r.id AND s.round_id + 0 = %s)"
+    )
+    area = round_.area_code
     found: dict[str, list[int]] = {}
     community_of: dict[int, str] = {}
-    for pk, community, key in _select_in(
-        f"SELECT r.id, r.community_code, r.public_id FROM {table} r"
-        f" WHERE r.community_code LIKE %s AND r.public_id IN ({{}})",
-        resident_ids,
-        prefix,
-    ):
-        found["R:" + key] = [pk]
-        community_of[pk] = community
-    household_table = Household._meta.db_table
-    for pk, community, key in _select_in(
-        f"SELECT r.id, r.community_code, h.public_id FROM {table} r JOIN {household_table} h ON h.id = r.household_id"
-        f" WHERE r.community_code LIKE %s AND h.public_id IN ({{}}) ORDER BY r.id",
-        household_ids,
-        prefix,
-    ):
-        found.setdefault("H:" + key, []).append(pk)
-        community_of[pk] = community
-    for pk, community, key in _select_in(
-        f"SELECT r.id, r.community_code, r.id_number FROM {table} r"
-        f" WHERE r.community_code LIKE %s AND r.id_number IN ({{}})",
-        id_numbers,
-        prefix,
-    ):
-        found[key] = [pk]
-        community_of[pk] = community
-    for code in codes:  # ID numbers typed with a lower-case x
-        if code not in found and code.upper() in found:
-            found[code] = found[code.upper()]
-    return found, community_of
+    sampled: dict[int, str] = {}
+    lookups = (
+        (
+            "R:",
+            f"SELECT r.id, r.community_code, r.public_id, {sampled_in} FROM {resident} r",
+            "r.public_id",
+            resident_ids,
+        ),
+        (
+            "H:",
+            f"SELECT r.id, r.community_code, h.public_id, {sampled_in} FROM {Household._meta.db_table} h"
+            f" JOIN {resident} r ON r.household_id = h.id",
+            "h.public_id",
+            household_ids,
+        ),
+        ("", f"SELECT r.id, r.community_code, r.id_number, {sampled_in} FROM {resident} r", "r.id_number", id_numbers),
+    )
+    for prefix, select, column, values in lookups:
+        for pk, community, key, barcode in _select_in(
+            f"{select} WHERE {column} {{in}} ORDER BY r.id", values, round_.pk
+        ):
+            if community.startswith(area) and (prefix == "H:" or prefix + key not in found):
+                found.setdefault(prefix + key, []).append(pk)
+                community_of[pk] = community
+                if barcode is not None:
+                    sampled[pk] = barcode
+    if id_numbers:
+        for code in codes:  # ID numbers typed with a lower-case x
+            if code not in found and code.upper() in found:
+                found[code] = found[code.upper()]
+    return found, community_of, sampled
 
 
 def batch_key_of(events: list[collection.Event]) -> str:
@@ -112,6 +140,16 @@ def batch_key_of(events: list[collection.Event]) -> str:
     return digest.hexdigest()
 
 
+def _pack_outcomes(outcomes: list[collection.Outcome]) -> bytes:
+    """A batch's answers as stored: compressed JSON rows, about a tenth of their JSON size."""
+    rows = [[o.event_id, o.status, o.code, o.message, o.added] for o in outcomes]
+    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+
+
+def _unpack_outcomes(packed: bytes) -> list[collection.Outcome]:
+    return [collection.Outcome(*row) for row in json.loads(zlib.decompress(bytes(packed)))]
+
+
 def scan_batch_ingest(
     *, round_: Round, collector, events: list[collection.Event], site=None, batch_key: str = ""
 ) -> list[collection.Outcome]:
@@ -119,8 +157,8 @@ def scan_batch_ingest(
 
     A replayed batch (same collector and batch key) gets its stored answers and writes nothing.
     Otherwise reads the batch's tubes, residents and their samples in a few set-based queries,
-    applies the rules in `collection`, and writes tubes, samples, the progress rollup and the
-    batch's answers in one transaction.
+    applies the rules in `collection`, and writes tubes, samples, the batch's answers and the
+    progress rollup in one transaction (about ten statements whatever the batch size).
     """
     if len(events) > MAX_BATCH:
         raise ApplicationError(_("每批最多%(n)d条扫码记录") % {"n": MAX_BATCH}, status=413)
@@ -128,42 +166,32 @@ def scan_batch_ingest(
         raise ApplicationError(_("该轮次未在进行中，不能采样"), status=409)
     key = batch_key[:64] or batch_key_of(events)
     now = timezone.now()
-    events = [dataclasses.replace(e, at=e.at or now) for e in events]
-    with write_transaction():
-        stored = (
-            ScanBatch.objects.filter(round=round_, collector=collector, batch_key=key)
-            .values_list("outcomes", flat=True)
-            .first()
+    if any(e.at is None for e in events):
+        events = [e if e.at else dataclasses.replace(e, at=now) for e in events]
+    tube_table = Tube._meta.db_table
+    with write_transaction(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT answers FROM {ScanBatch._meta.db_table} WHERE round_id = %s AND collector_id = %s"
+            " AND batch_key = %s",
+            [round_.pk, collector.pk, key],
         )
+        stored = cursor.fetchone()
         if stored is not None:
-            return [collection.Outcome(**o) for o in stored]
-        residents_by_code, community_of = _resolve_codes(
+            return _unpack_outcomes(stored[0])
+        residents_by_code, community_of, sampled = _resolve_codes(
             round_, {e.code for e in events if e.kind == collection.SCAN and e.code}
         )
-        barcodes = {e.barcode for e in events}
         tubes: dict[str, collection.TubeState] = {}
-        tube_rows: dict[str, Tube] = {}
-        tube_table, sample_table = Tube._meta.db_table, Sample._meta.db_table
+        tube_rows: dict[str, tuple[int, str]] = {}  # barcode -> (id, community)
         for pk, barcode, collector_id, pool_size, count, status, community_code in _select_in(
+            # `round_id + 0`: the round is a filter, never the index to scan (see _resolve_codes)
             f"SELECT id, barcode, collector_id, pool_size, sample_count, status, community_code FROM {tube_table}"
-            f" WHERE round_id = %s AND barcode IN ({{}})",
-            barcodes,
+            " WHERE round_id + 0 = %s AND barcode {in}",
+            {e.barcode for e in events},
             round_.pk,
         ):
-            tube_rows[barcode] = Tube(pk=pk, barcode=barcode, collector_id=collector_id, community_code=community_code)
+            tube_rows[barcode] = (pk, community_code)
             tubes[barcode] = collection.TubeState(barcode, collector_id, pool_size, count, status != Tube.Status.OPEN)
-        resident_ids = {r for ids in residents_by_code.values() for r in ids}
-        sampled_tube = dict(
-            _select_in(
-                f"SELECT resident_id, tube_id FROM {sample_table} WHERE round_id = %s AND resident_id IN ({{}})",
-                resident_ids,
-                round_.pk,
-            )
-        )
-        barcode_of = {t.pk: b for b, t in tube_rows.items()}
-        missing = set(sampled_tube.values()) - set(barcode_of)
-        barcode_of.update(_select_in(f"SELECT id, barcode FROM {tube_table} WHERE id IN ({{}})", missing))
-        sampled = {r: barcode_of[t] for r, t in sampled_tube.items()}
         result = collection.apply_events(
             events,
             collector_id=collector.pk,
@@ -172,11 +200,15 @@ def scan_batch_ingest(
             sampled=sampled,
             residents_by_code=residents_by_code,
         )
-        _write_tubes(round_, collector, site, result, tube_rows, community_of)
-        _write_samples(round_, result, tube_rows, community_of)
-        ScanBatch.objects.create(
-            round=round_, collector=collector, batch_key=key, outcomes=[vars(o) for o in result.outcomes]
+        progress: dict[str, Counter] = {"sampled": Counter(), "tubes": Counter()}
+        _write_tubes(cursor, round_, collector, site, result, tube_rows, community_of, progress, now)
+        _write_samples(cursor, round_, result, tube_rows, community_of, progress)
+        cursor.execute(
+            f"INSERT INTO {ScanBatch._meta.db_table} (round_id, collector_id, batch_key, received_at, answers)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            [round_.pk, collector.pk, key, _db_time(now), _pack_outcomes(result.outcomes)],
         )
+        _progress_add(round_, progress)  # last: it holds the community's counter row until commit
     return result.outcomes
 
 
@@ -184,130 +216,140 @@ def _db_time(value):
     return connection.ops.adapt_datetimefield_value(value) if connection.vendor == "sqlite" else value
 
 
-def _insert_ignore(table: str, columns: list[str], rows: list[tuple], types: list[str]) -> None:
+def _insert_ignore(cursor, table: str, columns: list[str], rows: list[tuple], types: list[str]) -> None:
     """Insert rows, skipping those that hit a unique key: one statement on PostgreSQL (unnest of
     arrays), one executemany on SQLite. `types` are the PostgreSQL array element types."""
     if not rows:
         return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = [list(col) for col in zip(*rows, strict=True)]
-            casts = ", ".join(f"%s::{t}[]" for t in types)
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({casts}) ON CONFLICT DO NOTHING",
-                arrays,
-            )
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows
-            )
+    if connection.vendor == "postgresql":
+        arrays = [pg_array(col) for col in zip(*rows, strict=True)]
+        casts = ", ".join(f"%s::{t}[]" for t in types)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({casts}) ON CONFLICT DO NOTHING",
+            arrays,
+        )
+    else:
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows)
 
 
-def _write_tubes(round_, collector, site, result, tube_rows, community_of) -> None:
-    """New tubes are inserted with their final count and state; tubes from earlier batches are
-    updated one by one (a tube rarely spans two batches)."""
+_TUBE_COLUMNS = [
+    "round_id",
+    "barcode",
+    "community_code",
+    "site_id",
+    "collector_id",
+    "pool_size",
+    "sample_count",
+    "status",
+    "opened_at",
+    "closed_at",
+    "result_at",
+]
+_TUBE_TYPES = ["bigint", "text", "text", "bigint", "bigint", "integer", "integer", "text"] + ["timestamptz"] * 3
+
+
+def _write_tubes(cursor, round_, collector, site, result, tube_rows, community_of, progress, now) -> None:
+    """New tubes are inserted with their final count and state, and their ids read back by
+    RETURNING; tubes from earlier batches are updated one by one (a tube rarely spans batches)."""
     per_tube = Counter(barcode for _, barcode, _ in result.new_samples)
     first_community = {}
     for resident_id, barcode, _at in result.new_samples:
         first_community.setdefault(barcode, community_of[resident_id])
     fallback = site.community_code if site else round_.area_code.ljust(12, "0")[:12]
-    now = timezone.now()
     new = [t for t in result.tubes.values() if t.is_new]
-    _insert_ignore(
-        Tube._meta.db_table,
-        [
-            "round_id",
-            "barcode",
-            "community_code",
-            "site_id",
-            "collector_id",
-            "pool_size",
-            "sample_count",
-            "status",
-            "opened_at",
-            "closed_at",
-            "result_at",
-        ],
-        [
-            (
-                round_.pk,
-                t.barcode,
-                first_community.get(t.barcode, fallback),
-                site.pk if site else None,
-                collector.pk,
-                t.pool_size,
-                per_tube[t.barcode],
-                Tube.Status.CLOSED if t.closed else Tube.Status.OPEN,
-                _db_time(t.opened_at or now),
-                _db_time(t.closed_at or now) if t.closed else None,
-                None,
+    times = {at: _db_time(at) for at in {t.opened_at or now for t in new} | {t.closed_at or now for t in new}}
+    rows = [
+        (
+            round_.pk,
+            t.barcode,
+            first_community.get(t.barcode, fallback),
+            site.pk if site else None,
+            collector.pk,
+            t.pool_size,
+            per_tube[t.barcode],
+            Tube.Status.CLOSED if t.closed else Tube.Status.OPEN,
+            times[t.opened_at or now],
+            times[t.closed_at or now] if t.closed else None,
+            None,
+        )
+        for t in new
+    ]
+    if rows and connection.vendor == "postgresql":
+        cursor.execute(
+            f"INSERT INTO {Tube._meta.db_table} ({', '.join(_TUBE_COLUMNS)})"
+            f" SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in _TUBE_TYPES)})"
+            " ON CONFLICT DO NOTHING RETURNING id, barcode, community_code",
+            [pg_array(col) for col in zip(*rows, strict=True)],
+        )
+        inserted = cursor.fetchall()
+    else:
+        inserted = []
+        for chunk in _chunks(rows, 80):  # 11 values a row: under SQLite's 999 bound values
+            marks = ", ".join(["(" + ", ".join(["%s"] * len(_TUBE_COLUMNS)) + ")"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {Tube._meta.db_table} ({', '.join(_TUBE_COLUMNS)}) VALUES {marks}"
+                " ON CONFLICT DO NOTHING RETURNING id, barcode, community_code",
+                [value for row in chunk for value in row],
             )
-            for t in new
-        ],
-        [
-            "bigint",
-            "text",
-            "text",
-            "bigint",
-            "bigint",
-            "integer",
-            "integer",
-            "text",
-            "timestamptz",
-            "timestamptz",
-            "timestamptz",
-        ],
-    )
-    if new:
-        for pk, barcode, community_code, collector_id in _select_in(
-            f"SELECT id, barcode, community_code, collector_id FROM {Tube._meta.db_table}"
-            f" WHERE round_id = %s AND barcode IN ({{}})",
-            [t.barcode for t in new],
+            inserted += cursor.fetchall()
+    for pk, barcode, community_code in inserted:
+        tube_rows[barcode] = (pk, community_code)
+        progress["tubes"][community_code] += 1
+    if len(inserted) < len(rows):  # another device opened the same barcode a moment ago
+        lost = [t.barcode for t in new if t.barcode not in tube_rows]
+        for pk, barcode, community_code in _select_in(
+            f"SELECT id, barcode, community_code FROM {Tube._meta.db_table} WHERE round_id + 0 = %s AND barcode {{in}}",
+            lost,
             round_.pk,
         ):
-            tube_rows[barcode] = Tube(pk=pk, barcode=barcode, community_code=community_code, collector_id=collector_id)
-        _progress_add(round_, Counter(first_community.get(t.barcode, fallback) for t in new), "tubes")
+            tube_rows[barcode] = (pk, community_code)
     for state in result.tubes.values():
-        if state.is_new:
+        if state.is_new or not (per_tube[state.barcode] or state.closed_now):
             continue
-        changes = {}
-        if per_tube[state.barcode]:
-            changes["sample_count"] = F("sample_count") + per_tube[state.barcode]
+        changes = {"sample_count": F("sample_count") + per_tube[state.barcode]}
         if state.closed_now:
             changes.update(status=Tube.Status.CLOSED, closed_at=state.closed_at or now)
-        if changes:
-            Tube.objects.filter(pk=tube_rows[state.barcode].pk).update(**changes)
+        Tube.objects.filter(pk=tube_rows[state.barcode][0]).update(**changes)
 
 
-def _write_samples(round_, result, tube_rows, community_of) -> None:
+def _write_samples(cursor, round_, result, tube_rows, community_of, progress) -> None:
     if not result.new_samples:
         return
     times = {at: _db_time(at) for at in {at for _, _, at in result.new_samples}}
     _insert_ignore(
+        cursor,
         Sample._meta.db_table,
         ["round_id", "resident_id", "tube_id", "community_code", "collected_at", "result"],
         [
-            (round_.pk, r, tube_rows[barcode].pk, community_of[r], times[at], Sample.Result.PENDING)
+            (round_.pk, r, tube_rows[barcode][0], community_of[r], times[at], Sample.Result.PENDING)
             for r, barcode, at in result.new_samples
         ],
         ["bigint", "bigint", "bigint", "text", "timestamptz", "text"],
     )
-    _progress_add(round_, Counter(community_of[r] for r, _, _ in result.new_samples), "sampled")
+    progress["sampled"].update(community_of[r] for r, _, _ in result.new_samples)
 
 
-def _progress_add(round_: Round, counts: Counter, field: str) -> None:
-    """Add to the per-community rollup; rows appear on first use."""
-    existing = set(
-        RoundProgress.objects.filter(round=round_, community_code__in=list(counts)).values_list(
-            "community_code", flat=True
-        )
-    )
-    RoundProgress.objects.bulk_create(
-        [RoundProgress(round=round_, community_code=c) for c in counts if c not in existing], ignore_conflicts=True
-    )
-    for code, n in counts.items():
-        RoundProgress.objects.filter(round=round_, community_code=code).update(**{field: F(field) + n})
+_PROGRESS_FIELDS = ("sampled", "tubes", "tubes_resulted", "positive_tubes")
+
+
+def _progress_add(round_: Round, counts: dict[str, Counter]) -> None:
+    """Add to the per-community rollup in one upsert; rows appear on first use. Communities go in
+    code order, so concurrent batches on PostgreSQL lock the rows in the same order."""
+    codes = sorted({code for per_field in counts.values() for code, n in per_field.items() if n})
+    if not codes:
+        return
+    rows = [(round_.pk, code, *(counts.get(name, {}).get(code, 0) for name in _PROGRESS_FIELDS)) for code in codes]
+    table = RoundProgress._meta.db_table
+    updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in _PROGRESS_FIELDS)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 150):
+            marks = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (round_id, community_code, {', '.join(_PROGRESS_FIELDS)}) VALUES {marks}"
+                f" ON CONFLICT (round_id, community_code) DO UPDATE SET {updates}",
+                [value for row in chunk for value in row],
+            )
 
 
 def recall_transition(*, actor, recall: Recall, to_status: str, note: str = "") -> Recall:
@@ -400,9 +442,10 @@ def _apply_results(round_: Round, to_mark: dict[str, list[int]], tubes: dict[str
                 status=result, result_at=now, closed_at=Coalesce(F("closed_at"), Value(now))
             )
             Sample.objects.filter(tube_id__in=chunk).update(result=sample_result)
-        _progress_add(round_, Counter(by_pk[pk].community_code for pk in tube_ids), "tubes_resulted")
+        resulted = Counter(by_pk[pk].community_code for pk in tube_ids)
+        positive = resulted if result == RESULT_POSITIVE else Counter()
+        _progress_add(round_, {"tubes_resulted": resulted, "positive_tubes": positive})
         if result == RESULT_POSITIVE:
-            _progress_add(round_, Counter(by_pk[pk].community_code for pk in tube_ids), "positive_tubes")
             members = []
             for chunk in _chunks(tube_ids):
                 members += list(

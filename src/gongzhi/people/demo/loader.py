@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gongzhi.core import roles
-from gongzhi.core.db import bulk_insert
+from gongzhi.core.db import analyze, bulk_insert
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.ids import new_public_id
 from gongzhi.core.models import AuditEvent
@@ -418,6 +418,7 @@ def demo_city_load(
         if on_community:
             on_community(area, counts)
     if result.communities:
+        analyze(Grid, Building, Household, Resident, ResidentTag)
         audit_record(
             actor=None,
             action=AuditEvent.Action.CREATE,
