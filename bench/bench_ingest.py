@@ -5,7 +5,7 @@ and the ratio to the raw insert rate of the same sample rows into the same datab
     .venv/bin/python bench/bench_ingest.py --postgres              # scratch PostgreSQL database
     .venv/bin/python bench/bench_ingest.py --residents 400000 --seconds 20 --clients 4
 
-Server: gunicorn as `gongzhi serve` runs it (2 workers, gthread, 4 threads), on 127.0.0.1;
+Server: gunicorn as `gongzhi serve` runs it (src/gongzhi/config/gunicorn.py), on 127.0.0.1;
 clients: processes on the same 2 cores, sending
 pre-built JSON bodies with keep-alive. Never touches the project's own database.
 """
@@ -15,6 +15,7 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -24,8 +25,8 @@ import time
 
 ARGS = argparse.ArgumentParser()
 ARGS.add_argument("--postgres", action="store_true")
-ARGS.add_argument("--residents", type=int, default=300_000)
-ARGS.add_argument("--seconds", type=float, default=15)
+ARGS.add_argument("--residents", type=int, default=800_000)
+ARGS.add_argument("--seconds", type=float, default=10)
 ARGS.add_argument("--clients", type=int, default=4)
 ARGS.add_argument("--workers", type=int, default=2)
 ARGS.add_argument("--port", type=int, default=8391)
@@ -89,55 +90,140 @@ def bodies(round_id: str, codes: list[str], scans_per_batch: int, tag: str) -> l
     return out
 
 
-def client(round_id, key, batches, deadline, results, retry=False):
+def client(round_id, key, batches, deadline, results, index):
     conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     done, latencies, statuses = 0, [], {}
     for body, _scans in batches:
-        if time.monotonic() > deadline and not retry:
+        if time.monotonic() > deadline:
             break
-        while True:
-            start = time.monotonic()
-            try:
-                conn.request("POST", f"/api/rounds/{round_id}/scans", body=body, headers=headers)
-                response = conn.getresponse()
-                payload = response.read()
-            except OSError:
-                conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
-                statuses["connection error"] = statuses.get("connection error", 0) + 1
-                continue
-            latencies.append(time.monotonic() - start)
-            statuses[response.status] = statuses.get(response.status, 0) + 1
-            if not retry or response.status not in (429, 503):
-                break
-            time.sleep(0.2)  # the server says Retry-After: 2; the bench retries sooner to keep pressure on
+        start = time.monotonic()
+        try:
+            conn.request("POST", f"/api/rounds/{round_id}/scans", body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+        except OSError:
+            conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
+            statuses["connection error"] = statuses.get("connection error", 0) + 1
+            continue
+        latencies.append(time.monotonic() - start)
+        statuses[response.status] = statuses.get(response.status, 0) + 1
         if response.status == 200:
             done += sum(
                 1
                 for o in json.loads(payload)["outcomes"]
                 if o["status"] == "ok" and o["code"] == "ok" and o["event_id"].startswith("s")
             )
-    results.put((done, latencies, statuses))
+    results.put((index, done, latencies, statuses))
 
 
-def load(round_id, key, per_client_batches, seconds, retry=False):
+def open_loop_client(round_id, key, batches, start, interval, threads, results):
+    """One process of the open-loop load: batch j is due at start + j * interval whatever the
+    answers so far; a batch answered 503 is due again Retry-After seconds later. `threads`
+    connections send whichever batch is due first."""
+    import heapq
+    import threading
+
+    due = [(start + j * interval, j) for j in range(len(batches))]
+    heapq.heapify(due)
+    lock = threading.Lock()
+    statuses, ok_latency, shed_latency, done_at = {}, [], [], []
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        while True:
+            with lock:
+                if not due:
+                    return
+                at, j = heapq.heappop(due)
+            time.sleep(max(0.0, at - time.monotonic()))
+            sent = time.monotonic()
+            try:
+                conn.request("POST", f"/api/rounds/{round_id}/scans", body=batches[j][0], headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status, retry_after = response.status, float(response.getheader("Retry-After") or 2)
+            except OSError:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
+                status, retry_after = "connection error", 1.0
+            latency = time.monotonic() - sent
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+                if status == 200:
+                    ok_latency.append(latency)
+                    done_at.append(time.monotonic())
+                else:
+                    if status == 503:
+                        shed_latency.append(latency)
+                    # with jitter, as the collector page does: shed devices must not return together
+                    heapq.heappush(due, (time.monotonic() + retry_after * random.uniform(0.5, 1.5), j))
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    results.put((statuses, ok_latency, shed_latency, max(done_at) if done_at else start))
+
+
+def open_loop(round_id, key, batches, rate_batches, processes=2, threads=32):
+    """Offer `batches` at `rate_batches` a second from `processes` x `threads` connections."""
     results = mp.Queue()
-    deadline = time.monotonic() + seconds
-    procs = [mp.Process(target=client, args=(round_id, key, b, deadline, results, retry)) for b in per_client_batches]
-    start = time.monotonic()
+    start = time.monotonic() + 1.0
+    per_process = [batches[i::processes] for i in range(processes)]
+    procs = [
+        mp.Process(
+            target=open_loop_client,
+            args=(round_id, key, b, start + i / rate_batches, processes / rate_batches, threads, results),
+        )
+        for i, b in enumerate(per_process)
+    ]
     for p in procs:
         p.start()
     gathered = [results.get() for _ in procs]
+    for p in procs:
+        p.join()
+    statuses: dict = {}
+    for g in gathered:
+        for k, v in g[0].items():
+            statuses[k] = statuses.get(k, 0) + v
+    ok_latency = sorted(lat for g in gathered for lat in g[1])
+    shed_latency = sorted(lat for g in gathered for lat in g[2])
+    return statuses, ok_latency, shed_latency, max(g[3] for g in gathered) - start
+
+
+def load(round_id, key, per_client_batches, seconds):
+    """Closed-loop clients, one process each, until the deadline; per client (scans, latencies,
+    statuses), and the elapsed time."""
+    results = mp.Queue()
+    deadline = time.monotonic() + seconds
+    procs = [
+        mp.Process(target=client, args=(round_id, key, b, deadline, results, i))
+        for i, b in enumerate(per_client_batches)
+    ]
+    start = time.monotonic()
+    for p in procs:
+        p.start()
+    gathered = sorted(results.get() for _ in procs)
     elapsed = time.monotonic() - start
     for p in procs:
         p.join()
-    scans = sum(g[0] for g in gathered)
-    latencies = sorted(lat for g in gathered for lat in g[1])
-    statuses = {}
+    return [g[1:] for g in gathered], elapsed
+
+
+def _statuses(gathered) -> dict:
+    statuses: dict = {}
     for g in gathered:
         for k, v in g[2].items():
             statuses[k] = statuses.get(k, 0) + v
-    return scans, elapsed, latencies, statuses
+    return statuses
+
+
+def _p(latencies, q) -> str:
+    latencies = sorted(latencies)
+    return _ms(latencies[max(0, int(len(latencies) * q) - 1)])
 
 
 def _ms(seconds: float) -> str:
@@ -201,16 +287,12 @@ def main() -> None:
             "gongzhi.config.wsgi:application",
             "--bind",
             f"127.0.0.1:{ARGS.port}",
+            "--config",
+            "python:gongzhi.config.gunicorn",
             "--workers",
             str(ARGS.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
             "--log-level",
             "error",
-            "--backlog",
-            "2048",
         ],
         env=ENV,
     )
@@ -223,40 +305,54 @@ def main() -> None:
                     break
             except OSError:
                 time.sleep(0.2)
-        # Half the residents go to the throughput run, a fifth to the latency run, the rest to overload.
-        a, b = int(len(codes) * 0.5), int(len(codes) * 0.7)
+        # Residents: 45 % for the throughput run, 15 % for the latency run, 40 % for overload.
+        a, b = int(len(codes) * 0.45), int(len(codes) * 0.6)
         throughput_codes, latency_codes, overload_codes = codes[:a], codes[a:b], codes[b:]
+        # Sustained load: closed-loop clients sending 500-event batches, and beside them one probe
+        # client sending 100-scan batches, whose latency is the one asked for "at that load".
         per_client = [throughput_codes[i :: ARGS.clients] for i in range(ARGS.clients)]
         batches = [bodies(round_id, c, 500, f"T{i}") for i, c in enumerate(per_client)]
-        scans, elapsed, latencies, statuses = load(round_id, key, batches, ARGS.seconds)
+        batches.append(bodies(round_id, latency_codes, 100, "L"))
+        gathered, elapsed = load(round_id, key, batches, ARGS.seconds)
+        bulk, probe = gathered[:-1], gathered[-1]
+        scans = sum(g[0] for g in gathered)
         rate = scans / elapsed
+        bulk_latency = [lat for g in bulk for lat in g[1]]
         print(
-            f"500-event batches (410 scans): {scans:,} scans in {elapsed:.1f} s = {rate:,.0f} scans/s "
-            f"(ratio to raw insert {rate / raw:.2f}); statuses {statuses}; "
-            f"p50 {_ms(statistics.median(latencies))}, p99 {_ms(latencies[int(len(latencies) * 0.99) - 1])}",
+            f"sustained: {scans:,} scans in {elapsed:.1f} s = {rate:,.0f} scans/s"
+            f" (ratio to raw insert {rate / raw:.2f});"
+            f" statuses {_statuses(gathered)}",
             flush=True,
         )
-        per_client = [latency_codes[i :: ARGS.clients] for i in range(ARGS.clients)]
-        batches = [bodies(round_id, c, 100, f"L{i}") for i, c in enumerate(per_client)]
-        scans, elapsed, latencies, statuses = load(round_id, key, batches, ARGS.seconds / 2)
         print(
-            f"100-scan batches: {scans / elapsed:,.0f} scans/s; statuses {statuses}; "
-            f"p50 {_ms(statistics.median(latencies))}, p99 {_ms(latencies[int(len(latencies) * 0.99) - 1])}",
+            f"  {ARGS.clients} clients, 500-event batches (410 scans):"
+            f" {sum(g[0] for g in bulk) / elapsed:,.0f} scans/s,"
+            f" p50 {_p(bulk_latency, 0.5)}, p99 {_p(bulk_latency, 0.99)}",
             flush=True,
         )
-        # Overload: three times the clients, each retrying on 503 until every batch is taken.
-        clients = ARGS.clients * 3
-        per_client = [overload_codes[i::clients] for i in range(clients)]
-        batches = [bodies(round_id, c, 500, f"X{i}") for i, c in enumerate(per_client)]
-        scans, elapsed, latencies, statuses = load(round_id, key, batches, 0, retry=True)
+        print(
+            f"  probe, 100-scan batches at that load: {len(probe[1])} batches, p50 {_p(probe[1], 0.5)},"
+            f" p99 {_p(probe[1], 0.99)}",
+            flush=True,
+        )
+        # Overload, open loop: batches offered at three times the rate just sustained, on a
+        # schedule that does not wait for answers; a shed batch is offered again after Retry-After.
+        batches = bodies(round_id, overload_codes, 500, "X")
+        offered = 3 * rate
+        statuses, ok_latency, shed_latency, drained = open_loop(
+            round_id, key, batches, offered / (len(overload_codes) / len(batches))
+        )
         from gongzhi.testing.models import Sample
 
-        stored = Sample.objects.filter(
-            round__public_id=round_id, resident__public_id__in=[c[2:] for c in overload_codes]
-        ).count()
+        stored = Sample.objects.filter(round__public_id=round_id, tube__barcode__startswith="X").count()
+        shed = f"p50 {_ms(statistics.median(shed_latency))}" if shed_latency else "none"
+        ok = f"p50 {_p(ok_latency, 0.5)}, p99 {_p(ok_latency, 0.99)}"
         print(
-            f"overload ({clients} clients, retrying on 503): {len(overload_codes):,} scans sent, {stored:,} stored, "
-            f"{scans:,} answered ok; statuses {statuses}; {scans / elapsed:,.0f} scans/s",
+            f"overload, open loop at {offered:,.0f} scans/s offered (3x): {len(overload_codes):,} scans in"
+            f" {len(batches)} batches, offered over {len(overload_codes) / offered:.1f} s; statuses {statuses};"
+            f" 200 answered in {ok}; 503 answered in {shed};"
+            f" all stored after {drained:.1f} s ({len(overload_codes) / drained:,.0f} scans/s);"
+            f" stored {stored:,} of {len(overload_codes):,}",
             flush=True,
         )
         total = Sample.objects.filter(round__public_id=round_id).count()

@@ -27,24 +27,40 @@ def test_gate_lets_one_in_and_sheds_the_next():
 
 
 @pytest.mark.django_db
-def test_overloaded_api_answers_503_with_retry_after(client, community_a, monkeypatch):
-    from gongzhi.testing import api as testing_api
+def test_overloaded_scan_endpoint_answers_503_before_reading_the_body(client, community_a, monkeypatch):
+    """While another request holds the ingest gate past the wait, a scan batch is shed with 503
+    and Retry-After, and nothing of it is written; once the gate frees, the same batch goes in."""
+    from gongzhi.core import overload
     from gongzhi.testing import services
     from tests.factories import make_user_with_role
 
     collector = make_user_with_role("c1", "collector", community_a.code)
     round_ = services.round_create(actor=collector, name="r", area_code=community_a.code, pool_size=10)
+    monkeypatch.setattr(overload, "INGEST_WAIT", 0.05)
+    monkeypatch.setattr(overload, "_gates", {})
+    inside, release = threading.Event(), threading.Event()
 
-    def busy(name):
-        raise Overloaded()
+    def hold():
+        with overload.gate("scan_ingest", slots=1, wait=1):
+            inside.set()
+            release.wait(5)
 
-    monkeypatch.setattr(testing_api, "gate", busy)
+    holder = threading.Thread(target=hold)
+    holder.start()
+    inside.wait(5)
     client.force_login(collector)
-    response = client.post(
-        f"/api/rounds/{round_.public_id}/scans",
-        {"events": [{"event_id": "1", "kind": "open", "barcode": "TUBE000001"}]},
-        content_type="application/json",
-    )
-    assert response.status_code == 503
-    assert response["Retry-After"] == "2"
-    assert round_.tubes.count() == 0
+    url = f"/api/rounds/{round_.public_id}/scans"
+    batch = {"batch_id": "b1", "events": [{"event_id": "1", "kind": "open", "barcode": "TUBE000001"}]}
+    try:
+        response = client.post(url, batch, content_type="application/json")
+        assert response.status_code == 503
+        assert response["Retry-After"] == "2"
+        assert response.json()["extra"] == {"retry_after": 2}
+        assert round_.tubes.count() == 0
+        assert client.get("/api/rounds").status_code == 200  # reads are not gated
+    finally:
+        release.set()
+        holder.join()
+    response = client.post(url, batch, content_type="application/json")
+    assert response.status_code == 200
+    assert round_.tubes.count() == 1

@@ -15,21 +15,18 @@ class Command(BaseCommand):
     def handle(self, *args, bind, workers, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        # Threads let a worker answer "busy, retry" (503) at once while another request holds the
-        # database; sync workers would leave callers waiting in the socket queue instead.
+        # Worker class, threads and the rest: config/gunicorn.py (the benchmarks use it too).
         cmd = [
             sys.executable,
             "-m",
             "gunicorn",
             "gongzhi.config.wsgi:application",
+            "--config",
+            "python:gongzhi.config.gunicorn",
             "--bind",
             bind,
             "--workers",
             str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
             "--access-logfile",
             "-",
         ]

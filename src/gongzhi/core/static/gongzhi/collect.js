@@ -89,7 +89,8 @@
                          headers: {"Content-Type": "application/json", "X-CSRFToken": csrf()}, body: JSON.stringify(body)})
         .then(function (r) {
           if (r.status === 429 || r.status === 503) {
-            wait = Date.now() + 1000 * (parseInt(r.headers.get("Retry-After") || "2", 10));
+            // Jitter: phones told "busy" together must not all come back in the same second.
+            wait = Date.now() + 1000 * (parseInt(r.headers.get("Retry-After") || "2", 10)) * (0.5 + Math.random());
             throw new Error("busy");
           }
           if (!r.ok) throw new Error("http " + r.status);
