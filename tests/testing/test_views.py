@@ -189,3 +189,25 @@ def test_progress_shows_areas_not_yet_sampled(client, worker_a, community_a):
             "expected": 1,
         }
     ]
+
+
+def test_coverage_counts_the_same_for_a_community_worker_and_a_grid_worker(worker_a, sampled_round, community_a):
+    """The community path counts on the (round, community) index, the grid path by resident key;
+    a sample from another grid of the same community counts only for the community."""
+    from gongzhi.testing import selectors
+
+    round_, residents = sampled_round
+    other = ResidentFactory(household=HouseholdFactory(), name="别的网格")
+    services.scan_batch_ingest(
+        round_=round_,
+        collector=make_user_with_role("c2", "collector", community_a.code),
+        events=[
+            collection.Event("1", "open", "TUBE000002"),
+            collection.Event("2", "scan", "TUBE000002", "R:" + other.public_id),
+        ],
+    )
+    whole = selectors.coverage_summary(user=worker_a, round_=round_, area_code=community_a.code)
+    assert whole == {"area_code": community_a.code, "expected": 5, "sampled": 3, "exempted": 1, "untested": 1}
+    grid_worker = make_user_with_role("gw", "grid_worker", community_a.code, grid=residents[0].household.building.grid)
+    by_grid = selectors.coverage_summary(user=grid_worker, round_=round_, area_code=community_a.code)
+    assert by_grid == {"area_code": community_a.code, "expected": 4, "sampled": 2, "exempted": 1, "untested": 1}
