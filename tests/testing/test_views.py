@@ -211,3 +211,38 @@ def test_coverage_counts_the_same_for_a_community_worker_and_a_grid_worker(worke
     grid_worker = make_user_with_role("gw", "grid_worker", community_a.code, grid=residents[0].household.building.grid)
     by_grid = selectors.coverage_summary(user=grid_worker, round_=round_, area_code=community_a.code)
     assert by_grid == {"area_code": community_a.code, "expected": 4, "sampled": 2, "exempted": 1, "untested": 1}
+
+
+def test_lab_uploads_results_and_sees_the_rows_not_recorded(client, sampled_round, community_a):
+    """Good rows are recorded, each bad row is listed with its Excel row number and reason, a
+    broken file is refused whole; a lab outside the round's area gets 404; a re-upload changes nothing."""
+    from gongzhi.testing.models import Recall, Tube
+
+    round_, residents = sampled_round
+    lab = make_user_with_role("lab", "lab", "5101")
+    client.force_login(lab)
+    assert f"/rounds/{round_.public_id}/results/" in client.get("/rounds/").content.decode()
+    url = f"/rounds/{round_.public_id}/results/"
+    csv = "管号,结果\nTUBE000001,阳性\nNOSUCHTUBE,阴性\nTUBE000001x,maybe\n".encode()
+    page = client.post(url, {"file": _upload("结果.csv", csv)})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="recorded-count">1<' in text and 'id="error-count">2<' in text
+    assert "本轮没有这个管号" in text and "结果只能是阴性或阳性" in text
+    errors = text.split('class="result-errors"')[1]
+    assert "<td>3</td>" in errors and "<td>4</td>" in errors  # row numbers as Excel shows them
+    assert Tube.objects.get(round=round_, barcode="TUBE000001").status == "positive"
+    assert Recall.objects.filter(round=round_).count() == 2
+    again = client.post(url, {"file": _upload("结果.csv", csv)})
+    assert 'id="recorded-count">1<' in again.content.decode() and Recall.objects.filter(round=round_).count() == 2
+    broken = client.post(url, {"file": _upload("结果.xlsx", b"not a workbook")})
+    assert broken.status_code == 422 and 'role="alert"' in broken.content.decode()
+    assert client.post(url, {}).status_code == 422
+    client.force_login(make_user_with_role("lab2", "lab", "5102"))
+    assert client.get(url).status_code == 404
+
+
+def _upload(name: str, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)

@@ -75,6 +75,6 @@ NAVIGATION = (
     ("places:area_browse", None),
     ("people:resident_list", VIEW_RESIDENTS),
     ("people:roster_import", IMPORT_RESIDENTS),
-    ("testing:round_list", (VIEW_TESTING, COLLECT_SAMPLES)),
+    ("testing:round_list", (VIEW_TESTING, COLLECT_SAMPLES, RECORD_RESULTS)),
     ("core:audit_list", READ_AUDIT),
 )

@@ -399,19 +399,26 @@ def tube_results_record(*, actor, round_: Round, results: list[tuple[str, str]])
         barcode = (barcode or "").strip()
         result = RESULT_WORDS.get((word or "").strip().lower())
         if not collection.BARCODE.match(barcode):
-            answers.append({"barcode": barcode, "status": "error", "message": "管号格式不正确"})
+            answers.append({"barcode": barcode, "status": "error", "message": _("管号格式不正确")})
         elif result is None:
-            answers.append({"barcode": barcode, "status": "error", "message": "结果只能是阴性或阳性"})
+            answers.append({"barcode": barcode, "status": "error", "message": _("结果只能是阴性或阳性")})
         elif wanted.get(barcode, result) != result:
-            answers.append({"barcode": barcode, "status": "error", "message": "同一管号在本批中结果矛盾"})
+            answers.append({"barcode": barcode, "status": "error", "message": _("同一管号在本批中结果矛盾")})
         else:
             wanted[barcode] = result
             answers.append({"barcode": barcode, "status": "pending", "message": ""})
     now = timezone.now()
     with transaction.atomic():
-        tubes = {}
-        for chunk in _chunks(wanted):
-            tubes.update({t.barcode: t for t in Tube.objects.filter(round=round_, barcode__in=chunk)})
+        tubes = {
+            barcode: Tube(pk=pk, barcode=barcode, status=status, community_code=community_code)
+            for pk, barcode, status, community_code in _select_in(
+                # the round as a filter, never the index to scan (see _resolve_codes)
+                f"SELECT id, barcode, status, community_code FROM {Tube._meta.db_table}"
+                " WHERE round_id + 0 = %s AND barcode {in}",
+                wanted,
+                round_.pk,
+            )
+        }
         to_mark: dict[str, list[int]] = {RESULT_NEGATIVE: [], RESULT_POSITIVE: []}
         for answer in answers:
             if answer["status"] != "pending":
@@ -419,10 +426,10 @@ def tube_results_record(*, actor, round_: Round, results: list[tuple[str, str]])
             barcode, result = answer["barcode"], wanted[answer["barcode"]]
             tube = tubes.get(barcode)
             if tube is None:
-                answer.update(status="error", message="本轮没有这个管号")
+                answer.update(status="error", message=_("本轮没有这个管号"))
             elif tube.status in (Tube.Status.NEGATIVE, Tube.Status.POSITIVE):
                 same = tube.status == result
-                answer.update(status="ok" if same else "error", message="" if same else "该管已有不同的结果，未更改")
+                answer.update(status="ok" if same else "error", message="" if same else _("该管已有不同的结果，未更改"))
             else:
                 to_mark[result].append(tube.pk)
                 tube.status = result

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core import roles
@@ -16,18 +17,50 @@ from gongzhi.testing.models import Recall
 
 @login_required
 def round_list(request):
-    if not user_can(request.user, roles.VIEW_TESTING) and not user_can(request.user, roles.COLLECT_SAMPLES):
+    if not any(user_can(request.user, c) for c in (roles.VIEW_TESTING, roles.COLLECT_SAMPLES, roles.RECORD_RESULTS)):
         raise Http404
     rounds = list(selectors.round_list(user=request.user)[:100])
     collecting = list(selectors.round_list(user=request.user, capability=roles.COLLECT_SAMPLES)[:20])
+    resulting = list(selectors.round_list(user=request.user, capability=roles.RECORD_RESULTS)[:20])
     return render(
         request,
         "testing/round_list.html",
         {
             "rounds": rounds,
             "collecting": collecting,
+            "resulting": resulting,
             "can_create": user_can(request.user, roles.MANAGE_ROUNDS),
         },
+    )
+
+
+RESULT_FILE_LIMIT = 20 * 1024 * 1024
+
+
+@login_required
+def results_import(request, public_id: str):
+    """A lab uploads a round's results (.csv or .xlsx, columns 管号 and 结果) and sees every row
+    that was not recorded, with its row number and the reason; the other rows are recorded."""
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.RECORD_RESULTS)
+    error, outcome = None, None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = _("请选择要上传的结果文件（.xlsx 或 .csv）")
+        elif upload.size > RESULT_FILE_LIMIT:
+            error = _("文件超过20MB，请分成几个文件上传")
+        else:
+            try:
+                outcome = services.tube_results_import(
+                    actor=request.user, round_=round_, file_name=upload.name or "", content=upload.read()
+                )
+            except ApplicationError as exc:
+                error = exc.message
+    return render(
+        request,
+        "testing/results_import.html",
+        {"round": round_, "error": error, "outcome": outcome},
+        status=422 if error else 200,
     )
 
 
