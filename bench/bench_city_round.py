@@ -34,10 +34,13 @@ ARGS.add_argument("--pool", type=int, default=10)
 ARGS.add_argument("--positive-every", type=int, default=1000, help="one tube in N is positive")
 ARGS.add_argument("--trials", type=int, default=50)
 ARGS.add_argument("--port", type=int, default=8392)
+ARGS.add_argument(
+    "--reuse", action="store_true", help="PostgreSQL: keep the scratch database's population from an earlier run"
+)
 ARGS = ARGS.parse_args()
 PG_DB = "gongzhi_bench_city"
 ENV = dict(os.environ, DJANGO_SETTINGS_MODULE="gongzhi.config.settings.base", GONGZHI_LOG_LEVEL="ERROR")
-if ARGS.postgres:
+if ARGS.postgres and not ARGS.reuse:
     for sql in (f"DROP DATABASE IF EXISTS {PG_DB}", f"CREATE DATABASE {PG_DB}"):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
     ENV["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
@@ -117,7 +120,17 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_areas", verbosity=0)
     started = time.perf_counter()
-    call_command("demo", communities=ARGS.communities, residents_per_community=ARGS.per_community, seed=11)
+    if ARGS.reuse and Resident.objects.exists():
+        with connection.cursor() as cursor:  # a clean slate for the round, the population kept
+            cursor.execute(
+                "TRUNCATE testing_recallevent, testing_recall, testing_exemption, testing_sample,"
+                " testing_scanbatch, testing_roundprogress, testing_tube, testing_slotassignment, testing_site,"
+                " testing_round CASCADE"
+            )
+            cursor.execute("ANALYZE")
+        print("population kept from an earlier run", flush=True)
+    else:
+        call_command("demo", communities=ARGS.communities, residents_per_community=ARGS.per_community, seed=11)
     residents = Resident.objects.count()
     print(f"population: {residents:,} residents generated in {time.perf_counter() - started:.0f} s", flush=True)
 

@@ -41,3 +41,30 @@ def test_pg_array_round_trips_through_postgresql_or_is_unused_elsewhere():
     assert texts == [*AWKWARD_TEXT, None]
     assert numbers == [1, 2**40]
     assert times == [at]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_analyze_if_stale_analyses_only_changed_tables_and_only_on_postgresql():
+    from gongzhi.core.db import analyze_if_stale
+    from gongzhi.core.models import AuditEvent
+
+    def flush_statistics():  # a backend's counts reach pg_stat_user_tables at most once a second
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_stat_force_next_flush()")
+                cursor.execute("SELECT 1")
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE core_auditevent")
+    AuditEvent.objects.bulk_create(
+        [AuditEvent(actor_name="t", action="create", entity="x", area_code="5101") for _ in range(30)]
+    )
+    flush_statistics()
+    done = analyze_if_stale(AuditEvent, at_least=10)
+    if connection.vendor == "postgresql":
+        assert done == [AuditEvent._meta.db_table]
+        flush_statistics()
+        assert analyze_if_stale(AuditEvent, at_least=10) == []  # fresh now
+    else:
+        assert done == []

@@ -108,3 +108,26 @@ def _pg_array_element(value) -> str:
     if hasattr(value, "isoformat"):
         return f'"{value.isoformat()}"'
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def analyze_if_stale(*models, changed: float = 0.2, at_least: int = 10_000) -> list[str]:
+    """ANALYZE each table whose rows changed by more than `changed` of its size (and at least
+    `at_least` rows) since its last ANALYZE; PostgreSQL only. Autovacuum normally does this, but may
+    be off or behind while a round writes millions of rows, and plans from an empty table's
+    statistics turn index lookups into scans. The check is one catalog query. Returns the tables
+    analysed."""
+    if connection.vendor != "postgresql":
+        return []
+    tables = [model._meta.db_table for model in models]
+    done = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.relname, s.n_mod_since_analyze, greatest(c.reltuples, 0) FROM pg_stat_user_tables s"
+            " JOIN pg_class c ON c.oid = s.relid WHERE s.relname = ANY(%s)",
+            [tables],
+        )
+        for name, modified, size in cursor.fetchall():
+            if modified >= at_least and modified > changed * size:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")
+                done.append(name)
+    return done

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import tabular
 from gongzhi.core.cleaning import clean_code, clean_text
-from gongzhi.core.db import pg_array, write_transaction
+from gongzhi.core.db import analyze_if_stale, pg_array, write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area, Household
@@ -72,6 +72,32 @@ def _select_in(sql: str, values, *params, array_type: str = "text") -> list[tupl
             cursor.execute(sql.format(**{"in": f"IN ({', '.join(['%s'] * len(chunk))})"}), [*params, *chunk])
             rows += cursor.fetchall()
         return rows
+
+
+def _tubes_by_barcode(round_: Round, barcodes, columns: str) -> list[tuple]:
+    """`columns` of this round's tubes with these barcodes. On PostgreSQL each barcode is looked up
+    by a per-row subquery on the (barcode, round) key and the rows then fetched by primary key:
+    with a plain `barcode = ANY(...)` the planner, misled by statistics of a table growing by
+    millions of rows, chose a parallel scan of every tube (60 ms a batch at 300,000 tubes)."""
+    barcodes = list(barcodes)
+    if not barcodes:
+        return []
+    table = Tube._meta.db_table
+    if connection.vendor != "postgresql":
+        return _select_in(
+            f"SELECT {columns} FROM {table} WHERE round_id + 0 = %s AND barcode {{in}}", barcodes, round_.pk
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT t.id FROM {table} t WHERE t.barcode = b.code AND t.round_id + 0 = %s)"
+            " FROM unnest(%s::text[]) AS b(code)",
+            [round_.pk, pg_array(barcodes)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall() if pk is not None]
+    return _select_in(f"SELECT {columns} FROM {table} WHERE id {{in}}", ids, array_type="bigint")
+
+
+_ingest_batches = 0  # batches this process has taken, to look at the hot tables' statistics now and then
 
 
 def _resolve_codes(round_: Round, codes: set[str]) -> tuple[dict[str, list[int]], dict[int, str], dict[int, str]]:
@@ -168,7 +194,6 @@ def scan_batch_ingest(
     now = timezone.now()
     if any(e.at is None for e in events):
         events = [e if e.at else dataclasses.replace(e, at=now) for e in events]
-    tube_table = Tube._meta.db_table
     with write_transaction(), connection.cursor() as cursor:
         cursor.execute(
             f"SELECT answers FROM {ScanBatch._meta.db_table} WHERE round_id = %s AND collector_id = %s"
@@ -183,12 +208,10 @@ def scan_batch_ingest(
         )
         tubes: dict[str, collection.TubeState] = {}
         tube_rows: dict[str, tuple[int, str]] = {}  # barcode -> (id, community)
-        for pk, barcode, collector_id, pool_size, count, status, community_code in _select_in(
-            # `round_id + 0`: the round is a filter, never the index to scan (see _resolve_codes)
-            f"SELECT id, barcode, collector_id, pool_size, sample_count, status, community_code FROM {tube_table}"
-            " WHERE round_id + 0 = %s AND barcode {in}",
+        for pk, barcode, collector_id, pool_size, count, status, community_code in _tubes_by_barcode(
+            round_,
             {e.barcode for e in events},
-            round_.pk,
+            "id, barcode, collector_id, pool_size, sample_count, status, community_code",
         ):
             tube_rows[barcode] = (pk, community_code)
             tubes[barcode] = collection.TubeState(barcode, collector_id, pool_size, count, status != Tube.Status.OPEN)
@@ -209,6 +232,10 @@ def scan_batch_ingest(
             [round_.pk, collector.pk, key, _db_time(now), _pack_outcomes(result.outcomes)],
         )
         _progress_add(round_, progress)  # last: it holds the community's counter row until commit
+    global _ingest_batches
+    _ingest_batches += 1
+    if _ingest_batches % 200 == 0:
+        analyze_if_stale(Tube, Sample, ScanBatch)
     return result.outcomes
 
 
@@ -298,11 +325,7 @@ def _write_tubes(cursor, round_, collector, site, result, tube_rows, community_o
         progress["tubes"][community_code] += 1
     if len(inserted) < len(rows):  # another device opened the same barcode a moment ago
         lost = [t.barcode for t in new if t.barcode not in tube_rows]
-        for pk, barcode, community_code in _select_in(
-            f"SELECT id, barcode, community_code FROM {Tube._meta.db_table} WHERE round_id + 0 = %s AND barcode {{in}}",
-            lost,
-            round_.pk,
-        ):
+        for pk, barcode, community_code in _tubes_by_barcode(round_, lost, "id, barcode, community_code"):
             tube_rows[barcode] = (pk, community_code)
     for state in result.tubes.values():
         if state.is_new or not (per_tube[state.barcode] or state.closed_now):
@@ -408,15 +431,12 @@ def tube_results_record(*, actor, round_: Round, results: list[tuple[str, str]])
             wanted[barcode] = result
             answers.append({"barcode": barcode, "status": "pending", "message": ""})
     now = timezone.now()
+    analyze_if_stale(Tube, Sample)  # the updates below go by tube; fresh statistics keep them on the index
     with transaction.atomic():
         tubes = {
             barcode: Tube(pk=pk, barcode=barcode, status=status, community_code=community_code)
-            for pk, barcode, status, community_code in _select_in(
-                # the round as a filter, never the index to scan (see _resolve_codes)
-                f"SELECT id, barcode, status, community_code FROM {Tube._meta.db_table}"
-                " WHERE round_id + 0 = %s AND barcode {in}",
-                wanted,
-                round_.pk,
+            for pk, barcode, status, community_code in _tubes_by_barcode(
+                round_, wanted, "id, barcode, status, community_code"
             )
         }
         to_mark: dict[str, list[int]] = {RESULT_NEGATIVE: [], RESULT_POSITIVE: []}
