@@ -40,9 +40,10 @@ ARGS.add_argument(
 ARGS = ARGS.parse_args()
 PG_DB = "gongzhi_bench_city"
 ENV = dict(os.environ, DJANGO_SETTINGS_MODULE="gongzhi.config.settings.base", GONGZHI_LOG_LEVEL="ERROR")
-if ARGS.postgres and not ARGS.reuse:
-    for sql in (f"DROP DATABASE IF EXISTS {PG_DB}", f"CREATE DATABASE {PG_DB}"):
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
+if ARGS.postgres:
+    if not ARGS.reuse:
+        for sql in (f"DROP DATABASE IF EXISTS {PG_DB}", f"CREATE DATABASE {PG_DB}"):
+            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
     ENV["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
 else:
     ENV.pop("DATABASE_URL", None)
@@ -115,7 +116,7 @@ def p95(values) -> float:
 
 
 def main() -> None:
-    backend = "postgresql" if ARGS.postgres else "sqlite"
+    backend = connection.vendor
     print(f"backend: {backend}; {ARGS.communities} communities x {ARGS.per_community} residents", flush=True)
     call_command("migrate", verbosity=0)
     call_command("load_areas", verbosity=0)

@@ -36,6 +36,7 @@ def world(community_a, community_b):
         "resident": resident,
     }
     objects.update(_testing_objects(community_a, resident))
+    objects.update(_volunteer_objects(community_a))
     roster_import = _roster_import_for(community_a)
     if roster_import is not None:
         objects["roster_import"] = roster_import
@@ -61,6 +62,44 @@ def _testing_objects(community, resident):
     )
     services.tube_results_record(actor=owner, round_=round_, results=[("TUBE000001", "positive")])
     return {"round": round_, "recall": round_.recalls.get()}
+
+
+def _volunteer_objects(community):
+    from decimal import Decimal
+
+    from gongzhi.volunteers import services
+    from gongzhi.volunteers.models import Volunteer
+    from tests.factories import valid_id_number
+
+    worker = make_user_with_role("volunteer_owner_a", "community_worker", community.code)
+    unit = services.organisation_create(actor=worker, kind="unit", name="甲单位", community_code=community.code)
+    volunteer, _ = services.volunteer_sign_up(
+        name=SECRET_NAME,
+        id_number=valid_id_number(),
+        phone="13700000001",
+        community_code=community.code,
+        group="screening",
+        password="serve-the-people-2022",
+        unit=unit,
+        consent=True,
+    )
+    services.volunteer_review(actor=worker, volunteer=volunteer, to_status=Volunteer.Status.APPROVED)
+    services.hours_correct(
+        actor=worker, volunteer=volunteer, hours=Decimal("12"), reason="补录", served_on=volunteer.created_at.date()
+    )
+    post = services.post_create(actor=worker, community_code=community.code, name="甲岗位", group="screening")
+    aid = services.aid_request_submit(volunteer=volunteer, kind="income", description="收入减少，生活困难")
+    return {
+        "volunteer": volunteer,
+        "unit": unit,
+        "post": post,
+        "certificate": volunteer.certificates.get(),
+        "aid": aid,
+    }
+
+
+# Pages anyone may open: the sign-up page and the public certificate check (masked name only).
+PUBLIC_ROUTES = ("join/", "join/communities/", "v/cert/<str:public_id>/")
 
 
 def _roster_import_for(community):
@@ -99,10 +138,20 @@ def _fill(route: str, objects: dict) -> str | None:
         "roster/import/<str:public_id>/": ("<str:public_id>", getattr(objects.get("roster_import"), "public_id", "")),
         "rounds/<str:public_id>/": ("<str:public_id>", objects["round"].public_id),
         "recalls/<str:public_id>/": ("<str:public_id>", objects["recall"].public_id),
+        "volunteers/posts/<str:public_id>/": ("<str:public_id>", objects["post"].public_id),
+        "volunteers/units/<str:public_id>/report.<str:fmt>": ("<str:public_id>", objects["unit"].public_id),
+        "volunteers/<str:public_id>/": ("<str:public_id>", objects["volunteer"].public_id),
+        "me/certificates/<str:public_id>": ("<str:public_id>", objects["certificate"].public_id),
+        "v/cert/<str:public_id>/": ("<str:public_id>", objects["certificate"].public_id),
+        "checkin/<str:key>/": ("<str:key>", objects["post"].checkin_key),
     }
     for start, (param, value) in replacements.items():
         if route.startswith(start):
-            return route.replace(param, value).replace("<str:building_id>", objects["building"].public_id)
+            return (
+                route.replace(param, value)
+                .replace("<str:building_id>", objects["building"].public_id)
+                .replace("<str:fmt>", "xlsx")
+            )
     if route.startswith("admin/"):
         return _fill_admin(route, objects)
     if "<" in route or "(?P" in route:
@@ -160,7 +209,7 @@ def test_every_page_and_admin_url_hides_another_communitys_rows(client, world):
             follow = url.startswith("/admin/")
             response = getattr(client, method)(url, query, follow=follow)
             assert response.status_code < 500, (method, url, response.status_code)
-            if names_object and not url.startswith("/admin/"):
+            if names_object and not url.startswith("/admin/") and route not in PUBLIC_ROUTES:
                 assert response.status_code in (404, 403, 405), (method, url, response.status_code)
             if url.startswith("/admin/") and names_object:
                 # The admin answers a row outside the user's queryset by sending them to its index.
@@ -257,6 +306,9 @@ def test_anonymous_is_sent_to_login_or_refused(client, world):
     for route, _pattern in _page_routes():
         url = _fill(route, objects)
         if url is None or url.startswith("admin/") or url in ("login/", "healthz", "collect-sw.js"):
+            continue
+        if route in PUBLIC_ROUTES:
+            assert client.get("/" + url).status_code == 200, url
             continue
         response = client.get("/" + url)
         assert response.status_code in (302, 404, 405), url

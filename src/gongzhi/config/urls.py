@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("gongzhi.places.urls")),
     path("", include("gongzhi.people.urls")),
     path("", include("gongzhi.testing.urls")),
+    path("", include("gongzhi.volunteers.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

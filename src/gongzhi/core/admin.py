@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Q
 
 from gongzhi.core.models import ApiToken, AuditEvent, RoleAssignment
 from gongzhi.core.scope import scope_q
@@ -63,3 +66,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class ScopedUserAdmin(UserAdmin):
+    """Staff see the accounts holding a role inside their areas (volunteers included), and their own."""
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        inside = RoleAssignment.objects.filter(scope_q(request.user, community_field="area_code")).values("user_id")
+        return rows.filter(Q(pk__in=inside) | Q(pk=request.user.pk))

@@ -11,6 +11,8 @@ _NAV_LABELS = {
     "people:roster_import": _("花名册导入"),
     "core:audit_list": _("审计日志"),
     "testing:round_list": _("核酸检测"),
+    "volunteers:volunteer_list": _("志愿者"),
+    "volunteers:me": _("我的志愿服务"),
 }
 
 

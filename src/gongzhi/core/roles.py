@@ -34,19 +34,26 @@ MANAGE_ROUNDS = "testing.manage"
 VIEW_TESTING = "testing.view"
 COLLECT_SAMPLES = "testing.collect"
 RECORD_RESULTS = "testing.results"
+MANAGE_VOLUNTEERS = "volunteers.manage"
+CONFIRM_HOURS = "volunteers.confirm_hours"
+VIEW_VOLUNTEERS = "volunteers.view"
+SERVE = "volunteers.serve"  # a volunteer's own page, shifts and check-in
 
-_STAFF = {VIEW_RESIDENTS, EXPORT_RESIDENTS, READ_AUDIT, MANAGE_ROUNDS, VIEW_TESTING}
+_STAFF = {VIEW_RESIDENTS, EXPORT_RESIDENTS, READ_AUDIT, MANAGE_ROUNDS, VIEW_TESTING, VIEW_VOLUNTEERS}
 CAPABILITIES: dict[str, frozenset[str]] = {
     CITY_STAFF: frozenset(_STAFF),
     DISTRICT_STAFF: frozenset(_STAFF),
     # Street staff coordinate door-to-door work and need to call residents.
-    STREET_STAFF: frozenset(_STAFF | {SEE_FULL_PII}),
+    STREET_STAFF: frozenset(_STAFF | {SEE_FULL_PII, MANAGE_VOLUNTEERS}),
     COMMUNITY_WORKER: frozenset(
-        _STAFF | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, EDIT_PLACES, COLLECT_SAMPLES}
+        _STAFF
+        | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, EDIT_PLACES, COLLECT_SAMPLES}
+        | {MANAGE_VOLUNTEERS, CONFIRM_HOURS}
     ),
     GRID_WORKER: frozenset({VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII, VIEW_TESTING}),
-    BUILDING_LEADER: frozenset({VIEW_RESIDENTS}),
-    VOLUNTEER: frozenset(),
+    # A building leader leads the volunteers serving at their posts and confirms their hours.
+    BUILDING_LEADER: frozenset({VIEW_RESIDENTS, CONFIRM_HOURS}),
+    VOLUNTEER: frozenset({SERVE}),
     COLLECTOR: frozenset({VIEW_RESIDENTS, COLLECT_SAMPLES}),
     LAB: frozenset({RECORD_RESULTS}),
 }
@@ -76,5 +83,7 @@ NAVIGATION = (
     ("people:resident_list", VIEW_RESIDENTS),
     ("people:roster_import", IMPORT_RESIDENTS),
     ("testing:round_list", (VIEW_TESTING, COLLECT_SAMPLES, RECORD_RESULTS)),
+    ("volunteers:volunteer_list", (VIEW_VOLUNTEERS, MANAGE_VOLUNTEERS, CONFIRM_HOURS)),
+    ("volunteers:me", SERVE),
     ("core:audit_list", READ_AUDIT),
 )

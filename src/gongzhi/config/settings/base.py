@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "gongzhi.places",
     "gongzhi.people",
     "gongzhi.testing",
+    "gongzhi.volunteers",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,591 @@
+"""Writes for the volunteer reservoir: sign-up and review, organisations, training, posts and shifts,
+rosters, check-in and check-out, the hour ledger, certificates and hardship aid.
+
+Workflows are transition tables (VOLUNTEER_FLOW, AID_FLOW) enforced here; every step is checked
+before anything is written, and each write is one transaction.
+"""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gongzhi.core import roles
+from gongzhi.core.cleaning import clean_code, clean_text
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import AuditEvent, RoleAssignment
+from gongzhi.core.services import audit_record
+from gongzhi.people import id_rules
+from gongzhi.places.models import Area
+from gongzhi.volunteers import rostering
+from gongzhi.volunteers.models import (
+    AidEvent,
+    AidRequest,
+    Assignment,
+    Attendance,
+    Certificate,
+    Certification,
+    CheckIn,
+    Course,
+    HourEntry,
+    HourTotal,
+    Organisation,
+    Post,
+    Shift,
+    TrainingSession,
+    Volunteer,
+)
+
+CONSENT_VERSION = "2026-11"
+SKILLS = {
+    "medical": gettext_lazy("医疗"),
+    "driving": gettext_lazy("驾驶"),
+    "logistics": gettext_lazy("物流"),
+    "counselling": gettext_lazy("心理疏导"),
+    "it": gettext_lazy("信息技术"),
+    "languages": gettext_lazy("方言/外语"),
+}
+# Availability: a weekday (mon..sun) and a part of the day.
+DAY_PARTS = {"am": (6, 12), "pm": (12, 18), "eve": (18, 23)}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+AVAILABILITY = [f"{d}-{p}" for d in WEEKDAYS for p in DAY_PARTS]
+CERTIFICATE_THRESHOLDS = getattr(settings, "GONGZHI_CERTIFICATE_THRESHOLDS", (10, 50, 100, 200, 500))
+CHECKIN_EARLY = dt.timedelta(minutes=30)  # a volunteer may check in this long before the shift
+CHECKOUT_LATE = dt.timedelta(hours=2)  # and check out this long after it
+
+VOLUNTEER_FLOW = {
+    Volunteer.Status.PENDING: (Volunteer.Status.APPROVED, Volunteer.Status.REJECTED),
+    Volunteer.Status.APPROVED: (Volunteer.Status.SUSPENDED,),
+    Volunteer.Status.SUSPENDED: (Volunteer.Status.APPROVED,),
+    Volunteer.Status.REJECTED: (),
+}
+AID_FLOW = {
+    AidRequest.Status.SUBMITTED: (AidRequest.Status.COMMUNITY_APPROVED, AidRequest.Status.REJECTED),
+    AidRequest.Status.COMMUNITY_APPROVED: (AidRequest.Status.APPROVED, AidRequest.Status.REJECTED),
+    AidRequest.Status.APPROVED: (AidRequest.Status.PAID,),
+    AidRequest.Status.REJECTED: (),
+    AidRequest.Status.PAID: (),
+}
+# Who may take each aid step: the community reviews first, the street decides.
+AID_STEP_ROLE_LEVEL = {
+    AidRequest.Status.COMMUNITY_APPROVED: "community",
+    AidRequest.Status.APPROVED: "street",
+    AidRequest.Status.PAID: "street",
+    AidRequest.Status.REJECTED: "community",
+}
+
+
+def _community(code: str) -> Area:
+    area = Area.objects.filter(code=code, level=Area.Level.COMMUNITY).first()
+    if area is None:
+        raise ApplicationError(_("请选择所在社区"), {"community_code": code}, status=422)
+    return area
+
+
+# --- organisations -------------------------------------------------------------------------------
+
+
+def organisation_create(*, actor, kind: str, name: str, community_code: str, parent=None) -> Organisation:
+    name = clean_text(name)[:100]
+    if not name:
+        raise ApplicationError(_("请填写组织名称"), status=422)
+    if kind not in Organisation.Kind.values:
+        raise ApplicationError(_("组织类型不正确"), status=422)
+    _community(community_code)
+    try:
+        with transaction.atomic():
+            return Organisation.objects.create(kind=kind, name=name, community_code=community_code, parent=parent)
+    except IntegrityError as exc:
+        raise ApplicationError(_("本社区已有同名组织"), status=409) from exc
+
+
+# --- sign-up and review --------------------------------------------------------------------------
+
+
+def volunteer_sign_up(
+    *,
+    name: str,
+    id_number: str,
+    phone: str,
+    community_code: str,
+    group: str,
+    password: str,
+    skills: list[str] = (),
+    availability: list[str] = (),
+    unit: Organisation | None = None,
+    party_member: bool = False,
+    consent: bool = False,
+) -> tuple[Volunteer, bool]:
+    """A public sign-up. Returns (volunteer, merged). The same person signing up again while still
+    pending (same ID number and phone) updates their sign-up; an ID number or phone already used
+    by someone else is refused. The account is created inactive and opens on approval."""
+    errors: dict[str, str] = {}
+    name = clean_text(name)[:50]
+    id_number = clean_code(id_number).upper()
+    phone = clean_code(phone)
+    if not consent:
+        errors["consent"] = _("请阅读并同意个人信息处理规则")
+    if not name:
+        errors["name"] = _("请填写姓名")
+    if message := id_rules.id_number_error(id_number):
+        errors["id_number"] = message
+    if message := id_rules.phone_error(phone):
+        errors["phone"] = message
+    if group not in Volunteer.Group.values:
+        errors["group"] = _("请选择服务队伍")
+    bad_skills = [s for s in skills if s not in SKILLS]
+    bad_times = [t for t in availability if t not in AVAILABILITY]
+    if bad_skills or bad_times:
+        errors["skills"] = _("技能或可服务时段不正确")
+    if not Area.objects.filter(code=community_code, level=Area.Level.COMMUNITY).exists():
+        errors["community_code"] = _("请选择所在社区")
+    if unit is not None and unit.kind != Organisation.Kind.UNIT:
+        errors["unit"] = _("所在单位不正确")
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        errors["password"] = " ".join(exc.messages)
+    if errors:
+        raise ApplicationError(_("报名信息有误，请修改后再提交"), errors, status=422)
+    now = timezone.now()
+    fields = {
+        "name": name,
+        "community_code": community_code,
+        "group": group,
+        "skills": sorted(set(skills)),
+        "availability": sorted(set(availability)),
+        "unit": unit,
+        "party_member": party_member,
+        "consent_at": now,
+        "consent_version": CONSENT_VERSION,
+    }
+    with transaction.atomic():
+        by_id = Volunteer.objects.select_for_update().filter(id_number=id_number).first()
+        by_phone = Volunteer.objects.filter(phone=phone).exclude(id_number=id_number).first()
+        if by_phone is not None:
+            raise ApplicationError(_("该手机号已被其他报名使用"), {"phone": _("该手机号已被其他报名使用")}, status=409)
+        if by_id is not None:
+            if by_id.phone != phone or by_id.status != Volunteer.Status.PENDING:
+                raise ApplicationError(
+                    _("该身份证号已报名，请勿重复报名；如需修改信息请联系社区"),
+                    {"id_number": _("该身份证号已报名")},
+                    status=409,
+                )
+            for key, value in fields.items():
+                setattr(by_id, key, value)
+            by_id.save()
+            if by_id.user is not None:
+                by_id.user.set_password(password)
+                by_id.user.save(update_fields=["password"])
+            return by_id, True
+        user = get_user_model()(username=phone, first_name=name[:150], is_active=False)
+        user.set_password(password)
+        if get_user_model().objects.filter(username=phone).exists():
+            raise ApplicationError(_("该手机号已有账号，请直接登录或联系社区"), status=409)
+        user.save()
+        volunteer = Volunteer.objects.create(id_number=id_number, phone=phone, user=user, **fields)
+    return volunteer, False
+
+
+def volunteer_review(*, actor, volunteer: Volunteer, to_status: str, note: str = "") -> Volunteer:
+    """Approve, reject, suspend or reinstate a volunteer (VOLUNTEER_FLOW). Approval opens the
+    volunteer's account with the volunteer role on their community; a party member who signed up
+    counts as having reported to their residential community (在职党员报到)."""
+    if to_status not in VOLUNTEER_FLOW.get(volunteer.status, ()):
+        raise ApplicationError(_("志愿者状态不能这样变更"), {"from": volunteer.status, "to": to_status}, status=409)
+    now = timezone.now()
+    with transaction.atomic():
+        volunteer.status = to_status
+        volunteer.reviewed_by, volunteer.reviewed_at, volunteer.review_note = actor, now, note[:200]
+        if to_status == Volunteer.Status.APPROVED and volunteer.party_member and not volunteer.party_reported_at:
+            volunteer.party_reported_at = now
+        volunteer.save()
+        user = volunteer.user
+        if user is not None:
+            user.is_active = to_status == Volunteer.Status.APPROVED
+            user.save(update_fields=["is_active"])
+            if user.is_active:
+                RoleAssignment.objects.get_or_create(
+                    user=user, role=roles.VOLUNTEER, area_code=volunteer.community_code, grid=None, building=None
+                )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            entity="volunteer",
+            row_ids=[volunteer.public_id],
+            area_codes=[volunteer.community_code],
+            detail={"status": to_status},
+        )
+    return volunteer
+
+
+# --- training ------------------------------------------------------------------------------------
+
+
+def training_session_create(*, actor, course: Course, community_code: str, starts_at, place: str = ""):
+    _community(community_code)
+    return TrainingSession.objects.create(
+        course=course, community_code=community_code, starts_at=starts_at, place=clean_text(place)[:100]
+    )
+
+
+def attendance_record(*, actor, session: TrainingSession, volunteers: list[Volunteer]) -> int:
+    """Mark volunteers present; each gets the course's certification, valid from the session for
+    the course's days. Recording the same attendance again changes nothing."""
+    added = 0
+    with transaction.atomic():
+        for volunteer in volunteers:
+            if volunteer.status != Volunteer.Status.APPROVED:
+                raise ApplicationError(_("只能为已通过审核的志愿者登记培训"), {"volunteer": volunteer.public_id})
+            _attendance, created = Attendance.objects.get_or_create(
+                session=session, volunteer=volunteer, defaults={"community_code": volunteer.community_code}
+            )
+            if created:
+                Certification.objects.create(
+                    volunteer=volunteer,
+                    course=session.course,
+                    community_code=volunteer.community_code,
+                    issued_at=session.starts_at,
+                    expires_at=session.starts_at + dt.timedelta(days=session.course.valid_days),
+                    session=session,
+                )
+                added += 1
+    return added
+
+
+# --- posts, shifts and rosters -------------------------------------------------------------------
+
+
+def post_create(
+    *, actor, community_code: str, name: str, group: str, skills: list[str] = (), training: Course | None = None
+) -> Post:
+    name = clean_text(name)[:100]
+    if not name:
+        raise ApplicationError(_("请填写岗位名称"), status=422)
+    if group not in Volunteer.Group.values:
+        raise ApplicationError(_("请选择服务队伍"), status=422)
+    if any(s not in SKILLS for s in skills):
+        raise ApplicationError(_("技能或可服务时段不正确"), status=422)
+    _community(community_code)
+    return Post.objects.create(
+        community_code=community_code, name=name, group=group, skills=sorted(set(skills)), training=training
+    )
+
+
+def shift_create(*, actor, post: Post, starts_at, ends_at, needed: int) -> Shift:
+    if ends_at <= starts_at or ends_at - starts_at > dt.timedelta(hours=12):
+        raise ApplicationError(_("班次须在开始之后结束，且不超过12小时"), status=422)
+    if not 1 <= needed <= 200:
+        raise ApplicationError(_("每班人数须在1到200之间"), status=422)
+    return Shift.objects.create(
+        post=post, community_code=post.community_code, starts_at=starts_at, ends_at=ends_at, needed=needed
+    )
+
+
+def _available(volunteer: Volunteer, starts_at: dt.datetime) -> bool:
+    local = timezone.localtime(starts_at)
+    part = next((p for p, (a, b) in DAY_PARTS.items() if a <= local.hour < b), None)
+    return part is not None and f"{WEEKDAYS[local.weekday()]}-{part}" in volunteer.availability
+
+
+def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer]):
+    """The pure optimiser's input for these shifts and candidate volunteers: time windows, needs
+    (a shift's open places) and candidates with their valid trainings and availability."""
+    windows: dict[tuple, int] = {}
+    for shift in shifts:
+        windows.setdefault((shift.starts_at, shift.ends_at), len(windows) + 1)
+    pure_shifts = [rostering.Shift(i, a, b) for (a, b), i in windows.items()]
+    taken = {}
+    for a in Assignment.objects.filter(shift__in=shifts).exclude(source=Assignment.Source.OPTIMISER):
+        taken[a.shift_id] = taken.get(a.shift_id, 0) + 1
+    needs = [
+        rostering.Need(
+            id=s.pk,
+            post_id=s.post_id,
+            post_name=s.post.name,
+            shift_id=windows[(s.starts_at, s.ends_at)],
+            community_code=s.community_code,
+            needed=max(0, s.needed - taken.get(s.pk, 0)),
+            skills=frozenset(s.post.skills),
+            training=s.post.training.code if s.post.training_id else None,
+        )
+        for s in shifts
+    ]
+    needs = [n for n in needs if n.needed > 0]
+    first = min((s.starts_at for s in shifts), default=timezone.now())
+    valid = {}
+    for volunteer_id, code in Certification.objects.filter(
+        volunteer__in=volunteers, expires_at__gt=first, issued_at__lte=first
+    ).values_list("volunteer_id", "course__code"):
+        valid.setdefault(volunteer_id, set()).add(code)
+    manual = set(
+        Assignment.objects.filter(shift__in=shifts)
+        .exclude(source=Assignment.Source.OPTIMISER)
+        .values_list("volunteer_id", "shift__starts_at", "shift__ends_at")
+    )
+    candidates = [
+        rostering.Candidate(
+            id=v.pk,
+            name=v.name,
+            community_code=v.community_code,
+            skills=frozenset(v.skills),
+            trainings=frozenset(valid.get(v.pk, ())),
+            available_shifts=frozenset(
+                i for (a, b), i in windows.items() if _available(v, a) and (v.pk, a, b) not in manual
+            ),
+            hours_so_far=float(v.hours_total),
+        )
+        for v in volunteers
+    ]
+    return candidates, pure_shifts, needs
+
+
+def roster_build(
+    *, actor, community_code: str, day: dt.date, reservoir: str = "community", time_limit: float = 10.0
+) -> rostering.RosterResult:
+    """Roster a community's shifts of one day with the optimiser and write the assignments.
+
+    `reservoir`: "community" takes approved volunteers living in the community; "street" (the
+    one-action mobilisation) asks every approved volunteer of the street, preferring the
+    community's own. Earlier optimiser assignments of these shifts are replaced; manual ones,
+    and any with a check-in, stay."""
+    _community(community_code)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    shifts = list(
+        Shift.objects.filter(
+            community_code=community_code, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1)
+        )
+        .select_related("post", "post__training")
+        .order_by("starts_at", "id")
+    )
+    if not shifts:
+        raise ApplicationError(_("这一天没有需要排班的班次"), status=422)
+    prefix = community_code if reservoir == "community" else community_code[:9]
+    volunteers = list(
+        Volunteer.objects.filter(community_code__startswith=prefix, status=Volunteer.Status.APPROVED).order_by("id")
+    )
+    source = Assignment.Source.OPTIMISER if reservoir == "community" else Assignment.Source.MOBILISED
+    with transaction.atomic():
+        Assignment.objects.filter(shift__in=shifts, source__in=[source], checkin__isnull=True).delete()
+        candidates, pure_shifts, needs = roster_inputs(shifts, volunteers)
+        result = rostering.roster_solve(candidates, pure_shifts, needs, time_limit=time_limit)
+        community_of = {v.pk: v.community_code for v in volunteers}
+        Assignment.objects.bulk_create(
+            [
+                Assignment(shift_id=need_id, volunteer_id=v, community_code=community_of[v], source=source)
+                for v, need_id in result.assignments
+            ],
+            ignore_conflicts=True,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            entity="roster",
+            row_ids=[],
+            area_codes=[community_code],
+            detail={
+                "day": day.isoformat(),
+                "reservoir": reservoir,
+                "covered": result.covered,
+                "demanded": result.demanded,
+                "status": result.status,
+                "gap": result.gap,
+            },
+        )
+    return result
+
+
+# --- check-in, check-out, hours ------------------------------------------------------------------
+
+
+def _hours(start: dt.datetime, end: dt.datetime) -> Decimal:
+    return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def checkin(*, volunteer: Volunteer, post: Post, now: dt.datetime | None = None) -> CheckIn:
+    """Check in at a post (its QR code) for the volunteer's shift there that is on now."""
+    now = now or timezone.now()
+    if volunteer.status != Volunteer.Status.APPROVED:
+        raise ApplicationError(_("您的志愿者资格未通过审核或已暂停"), status=403)
+    assignment = (
+        Assignment.objects.select_related("shift")
+        .filter(
+            volunteer=volunteer,
+            shift__post=post,
+            shift__starts_at__lte=now + CHECKIN_EARLY,
+            shift__ends_at__gt=now,
+        )
+        .order_by("shift__starts_at")
+        .first()
+    )
+    if assignment is None:
+        raise ApplicationError(_("现在不在您在该岗位的班次时间内，不能签到"), status=409)
+    with transaction.atomic():
+        if CheckIn.objects.select_for_update().filter(assignment=assignment).exists():
+            raise ApplicationError(_("本班次已经签到过了，请勿重复签到"), status=409)
+        return CheckIn.objects.create(
+            assignment=assignment,
+            volunteer=volunteer,
+            community_code=assignment.shift.community_code,
+            checked_in_at=now,
+        )
+
+
+def checkout(*, volunteer: Volunteer, post: Post, now: dt.datetime | None = None) -> CheckIn:
+    now = now or timezone.now()
+    with transaction.atomic():
+        record = (
+            CheckIn.objects.select_for_update()
+            .select_related("assignment__shift")
+            .filter(volunteer=volunteer, assignment__shift__post=post, status=CheckIn.Status.ON_DUTY)
+            .order_by("-checked_in_at")
+            .first()
+        )
+        if record is None:
+            raise ApplicationError(_("您在该岗位没有未签退的签到"), status=409)
+        if now > record.assignment.shift.ends_at + CHECKOUT_LATE:
+            raise ApplicationError(_("已超过签退时间，请联系带班负责人更正时长"), status=409)
+        record.checked_out_at, record.status = now, CheckIn.Status.CHECKED_OUT
+        record.save(update_fields=["checked_out_at", "status"])
+    return record
+
+
+def checkin_hours(record: CheckIn) -> Decimal:
+    """Hours served: check-in to check-out, counted within the shift's window only."""
+    shift = record.assignment.shift
+    start = max(record.checked_in_at, shift.starts_at)
+    end = min(record.checked_out_at or record.checked_in_at, shift.ends_at)
+    return max(Decimal("0"), _hours(start, end))
+
+
+def checkin_confirm(*, actor, record: CheckIn) -> HourEntry:
+    """A leader confirms a checked-out shift: its hours enter the ledger."""
+    with transaction.atomic():
+        record = CheckIn.objects.select_for_update().select_related("assignment__shift", "volunteer").get(pk=record.pk)
+        if record.status != CheckIn.Status.CHECKED_OUT:
+            raise ApplicationError(_("只能确认已签退的班次"), status=409)
+        record.status, record.confirmed_by, record.confirmed_at = CheckIn.Status.CONFIRMED, actor, timezone.now()
+        record.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        entry = _ledger_add(
+            volunteer=record.volunteer,
+            hours=checkin_hours(record),
+            kind=HourEntry.Kind.SERVICE,
+            served_on=timezone.localdate(record.checked_in_at),
+            actor=actor,
+            checkin=record,
+        )
+    return entry
+
+
+def hours_correct(*, actor, volunteer: Volunteer, hours: Decimal, reason: str, served_on: dt.date) -> HourEntry:
+    """Correct a volunteer's hours by adding (or, negative, taking away) hours, with the reason; the
+    correction is a ledger entry of its own and is audited."""
+    reason = clean_text(reason)[:200]
+    if not reason:
+        raise ApplicationError(_("更正时长须填写原因"), status=422)
+    if hours == 0 or abs(hours) > 24:
+        raise ApplicationError(_("更正时长须在-24到24小时之间且不为0"), status=422)
+    with transaction.atomic():
+        volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+        if volunteer.hours_total + hours < 0:
+            raise ApplicationError(_("更正后总时长不能为负数"), status=422)
+        entry = _ledger_add(
+            volunteer=volunteer,
+            hours=hours,
+            kind=HourEntry.Kind.CORRECTION,
+            served_on=served_on,
+            actor=actor,
+            reason=reason,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            entity="volunteer_hours",
+            row_ids=[volunteer.public_id],
+            area_codes=[volunteer.community_code],
+            detail={"hours": str(hours), "reason": reason},
+        )
+    return entry
+
+
+def _ledger_add(*, volunteer, hours: Decimal, kind: str, served_on: dt.date, actor, checkin=None, reason=""):
+    entry = HourEntry.objects.create(
+        volunteer=volunteer,
+        community_code=volunteer.community_code,
+        unit_id=volunteer.unit_id,
+        checkin=checkin,
+        kind=kind,
+        hours=hours,
+        served_on=served_on,
+        reason=reason,
+        created_by=actor,
+    )
+    month = served_on.replace(day=1)
+    total, _created = HourTotal.objects.get_or_create(
+        community_code=volunteer.community_code, unit_id=volunteer.unit_id, month=month
+    )
+    HourTotal.objects.filter(pk=total.pk).update(hours=F("hours") + hours, entries=F("entries") + 1)
+    Volunteer.objects.filter(pk=volunteer.pk).update(hours_total=F("hours_total") + hours)
+    volunteer.refresh_from_db(fields=["hours_total"])
+    certificates_issue(volunteer=volunteer)
+    return entry
+
+
+def certificates_issue(*, volunteer: Volunteer) -> list[Certificate]:
+    """Issue the certificates of every threshold the volunteer's hours have reached."""
+    issued = []
+    have = set(Certificate.objects.filter(volunteer=volunteer).values_list("threshold", flat=True))
+    for threshold in CERTIFICATE_THRESHOLDS:
+        if volunteer.hours_total >= threshold and threshold not in have:
+            issued.append(
+                Certificate.objects.create(
+                    volunteer=volunteer,
+                    community_code=volunteer.community_code,
+                    threshold=threshold,
+                    hours=volunteer.hours_total,
+                )
+            )
+    return issued
+
+
+# --- hardship aid --------------------------------------------------------------------------------
+
+
+def aid_request_submit(*, volunteer: Volunteer, kind: str, description: str, amount: Decimal | None = None):
+    description = clean_text(description)[:500]
+    if kind not in AidRequest.Kind.values:
+        raise ApplicationError(_("请选择困难类型"), status=422)
+    if len(description) < 5:
+        raise ApplicationError(_("请简要说明困难情况（至少5个字）"), status=422)
+    if amount is not None and not Decimal("0") < amount <= Decimal("100000"):
+        raise ApplicationError(_("申请金额须在0到100000元之间"), status=422)
+    return AidRequest.objects.create(
+        volunteer=volunteer, community_code=volunteer.community_code, kind=kind, description=description, amount=amount
+    )
+
+
+def aid_transition(*, actor, request: AidRequest, to_status: str, note: str = "", actor_level: str) -> AidRequest:
+    """Move a hardship-aid request along AID_FLOW. The community takes the first review, the street
+    the decision and the payment (`actor_level` is the level of the actor's role on this area)."""
+    if to_status not in AID_FLOW.get(request.status, ()):
+        raise ApplicationError(_("申请状态不能这样变更"), {"from": request.status, "to": to_status}, status=409)
+    wanted = AID_STEP_ROLE_LEVEL[to_status]
+    if to_status == AidRequest.Status.REJECTED and request.status == AidRequest.Status.COMMUNITY_APPROVED:
+        wanted = "street"
+    if actor_level != wanted:
+        raise ApplicationError(_("这一步须由街道审批") if wanted == "street" else _("这一步须由社区审核"), status=403)
+    with transaction.atomic():
+        AidEvent.objects.create(
+            request=request, actor=actor, from_status=request.status, to_status=to_status, note=clean_text(note)[:200]
+        )
+        request.status = to_status
+        request.save(update_fields=["status", "updated_at"])
+    return request

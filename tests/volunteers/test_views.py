@@ -1,0 +1,185 @@
+import datetime as dt
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+from gongzhi.core.models import AuditEvent
+from gongzhi.volunteers import services
+from gongzhi.volunteers.models import AidRequest, Assignment, CheckIn, Volunteer
+from tests.factories import make_user_with_role, valid_id_number
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "serve-the-people-2022"
+
+
+def _form(community, **overrides):
+    data = {
+        "name": "李志愿",
+        "id_number": valid_id_number(),
+        "phone": "13800000001",
+        "community_code": community.code,
+        "group": "screening",
+        "password": PASSWORD,
+        "skills": ["medical", "driving"],
+        "availability": ["mon-am", "tue-pm"],
+        "consent": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_public_sign_up_page_refuses_bad_input_in_chinese_then_accepts(client, community_a):
+    page = client.get("/join/")
+    assert page.status_code == 200 and "个人信息处理规则" in page.content.decode()
+    assert "水井坊" in client.get("/join/communities/", {"q": "水井坊"}).content.decode()
+    bad = client.post("/join/", _form(community_a, id_number="123", consent=""))
+    text = bad.content.decode()
+    assert bad.status_code == 422 and "请阅读并同意个人信息处理规则" in text and 'role="alert"' in text
+    assert Volunteer.objects.count() == 0
+    ok = client.post("/join/", _form(community_a))
+    assert ok.status_code == 200 and 'id="sign-up-done"' in ok.content.decode()
+    again = client.post("/join/", _form(community_a, phone="13800000002", id_number=Volunteer.objects.get().id_number))
+    assert again.status_code == 422 and "该身份证号已报名" in again.content.decode()
+    assert Volunteer.objects.count() == 1
+
+
+def test_worker_approves_from_the_list_and_sees_masked_numbers(client, community_a, worker_a):
+    client.post("/join/", _form(community_a))
+    volunteer = Volunteer.objects.get()
+    client.force_login(worker_a)
+    page = client.get("/volunteers/").content.decode()
+    assert "李志愿" in page and volunteer.phone not in page
+    client.post(f"/volunteers/{volunteer.public_id}/review/", {"to_status": "approved"})
+    volunteer.refresh_from_db()
+    assert volunteer.status == "approved"
+    detail = client.get(f"/volunteers/{volunteer.public_id}/").content.decode()
+    assert volunteer.id_number not in detail and volunteer.phone not in detail
+    outsider = make_user_with_role("other", "community_worker", "510104017002")
+    client.force_login(outsider)
+    assert client.get(f"/volunteers/{volunteer.public_id}/").status_code == 404
+    assert "李志愿" not in client.get("/volunteers/").content.decode()
+
+
+@pytest.fixture
+def served(client, community_a, worker_a):
+    """An approved volunteer who signed up on the page, rostered today, checked in and out."""
+    client.post(
+        "/join/", _form(community_a, availability=[f"{d}-{p}" for d in services.WEEKDAYS for p in services.DAY_PARTS])
+    )
+    volunteer = Volunteer.objects.get()
+    services.volunteer_review(actor=worker_a, volunteer=volunteer, to_status="approved")
+    now = timezone.now()
+    post = services.post_create(actor=worker_a, community_code=community_a.code, name="1号门值守", group="safety")
+    services.shift_create(
+        actor=worker_a, post=post, starts_at=now - dt.timedelta(hours=3), ends_at=now + dt.timedelta(hours=1), needed=1
+    )
+    return volunteer, post
+
+
+def test_roster_check_in_out_confirm_and_certificate(client, community_a, worker_a, served):
+    volunteer, post = served
+    client.force_login(worker_a)
+    page = client.post(
+        "/volunteers/posts/",
+        {"community_code": community_a.code, "day": timezone.localdate().isoformat(), "action": "roster"},
+    ).content.decode()
+    assert 'id="roster-result"' in page and "已证明最优" in page
+    assert Assignment.objects.get().volunteer == volunteer
+    qr = client.get(f"/volunteers/posts/{post.public_id}/qr/").content.decode()
+    assert f"/checkin/{post.checkin_key}/" in qr and "<svg" in qr
+    client.force_login(volunteer.user)
+    assert "1号门值守" in client.get("/me/").content.decode()
+    client.post(f"/checkin/{post.checkin_key}/", {"action": "in"})
+    twice = client.post(f"/checkin/{post.checkin_key}/", {"action": "in"}, follow=True).content.decode()
+    assert "请勿重复签到" in twice
+    CheckIn.objects.update(checked_in_at=timezone.now() - dt.timedelta(hours=2))  # two hours on duty
+    client.post(f"/checkin/{post.checkin_key}/", {"action": "out"})
+    assert CheckIn.objects.get().status == "checked_out"
+    client.force_login(worker_a)
+    record = CheckIn.objects.get()
+    client.post("/volunteers/checkins/", {"checkin": record.pk})
+    volunteer.refresh_from_db()
+    assert Decimal("1.99") <= volunteer.hours_total <= Decimal("2.01")
+    services.hours_correct(
+        actor=worker_a, volunteer=volunteer, hours=Decimal("10"), reason="补录", served_on=timezone.localdate()
+    )
+    cert = volunteer.certificates.get()
+    client.force_login(volunteer.user)
+    me = client.get("/me/").content.decode()
+    assert f"/me/certificates/{cert.public_id}.pdf" in me
+    pdf = client.get(f"/me/certificates/{cert.public_id}.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "志愿服务证书" in text and "李志愿" in text and "水井坊社区居委会" in text
+    client.logout()
+    check = client.get(f"/v/cert/{cert.public_id}/").content.decode()
+    assert 'id="certificate-check"' in check and "李志愿" not in check and "李" in check
+    assert "水井坊社区居委会" in check
+
+
+def test_unit_report_and_hours_report_from_the_rollup(client, community_a, worker_a):
+    unit = services.organisation_create(actor=worker_a, kind="unit", name="锦江区某局", community_code=community_a.code)
+    volunteer = services.volunteer_review(
+        actor=worker_a,
+        volunteer=services.volunteer_sign_up(
+            name="王报到", id_number=valid_id_number(), phone="13800000009", community_code=community_a.code,
+            group="transport", password=PASSWORD, unit=unit, party_member=True, consent=True,
+        )[0],
+        to_status="approved",
+    )  # fmt: skip
+    services.hours_correct(
+        actor=worker_a, volunteer=volunteer, hours=Decimal("12.5"), reason="补录", served_on=timezone.localdate()
+    )
+    client.force_login(worker_a)
+    linkage = client.get("/volunteers/linkage/").content.decode()
+    assert "锦江区某局" in linkage and "王报到" in linkage  # the party member who reported
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/volunteers/units/{unit.public_id}/report.xlsx").content))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[2][0] == "王报到" and rows[2][3] == 12.5 and "10小时" in rows[2][4]
+    pdf = client.get(f"/volunteers/units/{unit.public_id}/report.pdf")
+    assert "王报到" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert AuditEvent.objects.filter(entity="unit_report", action="export").count() == 2
+    report = client.get("/volunteers/hours/", {"area_code": community_a.code}).content.decode()
+    assert 'id="hours-total">12.50<' in report and "王报到" in report
+
+
+def test_aid_request_from_the_volunteer_page_reviewed_by_community_then_street(client, community_a, worker_a, served):
+    volunteer, _post = served
+    client.force_login(volunteer.user)
+    client.post("/me/aid/", {"kind": "illness", "description": "家人住院，收入减少", "amount": "1500"})
+    aid = AidRequest.objects.get()
+    client.force_login(worker_a)
+    client.post("/volunteers/aid/", {"request": aid.public_id, "to_status": "approved"})
+    aid.refresh_from_db()
+    assert aid.status == "submitted"  # the community cannot approve for the street
+    client.post("/volunteers/aid/", {"request": aid.public_id, "to_status": "community_approved"})
+    street = make_user_with_role("street", "street_staff", community_a.code[:9])
+    client.force_login(street)
+    client.post("/volunteers/aid/", {"request": aid.public_id, "to_status": "approved"})
+    aid.refresh_from_db()
+    assert aid.status == "approved"
+
+
+def test_training_attendance_certifies_for_posts_that_need_it(client, community_a, worker_a, served):
+    volunteer, _post = served
+    client.force_login(worker_a)
+    client.post(
+        "/volunteers/training/",
+        {
+            "community_code": community_a.code,
+            "action": "session",
+            "course": "protection",
+            "starts_at": "2026-11-01T09:00",
+        },
+    )
+    session = volunteer.attendances.model.session.field.related_model.objects.get()
+    client.post(
+        "/volunteers/training/",
+        {"community_code": community_a.code, "session": session.public_id, "volunteers": [volunteer.public_id]},
+    )
+    assert volunteer.certifications.get().course.code == "protection"
