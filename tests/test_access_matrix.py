@@ -239,9 +239,11 @@ def _fill_api(path: str, objects: dict) -> str:
         ("/api/residents/{public_id}", objects["resident"].public_id),
         ("/api/rounds/{public_id}", objects["round"].public_id),
         ("/api/recalls/{public_id}", objects["recall"].public_id),
+        ("/api/volunteers/{public_id}", objects["volunteer"].public_id),
+        ("/api/checkin/{key}", objects["post"].checkin_key),
     ):
         if path.startswith(start):
-            return path.replace("{code}", value).replace("{public_id}", value)
+            return path.replace("{code}", value).replace("{public_id}", value).replace("{key}", value)
     if "{" in path:
         raise AssertionError(f"the access matrix does not know how to fill {path!r}: add it")
     return path
@@ -276,6 +278,7 @@ def test_every_api_operation_hides_another_communitys_rows(client, world):
                     "results": [{"barcode": "TUBE000001", "result": "negative"}],
                     "resident_id": objects["resident"].public_id,
                     "reason": "away",
+                    "action": "in",
                 },
             )
         )

@@ -315,7 +315,7 @@ def test_no_candidates_and_no_needs():
 
 def test_bad_input_is_reported_not_raised():
     r = roster_solve([cand(1)], DAY_SHIFTS, [need(10, 9), need(11, 1)])
-    assert r.status == "infeasible_input" and r.assignments == []
+    assert r.status == "infeasible_input" and r.assignments == [] and (r.covered, r.gap) == (0, 1.0)
     reasons = {u.need_id: u.reason for u in r.uncovered}
     assert reasons[10].startswith("输入数据有误：需求10（10号岗）引用了不存在的班次9")
     r = roster_solve([cand(1), cand(1)], DAY_SHIFTS, [need(10, 1)])

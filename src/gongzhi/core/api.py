@@ -110,7 +110,9 @@ def register_routers() -> None:
     from gongzhi.people.api import router as people_router
     from gongzhi.places.api import router as places_router
     from gongzhi.testing.api import router as testing_router
+    from gongzhi.volunteers.api import router as volunteers_router
 
     api.add_router("/", places_router)
     api.add_router("/", people_router)
     api.add_router("/", testing_router)
+    api.add_router("/", volunteers_router)

@@ -942,9 +942,9 @@ def _input_error(needs, errors, started) -> RosterResult:
     return RosterResult(
         assignments=[],
         status="infeasible_input",
-        objective=math.nan,
-        bound=math.nan,
-        gap=math.nan,
+        objective=0.0,  # no roster: finite numbers (not NaN) so that the result can go into JSON as it is
+        bound=0.0,
+        gap=1.0,
         covered=0,
         demanded=sum(max(0, n.needed) for n in needs),
         uncovered=uncovered,

@@ -54,10 +54,16 @@ SKILLS = {
     "languages": gettext_lazy("方言/外语"),
 }
 # Availability: a weekday (mon..sun) and a part of the day.
-DAY_PARTS = {"am": (6, 12), "pm": (12, 18), "eve": (18, 23)}
+DAY_PARTS = {"am": (6, 12), "pm": (12, 18), "eve": (18, 24), "night": (0, 6)}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AVAILABILITY = [f"{d}-{p}" for d in WEEKDAYS for p in DAY_PARTS]
 CERTIFICATE_THRESHOLDS = getattr(settings, "GONGZHI_CERTIFICATE_THRESHOLDS", (10, 50, 100, 200, 500))
+# At most 8 hours a day, at least 4 hours' rest between two shifts of one volunteer (a morning and an
+# evening shift, not two in a row).
+ROSTER_RULES = rostering.Rules(
+    max_hours_per_day=getattr(settings, "GONGZHI_ROSTER_MAX_HOURS_PER_DAY", 8.0),
+    min_rest_hours=getattr(settings, "GONGZHI_ROSTER_MIN_REST_HOURS", 4.0),
+)
 CHECKIN_EARLY = dt.timedelta(minutes=30)  # a volunteer may check in this long before the shift
 CHECKOUT_LATE = dt.timedelta(hours=2)  # and check out this long after it
 
@@ -123,6 +129,7 @@ def volunteer_sign_up(
     unit: Organisation | None = None,
     party_member: bool = False,
     consent: bool = False,
+    password_hash: str | None = None,
 ) -> tuple[Volunteer, bool]:
     """A public sign-up. Returns (volunteer, merged). The same person signing up again while still
     pending (same ID number and phone) updates their sign-up; an ID number or phone already used
@@ -150,7 +157,8 @@ def volunteer_sign_up(
     if unit is not None and unit.kind != Organisation.Kind.UNIT:
         errors["unit"] = _("所在单位不正确")
     try:
-        validate_password(password)
+        if password_hash is None:  # a hash is given by bulk loads (the demo), which hash once
+            validate_password(password)
     except ValidationError as exc:
         errors["password"] = " ".join(exc.messages)
     if errors:
@@ -187,7 +195,10 @@ def volunteer_sign_up(
                 by_id.user.save(update_fields=["password"])
             return by_id, True
         user = get_user_model()(username=phone, first_name=name[:150], is_active=False)
-        user.set_password(password)
+        if password_hash is None:
+            user.set_password(password)
+        else:
+            user.password = password_hash
         if get_user_model().objects.filter(username=phone).exists():
             raise ApplicationError(_("该手机号已有账号，请直接登录或联系社区"), status=409)
         user.save()
@@ -302,7 +313,8 @@ def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer]):
     windows: dict[tuple, int] = {}
     for shift in shifts:
         windows.setdefault((shift.starts_at, shift.ends_at), len(windows) + 1)
-    pure_shifts = [rostering.Shift(i, a, b) for (a, b), i in windows.items()]
+    # Local times: a day's hour limit counts by the local calendar day.
+    pure_shifts = [rostering.Shift(i, timezone.localtime(a), timezone.localtime(b)) for (a, b), i in windows.items()]
     taken = {}
     for a in Assignment.objects.filter(shift__in=shifts).exclude(source=Assignment.Source.OPTIMISER):
         taken[a.shift_id] = taken.get(a.shift_id, 0) + 1
@@ -376,7 +388,7 @@ def roster_build(
     with transaction.atomic():
         Assignment.objects.filter(shift__in=shifts, source__in=[source], checkin__isnull=True).delete()
         candidates, pure_shifts, needs = roster_inputs(shifts, volunteers)
-        result = rostering.roster_solve(candidates, pure_shifts, needs, time_limit=time_limit)
+        result = rostering.roster_solve(candidates, pure_shifts, needs, ROSTER_RULES, time_limit=time_limit)
         community_of = {v.pk: v.community_code for v in volunteers}
         Assignment.objects.bulk_create(
             [

@@ -34,7 +34,18 @@ from gongzhi.places.models import Area, Building, Grid, Household
 DEMO_PASSWORD = "gongzhi-demo-2022"
 DEFAULT_SEED = 2022
 DEFAULT_COMMUNITIES = 10
-DEMO_USERNAMES = ("admin", "city", "district", "street", "worker", "worker2", "grid", "leader", "collector")
+DEMO_USERNAMES = (
+    "admin",
+    "city",
+    "district",
+    "street",
+    "worker",
+    "worker2",
+    "grid",
+    "leader",
+    "collector",
+    "volunteer",
+)
 
 _GRID_FIELDS = ("id", "created_at", "updated_at", "public_id", "community", "community_code", "number", "name")
 _BUILDING_FIELDS = (

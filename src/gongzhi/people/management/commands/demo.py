@@ -84,6 +84,17 @@ class Command(BaseCommand):
             on_community=self._report_community,
         )
         logins = loader.demo_users_create(communities=communities)
+        if communities and result.communities:
+            from django.contrib.auth import get_user_model
+
+            from gongzhi.volunteers.demo import demo_reservoir_create
+
+            demo_reservoir_create(
+                community_code=communities[0].code,
+                worker=get_user_model().objects.get(username="worker"),
+                password=loader.DEMO_PASSWORD,
+            )
+            logins = loader.demo_logins()
         if self.verbosity < 1:
             return
         seconds = max(result.seconds, 1e-9)
