@@ -51,8 +51,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {MANAGE_VOLUNTEERS, CONFIRM_HOURS}
     ),
     GRID_WORKER: frozenset({VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII, VIEW_TESTING}),
-    # A building leader leads the volunteers serving at their posts and confirms their hours.
-    BUILDING_LEADER: frozenset({VIEW_RESIDENTS, CONFIRM_HOURS}),
+    BUILDING_LEADER: frozenset({VIEW_RESIDENTS}),
     VOLUNTEER: frozenset({SERVE}),
     COLLECTOR: frozenset({VIEW_RESIDENTS, COLLECT_SAMPLES}),
     LAB: frozenset({RECORD_RESULTS}),
