@@ -183,3 +183,13 @@ def test_training_attendance_certifies_for_posts_that_need_it(client, community_
         {"community_code": community_a.code, "session": session.public_id, "volunteers": [volunteer.public_id]},
     )
     assert volunteer.certifications.get().course.code == "protection"
+
+
+def test_street_staff_land_on_the_first_community_of_their_street(client, community_a):
+    street = make_user_with_role("street", "street_staff", community_a.code[:9])
+    client.force_login(street)
+    page = client.get("/volunteers/linkage/")
+    assert page.status_code == 200 and "水井坊社区居委会" in page.content.decode()
+    other = client.get("/volunteers/linkage/", {"community_code": "510104017002"})
+    assert other.status_code == 200 and "崇德里社区居委会" in other.content.decode()
+    assert client.get("/volunteers/linkage/", {"community_code": "510105001001"}).status_code == 404

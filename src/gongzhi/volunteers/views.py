@@ -192,8 +192,12 @@ def _need(request, capability: str) -> None:
 
 def _community_in_scope(request, capability: str) -> str:
     code = (request.POST.get("community_code") or request.GET.get("community_code") or "")[:12]
-    if not code:
-        code = next((e.area_code for e in user_scope(request.user) if len(e.area_code) == 12), "")
+    if not code:  # the user's own community, or the first community of their street or district
+        areas = [e.area_code for e in user_scope(request.user) if roles.role_can(e.role, capability)]
+        code = next((a for a in areas if len(a) == 12), "")
+        if not code and areas:
+            first = Area.objects.filter(level=Area.Level.COMMUNITY, code__startswith=areas[0]).order_by("code").first()
+            code = first.code if first else ""
     if not code or not code_in_scope(request.user, code, capability=capability):
         raise Http404
     return code
