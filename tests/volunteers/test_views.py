@@ -193,3 +193,19 @@ def test_street_staff_land_on_the_first_community_of_their_street(client, commun
     other = client.get("/volunteers/linkage/", {"community_code": "510104017002"})
     assert other.status_code == 200 and "崇德里社区居委会" in other.content.decode()
     assert client.get("/volunteers/linkage/", {"community_code": "510105001001"}).status_code == 404
+
+
+def test_full_numbers_only_by_post_for_roles_that_call_and_audited(client, community_a, worker_a):
+    volunteer, _ = services.volunteer_sign_up(
+        name="孙志愿", id_number=valid_id_number(), phone="13800000077", community_code=community_a.code,
+        group="safety", password=PASSWORD, consent=True,
+    )  # fmt: skip
+    client.force_login(worker_a)
+    url = f"/volunteers/{volunteer.public_id}/"
+    assert volunteer.phone not in client.get(url).content.decode()
+    shown = client.post(url).content.decode()
+    assert volunteer.phone in shown and volunteer.id_number in shown
+    assert AuditEvent.objects.filter(action="view_full", entity="volunteer", row_ids=[volunteer.public_id]).exists()
+    district = make_user_with_role("district", "district_staff", community_a.code[:6])
+    client.force_login(district)
+    assert client.get(url).status_code == 200 and client.post(url).status_code == 404

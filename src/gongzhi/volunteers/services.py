@@ -238,6 +238,18 @@ def volunteer_review(*, actor, volunteer: Volunteer, to_status: str, note: str =
     return volunteer
 
 
+def volunteer_reveal(*, actor, volunteer: Volunteer, ip_address: str | None = None) -> None:
+    """Record that the actor saw this volunteer's ID number and phone in full."""
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.VIEW_FULL,
+        entity="volunteer",
+        row_ids=[volunteer.public_id],
+        area_codes=[volunteer.community_code],
+        ip_address=ip_address,
+    )
+
+
 # --- training ------------------------------------------------------------------------------------
 
 

@@ -225,13 +225,21 @@ def volunteer_list(request):
 @login_required
 def volunteer_detail(request, public_id: str):
     volunteer = selectors.volunteer_get_for_user(user=request.user, public_id=public_id)
+    revealed = False
+    if request.method == "POST":  # show the numbers in full, for roles that call volunteers; audited
+        if not code_in_scope(request.user, volunteer.community_code, capability=roles.SEE_FULL_PII):
+            raise Http404
+        services.volunteer_reveal(actor=request.user, volunteer=volunteer, ip_address=request.META.get("REMOTE_ADDR"))
+        revealed = True
     return render(
         request,
         "volunteers/volunteer_detail.html",
         {
             "v": volunteer,
-            "id_number": mask_id_number(volunteer.id_number),
-            "phone": mask_phone(volunteer.phone),
+            "id_number": volunteer.id_number if revealed else mask_id_number(volunteer.id_number),
+            "phone": volunteer.phone if revealed else mask_phone(volunteer.phone),
+            "revealed": revealed,
+            "may_reveal": code_in_scope(request.user, volunteer.community_code, capability=roles.SEE_FULL_PII),
             "skills": [services.SKILLS.get(s, s) for s in volunteer.skills],
             "entries": volunteer.hour_entries.order_by("-id")[:100],
             "certifications": volunteer.certifications.select_related("course"),
