@@ -37,6 +37,12 @@ ARGS.add_argument("--port", type=int, default=8392)
 ARGS.add_argument(
     "--reuse", action="store_true", help="PostgreSQL: keep the scratch database's population from an earlier run"
 )
+ARGS.add_argument(
+    "--coverage-only",
+    default="",
+    metavar="DIR",
+    help="SQLite: only time one community's coverage again, on the round an earlier run left in DIR",
+)
 ARGS = ARGS.parse_args()
 PG_DB = "gongzhi_bench_city"
 ENV = dict(os.environ, DJANGO_SETTINGS_MODULE="gongzhi.config.settings.base", GONGZHI_LOG_LEVEL="ERROR")
@@ -47,7 +53,7 @@ if ARGS.postgres:
     ENV["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
 else:
     ENV.pop("DATABASE_URL", None)
-    ENV["GONGZHI_VAR_DIR"] = tempfile.mkdtemp(prefix="gongzhi-bench-city-")
+    ENV["GONGZHI_VAR_DIR"] = ARGS.coverage_only or tempfile.mkdtemp(prefix="gongzhi-bench-city-")
 os.environ.update(ENV)
 if "DATABASE_URL" not in ENV:
     os.environ.pop("DATABASE_URL", None)
@@ -115,7 +121,36 @@ def p95(values) -> float:
     return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
 
 
+def coverage_trials(round_, trials: int) -> list[float]:
+    """One community's coverage as its worker sees it, for communities drawn at random."""
+    from gongzhi.places.models import Area
+
+    User = get_user_model()
+    codes = list(Area.objects.filter(level=Area.Level.COMMUNITY).values_list("code", flat=True))
+    timings = []
+    for n, code in enumerate(random.Random(8).sample(codes, trials)):
+        worker, created = User.objects.get_or_create(username=f"bench-coverage-{n}")
+        if created:
+            role_assignment_create(user=worker, role=roles.COMMUNITY_WORKER, area_code=code)
+        worker = User.objects.get(pk=worker.pk)
+        start = time.perf_counter()
+        summary = selectors.coverage_summary(user=worker, round_=round_, area_code=code)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert summary["expected"] > 0 and summary["sampled"] == summary["expected"], summary
+    return timings
+
+
 def main() -> None:
+    if ARGS.coverage_only:
+        from gongzhi.testing.models import Round
+
+        timings = coverage_trials(Round.objects.get(), ARGS.trials)
+        print(
+            f"{connection.vendor}: one community's coverage ({ARGS.trials} communities):"
+            f" p50 {statistics.median(timings):.1f} ms, p95 {p95(timings):.1f} ms",
+            flush=True,
+        )
+        return
     backend = connection.vendor
     print(f"backend: {backend}; {ARGS.communities} communities x {ARGS.per_community} residents", flush=True)
     call_command("migrate", verbosity=0)

@@ -28,6 +28,7 @@ ARGS.add_argument("--postgres", action="store_true")
 ARGS.add_argument("--volunteers", type=int, default=50_000)
 ARGS.add_argument("--entries", type=int, default=1_000_000)
 ARGS.add_argument("--runs", type=int, default=30)
+ARGS.add_argument("--reuse-dir", default="", help="SQLite: measure again on the database an earlier run left in DIR")
 ARGS = ARGS.parse_args()
 PG_DB = "gongzhi_bench_hours"
 if ARGS.postgres:
@@ -36,7 +37,7 @@ if ARGS.postgres:
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
 else:
     os.environ.pop("DATABASE_URL", None)
-    os.environ["GONGZHI_VAR_DIR"] = tempfile.mkdtemp(prefix="gongzhi-bench-hours-")
+    os.environ["GONGZHI_VAR_DIR"] = ARGS.reuse_dir or tempfile.mkdtemp(prefix="gongzhi-bench-hours-")
 os.environ["DJANGO_SETTINGS_MODULE"] = "gongzhi.config.settings.base"
 sys.argv = sys.argv[:1]
 
@@ -136,11 +137,15 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_areas", verbosity=0)
     started = time.perf_counter()
-    load()
-    print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
+    if ARGS.reuse_dir and Volunteer.objects.exists():
+        print(f"reusing {Volunteer.objects.count():,} volunteers and {HourEntry.objects.count():,} entries", flush=True)
+    else:
+        load()
+        print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
     district = "510104"  # 锦江区
-    staff = get_user_model().objects.create(username="district-staff")
-    RoleAssignment.objects.create(user=staff, role="district_staff", area_code=district)
+    staff, created = get_user_model().objects.get_or_create(username="district-staff")
+    if created:
+        RoleAssignment.objects.create(user=staff, role="district_staff", area_code=district)
     staff = get_user_model().objects.get(pk=staff.pk)
     today = timezone.localdate()
     since = today - dt.timedelta(days=365)

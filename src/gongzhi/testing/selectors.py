@@ -77,22 +77,25 @@ def untested_residents(*, user, round_: Round, area_code: str = ""):
 def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
     """Expected, sampled, exempted and untested counts for an area of the round.
 
-    A user who sees the whole area gets samples and exemptions counted on their (round, community)
-    index: a few thousand index entries for a community. A grid or building worker's residents
-    are listed first (hundreds) and their samples looked up by the (resident, round) key. Either
-    way no plan can fall back to the round's millions of samples."""
+    A user who sees the whole area gets residents, samples and exemptions counted on their
+    community-code indexes with one prefix each (two prefixes on one column made SQLite range over
+    the wider one: 1.8 s for a community at city size). A grid or building worker's residents are
+    listed first (hundreds) and their samples looked up by the (resident, round) key. Either way no
+    plan falls back to the round's millions of samples."""
     code = area_code or round_.area_code
-    residents = Resident.objects.filter(
-        scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS), community_code__startswith=code
-    ).filter(community_code__startswith=round_.area_code)
-    expected = residents.count()
-    if code_in_scope(user, code, capability=roles.VIEW_TESTING):
-        inside = {"round": round_, "community_code__startswith": max(code, round_.area_code, key=len)}
-        sampled = Sample.objects.filter(**inside).count()
-        exempted = Exemption.objects.filter(**inside).count()
+    if not (code.startswith(round_.area_code) or round_.area_code.startswith(code)):
+        return {"area_code": code, "expected": 0, "sampled": 0, "exempted": 0, "untested": 0}
+    inside = max(code, round_.area_code, key=len)  # the part of the area the round covers
+    if code_in_scope(user, inside, capability=roles.VIEW_TESTING):
+        expected = Resident.objects.filter(community_code__startswith=inside).count()
+        sampled = Sample.objects.filter(round=round_, community_code__startswith=inside).count()
+        exempted = Exemption.objects.filter(round=round_, community_code__startswith=inside).count()
     else:
+        residents = Resident.objects.filter(
+            scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS), community_code__startswith=inside
+        )
         ids = list(residents.values_list("id", flat=True))
-        sampled = exempted = 0
+        expected, sampled, exempted = len(ids), 0, 0
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
             sampled += Sample.objects.filter(round=round_, resident_id__in=chunk).count()
