@@ -100,10 +100,10 @@ def test_volunteer_signs_up_serves_and_downloads_a_certificate(page, live_server
     image = pdf[0].render(scale=1).to_pil().convert("L")
     width, height = image.size
     title = image.crop((int(width * 0.3), int(height * 0.12), int(width * 0.7), int(height * 0.2)))
-    dark = sum(1 for value in title.getdata() if value < 128) / (title.width * title.height)
+    dark = sum(title.histogram()[:128]) / (title.width * title.height)
     assert 0.02 < dark < 0.6, dark
     margin = image.crop((0, 0, width, int(height * 0.03)))
-    assert sum(1 for value in margin.getdata() if value < 128) == 0
+    assert sum(margin.histogram()[:128]) == 0
 
     # The QR code leads to the public check, which shows the name masked.
     cert = volunteer.certificates.get()
