@@ -73,27 +73,25 @@ def test_sign_up_refuses_bad_input_with_a_message_per_field_and_writes_nothing(c
     assert Volunteer.objects.count() == 0
 
 
-def test_same_person_signing_up_again_is_merged_and_others_are_refused(community_a, worker_a):
+def test_a_repeat_sign_up_is_refused_and_changes_nothing(community_a, community_b, worker_a):
+    """Merging on an ID number and phone would let anyone who knows them change the details and
+    password of a pending volunteer; a repeat is refused, whoever sends it."""
     first = sign_up(community_a, 1, skills=["medical"])
-    again, merged = services.volunteer_sign_up(
-        name="志愿者1",
-        id_number=first.id_number,
-        phone=first.phone,
-        community_code=community_a.code,
-        group="transport",
-        password=PASSWORD,
-        skills=["driving"],
-        consent=True,
-    )
-    assert merged and again.pk == first.pk and again.skills == ["driving"] and Volunteer.objects.count() == 1
+    with pytest.raises(ApplicationError, match="该身份证号已报名"):
+        sign_up(
+            community_b,
+            1,
+            id_number=first.id_number,
+            phone=first.phone,
+            skills=["driving"],
+            password="another-pass-2022",
+        )
     with pytest.raises(ApplicationError, match="该手机号已被其他报名使用"):
         sign_up(community_a, 2, phone=first.phone)
-    with pytest.raises(ApplicationError, match="该身份证号已报名"):
-        sign_up(community_a, 3, id_number=first.id_number)
-    services.volunteer_review(actor=worker_a, volunteer=first, to_status="approved")
-    with pytest.raises(ApplicationError, match="该身份证号已报名"):  # no silent change after approval
-        sign_up(community_a, 1, id_number=first.id_number, phone=first.phone)
-    assert Volunteer.objects.count() == 1
+    first.refresh_from_db()
+    first.user.refresh_from_db()
+    assert first.community_code == community_a.code and first.skills == ["medical"]
+    assert first.user.check_password(PASSWORD) and Volunteer.objects.count() == 1
 
 
 def test_review_follows_the_transition_table(community_a, worker_a):
@@ -226,3 +224,45 @@ def test_hardship_aid_goes_community_then_street(rostered, worker_a, community_a
     services.aid_transition(actor=street, request=aid, to_status="paid", actor_level="street")
     assert AidRequest.objects.get().status == "paid"
     assert [e.to_status for e in aid.events.all()] == ["community_approved", "approved", "paid"]
+
+
+def test_a_second_roster_run_keeps_places_held_and_never_double_books(community_a, community_b, worker_a, worker_b):
+    """Found in review: re-running fills on top of places still held, and mobilising booked a
+    volunteer into an overlapping shift at another post."""
+    day = timezone.localdate() + dt.timedelta(days=1)
+    a1 = approved(community_a, worker_a, 1)
+    approved(community_b, worker_b, 2)
+    gate = services.post_create(actor=worker_a, community_code=community_a.code, name="1号门", group="safety")
+    services.shift_create(actor=worker_a, post=gate, starts_at=at(day, 8), ends_at=at(day, 12), needed=1)
+    services.roster_build(actor=worker_a, community_code=community_a.code, day=day, time_limit=5)
+    assert list(Assignment.objects.values_list("volunteer_id", flat=True)) == [a1.pk]
+    depot = services.post_create(actor=worker_a, community_code=community_a.code, name="物资点", group="transport")
+    services.shift_create(actor=worker_a, post=depot, starts_at=at(day, 10), ends_at=at(day, 16), needed=1)
+    result = services.roster_build(
+        actor=worker_a, community_code=community_a.code, day=day, reservoir="street", time_limit=5
+    )
+    held = list(Assignment.objects.values_list("shift__post__name", "volunteer_id").order_by("shift__post__name"))
+    assert ("1号门", a1.pk) in held and len([h for h in held if h[0] == "1号门"]) == 1  # not overfilled
+    assert ("物资点", a1.pk) not in held  # overlaps a1's gate shift
+    assert result.covered == len([h for h in held if h[0] == "物资点"])
+
+
+def test_corrections_refuse_nan_and_round_to_cents(rostered, worker_a):
+    volunteer, _post, day = rostered
+    for bad in ("NaN", "sNaN", "Infinity", "0.001"):
+        with pytest.raises(ApplicationError):
+            services.hours_correct(actor=worker_a, volunteer=volunteer, hours=Decimal(bad), reason="x", served_on=day)
+    with pytest.raises(ApplicationError):
+        services.aid_request_submit(
+            volunteer=volunteer, kind="income", description="收入减少很多", amount=Decimal("NaN")
+        )
+    assert HourEntry.objects.count() == 0
+
+
+def test_back_to_back_shifts_at_one_post_check_in_to_the_next(rostered, worker_a, community_a):
+    volunteer, post, day = rostered
+    later = services.shift_create(actor=worker_a, post=post, starts_at=at(day, 12), ends_at=at(day, 16), needed=1)
+    Assignment.objects.create(shift=later, volunteer=volunteer, community_code=community_a.code, source="manual")
+    first = services.checkin(volunteer=volunteer, post=post, now=at(day, 8))
+    second = services.checkin(volunteer=volunteer, post=post, now=at(day, 11, 45))
+    assert first.assignment.shift.starts_at == at(day, 8) and second.assignment.shift == later

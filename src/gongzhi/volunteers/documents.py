@@ -91,10 +91,15 @@ def certificate_pdf(
 UNIT_REPORT_HEADERS = ["姓名", "服务队伍", "居住社区", "累计服务时长（小时）", "证书"]
 
 
+def _cell(text: str) -> str:
+    """Text that Excel must not read as a formula (a name typed on the public page)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def unit_report_rows(volunteers, community_names: dict, certificates: dict) -> list[list]:
     return [
         [
-            v.name,
+            _cell(v.name),
             v.get_group_display(),
             community_names.get(v.community_code, v.community_code),
             float(v.hours_total),

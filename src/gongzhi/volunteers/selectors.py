@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from gongzhi.volunteers.models import (
     HourTotal,
     Organisation,
     Post,
+    Shift,
     Volunteer,
 )
 
@@ -81,11 +82,15 @@ def linkage(*, user, community_code: str) -> dict:
     }
 
 
-def post_list(*, user, community_code: str):
+def post_list(*, user, community_code: str, start, end):
+    """A community's posts with their shifts starting in [start, end) and who is on them."""
+    day_shifts = Shift.objects.filter(starts_at__gte=start, starts_at__lt=end).prefetch_related(
+        "assignments__volunteer"
+    )
     return (
         Post.objects.filter(scope_q(user, capability=roles.MANAGE_VOLUNTEERS), community_code=community_code)
         .select_related("training")
-        .prefetch_related("shifts__assignments__volunteer")
+        .prefetch_related(Prefetch("shifts", queryset=day_shifts))
     )
 
 

@@ -57,6 +57,14 @@ SKILLS = {
 DAY_PARTS = {"am": (6, 12), "pm": (12, 18), "eve": (18, 24), "night": (0, 6)}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AVAILABILITY = [f"{d}-{p}" for d in WEEKDAYS for p in DAY_PARTS]
+_WEEKDAY_LABELS = dict(zip(WEEKDAYS, "一二三四五六日", strict=True))
+_PART_LABELS = {
+    "am": gettext_lazy("上午"),
+    "pm": gettext_lazy("下午"),
+    "eve": gettext_lazy("晚上"),
+    "night": gettext_lazy("夜间"),
+}
+AVAILABILITY_LABELS = [(f"{d}-{p}", f"周{_WEEKDAY_LABELS[d]}", _PART_LABELS[p]) for d in WEEKDAYS for p in DAY_PARTS]
 CERTIFICATE_THRESHOLDS = getattr(settings, "GONGZHI_CERTIFICATE_THRESHOLDS", (10, 50, 100, 200, 500))
 # At most 8 hours a day, at least 4 hours' rest between two shifts of one volunteer (a morning and an
 # evening shift, not two in a row).
@@ -131,9 +139,9 @@ def volunteer_sign_up(
     consent: bool = False,
     password_hash: str | None = None,
 ) -> tuple[Volunteer, bool]:
-    """A public sign-up. Returns (volunteer, merged). The same person signing up again while still
-    pending (same ID number and phone) updates their sign-up; an ID number or phone already used
-    by someone else is refused. The account is created inactive and opens on approval."""
+    """A public sign-up. Returns (volunteer, False). An ID number or phone already signed up is
+    refused with a message (the community corrects details). The account is created inactive and
+    opens on approval."""
     errors: dict[str, str] = {}
     name = clean_text(name)[:50]
     id_number = clean_code(id_number).upper()
@@ -175,34 +183,31 @@ def volunteer_sign_up(
         "consent_at": now,
         "consent_version": CONSENT_VERSION,
     }
-    with transaction.atomic():
-        by_id = Volunteer.objects.select_for_update().filter(id_number=id_number).first()
-        by_phone = Volunteer.objects.filter(phone=phone).exclude(id_number=id_number).first()
-        if by_phone is not None:
-            raise ApplicationError(_("该手机号已被其他报名使用"), {"phone": _("该手机号已被其他报名使用")}, status=409)
-        if by_id is not None:
-            if by_id.phone != phone or by_id.status != Volunteer.Status.PENDING:
-                raise ApplicationError(
-                    _("该身份证号已报名，请勿重复报名；如需修改信息请联系社区"),
-                    {"id_number": _("该身份证号已报名")},
-                    status=409,
-                )
-            for key, value in fields.items():
-                setattr(by_id, key, value)
-            by_id.save()
-            if by_id.user is not None:
-                by_id.user.set_password(password)
-                by_id.user.save(update_fields=["password"])
-            return by_id, True
-        user = get_user_model()(username=phone, first_name=name[:150], is_active=False)
-        if password_hash is None:
-            user.set_password(password)
-        else:
-            user.password = password_hash
-        if get_user_model().objects.filter(username=phone).exists():
-            raise ApplicationError(_("该手机号已有账号，请直接登录或联系社区"), status=409)
-        user.save()
-        volunteer = Volunteer.objects.create(id_number=id_number, phone=phone, user=user, **fields)
+    # A repeat sign-up is refused, never merged: merging on an ID number and phone that family and
+    # colleagues know would let them change someone's details and password (review finding).
+    if Volunteer.objects.filter(id_number=id_number).exists():
+        raise ApplicationError(
+            _("该身份证号已报名，请勿重复报名；如需修改信息请联系社区"),
+            {"id_number": _("该身份证号已报名")},
+            status=409,
+        )
+    if Volunteer.objects.filter(phone=phone).exists() or get_user_model().objects.filter(username=phone).exists():
+        raise ApplicationError(_("该手机号已被其他报名使用"), {"phone": _("该手机号已被其他报名使用")}, status=409)
+    user = get_user_model()(username=phone, first_name=name[:150], is_active=False)
+    if password_hash is None:
+        user.set_password(password)
+    else:
+        user.password = password_hash
+    try:
+        with transaction.atomic():
+            user.save()
+            volunteer = Volunteer.objects.create(id_number=id_number, phone=phone, user=user, **fields)
+    except IntegrityError as exc:  # the same person submitting twice at once
+        raise ApplicationError(
+            _("该身份证号已报名，请勿重复报名；如需修改信息请联系社区"),
+            {"id_number": _("该身份证号已报名")},
+            status=409,
+        ) from exc
     return volunteer, False
 
 
@@ -210,10 +215,11 @@ def volunteer_review(*, actor, volunteer: Volunteer, to_status: str, note: str =
     """Approve, reject, suspend or reinstate a volunteer (VOLUNTEER_FLOW). Approval opens the
     volunteer's account with the volunteer role on their community; a party member who signed up
     counts as having reported to their residential community (在职党员报到)."""
-    if to_status not in VOLUNTEER_FLOW.get(volunteer.status, ()):
-        raise ApplicationError(_("志愿者状态不能这样变更"), {"from": volunteer.status, "to": to_status}, status=409)
     now = timezone.now()
     with transaction.atomic():
+        volunteer = Volunteer.objects.select_for_update().select_related("user").get(pk=volunteer.pk)
+        if to_status not in VOLUNTEER_FLOW.get(volunteer.status, ()):
+            raise ApplicationError(_("志愿者状态不能这样变更"), {"from": volunteer.status, "to": to_status}, status=409)
         volunteer.status = to_status
         volunteer.reviewed_by, volunteer.reviewed_at, volunteer.review_note = actor, now, note[:200]
         if to_status == Volunteer.Status.APPROVED and volunteer.party_member and not volunteer.party_reported_at:
@@ -319,17 +325,31 @@ def _available(volunteer: Volunteer, starts_at: dt.datetime) -> bool:
     return part is not None and f"{WEEKDAYS[local.weekday()]}-{part}" in volunteer.availability
 
 
-def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer]):
+def _compatible(window: tuple, busy: list[tuple], rules) -> bool:
+    """A new shift window fits beside the shifts a volunteer already holds: no overlap, the rest
+    between them, and the hours of its local day."""
+    start, end = window
+    rest = dt.timedelta(hours=rules.min_rest_hours)
+    if any(start < b + rest and end + rest > a for a, b in busy):
+        return False
+    day = timezone.localdate(start)
+    held = sum((b - a).total_seconds() for a, b in busy if timezone.localdate(a) == day) / 3600
+    return held + (end - start).total_seconds() / 3600 <= rules.max_hours_per_day
+
+
+def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer], rules=None):
     """The pure optimiser's input for these shifts and candidate volunteers: time windows, needs
-    (a shift's open places) and candidates with their valid trainings and availability."""
+    (a shift's places not yet held) and candidates with their valid trainings, availability, and
+    the shifts they already hold that day anywhere, which close the windows they would clash with."""
+    rules = rules or ROSTER_RULES
     windows: dict[tuple, int] = {}
     for shift in shifts:
         windows.setdefault((shift.starts_at, shift.ends_at), len(windows) + 1)
     # Local times: a day's hour limit counts by the local calendar day.
     pure_shifts = [rostering.Shift(i, timezone.localtime(a), timezone.localtime(b)) for (a, b), i in windows.items()]
-    taken = {}
-    for a in Assignment.objects.filter(shift__in=shifts).exclude(source=Assignment.Source.OPTIMISER):
-        taken[a.shift_id] = taken.get(a.shift_id, 0) + 1
+    taken: dict[int, int] = {}
+    for shift_id in Assignment.objects.filter(shift__in=shifts).values_list("shift_id", flat=True):
+        taken[shift_id] = taken.get(shift_id, 0) + 1
     needs = [
         rostering.Need(
             id=s.pk,
@@ -345,16 +365,19 @@ def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer]):
     ]
     needs = [n for n in needs if n.needed > 0]
     first = min((s.starts_at for s in shifts), default=timezone.now())
-    valid = {}
+    last = max((s.ends_at for s in shifts), default=first)
+    valid: dict[int, set] = {}
     for volunteer_id, code in Certification.objects.filter(
         volunteer__in=volunteers, expires_at__gt=first, issued_at__lte=first
     ).values_list("volunteer_id", "course__code"):
         valid.setdefault(volunteer_id, set()).add(code)
-    manual = set(
-        Assignment.objects.filter(shift__in=shifts)
-        .exclude(source=Assignment.Source.OPTIMISER)
-        .values_list("volunteer_id", "shift__starts_at", "shift__ends_at")
-    )
+    busy: dict[int, list[tuple]] = {}
+    for volunteer_id, a, b in Assignment.objects.filter(
+        volunteer__in=volunteers,
+        shift__starts_at__lt=last + dt.timedelta(hours=24),
+        shift__ends_at__gt=first - dt.timedelta(hours=24),
+    ).values_list("volunteer_id", "shift__starts_at", "shift__ends_at"):
+        busy.setdefault(volunteer_id, []).append((a, b))
     candidates = [
         rostering.Candidate(
             id=v.pk,
@@ -363,7 +386,9 @@ def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer]):
             skills=frozenset(v.skills),
             trainings=frozenset(valid.get(v.pk, ())),
             available_shifts=frozenset(
-                i for (a, b), i in windows.items() if _available(v, a) and (v.pk, a, b) not in manual
+                i
+                for (a, b), i in windows.items()
+                if _available(v, a) and _compatible((a, b), busy.get(v.pk, []), rules)
             ),
             hours_so_far=float(v.hours_total),
         )
@@ -406,8 +431,7 @@ def roster_build(
             [
                 Assignment(shift_id=need_id, volunteer_id=v, community_code=community_of[v], source=source)
                 for v, need_id in result.assignments
-            ],
-            ignore_conflicts=True,
+            ]
         )
         audit_record(
             actor=actor,
@@ -439,28 +463,32 @@ def checkin(*, volunteer: Volunteer, post: Post, now: dt.datetime | None = None)
     now = now or timezone.now()
     if volunteer.status != Volunteer.Status.APPROVED:
         raise ApplicationError(_("您的志愿者资格未通过审核或已暂停"), status=403)
+    on_now = Assignment.objects.select_related("shift").filter(
+        volunteer=volunteer,
+        shift__post=post,
+        shift__starts_at__lte=now + CHECKIN_EARLY,
+        shift__ends_at__gt=now,
+    )
+    # a shift not yet checked in first (back-to-back shifts at one post)
     assignment = (
-        Assignment.objects.select_related("shift")
-        .filter(
-            volunteer=volunteer,
-            shift__post=post,
-            shift__starts_at__lte=now + CHECKIN_EARLY,
-            shift__ends_at__gt=now,
-        )
-        .order_by("shift__starts_at")
-        .first()
+        on_now.filter(checkin__isnull=True).order_by("shift__starts_at").first()
+        or on_now.order_by("shift__starts_at").first()
     )
     if assignment is None:
         raise ApplicationError(_("现在不在您在该岗位的班次时间内，不能签到"), status=409)
-    with transaction.atomic():
-        if CheckIn.objects.select_for_update().filter(assignment=assignment).exists():
-            raise ApplicationError(_("本班次已经签到过了，请勿重复签到"), status=409)
-        return CheckIn.objects.create(
-            assignment=assignment,
-            volunteer=volunteer,
-            community_code=assignment.shift.community_code,
-            checked_in_at=now,
-        )
+    try:
+        with transaction.atomic():
+            Assignment.objects.select_for_update().get(pk=assignment.pk)  # two taps at once: one waits
+            if CheckIn.objects.filter(assignment=assignment).exists():
+                raise ApplicationError(_("本班次已经签到过了，请勿重复签到"), status=409)
+            return CheckIn.objects.create(
+                assignment=assignment,
+                volunteer=volunteer,
+                community_code=assignment.shift.community_code,
+                checked_in_at=now,
+            )
+    except IntegrityError as exc:
+        raise ApplicationError(_("本班次已经签到过了，请勿重复签到"), status=409) from exc
 
 
 def checkout(*, volunteer: Volunteer, post: Post, now: dt.datetime | None = None) -> CheckIn:
@@ -515,6 +543,7 @@ def hours_correct(*, actor, volunteer: Volunteer, hours: Decimal, reason: str, s
     reason = clean_text(reason)[:200]
     if not reason:
         raise ApplicationError(_("更正时长须填写原因"), status=422)
+    hours = hours.quantize(Decimal("0.01")) if hours.is_finite() else Decimal("0")
     if hours == 0 or abs(hours) > 24:
         raise ApplicationError(_("更正时长须在-24到24小时之间且不为0"), status=422)
     with transaction.atomic():
@@ -589,24 +618,31 @@ def aid_request_submit(*, volunteer: Volunteer, kind: str, description: str, amo
         raise ApplicationError(_("请选择困难类型"), status=422)
     if len(description) < 5:
         raise ApplicationError(_("请简要说明困难情况（至少5个字）"), status=422)
-    if amount is not None and not Decimal("0") < amount <= Decimal("100000"):
+    if amount is not None and (not amount.is_finite() or not Decimal("0.01") <= amount <= Decimal("100000")):
         raise ApplicationError(_("申请金额须在0到100000元之间"), status=422)
     return AidRequest.objects.create(
-        volunteer=volunteer, community_code=volunteer.community_code, kind=kind, description=description, amount=amount
+        volunteer=volunteer,
+        community_code=volunteer.community_code,
+        kind=kind,
+        description=description,
+        amount=None if amount is None else amount.quantize(Decimal("0.01")),
     )
 
 
 def aid_transition(*, actor, request: AidRequest, to_status: str, note: str = "", actor_level: str) -> AidRequest:
     """Move a hardship-aid request along AID_FLOW. The community takes the first review, the street
     the decision and the payment (`actor_level` is the level of the actor's role on this area)."""
-    if to_status not in AID_FLOW.get(request.status, ()):
-        raise ApplicationError(_("申请状态不能这样变更"), {"from": request.status, "to": to_status}, status=409)
-    wanted = AID_STEP_ROLE_LEVEL[to_status]
-    if to_status == AidRequest.Status.REJECTED and request.status == AidRequest.Status.COMMUNITY_APPROVED:
-        wanted = "street"
-    if actor_level != wanted:
-        raise ApplicationError(_("这一步须由街道审批") if wanted == "street" else _("这一步须由社区审核"), status=403)
     with transaction.atomic():
+        request = AidRequest.objects.select_for_update().get(pk=request.pk)
+        if to_status not in AID_FLOW.get(request.status, ()):
+            raise ApplicationError(_("申请状态不能这样变更"), {"from": request.status, "to": to_status}, status=409)
+        wanted = AID_STEP_ROLE_LEVEL[to_status]
+        if to_status == AidRequest.Status.REJECTED and request.status == AidRequest.Status.COMMUNITY_APPROVED:
+            wanted = "street"
+        if actor_level != wanted:
+            raise ApplicationError(
+                _("这一步须由街道审批") if wanted == "street" else _("这一步须由社区审核"), status=403
+            )
         AidEvent.objects.create(
             request=request, actor=actor, from_status=request.status, to_status=to_status, note=clean_text(note)[:200]
         )

@@ -26,10 +26,12 @@ from gongzhi.volunteers.models import AidRequest, Certificate, Course, Organisat
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
+    """A date from a form, or the default when it is missing, malformed or outside 2000-2100."""
     try:
-        return dt.date.fromisoformat(value or "")
+        day = dt.date.fromisoformat(value or "")
     except ValueError:
         return default
+    return day if dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31) else default
 
 
 # --- public --------------------------------------------------------------------------------------
@@ -40,9 +42,10 @@ def sign_up(request):
     context = {
         "groups": Volunteer.Group.choices,
         "skills": services.SKILLS.items(),
-        "availability": [(d, p) for d in services.WEEKDAYS for p in services.DAY_PARTS],
+        "availability": services.AVAILABILITY_LABELS,
         "units": selectors.units_for_sign_up(),
         "form": request.POST,
+        "chosen": set(request.POST.getlist("skills")) | set(request.POST.getlist("availability")),
         "errors": {},
         "done": None,
     }
@@ -356,7 +359,7 @@ def posts(request):
         except ValueError:
             messages.error(request, _("时间或人数格式不正确"))
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    rows = selectors.post_list(user=request.user, community_code=code)
+    rows = selectors.post_list(user=request.user, community_code=code, start=start, end=start + dt.timedelta(days=1))
     return render(
         request,
         "volunteers/posts.html",
@@ -390,7 +393,8 @@ def post_qr(request, public_id: str):
 def checkins(request):
     _need(request, roles.CONFIRM_HOURS)
     if request.method == "POST":
-        record = selectors.checkin_get_for_user(user=request.user, pk=int(request.POST.get("checkin") or 0))
+        number = request.POST.get("checkin", "")
+        record = selectors.checkin_get_for_user(user=request.user, pk=int(number) if number.isdigit() else 0)
         try:
             entry = services.checkin_confirm(actor=request.user, record=record)
             messages.success(request, _("已确认 %(hours)s 小时") % {"hours": entry.hours})
@@ -404,7 +408,8 @@ def checkins(request):
 @login_required
 def hours_report(request):
     _need(request, roles.VIEW_VOLUNTEERS)
-    code = (request.GET.get("area_code") or next((e.area_code for e in user_scope(request.user)), ""))[:12]
+    own = (e.area_code for e in user_scope(request.user) if roles.role_can(e.role, roles.VIEW_VOLUNTEERS))
+    code = (request.GET.get("area_code") or next(own, ""))[:12]
     if not code_in_scope(request.user, code, capability=roles.VIEW_VOLUNTEERS):
         raise Http404
     today = timezone.localdate()
@@ -508,6 +513,8 @@ def training(request):
                 if course is None:
                     raise ApplicationError(_("请选择培训课程"))
                 starts = dt.datetime.fromisoformat(request.POST.get("starts_at", ""))
+                if not 2000 <= starts.year <= 2100:
+                    raise ValueError(starts)
                 services.training_session_create(
                     actor=request.user, course=course, community_code=code,
                     starts_at=timezone.make_aware(starts), place=request.POST.get("place", ""),
