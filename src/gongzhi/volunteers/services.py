@@ -217,7 +217,7 @@ def volunteer_review(*, actor, volunteer: Volunteer, to_status: str, note: str =
     counts as having reported to their residential community (在职党员报到)."""
     now = timezone.now()
     with transaction.atomic():
-        volunteer = Volunteer.objects.select_for_update().select_related("user").get(pk=volunteer.pk)
+        volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
         if to_status not in VOLUNTEER_FLOW.get(volunteer.status, ()):
             raise ApplicationError(_("志愿者状态不能这样变更"), {"from": volunteer.status, "to": to_status}, status=409)
         volunteer.status = to_status
