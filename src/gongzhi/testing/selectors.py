@@ -4,7 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import Http404
 
 from gongzhi.core import roles
-from gongzhi.core.scope import code_in_scope, scope_q, user_scope
+from gongzhi.core.scope import code_in_scope, in_area, scope_q, user_scope
 from gongzhi.people.models import Resident
 from gongzhi.testing.models import Exemption, Recall, Round, RoundProgress, Sample
 
@@ -87,12 +87,12 @@ def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
         return {"area_code": code, "expected": 0, "sampled": 0, "exempted": 0, "untested": 0}
     inside = max(code, round_.area_code, key=len)  # the part of the area the round covers
     if code_in_scope(user, inside, capability=roles.VIEW_TESTING):
-        expected = Resident.objects.filter(community_code__startswith=inside).count()
-        sampled = Sample.objects.filter(round=round_, community_code__startswith=inside).count()
-        exempted = Exemption.objects.filter(round=round_, community_code__startswith=inside).count()
+        expected = Resident.objects.filter(in_area("community_code", inside)).count()
+        sampled = Sample.objects.filter(in_area("community_code", inside), round=round_).count()
+        exempted = Exemption.objects.filter(in_area("community_code", inside), round=round_).count()
     else:
         residents = Resident.objects.filter(
-            scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS), community_code__startswith=inside
+            scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS), in_area("community_code", inside)
         )
         ids = list(residents.values_list("id", flat=True))
         expected, sampled, exempted = len(ids), 0, 0

@@ -50,7 +50,7 @@ def demo_reservoir_create(*, community_code: str, worker, password: str, approve
             consent=True,
         )
         if n < approved:
-            services.volunteer_review(actor=worker, volunteer=volunteer, to_status="approved")
+            volunteer = services.volunteer_review(actor=worker, volunteer=volunteer, to_status="approved")
         made.append(volunteer)
     first = made[0] if made else None
     if first is not None and first.user is not None:
