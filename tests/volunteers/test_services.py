@@ -214,14 +214,14 @@ def test_hardship_aid_goes_community_then_street(rostered, worker_a, community_a
         volunteer=volunteer, kind="illness", description="家人住院，收入减少", amount=Decimal("2000")
     )
     with pytest.raises(ApplicationError, match="不能这样变更"):  # the street cannot skip the community
-        services.aid_transition(actor=street, request=aid, to_status="approved", actor_level="street")
+        services.aid_transition(actor=street, request=aid, to_status="approved")
     with pytest.raises(ApplicationError, match="社区"):
-        services.aid_transition(actor=street, request=aid, to_status="community_approved", actor_level="street")
-    services.aid_transition(actor=worker_a, request=aid, to_status="community_approved", actor_level="community")
+        services.aid_transition(actor=street, request=aid, to_status="community_approved")
+    services.aid_transition(actor=worker_a, request=aid, to_status="community_approved")
     with pytest.raises(ApplicationError, match="街道"):
-        services.aid_transition(actor=worker_a, request=aid, to_status="approved", actor_level="community")
-    services.aid_transition(actor=street, request=aid, to_status="approved", actor_level="street")
-    services.aid_transition(actor=street, request=aid, to_status="paid", actor_level="street")
+        services.aid_transition(actor=worker_a, request=aid, to_status="approved")
+    services.aid_transition(actor=street, request=aid, to_status="approved")
+    services.aid_transition(actor=street, request=aid, to_status="paid")
     assert AidRequest.objects.get().status == "paid"
     assert [e.to_status for e in aid.events.all()] == ["community_approved", "approved", "paid"]
 

@@ -2,6 +2,7 @@
 a volunteer's phone or device, and the hours report."""
 
 import datetime as dt
+from typing import Literal
 
 from django.http import Http404
 from django.utils import timezone
@@ -39,7 +40,7 @@ class ReviewIn(Schema):
 
 
 class CheckInIn(Schema):
-    action: str = Field(description="in | out")
+    action: Literal["in", "out"] = Field(description="in | out")
 
 
 class CheckInOut(Schema):
@@ -103,12 +104,8 @@ def checkin(request, key: str, payload: CheckInIn):
         raise Http404
     if payload.action == "out":
         record = services.checkout(volunteer=volunteer, post=post)
-    elif payload.action == "in":
-        record = services.checkin(volunteer=volunteer, post=post)
     else:
-        from gongzhi.core.errors import ApplicationError
-
-        raise ApplicationError("操作只能是签到(in)或签退(out)", status=422)
+        record = services.checkin(volunteer=volunteer, post=post)
     return {
         "status": record.status,
         "checked_in_at": record.checked_in_at,

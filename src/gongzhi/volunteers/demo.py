@@ -4,7 +4,6 @@ login. Made with the services, as a community would; run once (skipped when volu
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
@@ -92,7 +91,3 @@ def demo_reservoir_create(*, community_code: str, worker, password: str, approve
             )
     services.roster_build(actor=worker, community_code=community_code, day=today, time_limit=5)
     return len(made)
-
-
-def demo_volunteer_login_exists() -> bool:
-    return get_user_model().objects.filter(username="volunteer").exists()

@@ -22,6 +22,7 @@ from gongzhi.core import roles
 from gongzhi.core.cleaning import clean_code, clean_text
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AuditEvent, RoleAssignment
+from gongzhi.core.scope import user_scope
 from gongzhi.core.services import audit_record
 from gongzhi.people import id_rules
 from gongzhi.places.models import Area
@@ -629,9 +630,20 @@ def aid_request_submit(*, volunteer: Volunteer, kind: str, description: str, amo
     )
 
 
-def aid_transition(*, actor, request: AidRequest, to_status: str, note: str = "", actor_level: str) -> AidRequest:
+def _actor_levels(actor, community_code: str) -> set[str]:
+    """The levels (community, street, ...) at which the actor manages volunteers of this community."""
+    if getattr(actor, "is_superuser", False):
+        return {"community", "street"}
+    return {
+        roles.level_of_code(e.area_code)
+        for e in user_scope(actor)
+        if community_code.startswith(e.area_code) and roles.role_can(e.role, roles.MANAGE_VOLUNTEERS)
+    }
+
+
+def aid_transition(*, actor, request: AidRequest, to_status: str, note: str = "") -> AidRequest:
     """Move a hardship-aid request along AID_FLOW. The community takes the first review, the street
-    the decision and the payment (`actor_level` is the level of the actor's role on this area)."""
+    the decision and the payment; the actor must hold a volunteer-managing role at that level."""
     with transaction.atomic():
         request = AidRequest.objects.select_for_update().get(pk=request.pk)
         if to_status not in AID_FLOW.get(request.status, ()):
@@ -639,7 +651,7 @@ def aid_transition(*, actor, request: AidRequest, to_status: str, note: str = ""
         wanted = AID_STEP_ROLE_LEVEL[to_status]
         if to_status == AidRequest.Status.REJECTED and request.status == AidRequest.Status.COMMUNITY_APPROVED:
             wanted = "street"
-        if actor_level != wanted:
+        if wanted not in _actor_levels(actor, request.community_code):
             raise ApplicationError(
                 _("这一步须由街道审批") if wanted == "street" else _("这一步须由社区审核"), status=403
             )

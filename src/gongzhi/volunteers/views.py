@@ -474,18 +474,10 @@ def aid_list(request):
     _need(request, roles.MANAGE_VOLUNTEERS)
     if request.method == "POST":
         aid = selectors.aid_get_for_user(user=request.user, public_id=request.POST.get("request", ""))
-        levels = {
-            roles.level_of_code(e.area_code)
-            for e in user_scope(request.user)
-            if aid.community_code.startswith(e.area_code) and roles.role_can(e.role, roles.MANAGE_VOLUNTEERS)
-        }
-        to_status = request.POST.get("to_status", "")
-        wanted = services.AID_STEP_ROLE_LEVEL.get(to_status, "")
-        level = wanted if wanted in levels else next(iter(levels), "")
         try:
             services.aid_transition(
-                actor=request.user, request=aid, to_status=to_status, note=request.POST.get("note", ""),
-                actor_level=level,
+                actor=request.user, request=aid, to_status=request.POST.get("to_status", ""),
+                note=request.POST.get("note", ""),
             )  # fmt: skip
             messages.success(request, _("已更新申请状态"))
         except ApplicationError as exc:
