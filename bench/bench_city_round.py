@@ -66,8 +66,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from gongzhi.core import roles  # noqa: E402
-from gongzhi.core.services import api_token_create, role_assignment_create  # noqa: E402
+from gongzhi.core.services import api_token_create  # noqa: E402
 from gongzhi.people.models import Resident  # noqa: E402
+from gongzhi.places.services import role_assignment_create  # noqa: E402
 from gongzhi.testing import selectors, services  # noqa: E402
 from gongzhi.testing.models import Recall, RoundProgress, Sample, Tube  # noqa: E402
 

@@ -76,8 +76,8 @@ def child(mode: str, backend: str, residents: int, per_community: int) -> dict:
     from django.db import connection, transaction
 
     from gongzhi.core.db import bulk_insert
-    from gongzhi.people.demo import loader
-    from gongzhi.people.demo.population import community_plan
+    from gongzhi.demo import loader
+    from gongzhi.demo.population import community_plan
     from gongzhi.places.services import areas_load
 
     try:

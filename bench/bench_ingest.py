@@ -64,7 +64,8 @@ def setup() -> tuple[str, list[list[str]], str]:
     communities = max(1, ARGS.residents // 5000)
     call_command("demo", communities=communities, residents_per_community=5000, seed=7, verbosity=0)
     collector = get_user_model().objects.get(username="collector")
-    round_ = services.round_create(actor=collector, name="bench", area_code="5101", pool_size=POOL)
+    city = get_user_model().objects.get(username="city")
+    round_ = services.round_create(actor=city, name="bench", area_code="5101", pool_size=POOL)
     key = api_token_create(user=collector, name="bench")[1]
     codes = ["R:" + p for p in Resident.objects.order_by("pk").values_list("public_id", flat=True)]
     return round_.public_id, codes, key

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from gongzhi.core.api import api
+from gongzhi.config.api import api
 from gongzhi.core.models import AuditEvent
 from gongzhi.people.models import Resident
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
@@ -37,9 +37,7 @@ def world(community_a, community_b):
     }
     objects.update(_testing_objects(community_a, resident))
     objects.update(_volunteer_objects(community_a))
-    roster_import = _roster_import_for(community_a)
-    if roster_import is not None:
-        objects["roster_import"] = roster_import
+    objects["register_import"] = _register_import_for(community_a)
     outsider = make_user_with_role("outsider", "community_worker", community_b.code)
     outsider.is_staff = True  # so the admin's own scoping is what is tested, not its login wall
     outsider.save()
@@ -48,10 +46,12 @@ def world(community_a, community_b):
 
 
 def _testing_objects(community, resident):
+    from gongzhi.core import events
     from gongzhi.testing import collection, services
 
     owner = make_user_with_role("collector_a", "collector", community.code)
-    round_ = services.round_create(actor=owner, name="第一轮", area_code=community.code, pool_size=10)
+    manager = make_user_with_role("round_manager_a", "community_worker", community.code)
+    round_ = services.round_create(actor=manager, name="第一轮", area_code=community.code, pool_size=10)
     services.scan_batch_ingest(
         round_=round_,
         collector=owner,
@@ -61,6 +61,7 @@ def _testing_objects(community, resident):
         ],
     )
     services.tube_results_record(actor=owner, round_=round_, results=[("TUBE000001", "positive")])
+    events.deliver_pending()  # the recalls open after the commit, as the Huey consumer does
     return {"round": round_, "recall": round_.recalls.get()}
 
 
@@ -102,14 +103,13 @@ def _volunteer_objects(community):
 PUBLIC_ROUTES = ("join/", "join/communities/", "v/cert/<str:public_id>/")
 
 
-def _roster_import_for(community):
-    from gongzhi.people import models
+def _register_import_for(community):
+    from gongzhi.people.models import RegisterImport
 
-    model = getattr(models, "RosterImport", None)
-    if model is None:
-        return None
     owner = make_user_with_role("owner_a", "community_worker", community.code)
-    return model.objects.create(actor=owner, community_code=community.code, file_name="a.xlsx", content=b"x", report={})
+    return RegisterImport.objects.create(
+        actor=owner, community_code=community.code, file_name="a.xlsx", content=b"x", report={}
+    )
 
 
 def _walk(patterns, prefix=""):
@@ -135,7 +135,7 @@ def _fill(route: str, objects: dict) -> str | None:
         "buildings/<str:public_id>/": ("<str:public_id>", objects["building"].public_id),
         "residents/<str:public_id>/": ("<str:public_id>", objects["resident"].public_id),
         "households/<str:public_id>/": ("<str:public_id>", objects["household"].public_id),
-        "roster/import/<str:public_id>/": ("<str:public_id>", getattr(objects.get("roster_import"), "public_id", "")),
+        "register/import/<str:public_id>/": ("<str:public_id>", objects["register_import"].public_id),
         "rounds/<str:public_id>/": ("<str:public_id>", objects["round"].public_id),
         "recalls/<str:public_id>/": ("<str:public_id>", objects["recall"].public_id),
         "volunteers/posts/<str:public_id>/": ("<str:public_id>", objects["post"].public_id),

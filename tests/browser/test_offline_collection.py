@@ -15,12 +15,13 @@ def _queued(page) -> int:
 
 
 def test_offline_scans_survive_reload_and_sync_exactly_once(page, live_server, community_a):
-    collector = make_user_with_role("collector_a", "collector", community_a.code)
+    make_user_with_role("collector_a", "collector", community_a.code)
     residents = []
     for _ in range(20):
         household = HouseholdFactory()
         residents += [ResidentFactory(household=household) for _ in range(10)]
-    round_ = services.round_create(actor=collector, name="第一轮", area_code=community_a.code, pool_size=10)
+    worker = make_user_with_role("worker_a", "community_worker", community_a.code)
+    round_ = services.round_create(actor=worker, name="第一轮", area_code=community_a.code, pool_size=10)
 
     login(page, live_server, "collector_a")
     url = f"{live_server.url}/rounds/{round_.public_id}/collect/"

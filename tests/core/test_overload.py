@@ -35,7 +35,8 @@ def test_overloaded_scan_endpoint_answers_503_before_reading_the_body(client, co
     from tests.factories import make_user_with_role
 
     collector = make_user_with_role("c1", "collector", community_a.code)
-    round_ = services.round_create(actor=collector, name="r", area_code=community_a.code, pool_size=10)
+    worker = make_user_with_role("w1", "community_worker", community_a.code)
+    round_ = services.round_create(actor=worker, name="r", area_code=community_a.code, pool_size=10)
     monkeypatch.setattr(overload, "INGEST_WAIT", 0.05)
     monkeypatch.setattr(overload, "_gates", {})
     inside, release = threading.Event(), threading.Event()

@@ -1,6 +1,7 @@
 import pytest
 
-from gongzhi.core.scope import code_in_scope, common_area_code, scope_q
+from gongzhi.core.access import may_in_area
+from gongzhi.core.scope import common_area_code, scope_q
 from gongzhi.people.models import Resident
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
 
@@ -19,7 +20,7 @@ def two_grids(community_a):
 
 
 def _visible(user):
-    q = scope_q(user, grid_field="household__building__grid_id", building_field="household__building_id")
+    q = scope_q(user, paths=Resident.area_paths)
     return set(Resident.objects.filter(q).values_list("public_id", flat=True))
 
 
@@ -54,23 +55,30 @@ def test_superuser_sees_everything(two_grids, django_user_model):
 
 def test_capability_filters_roles(two_grids, community_a):
     leader = make_user_with_role("leader", "building_leader", community_a.code, building=two_grids[2])
-    q = scope_q(
-        leader,
-        capability="pii.full",
-        grid_field="household__building__grid_id",
-        building_field="household__building_id",
-    )
-    assert not Resident.objects.filter(q).exists()
+    assert not Resident.objects.visible_to(leader, "pii.full").exists()
+    assert Resident.objects.visible_to(leader, "residents.view").count() == 1
 
 
-def test_code_in_scope(community_a):
+def test_may_in_area(community_a):
     worker = make_user_with_role("w", "community_worker", community_a.code)
-    assert code_in_scope(worker, community_a.code)
-    assert not code_in_scope(worker, "510104017002")
-    assert not code_in_scope(worker, "510104017")  # the street above is not inside
-    assert code_in_scope(worker, community_a.code, capability="places.edit")
+    assert may_in_area(worker, "residents.view", community_a.code)
+    assert not may_in_area(worker, "residents.view", "510104017002")
+    assert not may_in_area(worker, "residents.view", "510104017")  # the street above is not inside
+    assert may_in_area(worker, "places.edit", community_a.code)
     collector = make_user_with_role("c", "collector", community_a.code)
-    assert not code_in_scope(collector, community_a.code, capability="places.edit")
+    assert not may_in_area(collector, "places.edit", community_a.code)
+
+
+def test_in_area_is_a_range_for_full_codes_and_a_prefix_for_mixed_ones(two_grids, community_a):
+    *_, r1, r2 = two_grids
+    assert set(Resident.objects.in_area("510104").values_list("pk", flat=True)) == {r1.pk, r2.pk}
+    assert not Resident.objects.in_area("510105").exists()
+    assert "BETWEEN" in str(Resident.objects.in_area("510104").query) or ">=" in str(
+        Resident.objects.in_area("510104").query
+    )
+    from gongzhi.core.models import AuditEvent
+
+    assert "LIKE" in str(AuditEvent.objects.in_area("510104").query)
 
 
 def test_common_area_code():

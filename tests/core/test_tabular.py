@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 
 from gongzhi.core import tabular
+from gongzhi.core.messages import CORE
 from gongzhi.core.tabular import TabularError, normalise_header, read_table
 
 ALIASES = {
@@ -105,7 +106,7 @@ def test_header_missing_a_required_column_names_it():
     with pytest.raises(TabularError) as info:
         read(content, "a.xlsx")
 
-    assert info.value.message == "缺少必填列：身份证号"
+    assert CORE.of(info.value.problem) == "缺少必填列：身份证号"
 
 
 def test_the_sheet_with_part_of_the_header_names_what_is_missing():
@@ -114,7 +115,7 @@ def test_the_sheet_with_part_of_the_header_names_what_is_missing():
     with pytest.raises(TabularError) as info:
         read(content, "a.xlsx")
 
-    assert info.value.message == "缺少必填列：身份证号"
+    assert CORE.of(info.value.problem) == "缺少必填列：身份证号"
 
 
 def test_no_header_in_the_first_ten_rows():
@@ -123,7 +124,7 @@ def test_no_header_in_the_first_ten_rows():
     with pytest.raises(TabularError) as info:
         read(content, "a.xlsx")
 
-    assert info.value.message == "前10行中没有找到表头（应包含“姓名”“身份证号”等列名）"
+    assert CORE.of(info.value.problem) == "前10行中没有找到表头（应包含“姓名”“身份证号”等列名）"
 
 
 def test_row_limit_counts_data_rows_only():
@@ -133,13 +134,13 @@ def test_row_limit_counts_data_rows_only():
     assert len(read(content, "a.xlsx", max_rows=3).rows) == 3
     with pytest.raises(TabularError) as info:
         read(content, "a.xlsx", max_rows=2)
-    assert info.value.message == "文件超过2行的上限，请拆分成几个文件分别导入"
+    assert CORE.of(info.value.problem) == "文件超过2行的上限，请拆分成几个文件分别导入"
 
 
 def test_too_many_bytes():
     with pytest.raises(TabularError) as info:
         read(b"x" * 2048, "a.csv", max_bytes=1024 * 1024 // 1024)
-    assert info.value.message.startswith("文件太大")
+    assert CORE.of(info.value.problem).startswith("文件太大")
 
 
 def test_zip_that_expands_far_beyond_its_size_is_refused(monkeypatch):
@@ -177,23 +178,24 @@ def test_csv_short_rows_fill_missing_cells_with_none():
 
 
 @pytest.mark.parametrize(
-    ("content", "file_name", "message"),
+    ("content", "file_name", "code"),
     [
-        (b"", "a.xlsx", tabular.MSG_EMPTY_FILE),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "a.xls", tabular.MSG_XLS),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "a.xlsx", tabular.MSG_XLS),
-        (b"name,id\n", "a.xls", tabular.MSG_XLS),
-        (b"PK\x03\x04garbage", "a.xlsx", tabular.MSG_BROKEN_XLSX),
-        (b"this is not a spreadsheet", "a.xlsx", tabular.MSG_BROKEN_XLSX),
-        (b"%PDF-1.4\n", "a.pdf", tabular.MSG_WRONG_TYPE),
-        (b"\x89PNG\r\n\x1a\n\0\0\0", "a.csv", tabular.MSG_BINARY_CSV),
-        (b"\xff\xfe\x00\xd8", "a.csv", tabular.MSG_ENCODING),
+        (b"", "a.xlsx", tabular.EMPTY_FILE),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "a.xls", tabular.XLS),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "a.xlsx", tabular.XLS),
+        (b"name,id\n", "a.xls", tabular.XLS),
+        (b"PK\x03\x04garbage", "a.xlsx", tabular.BROKEN_XLSX),
+        (b"this is not a spreadsheet", "a.xlsx", tabular.BROKEN_XLSX),
+        (b"%PDF-1.4\n", "a.pdf", tabular.WRONG_TYPE),
+        (b"\x89PNG\r\n\x1a\n\0\0\0", "a.csv", tabular.BINARY_CSV),
+        (b"\xff\xfe\x00\xd8", "a.csv", tabular.ENCODING),
     ],
 )
-def test_broken_or_foreign_files_get_a_chinese_message(content, file_name, message):
+def test_broken_or_foreign_files_get_a_chinese_message(content, file_name, code):
     with pytest.raises(TabularError) as info:
         read(content, file_name)
-    assert info.value.message == message
+    assert info.value.problem.code == code
+    assert CORE.of(info.value.problem) == CORE.text(code) and CORE.text(code)[0] > "\u2e80"  # Chinese words
 
 
 def test_a_zip_that_is_no_workbook():
@@ -203,7 +205,7 @@ def test_a_zip_that_is_no_workbook():
 
     with pytest.raises(TabularError) as info:
         read(buffer.getvalue(), "a.xlsx")
-    assert info.value.message == tabular.MSG_BROKEN_XLSX
+    assert CORE.of(info.value.problem) == CORE.text(tabular.BROKEN_XLSX)
 
 
 def test_a_docx_renamed_is_refused():
@@ -213,4 +215,4 @@ def test_a_docx_renamed_is_refused():
 
     with pytest.raises(TabularError) as info:
         read(buffer.getvalue(), "a.docx")
-    assert info.value.message == tabular.MSG_WRONG_TYPE
+    assert CORE.of(info.value.problem) == CORE.text(tabular.WRONG_TYPE)

@@ -5,6 +5,7 @@ import pytest
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import api_token_create
 from gongzhi.people import id_rules
+from gongzhi.people.messages import PEOPLE
 from gongzhi.people.models import Resident
 from tests.factories import HouseholdFactory, ResidentFactory, make_user_with_role
 
@@ -51,7 +52,7 @@ def test_create_validates_in_chinese_and_writes_nothing(api_a):
         content_type="application/json",
     )
     assert bad.status_code == 422
-    assert bad.json()["extra"]["fields"]["id_number"] == id_rules.MSG_ID_SCIENTIFIC
+    assert bad.json()["extra"]["fields"]["id_number"] == PEOPLE.text(id_rules.ID_SCIENTIFIC)
     assert Resident.objects.count() == 0
     good_id = id_rules.make_id_number("510104", dt.date(1990, 1, 1), 3, True)
     ok = api_a.post(

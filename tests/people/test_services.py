@@ -5,6 +5,7 @@ import pytest
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AuditEvent
 from gongzhi.people import id_rules
+from gongzhi.people.messages import PEOPLE
 from gongzhi.people.models import Resident, ResidentTag
 from gongzhi.people.services import ResidentData, resident_create, resident_reveal, resident_update
 from tests.factories import HouseholdFactory, ResidentFactory
@@ -36,9 +37,9 @@ def test_create_derives_gender_and_birth_date_and_audits(worker_a, community_a):
     ("field", "value", "message"),
     [
         ("name", "", "姓名不能为空"),
-        ("id_number", "5.10104E+17", id_rules.MSG_ID_SCIENTIFIC),
-        ("id_number", "510104195003080140", id_rules.MSG_ID_CHECK),
-        ("phone", "23812345678", id_rules.MSG_PHONE),
+        ("id_number", "5.10104E+17", PEOPLE.text(id_rules.ID_SCIENTIFIC)),
+        ("id_number", "510104195003080140", PEOPLE.text(id_rules.ID_CHECK)),
+        ("phone", "23812345678", PEOPLE.text(id_rules.PHONE)),
         ("tags", ["vip"], "未知的重点人群标签：vip"),
     ],
 )

@@ -18,6 +18,7 @@ from gongzhi.testing.collection import (
     TubeState,
     apply_events,
 )
+from gongzhi.testing.messages import outcome_message
 
 ME, OTHER = 1, 2
 T1, T2, T3 = "TUBE-0001", "TUBE-0002", "TUBE-0003"
@@ -74,7 +75,7 @@ def test_open_scan_close_creates_a_tube_and_samples():
         ("e3", OK, "ok", 1),
         ("e4", OK, "ok", 0),
     ]
-    assert all(o.message == "" for o in result.outcomes)
+    assert all(outcome_message(o) == "" for o in result.outcomes)
     assert result.new_samples == [(1, T1, AT), (2, T1, AT)]
     assert sampled == {1: T1, 2: T1}
     assert result.tubes is tubes
@@ -118,7 +119,7 @@ def test_existing_tube_keeps_its_own_pool_size():
     tubes = {T1: TubeState(T1, ME, 2, count=2)}
     result = run([ev(1, SCAN, T1, "R:3")], tubes=tubes, pool_size=10)
     assert statuses(result) == [("e1", ERROR, "pool_full", 0)]
-    assert result.outcomes[0].message == "该管已满2人，请封管后换新管"
+    assert outcome_message(result.outcomes[0]) == "该管已满2人，请封管后换新管"
 
 
 # --- pool size -----------------------------------------------------------------------------
@@ -135,7 +136,7 @@ def test_eleventh_resident_into_a_ten_pool_is_pool_full_and_not_added():
     result = run([ev(11, SCAN, T1, "R:11")], tubes=tubes, sampled=sampled)
     # then pool_full, nothing added
     assert statuses(result) == [("e11", ERROR, "pool_full", 0)]
-    assert result.outcomes[0].message == "该管已满10人，请封管后换新管"
+    assert outcome_message(result.outcomes[0]) == "该管已满10人，请封管后换新管"
     assert result.new_samples == []
     assert tubes[T1].count == 10
     assert 11 not in sampled
@@ -168,7 +169,7 @@ def test_second_scan_into_another_tube_warns_already_sampled_naming_first_tube()
     result = run([ev(4, SCAN, T2, "R:1")], tubes=tubes, sampled=sampled)
     # then a warning naming T1, no new sample, T2 still empty
     assert statuses(result) == [("e4", WARNING, "already_sampled", 0)]
-    assert result.outcomes[0].message == f"该居民本轮已在{T1}号管采样，未重复登记"
+    assert outcome_message(result.outcomes[0]) == f"该居民本轮已在{T1}号管采样，未重复登记"
     assert result.new_samples == []
     assert sampled == {1: T1}
     assert tubes[T2].count == 0 and tubes[T1].count == 1
@@ -199,7 +200,7 @@ def test_household_partly_sampled_elsewhere_adds_the_rest_and_warns():
     sampled = {1: T1}
     result = run([ev(1, SCAN, T2, "H:h")], tubes=tubes, sampled=sampled, codes={"H:h": [1, 2, 3]})
     assert statuses(result) == [("e1", WARNING, "already_sampled", 2)]
-    assert T1 in result.outcomes[0].message
+    assert T1 in outcome_message(result.outcomes[0])
     assert result.new_samples == [(2, T2, None), (3, T2, None)]
     assert sampled == {1: T1, 2: T2, 3: T2}
     assert tubes[T2].count == 2
@@ -226,7 +227,7 @@ def test_unknown_code_is_unknown_resident():
     tubes = {T1: TubeState(T1, ME, 10)}
     result = run([ev(1, SCAN, T1, "R:nobody")], tubes=tubes)
     assert statuses(result) == [("e1", ERROR, "unknown_resident", 0)]
-    assert result.outcomes[0].message == "未找到该居民，请核对二维码或身份证号"
+    assert outcome_message(result.outcomes[0]) == "未找到该居民，请核对二维码或身份证号"
     assert tubes[T1].count == 0
 
 
@@ -247,7 +248,7 @@ def test_bad_barcodes_are_refused_for_every_kind():
     result = run(events, tubes=tubes)
     assert {(o.status, o.code) for o in result.outcomes} == {(ERROR, "bad_barcode")}
     assert len(result.outcomes) == len(events)
-    assert result.outcomes[0].message == "管号格式不正确（6-32位字母、数字或-）"
+    assert outcome_message(result.outcomes[0]) == "管号格式不正确（6-32位字母、数字或-）"
     assert tubes == {} and result.new_samples == []
 
 
@@ -261,7 +262,7 @@ def test_barcode_length_bounds():
 def test_unknown_kind_is_bad_kind():
     result = run([ev(1, "delete", T1)])
     assert statuses(result) == [("e1", ERROR, "bad_kind", 0)]
-    assert result.outcomes[0].message == "未知的操作类型"
+    assert outcome_message(result.outcomes[0]) == "未知的操作类型"
 
 
 # --- tubes of other collectors, closed, not open -------------------------------------------
@@ -272,7 +273,7 @@ def test_scanning_into_a_tube_of_another_collector_is_tube_taken():
     sampled = {}
     result = run([ev(1, SCAN, T1, "R:1")], tubes=tubes, sampled=sampled)
     assert statuses(result) == [("e1", ERROR, "tube_taken", 0)]
-    assert result.outcomes[0].message == "该管号本轮已被其他采样员使用，请换新管"
+    assert outcome_message(result.outcomes[0]) == "该管号本轮已被其他采样员使用，请换新管"
     assert sampled == {} and tubes[T1].count == 2
 
 
@@ -291,7 +292,7 @@ def test_scanning_into_a_closed_tube_is_tube_closed():
         sampled=sampled,
     )
     assert statuses(result)[3] == ("e4", ERROR, "tube_closed", 0)
-    assert result.outcomes[3].message == "该管已封管，请换新管"
+    assert outcome_message(result.outcomes[3]) == "该管已封管，请换新管"
     assert sampled == {1: T1} and tubes[T1].count == 1
 
 
@@ -299,7 +300,7 @@ def test_scanning_into_a_tube_never_opened_is_tube_not_open():
     sampled = {}
     result = run([ev(1, SCAN, T1, "R:1")], sampled=sampled)
     assert statuses(result) == [("e1", ERROR, "tube_not_open", 0)]
-    assert result.outcomes[0].message == "请先扫码开管"
+    assert outcome_message(result.outcomes[0]) == "请先扫码开管"
     assert sampled == {}
 
 
@@ -325,7 +326,7 @@ def test_single_tube_resident_into_a_tube_with_others_is_refused():
     sampled = {1: T1}
     result = run([ev(1, SCAN, T1, "R:5")], tubes=tubes, sampled=sampled, single=frozenset({5}))
     assert statuses(result) == [("e1", ERROR, "single_tube", 0)]
-    assert result.outcomes[0].message == "封控区居民须单人单管，请换新管"
+    assert outcome_message(result.outcomes[0]) == "封控区居民须单人单管，请换新管"
     assert sampled == {1: T1} and tubes[T1].count == 1
 
 
@@ -495,7 +496,7 @@ def test_property_invariants(steps, setup):
     for event, outcome in zip(batch, result.outcomes, strict=True):
         assert 0 <= outcome.added <= len(CODES.get(event.code, []))
         assert outcome.status in (OK, WARNING, ERROR)
-        assert outcome.code in collection.MESSAGES
+        assert outcome.code in collection.CODES
 
 
 @settings(max_examples=300, deadline=None)

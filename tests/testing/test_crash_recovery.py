@@ -53,7 +53,8 @@ from gongzhi.core.services import api_token_create
 from gongzhi.people.models import Resident
 from gongzhi.testing import services
 user = get_user_model().objects.get(username="collector")
-round_ = services.round_create(actor=user, name="crash", area_code="5101", pool_size=10)
+city = get_user_model().objects.get(username="city")
+round_ = services.round_create(actor=city, name="crash", area_code="5101", pool_size=10)
 codes = ["R:" + p for p in Resident.objects.order_by("pk").values_list("public_id", flat=True)]
 print(json.dumps({"round": round_.public_id, "key": api_token_create(user=user, name="t")[1], "codes": codes}))
 """

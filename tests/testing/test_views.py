@@ -3,6 +3,7 @@ import io
 import openpyxl
 import pytest
 
+from gongzhi.core import events
 from gongzhi.core.models import AuditEvent
 from gongzhi.testing import collection, services
 from gongzhi.testing.models import Exemption, Round
@@ -71,6 +72,7 @@ def test_recall_list_shows_full_phones_to_workers_and_audits(client, worker_a, s
     round_, residents = sampled_round
     lab = make_user_with_role("lab", "lab", "5101")
     services.tube_results_record(actor=lab, round_=round_, results=[("TUBE000001", "阳性")])
+    events.deliver_pending()
     client.force_login(worker_a)
     page = client.get(f"/rounds/{round_.public_id}/recalls/").content.decode()
     assert residents[0].phone in page and residents[1].name in page
@@ -153,10 +155,12 @@ def test_bedridden_untested_become_door_to_door_tasks_for_their_grid_worker(clie
 
 
 def test_recall_steps_from_the_page(client, worker_a, sampled_round):
-    from gongzhi.testing.models import Recall, RecallEvent
+    from gongzhi.core.models import WorkflowEvent
+    from gongzhi.testing.models import Recall
 
     round_, residents = sampled_round
     services.tube_results_record(actor=worker_a, round_=round_, results=[("TUBE000001", "positive")])
+    events.deliver_pending()
     recall = Recall.objects.get(resident=residents[0])
     client.force_login(worker_a)
     page = client.get(f"/rounds/{round_.public_id}/recalls/").content.decode()
@@ -164,13 +168,13 @@ def test_recall_steps_from_the_page(client, worker_a, sampled_round):
     client.post(f"/recalls/{recall.public_id}/transition/", {"to_status": "notified"})
     client.post(f"/recalls/{recall.public_id}/transition/", {"to_status": "resampled"})
     wrong = client.post(f"/recalls/{recall.public_id}/transition/", {"to_status": "open"}, follow=True)
-    assert "复核状态不能这样变更" in wrong.content.decode()
+    assert "状态不能从“已单采”变为“待通知”" in wrong.content.decode()
     recall.refresh_from_db()
     assert recall.status == "resampled"
-    assert list(RecallEvent.objects.filter(recall=recall).values_list("to_status", flat=True)) == [
-        "notified",
-        "resampled",
-    ]
+    steps = WorkflowEvent.objects.filter(flow="recall", row_key=recall.public_id).order_by("id")
+    opened, notified, resampled = steps.values_list("to_status", "actor")
+    assert opened == ("open", worker_a.pk)  # opened by the platform for the account that recorded the result
+    assert (notified, resampled) == (("notified", worker_a.pk), ("resampled", worker_a.pk))
 
 
 def test_progress_shows_areas_not_yet_sampled(client, worker_a, community_a):
@@ -232,8 +236,10 @@ def test_lab_uploads_results_and_sees_the_rows_not_recorded(client, sampled_roun
     errors = text.split('class="result-errors"')[1]
     assert "<td>3</td>" in errors and "<td>4</td>" in errors  # row numbers as Excel shows them
     assert Tube.objects.get(round=round_, barcode="TUBE000001").status == "positive"
+    events.deliver_pending()  # what the Huey consumer does after the upload's commit
     assert Recall.objects.filter(round=round_).count() == 2
     again = client.post(url, {"file": _upload("结果.csv", csv)})
+    events.deliver_pending()
     assert 'id="recorded-count">1<' in again.content.decode() and Recall.objects.filter(round=round_).count() == 2
     broken = client.post(url, {"file": _upload("结果.xlsx", b"not a workbook")})
     assert broken.status_code == 422 and 'role="alert"' in broken.content.decode()

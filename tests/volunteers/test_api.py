@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from gongzhi.core.services import api_token_create
-from gongzhi.volunteers import services
+from gongzhi.volunteers import choices, services
 from gongzhi.volunteers.models import Volunteer
 from tests.factories import make_user_with_role, valid_id_number
 
@@ -21,7 +21,7 @@ def pending(community_a):
         community_code=community_a.code,
         group="transport",
         password="serve-the-people-2022",
-        availability=[f"{d}-{p}" for d in services.WEEKDAYS for p in services.DAY_PARTS],
+        availability=[f"{d}-{p}" for d in choices.WEEKDAYS for p in choices.DAY_PARTS],
         consent=True,
     )
     return volunteer

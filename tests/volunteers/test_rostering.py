@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gongzhi.volunteers.messages import uncovered_reason
 from gongzhi.volunteers.rostering import (
     COMMUNITY_POINTS,
     POINT,
@@ -87,7 +88,7 @@ def violations(result, candidates, shifts, needs, rules):
     if sum(u.missing for u in result.uncovered) != demand - result.covered:
         out.append("uncovered do not add up")
     for u in result.uncovered:
-        if not u.reason or u.missing <= 0 or u.post_name != need_of[u.need_id].post_name:
+        if not uncovered_reason(u) or u.missing <= 0 or u.post_name != need_of[u.need_id].post_name:
             out.append(f"bad uncovered entry {u}")
     return out
 
@@ -232,7 +233,7 @@ def test_rest_and_day_limits():
     r = roster_solve(one, DAY_SHIFTS, needs, SPLIT_OK)
     assert sorted(r.assignments) == [(1, 10), (1, 12)]
     assert [u.need_id for u in r.uncovered] == [11]
-    assert r.uncovered[0].reason.startswith("符合条件的志愿者已排满或超出每日时长/休息要求")
+    assert uncovered_reason(r.uncovered[0]).startswith("符合条件的志愿者已排满或超出每日时长/休息要求")
     # 8 h rest: one shift only.
     assert roster_solve(one, DAY_SHIFTS, needs, Rules(min_rest_hours=8)).covered == 1
     # 4 h a day: one shift only, though rest would allow two.
@@ -286,7 +287,7 @@ def test_every_uncovered_need_is_named_with_its_reason():
     ]
     r = roster_solve(candidates, shifts, needs, SPLIT_OK)
     assert_valid(r, candidates, shifts, needs, SPLIT_OK)
-    reasons = {u.need_id: u.reason for u in r.uncovered}
+    reasons = {u.need_id: uncovered_reason(u) for u in r.uncovered}
     assert reasons[10] == "没有具备技能“驾驶”的志愿者"
     assert reasons[11] == "没有同时具备技能“医疗”、“物流”的志愿者"
     assert reasons[12] == "具备技能的志愿者都未完成培训“防护培训”"
@@ -303,12 +304,12 @@ def test_every_uncovered_need_is_named_with_its_reason():
     assert r.status == "optimal"
     # The greedy names the same needs with the same kind of reasons.
     g = roster_greedy(candidates, shifts, needs, SPLIT_OK)
-    assert {u.need_id: u.reason for u in g.uncovered}[10] == reasons[10]
+    assert {u.need_id: uncovered_reason(u) for u in g.uncovered}[10] == reasons[10]
 
 
 def test_no_candidates_and_no_needs():
     r = roster_solve([], DAY_SHIFTS, [need(10, 1)])
-    assert r.covered == 0 and r.uncovered[0].reason == "没有志愿者" and r.status == "optimal"
+    assert r.covered == 0 and uncovered_reason(r.uncovered[0]) == "没有志愿者" and r.status == "optimal"
     r = roster_solve([cand(1)], DAY_SHIFTS, [])
     assert (r.covered, r.demanded, r.status, r.gap) == (0, 0, "optimal", 0.0)
 
@@ -316,10 +317,12 @@ def test_no_candidates_and_no_needs():
 def test_bad_input_is_reported_not_raised():
     r = roster_solve([cand(1)], DAY_SHIFTS, [need(10, 9), need(11, 1)])
     assert r.status == "infeasible_input" and r.assignments == [] and (r.covered, r.gap) == (0, 1.0)
-    reasons = {u.need_id: u.reason for u in r.uncovered}
+    reasons = {u.need_id: uncovered_reason(u) for u in r.uncovered}
     assert reasons[10].startswith("输入数据有误：需求10（10号岗）引用了不存在的班次9")
     r = roster_solve([cand(1), cand(1)], DAY_SHIFTS, [need(10, 1)])
-    assert r.status == "infeasible_input" and "志愿者编号1重复" in r.details["errors"]
+    assert r.status == "infeasible_input"
+    assert {"code": "duplicate_id", "kind": "candidate", "id": 1} in r.details["errors"]
+    assert uncovered_reason(r.uncovered[0]) == "输入数据有误：志愿者编号1重复"
     backwards = [Shift(1, at(12), at(8))]
     assert roster_solve([cand(1)], backwards, [need(10, 1)]).status == "infeasible_input"
     assert roster_greedy([cand(1)], DAY_SHIFTS, [need(10, 1, needed=-1)]).status == "infeasible_input"
@@ -376,7 +379,7 @@ def test_a_busier_day_is_proven_optimal_and_beats_the_greedy():
     if cp.status == "optimal":
         assert cp.objective == r.objective
     assert 0.0 <= g.gap <= 1.0 and g.bound <= r.objective  # the greedy's bound is valid too
-    assert r.uncovered and all(u.reason for u in r.uncovered)
+    assert r.uncovered and all(uncovered_reason(u) for u in r.uncovered)
 
 
 def test_a_fractional_relaxation_goes_to_cp_sat():

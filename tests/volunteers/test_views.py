@@ -8,7 +8,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from gongzhi.core.models import AuditEvent
-from gongzhi.volunteers import services
+from gongzhi.volunteers import choices, services
 from gongzhi.volunteers.models import AidRequest, Assignment, CheckIn, Volunteer
 from tests.factories import make_user_with_role, valid_id_number
 
@@ -69,7 +69,7 @@ def test_worker_approves_from_the_list_and_sees_masked_numbers(client, community
 def served(client, community_a, worker_a):
     """An approved volunteer who signed up on the page, rostered today, checked in and out."""
     client.post(
-        "/join/", _form(community_a, availability=[f"{d}-{p}" for d in services.WEEKDAYS for p in services.DAY_PARTS])
+        "/join/", _form(community_a, availability=[f"{d}-{p}" for d in choices.WEEKDAYS for p in choices.DAY_PARTS])
     )
     volunteer = Volunteer.objects.get()
     services.volunteer_review(actor=worker_a, volunteer=volunteer, to_status="approved")

@@ -1,9 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from gongzhi.core.api import api, register_routers
-
-register_routers()
+from gongzhi.config.api import api
 
 urlpatterns = [
     path("", include("gongzhi.core.urls")),

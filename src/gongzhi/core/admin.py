@@ -1,70 +1,87 @@
+"""The admin, scoped like every page: a staff user sees only rows inside their areas, read-only for
+area data. Personal fields are neither listed, filtered nor searched; volunteers' accounts (whose
+login is their phone number) are left to the volunteer pages, where numbers are masked."""
+
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
-from gongzhi.core.models import ApiToken, AuditEvent, RoleAssignment
-from gongzhi.core.scope import scope_q
+from gongzhi.core import roles
+from gongzhi.core.models import ApiToken, AuditEvent, RoleAssignment, WorkflowEvent
+from gongzhi.core.scope import AreaPaths, scope_q
 
 
-class ScopedReadOnlyAdmin(admin.ModelAdmin):
-    """Read-only admin listing only rows inside the staff user's areas."""
+class ScopedReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only admin listing only rows inside the staff user's areas (the model's area_paths)."""
 
-    scope_paths: dict = {}
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        paths: AreaPaths = getattr(self.model, "area_paths", AreaPaths())
+        return super().get_queryset(request).filter(scope_q(request.user, paths=paths)).distinct()
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(scope_q(request.user, **self.scope_paths)).distinct()
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
-    """Operators give roles here; a staff user only sees and gives roles inside their own areas."""
+class RoleAssignmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Operators give roles here; a staff user only sees staff roles inside their own areas."""
 
     list_display = ("user", "role", "area_code", "grid", "building")
     list_filter = ("role",)
-    search_fields = ("user__username", "area_code")
     raw_id_fields = ("grid", "building")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(scope_q(request.user, community_field="area_code"))
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        return ("user__username", "area_code") if request.user.is_superuser else ("area_code",)
 
-    def has_add_permission(self, request):
-        return request.user.is_superuser
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RoleAssignment]:
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(scope_q(request.user, paths=RoleAssignment.area_paths)).exclude(role=roles.VOLUNTEER)
 
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
 
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ScopedReadOnlyAdmin):
     list_display = ("created_at", "actor_name", "action", "entity", "area_code", "row_count")
     list_filter = ("action",)
-    scope_paths = {"community_field": "area_code"}
+
+
+@admin.register(WorkflowEvent)
+class WorkflowEventAdmin(ScopedReadOnlyAdmin):
+    list_display = ("at", "flow", "row_key", "from_status", "to_status", "actor_name", "area_code", "row_count")
+    list_filter = ("flow",)
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "user", "created_at", "last_used_at", "revoked_at")
     exclude = ("key_hash",)
     readonly_fields = ("name", "user", "last_used_at")
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(user=request.user)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -74,12 +91,20 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class ScopedUserAdmin(UserAdmin):
-    """Staff see the accounts holding a role inside their areas (volunteers included), and their own."""
+class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    """Staff see the staff accounts holding a role inside their areas, and their own."""
 
-    def get_queryset(self, request):
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        return tuple(self.search_fields) if request.user.is_superuser else ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         rows = super().get_queryset(request)
         if request.user.is_superuser:
             return rows
-        inside = RoleAssignment.objects.filter(scope_q(request.user, community_field="area_code")).values("user_id")
-        return rows.filter(Q(pk__in=inside) | Q(pk=request.user.pk))
+        inside = RoleAssignment.objects.filter(scope_q(request.user, paths=RoleAssignment.area_paths)).exclude(
+            role=roles.VOLUNTEER
+        )
+        volunteers = RoleAssignment.objects.filter(role=roles.VOLUNTEER).values("user_id")
+        return rows.filter(Q(pk__in=inside.values("user_id")) | Q(pk=request.user.pk)).exclude(
+            Q(pk__in=volunteers) & ~Q(pk=request.user.pk)
+        )

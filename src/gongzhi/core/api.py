@@ -103,16 +103,3 @@ def _unauthenticated(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     return api.create_response(request, {"message": str(exc), "extra": {}}, status=exc.status_code)
-
-
-def register_routers() -> None:
-    """Called once from the URL configuration, after every app's api module can import this one."""
-    from gongzhi.people.api import router as people_router
-    from gongzhi.places.api import router as places_router
-    from gongzhi.testing.api import router as testing_router
-    from gongzhi.volunteers.api import router as volunteers_router
-
-    api.add_router("/", places_router)
-    api.add_router("/", people_router)
-    api.add_router("/", testing_router)
-    api.add_router("/", volunteers_router)

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "gongzhi.core"
     label = "core"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from gongzhi.core import navigation, roles
+
+        navigation.register("core:audit_list", _("审计日志"), capabilities=[roles.READ_AUDIT], order=900)

@@ -1,8 +1,27 @@
-"""Masking of personal information shown to people who may not see it in full. No Django here."""
+"""How personal information is drawn for a viewer who may not see it in full, and which number
+searches such a viewer may make. No Django here; who may see what is core.pii.
+
+The rule: a masked ID number (GB 11643: 6 region digits, 8 birth-date digits, 3 sequence digits, a
+check character) keeps the region and the last 4 characters. The birth date is never shown beside
+a masked number: an age group is (under 60, or 60 and over), which leaves about 1,990 (under 60)
+or 1,860 (60 and over, born after 1910) ID numbers possible for what the viewer sees
+(`possible_id_numbers` counts them; tests/core/test_pii_property.py checks every page). Age in
+years would leave about 33: the check character rules out ten dates in eleven. A masked phone keeps
+its first 3 and last 4 digits (10,000 possible). A search by number takes the same last 4 the masks
+show; a full number is searched only by roles that may see it (core.pii).
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+AGE_UNDER_60 = "age_under_60"
+AGE_60_PLUS = "age_60_plus"
+OLD_AGE = 60
 
 
 def mask_id_number(value: str) -> str:
-    """Keep the 6-digit area prefix and the last 4: 510104********1234."""
+    """Keep the 6-digit region and the last 4: 510104********1234."""
     if not value:
         return ""
     if len(value) <= 10:
@@ -24,3 +43,107 @@ def mask_name(value: str) -> str:
     if not value:
         return ""
     return value[0] + "*" * max(1, len(value) - 1)
+
+
+def years_between(born: dt.date, today: dt.date) -> int:
+    """Whole years of age on `today`."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def age_group(born: dt.date | None, today: dt.date) -> str:
+    """The age group shown beside a masked ID number: under 60, or 60 and over."""
+    if born is None:
+        return ""
+    return AGE_60_PLUS if years_between(born, today) >= OLD_AGE else AGE_UNDER_60
+
+
+def age_group_window(group: str, today: dt.date, oldest: dt.date = dt.date(1910, 1, 1)) -> tuple[dt.date, dt.date]:
+    """The birth dates a viewer who sees only the age group can infer: (first, last), inclusive."""
+    sixty_years_ago = _years_before(today, OLD_AGE)
+    if group == AGE_60_PLUS:
+        return oldest, sixty_years_ago
+    return sixty_years_ago + dt.timedelta(days=1), today
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def possible_id_numbers(masked: str, first_birth: dt.date, last_birth: dt.date) -> int:
+    """How many valid ID numbers agree with a masked one (`*` for each hidden character) whose
+    holder was born between the two dates: what a masked viewer cannot tell apart."""
+    if len(masked) != 18:
+        return 0
+    count = 0
+    day = first_birth
+    while day <= last_birth:
+        digits = day.strftime("%Y%m%d")
+        if all(m in ("*", d) for m, d in zip(masked[6:14], digits, strict=True)):
+            count += _completions(masked[:6] + digits + masked[14:])
+        day += dt.timedelta(days=1)
+    return count
+
+
+def _completions(pattern: str) -> int:
+    """Valid ID numbers matching a pattern whose birth date is known (stars elsewhere)."""
+    head = [c for c in pattern[:17]]
+    stars = [i for i, c in enumerate(head) if c == "*"]
+    total = 0
+    known = sum(int(c) * w for c, w in zip(head, _WEIGHTS, strict=True) if c != "*")
+    for combination in range(10 ** len(stars)):
+        extra = 0
+        rest = combination
+        for i in stars:
+            extra += (rest % 10) * _WEIGHTS[i]
+            rest //= 10
+        check = _CHECK[(known + extra) % 11]
+        if pattern[17] in ("*", check):
+            total += 1
+    return total
+
+
+# --- searching by number -------------------------------------------------------------------------
+
+TAIL = "tail"  # the last 4 of an ID number or phone: what the masks show
+FULL_ID = "full_id"
+FULL_PHONE = "full_phone"
+TEXT = "text"  # names and addresses
+NONE = "none"
+
+_TAIL = re.compile(r"^[0-9]{3}[0-9X]$")
+_FULL_ID = re.compile(r"^[0-9]{17}[0-9X]$")
+_FULL_PHONE = re.compile(r"^1[0-9]{10}$")
+
+
+@dataclass(frozen=True)
+class NumberQuery:
+    kind: str
+    value: str
+
+    @property
+    def is_full(self) -> bool:
+        return self.kind in (FULL_ID, FULL_PHONE)
+
+
+def number_query(text: str) -> NumberQuery:
+    """What a search box's text asks for. Exactly 4 characters of digits (or 3 and an X) are the
+    tail of an ID number or phone; an 18-character ID number or an 11-digit mobile number is a full
+    number; anything else, other digit strings included, searches names and addresses only, so no
+    digit past the masks' last 4 can be confirmed one at a time."""
+    value = text.strip().upper()
+    if not value:
+        return NumberQuery(NONE, "")
+    if _TAIL.match(value):
+        return NumberQuery(TAIL, value)
+    if _FULL_ID.match(value):
+        return NumberQuery(FULL_ID, value)
+    if _FULL_PHONE.match(value):
+        return NumberQuery(FULL_PHONE, value)
+    return NumberQuery(TEXT, text.strip())

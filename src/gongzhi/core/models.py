@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import roles
 from gongzhi.core.ids import new_public_id
+from gongzhi.core.scope import AreaPaths, AreaQuerySet
 
 
 class TimeStampedModel(models.Model):
@@ -44,6 +45,8 @@ class Role(models.TextChoices):
 class RoleAssignment(TimeStampedModel):
     """A user holds a role on an area: an official code (city/district/street/community), or a grid
     or building inside a community. Everything the user sees is inside these areas."""
+
+    area_paths = AreaPaths(community="area_code", grid="grid_id", building="building_id", full_codes=False)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(max_length=32, choices=Role.choices)
@@ -84,10 +87,13 @@ class RoleAssignment(TimeStampedModel):
 class AuditEvent(models.Model):
     """Who saw or exported which personal information, or changed what, and when."""
 
+    area_paths = AreaPaths(community="area_code", full_codes=False)
+
     class Action(models.TextChoices):
         VIEW_FULL = "view_full", _("查看完整个人信息")
         EXPORT = "export", _("导出")
         EXPORT_FULL = "export_full", _("导出完整个人信息")
+        SEARCH_FULL = "search_full", _("按完整号码搜索")
         IMPORT = "import", _("导入")
         CREATE = "create", _("新建")
         UPDATE = "update", _("修改")
@@ -104,6 +110,8 @@ class AuditEvent(models.Model):
     row_ids = models.JSONField(default=list)
     detail = models.JSONField(default=dict)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -134,3 +142,57 @@ class ApiToken(TimeStampedModel):
     @staticmethod
     def generate_key() -> str:
         return "gz_" + secrets.token_urlsafe(32)
+
+
+class WorkflowEvent(models.Model):
+    """One step of a workflow (core.workflow): which row, from which state to which, who, why and
+    when. Written only by core.transitions, in the transaction that changes the row; it is the audit
+    trail and the timeline users see. A bulk step (a scan batch, a results file) is one event naming
+    its rows in `row_keys`."""
+
+    flow = models.CharField(max_length=32)
+    row_key = models.CharField(max_length=64, blank=True, help_text="the row's public id; blank for a bulk step")
+    row_keys = models.JSONField(default=list, blank=True)
+    row_count = models.PositiveIntegerField(default=1)
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=150)
+    reason = models.CharField(max_length=200, blank=True)
+    # The row's community (or the narrowest area holding every row of a bulk step).
+    area_code = models.CharField(max_length=12)
+    at = models.DateTimeField(default=timezone.now)
+    detail = models.JSONField(default=dict, blank=True)
+
+    area_paths = AreaPaths(community="area_code", full_codes=False)
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["flow", "row_key", "at"], name="workflow_event_row"),
+            models.Index(fields=["area_code", "at"], name="workflow_event_area"),
+        ]
+        verbose_name = _("流程记录")
+        verbose_name_plural = _("流程记录")
+
+
+class OutboxMessage(models.Model):
+    """A change one app announces for others to react to (core.events): written in the same
+    transaction as the change, delivered to one subscriber by a Huey task after the commit, and
+    again by the periodic sweep until it is done, so nothing is lost between commit and queue."""
+
+    topic = models.CharField(max_length=64)
+    handler = models.CharField(max_length=128)
+    payload = models.JSONField(default=dict)
+    area_code = models.CharField(max_length=12, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["id"], name="outbox_pending", condition=models.Q(done_at__isnull=True)),
+        ]

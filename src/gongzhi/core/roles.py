@@ -28,18 +28,20 @@ EDIT_RESIDENTS = "residents.edit"
 IMPORT_RESIDENTS = "residents.import"
 EXPORT_RESIDENTS = "residents.export"
 SEE_FULL_PII = "pii.full"
+VIEW_PLACES = "places.view"
 EDIT_PLACES = "places.edit"
 READ_AUDIT = "audit.read"
 MANAGE_ROUNDS = "testing.manage"
 VIEW_TESTING = "testing.view"
 COLLECT_SAMPLES = "testing.collect"
 RECORD_RESULTS = "testing.results"
+HANDLE_RECALLS = "testing.recalls"  # notify and re-swab the members of a positive pool
 MANAGE_VOLUNTEERS = "volunteers.manage"
 CONFIRM_HOURS = "volunteers.confirm_hours"
 VIEW_VOLUNTEERS = "volunteers.view"
 SERVE = "volunteers.serve"  # a volunteer's own page, shifts and check-in
 
-_STAFF = {VIEW_RESIDENTS, EXPORT_RESIDENTS, READ_AUDIT, MANAGE_ROUNDS, VIEW_TESTING, VIEW_VOLUNTEERS}
+_STAFF = {VIEW_PLACES, VIEW_RESIDENTS, EXPORT_RESIDENTS, READ_AUDIT, MANAGE_ROUNDS, VIEW_TESTING, VIEW_VOLUNTEERS}
 CAPABILITIES: dict[str, frozenset[str]] = {
     CITY_STAFF: frozenset(_STAFF),
     DISTRICT_STAFF: frozenset(_STAFF),
@@ -47,13 +49,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     STREET_STAFF: frozenset(_STAFF | {SEE_FULL_PII, MANAGE_VOLUNTEERS}),
     COMMUNITY_WORKER: frozenset(
         _STAFF
-        | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, EDIT_PLACES, COLLECT_SAMPLES}
+        | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, EDIT_PLACES, COLLECT_SAMPLES, HANDLE_RECALLS}
         | {MANAGE_VOLUNTEERS, CONFIRM_HOURS}
     ),
-    GRID_WORKER: frozenset({VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII, VIEW_TESTING}),
-    BUILDING_LEADER: frozenset({VIEW_RESIDENTS}),
+    GRID_WORKER: frozenset(
+        {VIEW_PLACES, VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII, VIEW_TESTING, HANDLE_RECALLS}
+    ),
+    BUILDING_LEADER: frozenset({VIEW_PLACES, VIEW_RESIDENTS}),
     VOLUNTEER: frozenset({SERVE}),
-    COLLECTOR: frozenset({VIEW_RESIDENTS, COLLECT_SAMPLES}),
+    COLLECTOR: frozenset({VIEW_PLACES, VIEW_RESIDENTS, COLLECT_SAMPLES}),
     LAB: frozenset({RECORD_RESULTS}),
 }
 
@@ -72,17 +76,3 @@ def role_fits_level(role: str, level: str) -> bool:
     """A role may only be held on an area of its own level (a lab on any level)."""
     wanted = ROLE_LEVEL.get(role)
     return wanted == "any" or wanted == level
-
-
-# Navigation entries: (url name, capability needed, or a tuple of which any will do, or None for
-# everyone signed in).
-NAVIGATION = (
-    ("core:home", None),
-    ("places:area_browse", None),
-    ("people:resident_list", VIEW_RESIDENTS),
-    ("people:roster_import", IMPORT_RESIDENTS),
-    ("testing:round_list", (VIEW_TESTING, COLLECT_SAMPLES, RECORD_RESULTS)),
-    ("volunteers:volunteer_list", (VIEW_VOLUNTEERS, MANAGE_VOLUNTEERS, CONFIRM_HOURS)),
-    ("volunteers:me", SERVE),
-    ("core:audit_list", READ_AUDIT),
-)

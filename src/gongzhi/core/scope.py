@@ -1,12 +1,19 @@
 """Which areas a user is responsible for, and the one query condition every list uses.
 
 A row that lives in an area carries its community's 12-digit code, so "inside the user's areas"
-is `community_code LIKE '<code>%'` for an official area, plus the grid or building for roles held
-on those. Superusers see everything.
+is a range on that code for an official area (city, district, street, community), plus the grid
+or building for roles held on those. Each area-scoped model says once, in `area_paths`, how a row
+reaches its community code, grid and building; its QuerySet then answers `.in_area(code)` and
+`.visible_to(user, capability)`. Superusers see everything.
 """
 
-from dataclasses import dataclass
+from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+from django.db import models
 from django.db.models import Q
 
 from gongzhi.core import roles
@@ -14,10 +21,94 @@ from gongzhi.core import roles
 
 @dataclass(frozen=True)
 class ScopeEntry:
+    """One role a user holds on one place: an official area, or a grid or building inside a community
+    (then `area_code` is that community's code)."""
+
     role: str
     area_code: str
     grid_id: int | None = None
     building_id: int | None = None
+
+    @property
+    def level(self) -> str:
+        """The level of the place the role is held on: city, district, street, community, grid, building."""
+        if self.building_id is not None:
+            return "building"
+        if self.grid_id is not None:
+            return "grid"
+        return roles.level_of_code(self.area_code)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one row lives: its community code (or, for rows above communities, its official area
+    code), and its grid and building when it lives below a community."""
+
+    area_code: str
+    grid_id: int | None = None
+    building_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AreaPaths:
+    """Lookups from a model's row to its community code, grid id and building id (None: the entity
+    lives above grids or buildings, and roles held on them grant nothing for it)."""
+
+    community: str = "community_code"
+    grid: str | None = None
+    building: str | None = None
+    # False for a column of official codes of any length (an audit event's area): such a column is
+    # compared by prefix, not by the 12-digit range.
+    full_codes: bool = True
+
+    def area_q(self, code: str) -> Q:
+        """Rows inside the official area `code`."""
+        if self.full_codes:
+            return in_area(self.community, code)
+        return Q(**{f"{self.community}__startswith": code})
+
+    def area_code_of(self, row: models.Model) -> str:
+        """The row's community code (or official area code), without following grid or building."""
+        return str(_follow(row, self.community))
+
+    def place_of(self, row: models.Model) -> Place:
+        """The row's place, read through loaded relations (select_related them for lists)."""
+        return Place(
+            str(_follow(row, self.community)),
+            _follow(row, self.grid) if self.grid else None,
+            _follow(row, self.building) if self.building else None,
+        )
+
+
+def _follow(row: object, path: str) -> Any:
+    value: Any = row
+    for name in path.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, name)
+    return value
+
+
+def user_scope(user: Any) -> list[ScopeEntry]:
+    """The user's role assignments, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached: list[ScopeEntry] | None = getattr(user, "_gongzhi_scope", None)
+    if cached is None:
+        cached = [ScopeEntry(a.role, a.area_code, a.grid_id, a.building_id) for a in user.role_assignments.all()]
+        user._gongzhi_scope = cached
+    return cached
+
+
+def entries_with(user: Any, capability: str | None, levels: Iterable[str] | None = None) -> list[ScopeEntry]:
+    """The user's role assignments carrying the capability (any, when None), at these levels only
+    (all, when None)."""
+    wanted = set(levels) if levels is not None else None
+    return [
+        e
+        for e in user_scope(user)
+        if (capability is None or roles.role_can(e.role, capability)) and (wanted is None or e.level in wanted)
+    ]
 
 
 def in_area(field: str, code: str) -> Q:
@@ -30,79 +121,60 @@ def in_area(field: str, code: str) -> Q:
     return Q(**{f"{field}__gte": code.ljust(12, "0"), f"{field}__lte": code.ljust(12, "9")})
 
 
-def user_scope(user) -> list[ScopeEntry]:
-    """The user's role assignments, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    cached = getattr(user, "_gongzhi_scope", None)
-    if cached is None:
-        cached = [ScopeEntry(a.role, a.area_code, a.grid_id, a.building_id) for a in user.role_assignments.all()]
-        user._gongzhi_scope = cached
-    return cached
-
-
-def user_can(user, capability: str) -> bool:
-    """True when any of the user's roles carries the capability."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(roles.role_can(e.role, capability) for e in user_scope(user))
-
-
 def scope_q(
-    user,
+    user: Any,
     *,
     capability: str | None = None,
-    community_field: str = "community_code",
-    grid_field: str | None = None,
-    building_field: str | None = None,
+    paths: AreaPaths | None = None,
+    levels: Iterable[str] | None = None,
 ) -> Q:
-    """A condition selecting the rows inside the user's areas (for roles with the capability).
-
-    `grid_field` and `building_field` are the lookups from the row to its grid and building id;
-    an entity that lives above grids passes neither, and grid or building roles then grant nothing.
-    Returns a condition matching no row when the user holds no fitting role.
-    """
+    """A condition selecting the rows inside the user's areas, for roles with the capability (and
+    held at these levels, when given). Matches no row when the user holds no fitting role."""
     if getattr(user, "is_superuser", False):
         return Q()
+    paths = paths or AreaPaths()
     condition = Q(pk__in=[])
-    for entry in user_scope(user):
-        if capability and not roles.role_can(entry.role, capability):
-            continue
+    for entry in entries_with(user, capability, levels):
         if entry.building_id is not None:
-            if building_field:
-                condition |= Q(**{building_field: entry.building_id})
+            if paths.building:
+                condition |= Q(**{paths.building: entry.building_id})
         elif entry.grid_id is not None:
-            if grid_field:
-                condition |= Q(**{grid_field: entry.grid_id})
+            if paths.grid:
+                condition |= Q(**{paths.grid: entry.grid_id})
         else:
-            condition |= (
-                in_area(community_field, entry.area_code)
-                if community_field.endswith("community_code")
-                else Q(**{f"{community_field}__startswith": entry.area_code})
-            )
+            condition |= paths.area_q(entry.area_code)
     return condition
 
 
-def code_in_scope(user, code: str, *, capability: str | None = None) -> bool:
-    """True when the official area `code` lies inside one of the user's official areas."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(
-        code.startswith(e.area_code)
-        and e.grid_id is None
-        and e.building_id is None
-        and (capability is None or roles.role_can(e.role, capability))
-        for e in user_scope(user)
-    )
+class AreaQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    """The QuerySet of every area-scoped model. The model declares `area_paths`."""
+
+    def _paths(self) -> AreaPaths:
+        paths: AreaPaths = getattr(self.model, "area_paths", AreaPaths())
+        return paths
+
+    def in_area(self, code: str) -> Self:
+        """Rows inside the official area `code` (city down to community)."""
+        return self.filter(self._paths().area_q(code))
+
+    def visible_to(self, user: Any, capability: str, *, levels: Iterable[str] | None = None) -> Self:
+        """Rows inside the areas where the user holds the capability (at these levels, when given)."""
+        return self.filter(scope_q(user, capability=capability, paths=self._paths(), levels=levels))
 
 
-def common_area_code(codes) -> str:
+class AreaScoped:
+    """Mixin for models that live in an area: `objects` answers in_area and visible_to."""
+
+    area_paths: ClassVar[AreaPaths] = AreaPaths()
+
+
+def common_area_code(codes: Iterable[str]) -> str:
     """The longest official-code prefix shared by all codes (for filing an audit event)."""
-    codes = [c for c in codes if c]
-    if not codes:
+    present = [c for c in codes if c]
+    if not present:
         return ""
-    prefix = codes[0]
-    for code in codes[1:]:
+    prefix = present[0]
+    for code in present[1:]:
         while not code.startswith(prefix):
             prefix = prefix[:-1]
     for length in (12, 9, 6, 4):

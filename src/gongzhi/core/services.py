@@ -1,32 +1,47 @@
-"""Writes owned by core: audit events, role assignments, API tokens."""
+"""Writes owned by core: audit events and API tokens."""
+
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import roles
 from gongzhi.core.errors import ApplicationError
-from gongzhi.core.models import ApiToken, AuditEvent, RoleAssignment
+from gongzhi.core.masking import NumberQuery, mask_id_number, mask_phone
+from gongzhi.core.models import ApiToken, AuditEvent
 from gongzhi.core.scope import common_area_code
 
 # Row ids kept on one audit event; an export of more rows keeps the count and the filter.
 AUDIT_MAX_IDS = 100_000
 
 
+def account_label(user: Any) -> str:
+    """How an account is named in logs and timelines: its login, except that a volunteer's login is
+    their phone number, which is shown masked beside their name."""
+    username = getattr(user, "username", "") or ""
+    if not username:
+        return "system"
+    if len(username) == 11 and username.isdigit():
+        name = getattr(user, "first_name", "") or ""
+        return f"{name} {mask_phone(username)}".strip()
+    return str(username)
+
+
 def audit_record(
     *,
-    actor,
+    actor: Any,
     action: str,
     entity: str,
     row_ids: list[str],
-    area_codes,
-    detail: dict | None = None,
+    area_codes: Iterable[str],
+    detail: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Append one audit event. Called inside the caller's transaction: no audit, no data."""
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=getattr(actor, "username", "") or "system",
+        actor_name=account_label(actor),
         action=action,
         entity=entity,
         area_code=common_area_code(list(area_codes)),
@@ -37,25 +52,27 @@ def audit_record(
     )
 
 
-def role_assignment_create(*, user, role: str, area_code: str, grid=None, building=None) -> RoleAssignment:
-    """Give a user a role on an area, checking the role fits the area's level."""
-    from gongzhi.places.models import Area
-
-    level = "grid" if grid is not None else "building" if building is not None else None
-    if level is None:
-        if not Area.objects.filter(code=area_code).exists():
-            raise ApplicationError(_("区划代码不存在"), {"area_code": area_code})
-        level = roles.level_of_code(area_code)
-    else:
-        place = building or grid
-        area_code = place.community_code
-    if not roles.role_fits_level(role, level):
-        raise ApplicationError(_("该角色不能分配在这一级区域"), {"role": role, "level": level})
-    with transaction.atomic():
-        assignment, _created = RoleAssignment.objects.get_or_create(
-            user=user, role=role, area_code=area_code, grid=grid, building=building
-        )
-    return assignment
+def full_number_search_record(
+    *,
+    actor: Any,
+    entity: str,
+    query: NumberQuery,
+    rows: Iterable[Any],
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Audit a search by a full ID number or phone (it shows that a person with that number is in the
+    searcher's area). The number itself is kept masked in the log; the rows found are named."""
+    found = list(rows)
+    shown = mask_id_number(query.value) if len(query.value) == 18 else mask_phone(query.value)
+    return audit_record(
+        actor=actor,
+        action=AuditEvent.Action.SEARCH_FULL,
+        entity=entity,
+        row_ids=[str(getattr(r, "public_id", r.pk)) for r in found],
+        area_codes=[getattr(r, "community_code", "") for r in found] or [""],
+        detail={"query": shown, "kind": query.kind},
+        ip_address=ip_address,
+    )
 
 
 def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:

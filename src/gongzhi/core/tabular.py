@@ -14,24 +14,29 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from gongzhi.core.cleaning import clean_text
+from gongzhi.core.errors import Problem
 
 HEADER_SEARCH_ROWS = 10
 # An .xlsx is a zip of XML; refuse archives that expand far beyond any real roster.
 MAX_EXPANSION = 10
 
-MSG_EMPTY_FILE = "文件是空的"
-MSG_TOO_BIG = "文件太大：最多{limit}MB"
-MSG_TOO_MANY_ROWS = "文件超过{limit}行的上限，请拆分成几个文件分别导入"
-MSG_XLS = "不支持旧版Excel（.xls）文件，请在Excel中“另存为”.xlsx格式后再上传"
-MSG_WRONG_TYPE = "只支持Excel（.xlsx）或CSV（.csv）文件"
-MSG_BROKEN_XLSX = "文件已损坏或不是有效的Excel（.xlsx）文件"
-MSG_BINARY_CSV = "文件不是文本格式的CSV，请确认文件类型"
-MSG_ENCODING = "无法识别文件编码，请在Excel中另存为“CSV UTF-8”或.xlsx格式"
-MSG_BROKEN_CSV = "CSV文件格式有误：{detail}"
-MSG_NO_HEADER = "前{n}行中没有找到表头（应包含“{columns}”等列名）"
-MSG_MISSING_COLUMNS = "缺少必填列：{columns}"
+# Problem codes (words in core.messages.CORE).
+EMPTY_FILE = "empty_file"
+TOO_BIG = "too_big"
+TOO_MANY = "too_many_rows"
+XLS = "xls"
+WRONG_TYPE = "wrong_type"
+BROKEN_XLSX = "broken_xlsx"
+BINARY_CSV = "binary_csv"
+ENCODING = "encoding"
+BROKEN_CSV = "broken_csv"
+NO_HEADER = "no_header"
+MISSING_COLUMNS = "missing_columns"
+CODES = (EMPTY_FILE, TOO_BIG, TOO_MANY, XLS, WRONG_TYPE, BROKEN_XLSX, BINARY_CSV, ENCODING, BROKEN_CSV, NO_HEADER)
+CODES += (MISSING_COLUMNS,)
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other OLE documents)
@@ -40,11 +45,11 @@ _PAREN_TAIL = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]$")
 
 
 class TabularError(Exception):
-    """The file as a whole cannot be read; `message` is shown to the user (Chinese)."""
+    """The file as a whole cannot be read: `problem` says why (a code of this module)."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, **params: Any):
+        super().__init__(code)
+        self.problem = Problem(code, params)
 
 
 class TooManyRows(TabularError):
@@ -111,9 +116,9 @@ def _find_header(rows, aliases, required, labels):
             break
     if best is not None:
         missing = [labels.get(name, name) for name in required if name not in best[1]]
-        raise MissingColumns(MSG_MISSING_COLUMNS.format(columns="、".join(missing)))
+        raise MissingColumns(MISSING_COLUMNS, columns="、".join(missing))
     sample = "”“".join(labels.get(name, name) for name in list(required)[:3])
-    raise TabularError(MSG_NO_HEADER.format(n=HEADER_SEARCH_ROWS, columns=sample))
+    raise TabularError(NO_HEADER, n=HEADER_SEARCH_ROWS, columns=sample)
 
 
 def _table_from_rows(rows: Iterator[tuple[int, tuple]], *, aliases, required, labels, max_rows: int) -> Table:
@@ -130,7 +135,7 @@ def _table_from_rows(rows: Iterator[tuple[int, tuple]], *, aliases, required, la
         if all(_is_empty(value) for value in values.values()):
             continue
         if len(table.rows) >= max_rows:
-            raise TooManyRows(MSG_TOO_MANY_ROWS.format(limit=max_rows))
+            raise TooManyRows(TOO_MANY, limit=max_rows)
         table.rows.append((number, values))
     return table
 
@@ -145,9 +150,9 @@ def _check_zip(content: bytes, max_bytes: int) -> None:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             expanded = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise TabularError(MSG_BROKEN_XLSX) from exc
+        raise TabularError(BROKEN_XLSX) from exc
     if expanded > max(max_bytes, len(content)) * MAX_EXPANSION:
-        raise TabularError(MSG_TOO_BIG.format(limit=max_bytes // (1024 * 1024)))
+        raise TabularError(TOO_BIG, limit=max_bytes // (1024 * 1024))
 
 
 def _xlsx_table(content: bytes, *, aliases, required, labels, max_rows, max_bytes) -> Table:
@@ -158,7 +163,7 @@ def _xlsx_table(content: bytes, *, aliases, required, labels, max_rows, max_byte
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise TabularError(MSG_BROKEN_XLSX) from exc
+        raise TabularError(BROKEN_XLSX) from exc
     try:
         # The first sheet with a header wins, so a file saved with its notes sheet active works.
         for sheet in workbook.worksheets:
@@ -181,10 +186,10 @@ def _xlsx_table(content: bytes, *, aliases, required, labels, max_rows, max_byte
     except TabularError:
         raise
     except Exception as exc:
-        raise TabularError(MSG_BROKEN_XLSX) from exc
+        raise TabularError(BROKEN_XLSX) from exc
     finally:
         workbook.close()
-    raise error or TabularError(MSG_EMPTY_FILE)
+    raise error or TabularError(EMPTY_FILE)
 
 
 def decode_text(content: bytes) -> str:
@@ -194,15 +199,15 @@ def decode_text(content: bytes) -> str:
         try:
             return content.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise TabularError(MSG_ENCODING) from exc
+            raise TabularError(ENCODING) from exc
     if b"\x00" in content[:4096]:
-        raise TabularError(MSG_BINARY_CSV)
+        raise TabularError(BINARY_CSV)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise TabularError(MSG_ENCODING)
+    raise TabularError(ENCODING)
 
 
 def _delimiter(text: str) -> str:
@@ -217,7 +222,7 @@ def _csv_table(content: bytes, *, aliases, required, labels, max_rows) -> Table:
     try:
         return _table_from_rows(_numbered(reader), aliases=aliases, required=required, labels=labels, max_rows=max_rows)
     except csv.Error as exc:
-        raise TabularError(MSG_BROKEN_CSV.format(detail=exc)) from exc
+        raise TabularError(BROKEN_CSV, detail=str(exc)) from exc
 
 
 def read_table(
@@ -239,19 +244,19 @@ def read_table(
     required = list(required)
     labels = labels or {}
     if not content:
-        raise TabularError(MSG_EMPTY_FILE)
+        raise TabularError(EMPTY_FILE)
     if len(content) > max_bytes:
-        raise TabularError(MSG_TOO_BIG.format(limit=max_bytes // (1024 * 1024)))
+        raise TabularError(TOO_BIG, limit=max_bytes // (1024 * 1024))
     suffix = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
     options = {"aliases": aliases, "required": required, "labels": labels, "max_rows": max_rows}
     if content.startswith(_OLE_MAGIC) or suffix == "xls":
-        raise TabularError(MSG_XLS)
+        raise TabularError(XLS)
     if content.startswith(_ZIP_MAGIC):
         if suffix not in ("xlsx", "xlsm", ""):
-            raise TabularError(MSG_WRONG_TYPE)
+            raise TabularError(WRONG_TYPE)
         return _xlsx_table(content, max_bytes=max_bytes, **options)
     if suffix in ("xlsx", "xlsm"):
-        raise TabularError(MSG_BROKEN_XLSX)
+        raise TabularError(BROKEN_XLSX)
     if suffix not in ("csv", "txt", ""):
-        raise TabularError(MSG_WRONG_TYPE)
+        raise TabularError(WRONG_TYPE)
     return _csv_table(content, **options)

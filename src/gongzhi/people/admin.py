@@ -11,5 +11,5 @@ from gongzhi.people.models import Resident
 class ResidentAdmin(ScopedReadOnlyAdmin):
     list_display = ("public_id", "name", "community_code")
     search_fields = ("name",)
-    exclude = ("id_number", "phone")
-    scope_paths = {"grid_field": "household__building__grid_id", "building_field": "household__building_id"}
+    # Personal numbers, and the birth date that would give a masked ID number away, stay out.
+    exclude = ("id_number", "phone", "birth_date")

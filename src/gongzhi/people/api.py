@@ -2,6 +2,7 @@ from ninja import Query, Router, Status
 
 from gongzhi.core import roles
 from gongzhi.core.api import paginate
+from gongzhi.core.services import full_number_search_record
 from gongzhi.people import selectors, services
 from gongzhi.people.models import Resident
 from gongzhi.people.schemas import ResidentCreateIn, ResidentFilter, ResidentOut, ResidentPage, ResidentUpdateIn
@@ -11,12 +12,15 @@ router = Router(tags=["residents"])
 
 
 def resident_out(r: Resident, *, full: bool = False) -> dict:
+    pii = selectors.resident_personal_data(r, full=full)
     return {
         "public_id": r.public_id,
         "name": r.name,
-        **selectors.resident_pii(r, full=full),
+        "id_number": pii.id_number,
+        "phone": pii.phone,
+        "birth_date": pii.birth_date,
+        "age_group": pii.age_group,
         "gender": r.gender,
-        "birth_date": r.birth_date,
         "household_id": r.household.public_id,
         "address": r.household.address,
         "community_code": r.community_code,
@@ -38,14 +42,20 @@ def _data(payload) -> services.ResidentData:
 
 @router.get("/residents", response=ResidentPage)
 def resident_list(request, filters: Query[ResidentFilter]):
-    qs = selectors.resident_list(user=request.user, **filters.dict(exclude={"page", "page_size"}))
-    items, has_next = paginate(qs, page=filters.page, page_size=filters.page_size)
+    rows, query = selectors.resident_list(user=request.user, **filters.dict(exclude={"page", "page_size"}))
+    items, has_next = paginate(rows, page=filters.page, page_size=filters.page_size)
+    if query.is_full:
+        full_number_search_record(
+            actor=request.user, entity="resident", query=query, rows=items, ip_address=request.META.get("REMOTE_ADDR")
+        )
     return {"items": [resident_out(r) for r in items], "page": filters.page, "has_next": has_next}
 
 
 @router.get("/residents/{public_id}", response=ResidentOut)
 def resident_detail(request, public_id: str):
-    return resident_out(selectors.resident_get_for_user(user=request.user, public_id=public_id))
+    return resident_out(
+        selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_RESIDENTS)
+    )
 
 
 @router.post("/residents/{public_id}/reveal", response=ResidentOut, summary="Full ID number and phone, audited")

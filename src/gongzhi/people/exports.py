@@ -19,11 +19,12 @@ from openpyxl.utils import get_column_letter
 from gongzhi.core import roles
 from gongzhi.core.masking import mask_id_number, mask_phone
 from gongzhi.core.models import AuditEvent
+from gongzhi.core.pii import personal_data, pii_scope_q
 from gongzhi.core.services import audit_record
-from gongzhi.people import roster
+from gongzhi.people import register_rules
 from gongzhi.people.id_rules import make_id_number
-from gongzhi.people.models import Gender, VulnerabilityTag
-from gongzhi.people.selectors import resident_list, resident_scope_q
+from gongzhi.people.models import Gender, Resident, VulnerabilityTag
+from gongzhi.people.selectors import resident_list
 
 EXPORT_MAX_ROWS = 200_000
 EXPORT_CHUNK = 2000
@@ -42,6 +43,7 @@ EXPORT_HEADERS = (
     "与户主关系",
     "重点人群",
 )
+MASKED_EXPORT_HEADERS = tuple("年龄段" if h == "出生日期" else h for h in EXPORT_HEADERS)
 _WIDTHS = (10, 22, 15, 6, 12, 30, 8, 8, 6, 8, 12, 24)
 _TEMPLATE_WIDTHS = (10, 22, 15, 8, 8, 6, 8, 12, 20, 14, 20)
 _HEADER_FONT = Font(bold=True)
@@ -57,18 +59,18 @@ def _chinese_labels(choices) -> dict[str, str]:
         return {value: str(label) for value, label in choices}
 
 
-def roster_template_workbook() -> bytes:
+def register_template_workbook() -> bytes:
     """The blank roster to fill in: a title row, the header, one example row (not imported),
     ID and phone columns as text so Excel keeps every digit, and a sheet of instructions."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
-    width = len(roster.TEMPLATE_HEADERS)
+    width = len(register_rules.TEMPLATE_HEADERS)
     sheet.append(["居民花名册（社区：____________  填表人：________  日期：________）"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(list(roster.TEMPLATE_HEADERS))
+    sheet.append(list(register_rules.TEMPLATE_HEADERS))
     for cell in sheet[2]:
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
     example_id = make_id_number("510104", dt.date(1980, 5, 17), 1, male=True)
@@ -94,7 +96,7 @@ def roster_template_workbook() -> bytes:
         letter = get_column_letter(position)
         sheet.column_dimensions[letter].width = column_width
     for name in ("id_number", "phone", "birth_date", "room"):
-        letter = get_column_letter(list(roster.COLUMNS).index(name) + 1)
+        letter = get_column_letter(list(register_rules.COLUMNS).index(name) + 1)
         sheet.column_dimensions[letter].number_format = TEXT
         sheet[f"{letter}3"].number_format = TEXT
     sheet.freeze_panes = "A3"
@@ -140,11 +142,12 @@ def _instructions(sheet) -> None:
 
 
 def export_queryset(*, user, full: bool, filters: dict):
-    """The residents of a list (same filters) that the user may export, in full or masked."""
-    qs = resident_list(user=user, **filters).filter(resident_scope_q(user, roles.EXPORT_RESIDENTS))
+    """The residents of a list (same filters) that the user may export, in full (only those whose
+    numbers the user may see in full) or masked, and what the search box asked for."""
+    rows, query = resident_list(user=user, capability=roles.EXPORT_RESIDENTS, **filters)
     if full:
-        qs = qs.filter(resident_scope_q(user, roles.SEE_FULL_PII))
-    return qs.select_related("household__building__grid")
+        rows = rows.filter(pii_scope_q(user, Resident))
+    return rows.select_related("household__building__grid"), query
 
 
 def _text(value: str, sheet) -> WriteOnlyCell:
@@ -164,7 +167,7 @@ def resident_export(*, actor, filters: dict, full: bool, ip_address: str | None 
 
     Returns (open file positioned at 0, row count). Raises ExportTooLarge past EXPORT_MAX_ROWS.
     """
-    qs = export_queryset(user=actor, full=full, filters=filters)
+    qs, query = export_queryset(user=actor, full=full, filters=filters)
     if qs[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
         raise ExportTooLarge(
             _("导出结果超过{limit}行，请按街道、社区、网格或楼栋缩小范围后再导出").format(limit=EXPORT_MAX_ROWS)
@@ -176,24 +179,27 @@ def resident_export(*, actor, filters: dict, full: bool, ip_address: str | None 
     for position, column_width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = column_width
     header = []
-    for title in EXPORT_HEADERS:
+    # Masked, the birth date would give the ID number away: the age group stands in for it.
+    for title in EXPORT_HEADERS if full else MASKED_EXPORT_HEADERS:
         cell = WriteOnlyCell(sheet, value=title)
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         header.append(cell)
     sheet.append(header)
     row_ids, codes = [], set()
+    today = timezone.localdate()
     for resident in qs.iterator(chunk_size=EXPORT_CHUNK):
         household = resident.household
         building = household.building
-        id_number = resident.id_number if full else mask_id_number(resident.id_number)
-        phone = resident.phone if full else mask_phone(resident.phone)
+        pii = personal_data(
+            id_number=resident.id_number, phone=resident.phone, birth_date=resident.birth_date, full=full, today=today
+        )
         sheet.append(
             [
                 resident.name,
-                _text(id_number, sheet),
-                _text(phone, sheet),
+                _text(pii.id_number, sheet),
+                _text(pii.phone, sheet),
                 genders.get(resident.gender, ""),
-                _date(resident.birth_date, sheet),
+                _date(pii.birth_date, sheet) if pii.birth_date else pii.age_group,
                 household.address,
                 building.grid.number,
                 building.number,
@@ -215,10 +221,18 @@ def resident_export(*, actor, filters: dict, full: bool, ip_address: str | None 
         entity="resident",
         row_ids=row_ids,
         area_codes=codes or {filters.get("area_code", "")},
-        detail={"filters": {k: v for k, v in filters.items() if v}, "full": full},
+        detail={"filters": _filters_for_log(filters, query), "full": full},
         ip_address=ip_address,
     )
     return output, len(row_ids)
+
+
+def _filters_for_log(filters: dict, query) -> dict:
+    """The export's filters as logged: a full number searched for is kept masked."""
+    logged = {k: v for k, v in filters.items() if v}
+    if query.is_full:
+        logged["q"] = mask_id_number(query.value) if len(query.value) == 18 else mask_phone(query.value)
+    return logged
 
 
 def export_file_name(filters: dict) -> str:

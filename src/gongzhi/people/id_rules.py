@@ -1,7 +1,7 @@
 """Resident ID numbers (GB 11643-1999) and mobile phone numbers. No Django here.
 
-Every function returns an error message in Chinese (the source language of the translation
-catalogue) or None, so callers can show it per field or per spreadsheet row.
+Every check returns a problem code (its words are in people.messages) or None, so callers can show
+it per field or per spreadsheet row, in the viewer's language.
 """
 
 import datetime as dt
@@ -12,12 +12,13 @@ _CHECK_CHARS = "10X98765432"
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _PHONE_SHAPE = re.compile(r"^1[3-9][0-9]{9}$")
 
-MSG_ID_EMPTY = "身份证号不能为空"
-MSG_ID_LENGTH = "身份证号应为18位（前17位为数字，最后一位为数字或X）"
-MSG_ID_SCIENTIFIC = "身份证号被Excel转成了科学计数法（如5.10104E+17），后几位数字已经丢失，请把该列设为文本后重新填写"
-MSG_ID_BIRTH = "身份证号中的出生日期无效"
-MSG_ID_CHECK = "身份证号校验位不正确，请核对是否填错"
-MSG_PHONE = "手机号应为11位数字，以1开头"
+ID_EMPTY = "id_empty"
+ID_LENGTH = "id_length"
+ID_SCIENTIFIC = "id_scientific"
+ID_BIRTH = "id_birth"
+ID_CHECK = "id_check"
+PHONE = "phone"
+CODES = (ID_EMPTY, ID_LENGTH, ID_SCIENTIFIC, ID_BIRTH, ID_CHECK, PHONE)
 
 
 def check_digit(first17: str) -> str:
@@ -45,26 +46,26 @@ def looks_scientific(text: str) -> bool:
 
 
 def id_number_error(id_number: str, *, today: dt.date | None = None) -> str | None:
-    """Why the ID number is not acceptable, or None. Expects an already normalised value."""
+    """The problem code saying why the ID number is not acceptable, or None. Expects a normalised value."""
     if not id_number:
-        return MSG_ID_EMPTY
+        return ID_EMPTY
     if looks_scientific(id_number):
-        return MSG_ID_SCIENTIFIC
+        return ID_SCIENTIFIC
     if not _ID_SHAPE.match(id_number):
-        return MSG_ID_LENGTH
+        return ID_LENGTH
     born = birth_date_of(id_number)
     today = today or dt.date.today()
     if born is None or born > today or born.year < 1880:
-        return MSG_ID_BIRTH
+        return ID_BIRTH
     if check_digit(id_number[:17]) != id_number[17]:
-        return MSG_ID_CHECK
+        return ID_CHECK
     return None
 
 
 def phone_error(phone: str) -> str | None:
-    """Why the mobile number is not acceptable, or None. Empty is allowed (not everyone has one)."""
+    """The problem code for an unacceptable mobile number, or None. Empty is allowed (not everyone has one)."""
     if phone and not _PHONE_SHAPE.match(phone):
-        return MSG_PHONE
+        return PHONE
     return None
 
 

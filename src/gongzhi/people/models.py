@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import PublicIdField, TimeStampedModel
+from gongzhi.core.scope import AreaPaths, AreaQuerySet
+from gongzhi.people import flows
 
 
 class Gender(models.TextChoices):
@@ -22,17 +24,16 @@ class VulnerabilityTag(models.TextChoices):
     PARTY_MEMBER = "party_member", _("党员")
 
 
-class ResidentQuerySet(models.QuerySet):
-    def in_community(self, code: str):
-        return self.filter(community_code=code)
-
-    def with_tag(self, tag: str):
+class ResidentQuerySet(AreaQuerySet):
+    def with_tag(self, tag: str) -> "ResidentQuerySet":
         return self.filter(tags__tag=tag)
 
 
 class Resident(TimeStampedModel):
     """A person living in a household. ID number and phone are personal information: masked by
-    default, shown in full only to roles that need them, every full view audited."""
+    default, shown in full only to roles that need them, every full view audited (core.pii)."""
+
+    area_paths = AreaPaths(grid="household__building__grid_id", building="household__building_id")
 
     public_id = PublicIdField()
     household = models.ForeignKey("places.Household", on_delete=models.PROTECT, related_name="residents")
@@ -66,9 +67,13 @@ class Resident(TimeStampedModel):
 class ResidentTag(models.Model):
     """A vulnerability or role tag on a resident; drives priority everywhere else."""
 
+    area_paths = AreaPaths(grid="resident__household__building__grid_id", building="resident__household__building_id")
+
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tags")
     community_code = models.CharField(max_length=12)
     tag = models.CharField(max_length=20, choices=VulnerabilityTag.choices)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["resident_id", "tag"]
@@ -78,14 +83,17 @@ class ResidentTag(models.Model):
         verbose_name_plural = _("重点人群标签")
 
 
-class RosterImport(TimeStampedModel):
-    """One roster upload: previewed (a dry run, the file kept for the confirm), then imported,
-    or rejected when it had errors. The file is dropped once it is no longer needed."""
+class RegisterImport(TimeStampedModel):
+    """One upload of a register file (花名册): previewed (a dry run, the file kept for the confirm),
+    then imported, or rejected when it had errors (REGISTER_IMPORT_FLOW). The file is dropped once it
+    is no longer needed."""
+
+    area_paths = AreaPaths()
 
     class Status(models.TextChoices):
-        PREVIEWED = "previewed", _("已预览，待确认")
-        IMPORTED = "imported", _("已导入")
-        REJECTED = "rejected", _("有错误，未导入")
+        PREVIEWED = flows.PREVIEWED, _("已预览，待确认")
+        IMPORTED = flows.IMPORTED, _("已导入")
+        REJECTED = flows.REJECTED, _("有错误，未导入")
 
     public_id = PublicIdField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -94,6 +102,8 @@ class RosterImport(TimeStampedModel):
     content = models.BinaryField(blank=True, default=b"")
     status = models.CharField(max_length=16, choices=Status.choices)
     report = models.JSONField(default=dict)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,7 +9,10 @@ class ResidentOut(Schema):
     id_number: str = Field(description="Masked unless the role may see it in full and asked for it")
     phone: str
     gender: str
-    birth_date: dt.date
+    birth_date: dt.date | None = Field(description="Only with the full numbers; masked answers give age_group")
+    age_group: str = Field(
+        description="60岁以下 or 60岁及以上: shown instead of the birth date beside a masked ID number"
+    )
     household_id: str
     address: str
     community_code: str

@@ -1,51 +1,54 @@
-"""Reads of residents, always inside the user's areas."""
+"""Reads of residents and register imports, always inside the user's areas."""
 
-import re
+from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from gongzhi.core import roles
-from gongzhi.core.masking import mask_id_number, mask_phone
-from gongzhi.core.scope import scope_q, user_can
-from gongzhi.people.models import Resident, ResidentTag
-
-_RESIDENT_PATHS = {"grid_field": "household__building__grid_id", "building_field": "household__building_id"}
-_TAIL = re.compile(r"^[0-9]{1,17}[0-9X]?$")
+from gongzhi.core import access, roles
+from gongzhi.core.masking import NumberQuery
+from gongzhi.core.pii import PersonalData, number_search_q, personal_data
+from gongzhi.people.models import RegisterImport, Resident, ResidentTag
 
 
-def resident_scope_q(user, capability: str = roles.VIEW_RESIDENTS) -> Q:
-    return scope_q(user, capability=capability, **_RESIDENT_PATHS)
-
-
-def resident_list(*, user, area_code: str = "", grid_id: str = "", building_id: str = "", tag: str = "", q: str = ""):
-    """Residents in the user's areas, filtered. Search: digits (1-6, or ending in X) match the tail
-    of the ID number or phone; anything else matches name or address."""
-    qs = Resident.objects.filter(resident_scope_q(user))
+def resident_list(
+    *,
+    user: Any,
+    area_code: str = "",
+    grid_id: str = "",
+    building_id: str = "",
+    tag: str = "",
+    q: str = "",
+    capability: str = roles.VIEW_RESIDENTS,
+) -> tuple["QuerySet[Resident]", NumberQuery]:
+    """Residents in the user's areas, filtered, and what the search box asked for. Search: the last
+    4 digits of an ID number or phone; a full ID number or phone for viewers with `pii.full`, among
+    the residents whose numbers they may see (the caller audits it: `query.is_full`); any other text
+    matches names and addresses (core.pii). Raises ApplicationError for a full number searched by a
+    viewer who may not."""
+    rows = Resident.objects.visible_to(user, capability)
     if area_code:
-        qs = qs.filter(community_code__startswith=area_code)
+        rows = rows.in_area(area_code)
     if grid_id:
-        qs = qs.filter(household__building__grid__public_id=grid_id)
+        rows = rows.filter(household__building__grid__public_id=grid_id)
     if building_id:
-        qs = qs.filter(household__building__public_id=building_id)
+        rows = rows.filter(household__building__public_id=building_id)
     if tag:
-        qs = qs.filter(tags__tag=tag)
-    q = q.strip().upper()
-    if q:
-        if _TAIL.match(q):
-            qs = qs.filter(Q(id_number__endswith=q) | Q(phone__endswith=q))
-        else:
-            qs = qs.filter(Q(name__contains=q) | Q(household__address__contains=q))
-    return (
-        qs.select_related("household")
+        rows = rows.with_tag(tag)
+    condition, query = number_search_q(user, Resident, q, text_fields=("name", "household__address"))
+    rows = rows.filter(condition)
+    rows = (
+        rows.select_related("household", "household__building")
         .prefetch_related(Prefetch("tags", queryset=ResidentTag.objects.only("resident_id", "tag")))
         .order_by("community_code", "household_id", "id")
     )
+    return rows, query
 
 
-def resident_get_for_user(*, user, public_id: str, capability: str = roles.VIEW_RESIDENTS) -> Resident:
+def resident_get_for_user(*, user: Any, public_id: str, capability: str) -> Resident:
     resident = (
-        Resident.objects.filter(resident_scope_q(user, capability), public_id=public_id)
+        Resident.objects.visible_to(user, capability)
+        .filter(public_id=public_id)
         .select_related("household", "household__building", "household__building__grid")
         .prefetch_related("tags")
         .first()
@@ -55,12 +58,16 @@ def resident_get_for_user(*, user, public_id: str, capability: str = roles.VIEW_
     return resident
 
 
-def may_see_full_pii(user) -> bool:
-    return user_can(user, roles.SEE_FULL_PII)
+def resident_personal_data(resident: Resident, *, full: bool) -> PersonalData:
+    """The ID number, phone and birth date (or age group) as this viewer may see them."""
+    return personal_data(id_number=resident.id_number, phone=resident.phone, birth_date=resident.birth_date, full=full)
 
 
-def resident_pii(resident: Resident, *, full: bool) -> dict[str, str]:
-    """The ID number and phone as this viewer may see them."""
-    if full:
-        return {"id_number": resident.id_number, "phone": resident.phone}
-    return {"id_number": mask_id_number(resident.id_number), "phone": mask_phone(resident.phone)}
+def register_import_get_for_user(*, user: Any, public_id: str) -> RegisterImport:
+    """The user's own upload, in a community where they may still import; else 404."""
+    record = RegisterImport.objects.defer("content").filter(public_id=public_id).first()
+    if record is None or record.actor_id is None or record.actor_id != user.pk:
+        raise Http404
+    if not access.may(user, roles.IMPORT_RESIDENTS, record):
+        raise Http404
+    return record

@@ -9,7 +9,8 @@ from gongzhi.core.cleaning import clean_code, clean_text
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
-from gongzhi.people import id_rules
+from gongzhi.people import id_rules, register_rules
+from gongzhi.people.messages import PEOPLE
 from gongzhi.people.models import Resident, ResidentTag, VulnerabilityTag
 from gongzhi.places.models import Household
 
@@ -25,7 +26,7 @@ class ResidentData:
 
 
 def resident_data_errors(data: ResidentData) -> dict[str, str]:
-    """Field -> Chinese message for every problem in the data (cleans it in place first)."""
+    """Field -> message (in the active language) for every problem in the data (cleans it in place first)."""
     data.name = clean_text(data.name)
     data.id_number = clean_code(data.id_number)
     data.phone = clean_code(data.phone)
@@ -33,16 +34,16 @@ def resident_data_errors(data: ResidentData) -> dict[str, str]:
     data.notes = clean_text(data.notes)[:500]
     errors = {}
     if not data.name:
-        errors["name"] = "姓名不能为空"
+        errors["name"] = PEOPLE.text(register_rules.NAME_EMPTY)
     elif len(data.name) > 50:
-        errors["name"] = "姓名不能超过50个字"
-    if message := id_rules.id_number_error(data.id_number):
-        errors["id_number"] = message
-    if message := id_rules.phone_error(data.phone):
-        errors["phone"] = message
+        errors["name"] = PEOPLE.text(register_rules.NAME_LONG)
+    if code := id_rules.id_number_error(data.id_number):
+        errors["id_number"] = PEOPLE.text(code)
+    if code := id_rules.phone_error(data.phone):
+        errors["phone"] = PEOPLE.text(code)
     unknown = [t for t in data.tags if t not in VulnerabilityTag.values]
     if unknown:
-        errors["tags"] = "未知的重点人群标签：" + "、".join(unknown)
+        errors["tags"] = PEOPLE.text("tags_unknown_field", unknown="、".join(unknown))
     return errors
 
 

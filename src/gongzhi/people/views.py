@@ -1,90 +1,102 @@
+"""Pages of the residents register: the list and search, a resident, revealing their numbers
+(audited), new and edit. Thin: reads in selectors, writes in services, access in core.access."""
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from gongzhi.core import roles
+from gongzhi.core import access, roles
+from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
-from gongzhi.core.scope import user_can
+from gongzhi.core.pii import pii_visible
+from gongzhi.core.services import full_number_search_record
 from gongzhi.people import selectors, services
 from gongzhi.people.models import VulnerabilityTag
 from gongzhi.places.selectors import area_breadcrumb, area_get_for_user, household_get_for_user
 
 PAGE_SIZE = 50
+FILTERS = ("area_code", "grid_id", "building_id", "tag", "q")
 
 
-def _filters(request) -> dict:
-    return {k: request.GET.get(k, "").strip()[:100] for k in ("area_code", "grid_id", "building_id", "tag", "q")}
+def filters_of(request: HttpRequest) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip()[:100] for k in FILTERS}
 
 
 @login_required
-def resident_list(request):
-    if not user_can(request.user, roles.VIEW_RESIDENTS):
-        raise Http404
-    filters = _filters(request)
+@capability_required(roles.VIEW_RESIDENTS)
+def resident_list(request: HttpRequest) -> HttpResponse:
+    filters = filters_of(request)
     try:
         page = max(1, min(int(request.GET.get("page", "1")), 10_000))
     except ValueError:
         page = 1
     start = (page - 1) * PAGE_SIZE
-    rows = list(selectors.resident_list(user=request.user, **filters)[start : start + PAGE_SIZE + 1])
+    error, rows = "", []
+    try:
+        residents, query = selectors.resident_list(user=request.user, **filters)
+        rows = list(residents[start : start + PAGE_SIZE + 1])
+        if query.is_full:
+            full_number_search_record(
+                actor=request.user,
+                entity="resident",
+                query=query,
+                rows=rows,
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
+    except ApplicationError as exc:
+        error = exc.message
     area = None
     if filters["area_code"]:
         try:
-            area = area_get_for_user(user=request.user, code=filters["area_code"])
-        except Http404:
+            area = area_get_for_user(user=request.user, code=filters["area_code"], capability=None)
+        except Http404:  # an area the user may not open: the list is empty anyway
             area = None
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    query_string = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(
         request,
         "people/resident_list.html",
         {
-            "residents": [(r, selectors.resident_pii(r, full=False)) for r in rows[:PAGE_SIZE]],
+            "residents": [(r, selectors.resident_personal_data(r, full=False)) for r in rows[:PAGE_SIZE]],
             "filters": filters,
             "page": page,
             "has_next": len(rows) > PAGE_SIZE,
-            "query": query,
+            "query": query_string,
             "tags": VulnerabilityTag.choices,
             "area": area,
             "breadcrumb": area_breadcrumb(area) if area else [],
-            "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
-            "can_export": user_can(request.user, roles.EXPORT_RESIDENTS),
+            "error": error,
         },
+        status=403 if error else 200,
     )
 
 
-@login_required
-def resident_detail(request, public_id: str):
-    resident = selectors.resident_get_for_user(user=request.user, public_id=public_id)
+def _detail(request: HttpRequest, resident, *, revealed: bool) -> HttpResponse:
     return render(
         request,
         "people/resident_detail.html",
         {
             "resident": resident,
-            "pii": selectors.resident_pii(resident, full=False),
-            "revealed": False,
-            "may_reveal": selectors.may_see_full_pii(request.user),
-            "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
+            "pii": selectors.resident_personal_data(resident, full=revealed),
+            "revealed": revealed,
+            "may_reveal": pii_visible(request.user, resident),
+            "can_edit": access.may(request.user, roles.EDIT_RESIDENTS, resident),
         },
     )
+
+
+@login_required
+def resident_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_RESIDENTS)
+    return _detail(request, resident, revealed=False)
 
 
 @login_required
 @require_POST
-def resident_reveal(request, public_id: str):
+def resident_reveal(request: HttpRequest, public_id: str) -> HttpResponse:
     resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.SEE_FULL_PII)
     services.resident_reveal(actor=request.user, resident=resident, ip_address=request.META.get("REMOTE_ADDR"))
-    return render(
-        request,
-        "people/resident_detail.html",
-        {
-            "resident": resident,
-            "pii": selectors.resident_pii(resident, full=True),
-            "revealed": True,
-            "may_reveal": True,
-            "can_edit": user_can(request.user, roles.EDIT_RESIDENTS),
-        },
-    )
+    return _detail(request, resident, revealed=True)
 
 
 def _data_from_post(post) -> services.ResidentData:
@@ -118,7 +130,7 @@ def _form(request, *, resident=None, household=None, errors=None, status=200):
 
 
 @login_required
-def resident_new(request):
+def resident_new(request: HttpRequest) -> HttpResponse:
     household_id = request.GET.get("household") or request.POST.get("household_id", "")
     household = household_get_for_user(user=request.user, public_id=household_id, capability=roles.EDIT_RESIDENTS)
     if request.method != "POST":
@@ -133,7 +145,7 @@ def resident_new(request):
 
 
 @login_required
-def resident_edit(request, public_id: str):
+def resident_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS)
     if request.method != "POST":
         return _form(request, resident=resident, household=resident.household)

@@ -25,16 +25,13 @@ class AreaAdmin(admin.ModelAdmin):
 @admin.register(Grid)
 class GridAdmin(ScopedReadOnlyAdmin):
     list_display = ("name", "community_code", "number")
-    scope_paths = {"grid_field": "id", "building_field": "buildings__id"}
 
 
 @admin.register(Building)
 class BuildingAdmin(ScopedReadOnlyAdmin):
     list_display = ("name", "community_code", "number", "address")
-    scope_paths = {"grid_field": "grid_id", "building_field": "id"}
 
 
 @admin.register(Household)
 class HouseholdAdmin(ScopedReadOnlyAdmin):
     list_display = ("address", "community_code")
-    scope_paths = {"grid_field": "building__grid_id", "building_field": "building_id"}

@@ -1,9 +1,8 @@
 from django.http import Http404
 from ninja import Query, Router, Status
 
-from gongzhi.core import roles
+from gongzhi.core import access, roles
 from gongzhi.core.api import PageParams, paginate
-from gongzhi.core.scope import code_in_scope
 from gongzhi.places import selectors, services
 from gongzhi.places.models import Area, Building, Grid, Household
 from gongzhi.places.schemas import (
@@ -74,7 +73,7 @@ def _household_out(h: Household) -> dict:
 
 
 def _require_edit(request, community_code: str) -> None:
-    if not code_in_scope(request.user, community_code, capability=roles.EDIT_PLACES):
+    if not access.may_in_area(request.user, roles.EDIT_PLACES, community_code):
         raise Http404
 
 
@@ -86,12 +85,12 @@ def area_roots(request, params: Query[PageParams]):
 
 @router.get("/areas/{code}", response=AreaOut)
 def area_detail(request, code: str):
-    return _area_out(selectors.area_get_for_user(user=request.user, code=code))
+    return _area_out(selectors.area_get_for_user(user=request.user, code=code, capability=None))
 
 
 @router.get("/areas/{code}/children", response=AreaPage)
 def area_children(request, code: str, params: Query[PageParams]):
-    area = selectors.area_get_for_user(user=request.user, code=code)
+    area = selectors.area_get_for_user(user=request.user, code=code, capability=None)
     items, has_next = paginate(
         selectors.area_children(user=request.user, area=area), page=params.page, page_size=params.page_size
     )
@@ -100,7 +99,7 @@ def area_children(request, code: str, params: Query[PageParams]):
 
 @router.get("/areas/{code}/grids", response=GridPage)
 def grid_list(request, code: str, params: Query[PageParams]):
-    area = selectors.area_get_for_user(user=request.user, code=code)
+    area = selectors.area_get_for_user(user=request.user, code=code, capability=roles.VIEW_PLACES)
     items, has_next = paginate(
         selectors.grid_list(user=request.user, community=area), page=params.page, page_size=params.page_size
     )
@@ -116,7 +115,7 @@ def grid_create(request, payload: GridCreateIn):
 
 @router.get("/grids/{public_id}/buildings", response=BuildingPage)
 def building_list(request, public_id: str, params: Query[PageParams]):
-    grid = selectors.grid_get_for_user(user=request.user, public_id=public_id)
+    grid = selectors.grid_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_PLACES)
     qs = selectors.building_list(user=request.user, grid=grid).select_related("grid")
     items, has_next = paginate(qs, page=params.page, page_size=params.page_size)
     return {"items": [_building_out(b) for b in items], "page": params.page, "has_next": has_next}
@@ -124,15 +123,14 @@ def building_list(request, public_id: str, params: Query[PageParams]):
 
 @router.post("/grids/{public_id}/buildings", response={201: BuildingOut})
 def building_create(request, public_id: str, payload: BuildingCreateIn):
-    grid = selectors.grid_get_for_user(user=request.user, public_id=public_id)
-    _require_edit(request, grid.community_code)
+    grid = selectors.grid_get_for_user(user=request.user, public_id=public_id, capability=roles.EDIT_PLACES)
     building = services.building_create(grid=grid, **payload.dict())
     return Status(201, _building_out(building))
 
 
 @router.get("/buildings/{public_id}/households", response=HouseholdPage)
 def household_list(request, public_id: str, params: Query[PageParams]):
-    building = selectors.building_get_for_user(user=request.user, public_id=public_id)
+    building = selectors.building_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_PLACES)
     qs = selectors.household_list(user=request.user, building=building)
     items, has_next = paginate(qs, page=params.page, page_size=params.page_size)
     return {"items": [_household_out(h) for h in items], "page": params.page, "has_next": has_next}
@@ -147,7 +145,9 @@ def household_create(request, public_id: str, payload: HouseholdCreateIn):
 
 @router.get("/households/{public_id}", response=HouseholdOut)
 def household_detail(request, public_id: str):
-    return _household_out(selectors.household_get_for_user(user=request.user, public_id=public_id))
+    return _household_out(
+        selectors.household_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_PLACES)
+    )
 
 
 @router.put("/households/{public_id}", response=HouseholdOut)

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class PlacesConfig(AppConfig):
     name = "gongzhi.places"
     label = "places"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from gongzhi.core import navigation
+
+        navigation.register("places:home", _("首页"), order=0)
+        navigation.register("places:area_browse", _("区域"), order=10)

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import PublicIdField, TimeStampedModel
+from gongzhi.core.scope import AreaPaths, AreaQuerySet
 
 
 class Area(models.Model):
@@ -14,11 +15,15 @@ class Area(models.Model):
         STREET = "street", _("街道/镇")
         COMMUNITY = "community", _("社区/村")
 
+    area_paths = AreaPaths(community="code", full_codes=False)
+
     code = models.CharField(max_length=12, unique=True)
     name = models.CharField(max_length=100)
     level = models.CharField(max_length=16, choices=Level.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     population_2020 = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -38,11 +43,16 @@ class Area(models.Model):
 class Grid(TimeStampedModel):
     """A 网格 inside a community, looked after by a grid worker."""
 
+    # A building leader sees the grid their building is in.
+    area_paths = AreaPaths(grid="id", building="buildings__id")
+
     public_id = PublicIdField()
     community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="grids")
     community_code = models.CharField(max_length=12, db_index=True)
     number = models.PositiveIntegerField()
     name = models.CharField(max_length=60)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["community_code", "number"]
@@ -59,6 +69,8 @@ class Grid(TimeStampedModel):
 class Building(TimeStampedModel):
     """A 楼栋 (or a courtyard of bungalows in a village) inside a grid."""
 
+    area_paths = AreaPaths(grid="grid_id", building="id")
+
     public_id = PublicIdField()
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="buildings")
     community_code = models.CharField(max_length=12, db_index=True)
@@ -67,6 +79,8 @@ class Building(TimeStampedModel):
     address = models.CharField(max_length=200, blank=True)
     floors = models.PositiveSmallIntegerField(default=1)
     units = models.PositiveSmallIntegerField(default=1)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["community_code", "number"]
@@ -83,12 +97,16 @@ class Building(TimeStampedModel):
 class Household(TimeStampedModel):
     """A 户: the people living behind one door, e.g. 3栋2单元501."""
 
+    area_paths = AreaPaths(grid="building__grid_id", building="building_id")
+
     public_id = PublicIdField()
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="households")
     community_code = models.CharField(max_length=12, db_index=True)
     unit = models.PositiveSmallIntegerField(default=1)
     room = models.CharField(max_length=20)
     address = models.CharField(max_length=200)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["community_code", "building_id", "unit", "room"]

@@ -1,10 +1,13 @@
-"""Reads of the area tree, with access checks: one function per entity, the same 404 for missing
-and forbidden."""
+"""Reads of the area tree and the places below a community. Single objects: one function per entity,
+`<entity>_get_for_user(*, user, <key>, capability)`, the same 404 for missing and forbidden."""
 
-from django.db.models import Q
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from gongzhi.core.scope import scope_q, user_scope
+from gongzhi.core import roles
+from gongzhi.core.scope import entries_with
 from gongzhi.places.models import Area, Building, Grid, Household
 
 
@@ -12,12 +15,13 @@ def _ancestor_codes(code: str) -> list[str]:
     return [code[:n] for n in (4, 6, 9, 12) if n < len(code)]
 
 
-def area_visible_q(user) -> Q:
-    """Areas the user may open: their own subtrees, and the ancestors on the way to them."""
+def area_visible_q(user: Any, capability: str | None) -> Q:
+    """Areas the user may open: their own subtrees, and the ancestors on the way to them (names
+    only: what lies in an area is decided by each entity's own scope)."""
     if getattr(user, "is_superuser", False):
         return Q()
     condition = Q(pk__in=[])
-    for entry in user_scope(user):
+    for entry in entries_with(user, capability):
         ancestors = _ancestor_codes(entry.area_code)
         if entry.grid_id is None and entry.building_id is None:
             condition |= Q(code__startswith=entry.area_code)
@@ -28,57 +32,69 @@ def area_visible_q(user) -> Q:
     return condition
 
 
-def area_get_for_user(*, user, code: str) -> Area:
-    area = Area.objects.filter(area_visible_q(user), code=code).select_related("parent").first()
+def area_get_for_user(*, user: Any, code: str, capability: str | None) -> Area:
+    """An official area by code. `capability` None: any role on the way to it will do (browsing)."""
+    area = Area.objects.filter(area_visible_q(user, capability), code=code).select_related("parent").first()
     if area is None:
         raise Http404
     return area
 
 
-def area_children(*, user, area: Area):
-    return Area.objects.filter(area_visible_q(user), parent=area).order_by("code")
+def area_children(*, user: Any, area: Area) -> "QuerySet[Area]":
+    return Area.objects.filter(area_visible_q(user, None), parent=area).order_by("code")
 
 
-def area_roots(*, user):
+def area_roots(*, user: Any) -> "QuerySet[Area]":
     """The top areas a user starts browsing from: the city for anyone with a role."""
-    return Area.objects.filter(area_visible_q(user), parent__isnull=True)
+    return Area.objects.filter(area_visible_q(user, None), parent__isnull=True)
 
 
 def area_breadcrumb(area: Area) -> list[Area]:
-    codes = _ancestor_codes(area.code) + [area.code]
+    codes = [*_ancestor_codes(area.code), area.code]
     return list(Area.objects.filter(code__in=codes).order_by("code"))
 
 
-def grid_list(*, user, community: Area):
-    return Grid.objects.filter(
-        scope_q(user, community_field="community_code", grid_field="id", building_field="buildings__id"),
-        community=community,
-    ).distinct()
+def area_names(codes: list[str]) -> dict[str, str]:
+    """Official area code -> name."""
+    return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
 
 
-def grid_get_for_user(*, user, public_id: str) -> Grid:
-    grid = (
-        Grid.objects.filter(
-            scope_q(user, community_field="community_code", grid_field="id", building_field="buildings__id"),
-            public_id=public_id,
-        )
-        .select_related("community")
-        .first()
-    )
+def communities_in(*, user: Any, capability: str) -> "QuerySet[Area]":
+    """The communities inside the official areas where the user holds the capability."""
+    return Area.objects.filter(level=Area.Level.COMMUNITY).visible_to(user, capability).order_by("code")
+
+
+def community_get(code: str) -> Area | None:
+    """A community by its 12-digit code (no access decision: callers decide on the code)."""
+    return Area.objects.filter(code=code, level=Area.Level.COMMUNITY).first()
+
+
+def my_areas(*, user: Any) -> list[tuple[Any, Area | None]]:
+    """The user's role assignments, each with its official area (the landing page)."""
+    entries = entries_with(user, None)
+    areas = {a.code: a for a in Area.objects.filter(code__in={e.area_code for e in entries})}
+    return [(e, areas.get(e.area_code)) for e in entries]
+
+
+def grid_list(*, user: Any, community: Area) -> "QuerySet[Grid]":
+    return Grid.objects.visible_to(user, roles.VIEW_PLACES).filter(community=community).distinct()
+
+
+def grid_get_for_user(*, user: Any, public_id: str, capability: str) -> Grid:
+    grid = Grid.objects.visible_to(user, capability).filter(public_id=public_id).select_related("community").first()
     if grid is None:
         raise Http404
     return grid
 
 
-def building_list(*, user, grid: Grid):
-    return Building.objects.filter(scope_q(user, grid_field="grid_id", building_field="id"), grid=grid)
+def building_list(*, user: Any, grid: Grid) -> "QuerySet[Building]":
+    return Building.objects.visible_to(user, roles.VIEW_PLACES).filter(grid=grid)
 
 
-def building_get_for_user(*, user, public_id: str, capability: str | None = None) -> Building:
+def building_get_for_user(*, user: Any, public_id: str, capability: str) -> Building:
     building = (
-        Building.objects.filter(
-            scope_q(user, capability=capability, grid_field="grid_id", building_field="id"), public_id=public_id
-        )
+        Building.objects.visible_to(user, capability)
+        .filter(public_id=public_id)
         .select_related("grid", "grid__community")
         .first()
     )
@@ -87,26 +103,25 @@ def building_get_for_user(*, user, public_id: str, capability: str | None = None
     return building
 
 
-def household_list(*, user, building: Building | None = None):
-    qs = Household.objects.filter(scope_q(user, grid_field="building__grid_id", building_field="building_id"))
+def household_list(*, user: Any, building: Building | None = None) -> "QuerySet[Household]":
+    rows = Household.objects.visible_to(user, roles.VIEW_PLACES)
     if building is not None:
-        qs = qs.filter(building=building)
-    return qs.select_related("building")
+        rows = rows.filter(building=building)
+    return rows.select_related("building")
 
 
-def household_get_for_user(*, user, public_id: str, capability: str | None = None) -> Household:
+def households_with_counts(*, user: Any, building: Building) -> "QuerySet[Household]":
+    """A building's households with how many people live in each."""
+    return household_list(user=user, building=building).annotate(resident_count=Count("residents"))
+
+
+def household_get_for_user(*, user: Any, public_id: str, capability: str) -> Household:
     household = (
-        Household.objects.filter(
-            scope_q(user, capability=capability, grid_field="building__grid_id", building_field="building_id"),
-            public_id=public_id,
-        )
+        Household.objects.visible_to(user, capability)
+        .filter(public_id=public_id)
         .select_related("building", "building__grid")
         .first()
     )
     if household is None:
         raise Http404
     return household
-
-
-def user_has_any_role(user) -> bool:
-    return getattr(user, "is_superuser", False) or bool(user_scope(user))

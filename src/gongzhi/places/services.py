@@ -6,7 +6,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gongzhi.core import roles
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import RoleAssignment
 from gongzhi.places.models import Area, Building, Grid, Household
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "chengdu"
@@ -160,3 +162,22 @@ def household_update(*, household: Household, unit: int, room: str) -> Household
         household.full_clean(validate_unique=False)
         household.save(update_fields=["unit", "room", "address", "updated_at"])
     return household
+
+
+def role_assignment_create(*, user, role: str, area_code: str, grid=None, building=None) -> RoleAssignment:
+    """Give a user a role on an area, checking the role fits the area's level."""
+    level = "grid" if grid is not None else "building" if building is not None else None
+    if level is None:
+        if not Area.objects.filter(code=area_code).exists():
+            raise ApplicationError(_("区划代码不存在"), {"area_code": area_code})
+        level = roles.level_of_code(area_code)
+    else:
+        place = building or grid
+        area_code = place.community_code
+    if not roles.role_fits_level(role, level):
+        raise ApplicationError(_("该角色不能分配在这一级区域"), {"role": role, "level": level})
+    with transaction.atomic():
+        assignment, _created = RoleAssignment.objects.get_or_create(
+            user=user, role=role, area_code=area_code, grid=grid, building=building
+        )
+    return assignment

@@ -4,6 +4,7 @@ from gongzhi.places import views
 
 app_name = "places"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("areas/", views.area_browse, name="area_browse"),
     path("areas/<str:code>/", views.area_detail, name="area_detail"),
     path("areas/<str:code>/grids/new/", views.grid_new, name="grid_new"),

@@ -1,18 +1,20 @@
+"""Pages of the area tree: the landing page (the user's areas), areas, grids, buildings, households,
+and printable door codes. Thin: reads in selectors, writes in services, access in core.access."""
+
 import segno
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from gongzhi.core import roles
+from gongzhi.core import access, roles
 from gongzhi.core.errors import ApplicationError
-from gongzhi.core.scope import code_in_scope, user_can
+from gongzhi.core.models import Role
 from gongzhi.places import selectors, services
 from gongzhi.places.models import Area
 
 
-def _int(value, default=0) -> int:
+def _int(value: object, default: int = 0) -> int:
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
@@ -20,7 +22,13 @@ def _int(value, default=0) -> int:
 
 
 @login_required
-def area_browse(request):
+def home(request: HttpRequest) -> HttpResponse:
+    assignments = [(Role(entry.role).label, entry, area) for entry, area in selectors.my_areas(user=request.user)]
+    return render(request, "places/home.html", {"assignments": assignments})
+
+
+@login_required
+def area_browse(request: HttpRequest) -> HttpResponse:
     roots = list(selectors.area_roots(user=request.user))
     if len(roots) == 1:
         return redirect("places:area_detail", code=roots[0].code)
@@ -28,13 +36,14 @@ def area_browse(request):
 
 
 @login_required
-def area_detail(request, code: str):
-    area = selectors.area_get_for_user(user=request.user, code=code)
+def area_detail(request: HttpRequest, code: str) -> HttpResponse:
+    area = selectors.area_get_for_user(user=request.user, code=code, capability=None)
     context = {
         "area": area,
         "breadcrumb": selectors.area_breadcrumb(area),
         "children": selectors.area_children(user=request.user, area=area),
-        "can_edit": code_in_scope(request.user, area.code, capability=roles.EDIT_PLACES),
+        "can_edit": access.may_in_area(request.user, roles.EDIT_PLACES, area.code),
+        "can_import": access.may_in_area(request.user, roles.IMPORT_RESIDENTS, area.code),
     }
     if area.level == Area.Level.COMMUNITY:
         context["grids"] = selectors.grid_list(user=request.user, community=area)
@@ -42,9 +51,9 @@ def area_detail(request, code: str):
 
 
 @login_required
-def grid_new(request, code: str):
-    area = selectors.area_get_for_user(user=request.user, code=code)
-    if area.level != Area.Level.COMMUNITY or not code_in_scope(request.user, code, capability=roles.EDIT_PLACES):
+def grid_new(request: HttpRequest, code: str) -> HttpResponse:
+    area = selectors.area_get_for_user(user=request.user, code=code, capability=roles.EDIT_PLACES)
+    if area.level != Area.Level.COMMUNITY or not access.may_in_area(request.user, roles.EDIT_PLACES, code):
         raise Http404
     error = None
     if request.method == "POST":
@@ -64,8 +73,8 @@ def grid_new(request, code: str):
 
 
 @login_required
-def grid_detail(request, public_id: str):
-    grid = selectors.grid_get_for_user(user=request.user, public_id=public_id)
+def grid_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    grid = selectors.grid_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_PLACES)
     return render(
         request,
         "places/grid_detail.html",
@@ -73,16 +82,14 @@ def grid_detail(request, public_id: str):
             "grid": grid,
             "breadcrumb": selectors.area_breadcrumb(grid.community),
             "buildings": selectors.building_list(user=request.user, grid=grid),
-            "can_edit": code_in_scope(request.user, grid.community_code, capability=roles.EDIT_PLACES),
+            "can_edit": access.may(request.user, roles.EDIT_PLACES, grid),
         },
     )
 
 
 @login_required
-def building_new(request, public_id: str):
-    grid = selectors.grid_get_for_user(user=request.user, public_id=public_id)
-    if not code_in_scope(request.user, grid.community_code, capability=roles.EDIT_PLACES):
-        raise Http404
+def building_new(request: HttpRequest, public_id: str) -> HttpResponse:
+    grid = selectors.grid_get_for_user(user=request.user, public_id=public_id, capability=roles.EDIT_PLACES)
     error = None
     if request.method == "POST":
         try:
@@ -106,25 +113,22 @@ def building_new(request, public_id: str):
 
 
 @login_required
-def building_detail(request, public_id: str):
-    building = selectors.building_get_for_user(user=request.user, public_id=public_id)
-    households = selectors.household_list(user=request.user, building=building).annotate(
-        resident_count=Count("residents")
-    )
+def building_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    building = selectors.building_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_PLACES)
     return render(
         request,
         "places/building_detail.html",
         {
             "building": building,
             "breadcrumb": selectors.area_breadcrumb(building.grid.community),
-            "households": households,
-            "can_add": user_can(request.user, roles.EDIT_RESIDENTS),
+            "households": selectors.households_with_counts(user=request.user, building=building),
+            "can_add": access.may(request.user, roles.EDIT_RESIDENTS, building),
         },
     )
 
 
 @login_required
-def household_new(request, public_id: str):
+def household_new(request: HttpRequest, public_id: str) -> HttpResponse:
     building = selectors.building_get_for_user(user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS)
     error = None
     if request.method == "POST":
@@ -144,7 +148,7 @@ def household_new(request, public_id: str):
 
 
 @login_required
-def household_edit(request, public_id: str):
+def household_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     household = selectors.household_get_for_user(
         user=request.user, public_id=public_id, capability=roles.EDIT_RESIDENTS
     )
@@ -167,10 +171,10 @@ def household_edit(request, public_id: str):
 
 
 @login_required
-def door_codes(request, public_id: str):
+def door_codes(request: HttpRequest, public_id: str) -> HttpResponse:
     """A printable sheet of household QR codes (H:<household id>) for the doors of a building; a
     collector scanning one adds every member of the household to the tube."""
-    building = selectors.building_get_for_user(user=request.user, public_id=public_id)
+    building = selectors.building_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_PLACES)
     households = selectors.household_list(user=request.user, building=building)
     codes = [(h, segno.make(f"H:{h.public_id}", error="m").svg_inline(scale=4)) for h in households]
     return render(request, "places/door_codes.html", {"building": building, "codes": codes})

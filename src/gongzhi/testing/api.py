@@ -5,11 +5,12 @@ from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from gongzhi.core import roles
+from gongzhi.core import access, roles
 from gongzhi.core.api import PageParams, paginate
-from gongzhi.core.scope import code_in_scope, user_can
-from gongzhi.people.selectors import resident_get_for_user, resident_pii
+from gongzhi.core.pii import pii_visible
+from gongzhi.people.selectors import resident_get_for_user, resident_personal_data
 from gongzhi.testing import collection, selectors, services
+from gongzhi.testing.messages import outcome_answer
 from gongzhi.testing.schemas import (
     CoverageOut,
     RecallOut,
@@ -45,7 +46,7 @@ def _recall_out(recall, *, full: bool) -> dict:
         "tube_barcode": recall.tube.barcode,
         "resident_id": resident.public_id,
         "name": resident.name,
-        "phone": resident_pii(resident, full=full)["phone"],
+        "phone": resident_personal_data(resident, full=full).phone,
         "address": resident.household.address,
         "building": resident.household.building.name,
         "community_code": recall.community_code,
@@ -54,13 +55,17 @@ def _recall_out(recall, *, full: bool) -> dict:
 
 @router.get("/rounds", response=RoundPage)
 def round_list(request, params: Query[PageParams]):
-    items, has_next = paginate(selectors.round_list(user=request.user), page=params.page, page_size=params.page_size)
+    items, has_next = paginate(
+        selectors.round_list(user=request.user, capability=roles.VIEW_TESTING),
+        page=params.page,
+        page_size=params.page_size,
+    )
     return {"items": items, "page": params.page, "has_next": has_next}
 
 
 @router.post("/rounds", response={201: RoundOut})
 def round_create(request, payload: RoundCreateIn):
-    if not code_in_scope(request.user, payload.area_code, capability=roles.MANAGE_ROUNDS):
+    if not access.may_in_area(request.user, roles.MANAGE_ROUNDS, payload.area_code):
         raise Http404
     return Status(201, services.round_create(actor=request.user, **payload.dict()))
 
@@ -77,7 +82,7 @@ def scan_batch(request, public_id: str, payload: ScanBatchIn):
         round_=round_, collector=request.user, events=events, batch_key=payload.batch_id
     )
     # Built directly: the answer is plain data already, and re-validating 500 outcomes was slow.
-    body = json.dumps({"outcomes": [vars(o) for o in outcomes]}, ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps({"outcomes": [outcome_answer(o) for o in outcomes]}, ensure_ascii=False, separators=(",", ":"))
     return HttpResponse(body, content_type="application/json")
 
 
@@ -116,7 +121,7 @@ class ExemptionOut(Schema):
 
 @router.post("/rounds/{public_id}/exemptions", response=ExemptionOut)
 def exemption_record(request, public_id: str, payload: ExemptionIn):
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     resident = resident_get_for_user(user=request.user, public_id=payload.resident_id, capability=roles.EDIT_RESIDENTS)
     services.exemption_record(
         actor=request.user, round_=round_, resident=resident, reason=payload.reason, note=payload.note
@@ -126,29 +131,27 @@ def exemption_record(request, public_id: str, payload: ExemptionIn):
 
 @router.get("/rounds/{public_id}/recalls", response=RecallPage)
 def recall_list(request, public_id: str, params: Query[PageParams]):
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     items, has_next = paginate(
         selectors.recall_list(user=request.user, round_=round_), page=params.page, page_size=params.page_size
     )
-    full = user_can(request.user, roles.SEE_FULL_PII)
-    if full:  # roles that phone the members see numbers in full, and that is audited
-        services.recall_list_full_view_record(
-            actor=request.user, recalls=items, ip_address=request.META.get("REMOTE_ADDR")
-        )
-    return {"items": [_recall_out(r, full=full) for r in items], "page": params.page, "has_next": has_next}
+    # Roles that phone the members see numbers in full where they work, and that is audited.
+    full = {r.pk for r in items if pii_visible(request.user, r.resident)}
+    services.recall_list_full_view_record(
+        actor=request.user, recalls=[r for r in items if r.pk in full], ip_address=request.META.get("REMOTE_ADDR")
+    )
+    return {"items": [_recall_out(r, full=r.pk in full) for r in items], "page": params.page, "has_next": has_next}
 
 
 @router.get("/rounds/{public_id}/coverage", response=CoverageOut)
 def coverage(request, public_id: str, area_code: str = ""):
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     return selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code[:12])
 
 
 @router.post("/recalls/{public_id}/transition", response=RecallOut)
 def recall_transition(request, public_id: str, payload: RecallTransitionIn):
-    recall = selectors.recall_get_for_user(user=request.user, public_id=public_id)
-    if not user_can(request.user, roles.EDIT_RESIDENTS):
-        raise Http404
+    recall = selectors.recall_get_for_user(user=request.user, public_id=public_id, capability=roles.HANDLE_RECALLS)
     recall = services.recall_transition(
         actor=request.user, recall=recall, to_status=payload.to_status, note=payload.note
     )

@@ -5,3 +5,16 @@ class TestingConfig(AppConfig):
     name = "gongzhi.testing"
     label = "testing"
     verbose_name = "全员核酸"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from gongzhi.core import navigation, roles
+        from gongzhi.testing import handlers  # noqa: F401  (subscriptions)
+
+        navigation.register(
+            "testing:round_list",
+            _("核酸检测"),
+            capabilities=[roles.VIEW_TESTING, roles.COLLECT_SAMPLES, roles.RECORD_RESULTS],
+            order=40,
+        )

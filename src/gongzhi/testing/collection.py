@@ -9,23 +9,25 @@ depend on event order, so the service stores each batch's answers and replays th
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 OPEN, SCAN, CLOSE = "open", "scan", "close"
 BARCODE = re.compile(r"^[A-Za-z0-9-]{6,32}$")
 
 OK, WARNING, ERROR = "ok", "warning", "error"
-MESSAGES = {
-    "ok": "",
-    "already_sampled": "该居民本轮已在{barcode}号管采样，未重复登记",
-    "pool_full": "该管已满{pool_size}人，请封管后换新管",
-    "tube_not_open": "请先扫码开管",
-    "tube_closed": "该管已封管，请换新管",
-    "tube_taken": "该管号本轮已被其他采样员使用，请换新管",
-    "bad_barcode": "管号格式不正确（6-32位字母、数字或-）",
-    "unknown_resident": "未找到该居民，请核对二维码或身份证号",
-    "bad_kind": "未知的操作类型",
-    "single_tube": "封控区居民须单人单管，请换新管",
-}
+# Outcome codes; their words are in testing.messages.
+CODES = (
+    "ok",
+    "already_sampled",
+    "pool_full",
+    "tube_not_open",
+    "tube_closed",
+    "tube_taken",
+    "bad_barcode",
+    "unknown_resident",
+    "bad_kind",
+    "single_tube",
+)
 
 
 @dataclass
@@ -53,10 +55,13 @@ class Event:
 
 @dataclass
 class Outcome:
+    """The answer to one event: ok, warning or error, a code, the values its message names, and how
+    many residents the event put in the tube."""
+
     event_id: str
     status: str
     code: str
-    message: str
+    params: dict[str, Any] = field(default_factory=dict)
     added: int = 0
 
 
@@ -67,10 +72,8 @@ class BatchResult:
     tubes: dict[str, TubeState] = field(default_factory=dict)
 
 
-def _outcome(event: Event, code: str, status: str, added: int = 0, **fmt) -> Outcome:
-    if code == "ok":
-        return Outcome(event.event_id, status, code, "", added)
-    return Outcome(event.event_id, status, code, MESSAGES[code].format(**fmt), added)
+def _outcome(event: Event, code: str, status: str, added: int = 0, **params: Any) -> Outcome:
+    return Outcome(event.event_id, status, code, params, added)
 
 
 def apply_events(

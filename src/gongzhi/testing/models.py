@@ -4,15 +4,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import PublicIdField, TimeStampedModel
+from gongzhi.core.scope import AreaPaths, AreaQuerySet
+from gongzhi.testing import flows
+
+_VIA_RESIDENT = AreaPaths(grid="resident__household__building__grid_id", building="resident__household__building_id")
 
 
 class Round(TimeStampedModel):
     """A mass-testing round (全员核酸) over an area: one community up to the whole city."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("计划中")
-        OPEN = "open", _("进行中")
-        CLOSED = "closed", _("已结束")
+        PLANNED = flows.PLANNED, _("计划中")
+        OPEN = flows.OPEN, _("进行中")
+        CLOSED = flows.CLOSED, _("已结束")
+
+    # A round lives on the official area it covers (city down to community).
+    area_paths = AreaPaths(community="area_code", full_codes=False)
 
     public_id = PublicIdField()
     name = models.CharField(max_length=100)
@@ -22,6 +29,8 @@ class Round(TimeStampedModel):
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -48,6 +57,8 @@ class Site(TimeStampedModel):
     hourly_capacity = models.PositiveIntegerField(default=360)
     collectors = models.PositiveSmallIntegerField(default=1)
 
+    objects = AreaQuerySet.as_manager()
+
     class Meta:
         ordering = ["round_id", "community_code", "id"]
         verbose_name = _("采样点")
@@ -57,12 +68,16 @@ class Site(TimeStampedModel):
 class SlotAssignment(models.Model):
     """A building's time slot at a site, so queues are staggered."""
 
+    area_paths = AreaPaths(grid="building__grid_id", building="building_id")
+
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="slots")
     building = models.ForeignKey("places.Building", on_delete=models.CASCADE, related_name="+")
     community_code = models.CharField(max_length=12)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     expected_people = models.PositiveIntegerField()
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["site_id", "starts_at", "building_id"]
@@ -73,10 +88,10 @@ class Tube(models.Model):
     """A sampling tube (采样管): up to the round's pool size of residents, then one lab result."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("采样中")
-        CLOSED = "closed", _("已封管")
-        NEGATIVE = "negative", _("阴性")
-        POSITIVE = "positive", _("阳性")
+        OPEN = flows.OPEN, _("采样中")
+        CLOSED = flows.CLOSED, _("已封管")
+        NEGATIVE = flows.NEGATIVE, _("阴性")
+        POSITIVE = flows.POSITIVE, _("阳性")
 
     # No index of its own on round: tube_round_community leads with it (one index less to write).
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tubes", db_index=False)
@@ -90,6 +105,8 @@ class Tube(models.Model):
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     result_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["round_id", "barcode"]
@@ -109,9 +126,11 @@ class Sample(models.Model):
     repeated scan changes nothing."""
 
     class Result(models.TextChoices):
-        PENDING = "pending", _("待出结果")
-        NEGATIVE = "negative", _("阴性")
-        POSITIVE_POOL = "positive_pool", _("混管阳性")
+        PENDING = flows.PENDING, _("待出结果")
+        NEGATIVE = flows.NEGATIVE, _("阴性")
+        POSITIVE_POOL = flows.POSITIVE_POOL, _("混管阳性")
+
+    area_paths = _VIA_RESIDENT
 
     # Indexes: (resident, round) unique, (round, community), tube; no single-column ones on round
     # or resident, which those lead with: every index is written for each of millions of scans.
@@ -121,6 +140,8 @@ class Sample(models.Model):
     community_code = models.CharField(max_length=12)
     collected_at = models.DateTimeField()
     result = models.CharField(max_length=16, choices=Result.choices, default=Result.PENDING)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["round_id", "id"]
@@ -132,11 +153,13 @@ class Recall(TimeStampedModel):
     """A member of a positive pool, held in place and re-swabbed singly (复核/单采)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("待通知")
-        NOTIFIED = "notified", _("已通知")
-        RESAMPLED = "resampled", _("已单采")
-        NEGATIVE = "negative", _("单采阴性")
-        POSITIVE = "positive", _("单采阳性")
+        OPEN = flows.OPEN, _("待通知")
+        NOTIFIED = flows.NOTIFIED, _("已通知")
+        RESAMPLED = flows.RESAMPLED, _("已单采")
+        NEGATIVE = flows.NEGATIVE, _("单采阴性")
+        POSITIVE = flows.POSITIVE, _("单采阳性")
+
+    area_paths = _VIA_RESIDENT
 
     public_id = PublicIdField()
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="recalls")
@@ -145,28 +168,18 @@ class Recall(TimeStampedModel):
     community_code = models.CharField(max_length=12)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
 
+    objects = AreaQuerySet.as_manager()
+
     class Meta:
         ordering = ["round_id", "community_code", "id"]
         constraints = [models.UniqueConstraint(fields=["round", "resident"], name="recall_round_resident_unique")]
         indexes = [models.Index(fields=["round", "community_code", "status"], name="recall_round_community")]
 
 
-class RecallEvent(models.Model):
-    """Every step of a recall: who, when, from, to. The audit trail and the timeline."""
-
-    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
-    note = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["recall_id", "at", "id"]
-
-
 class Exemption(TimeStampedModel):
     """A resident not expected in this round, with the reason."""
+
+    area_paths = _VIA_RESIDENT
 
     class Reason(models.TextChoices):
         AWAY = "away", _("外出")
@@ -180,6 +193,8 @@ class Exemption(TimeStampedModel):
     reason = models.CharField(max_length=16, choices=Reason.choices)
     note = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["round_id", "community_code", "id"]
@@ -196,6 +211,8 @@ class RoundProgress(models.Model):
     tubes = models.PositiveIntegerField(default=0)
     tubes_resulted = models.PositiveIntegerField(default=0)
     positive_tubes = models.PositiveIntegerField(default=0)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["round_id", "community_code"]

@@ -1,18 +1,16 @@
 """Reads of rounds, recalls and coverage, always inside the user's areas."""
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Substr
 from django.http import Http404
 
-from gongzhi.core import roles
-from gongzhi.core.scope import code_in_scope, in_area, scope_q, user_scope
+from gongzhi.core import access, roles
+from gongzhi.core.scope import entries_with
 from gongzhi.people.models import Resident
-from gongzhi.testing.models import Exemption, Recall, Round, RoundProgress, Sample
+from gongzhi.places.models import Area
+from gongzhi.testing.models import Exemption, Recall, Round, RoundProgress, Sample, Site, SlotAssignment
 
-_RESIDENT_PATHS = {"grid_field": "household__building__grid_id", "building_field": "household__building_id"}
-_VIA_RESIDENT = {
-    "grid_field": "resident__household__building__grid_id",
-    "building_field": "resident__household__building_id",
-}
+_PLACE_OF_RECALL = ("resident", "resident__household", "resident__household__building", "tube")
 
 
 def _round_visible_q(user, capability: str) -> Q:
@@ -20,19 +18,17 @@ def _round_visible_q(user, capability: str) -> Q:
     if getattr(user, "is_superuser", False):
         return Q()
     condition = Q(pk__in=[])
-    for entry in user_scope(user):
-        if not roles.role_can(entry.role, capability):
-            continue
+    for entry in entries_with(user, capability):
         covering = [entry.area_code[:n] for n in (4, 6, 9, 12) if n <= len(entry.area_code)]
         condition |= Q(area_code__in=covering) | Q(area_code__startswith=entry.area_code)
     return condition
 
 
-def round_list(*, user, capability: str = roles.VIEW_TESTING):
+def round_list(*, user, capability: str):
     return Round.objects.filter(_round_visible_q(user, capability))
 
 
-def round_get_for_user(*, user, public_id: str, capability: str = roles.VIEW_TESTING) -> Round:
+def round_get_for_user(*, user, public_id: str, capability: str) -> Round:
     round_ = Round.objects.filter(_round_visible_q(user, capability), public_id=public_id).first()
     if round_ is None:
         raise Http404
@@ -42,16 +38,18 @@ def round_get_for_user(*, user, public_id: str, capability: str = roles.VIEW_TES
 def recall_list(*, user, round_: Round):
     """The members of positive pools in the user's areas, with household and building."""
     return (
-        Recall.objects.filter(scope_q(user, capability=roles.VIEW_TESTING, **_VIA_RESIDENT), round=round_)
-        .select_related("resident", "resident__household", "resident__household__building", "tube")
+        Recall.objects.visible_to(user, roles.VIEW_TESTING)
+        .filter(round=round_)
+        .select_related(*_PLACE_OF_RECALL)
         .order_by("community_code", "status", "id")
     )
 
 
-def recall_get_for_user(*, user, public_id: str) -> Recall:
+def recall_get_for_user(*, user, public_id: str, capability: str) -> Recall:
     recall = (
-        Recall.objects.filter(scope_q(user, capability=roles.VIEW_TESTING, **_VIA_RESIDENT), public_id=public_id)
-        .select_related("resident", "round", "tube")
+        Recall.objects.visible_to(user, capability)
+        .filter(public_id=public_id)
+        .select_related("round", *_PLACE_OF_RECALL)
         .first()
     )
     if recall is None:
@@ -59,12 +57,24 @@ def recall_get_for_user(*, user, public_id: str) -> Recall:
     return recall
 
 
-def untested_residents(*, user, round_: Round, area_code: str = ""):
-    """Residents of the round's area and the user's areas with no sample and no exemption."""
-    qs = Resident.objects.filter(
-        scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS),
-        community_code__startswith=area_code or round_.area_code,
-    ).filter(community_code__startswith=round_.area_code)
+def _inside(round_: Round, area_code: str) -> str | None:
+    """The part of an area the round covers: the narrower of the two codes, or None when they do
+    not overlap. One code, so each query ranges over one prefix (two made SQLite range over the wider)."""
+    code = area_code or round_.area_code
+    if code.startswith(round_.area_code):
+        return code
+    if round_.area_code.startswith(code):
+        return round_.area_code
+    return None
+
+
+def untested_residents(*, user, round_: Round, area_code: str = "", capability: str = roles.VIEW_TESTING):
+    """Residents of the round's area and the user's areas (where the user holds the capability) with
+    no sample and no exemption."""
+    inside = _inside(round_, area_code)
+    if inside is None:
+        return Resident.objects.none()
+    qs = Resident.objects.visible_to(user, capability).in_area(inside)
     sampled = Sample.objects.filter(round=round_, resident=OuterRef("pk"))
     exempt = Exemption.objects.filter(round=round_, resident=OuterRef("pk"))
     return (
@@ -83,17 +93,15 @@ def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
     listed first (hundreds) and their samples looked up by the (resident, round) key. Either way no
     plan falls back to the round's millions of samples."""
     code = area_code or round_.area_code
-    if not (code.startswith(round_.area_code) or round_.area_code.startswith(code)):
+    inside = _inside(round_, area_code)
+    if inside is None:
         return {"area_code": code, "expected": 0, "sampled": 0, "exempted": 0, "untested": 0}
-    inside = max(code, round_.area_code, key=len)  # the part of the area the round covers
-    if code_in_scope(user, inside, capability=roles.VIEW_TESTING):
-        expected = Resident.objects.filter(in_area("community_code", inside)).count()
-        sampled = Sample.objects.filter(in_area("community_code", inside), round=round_).count()
-        exempted = Exemption.objects.filter(in_area("community_code", inside), round=round_).count()
+    if access.may_in_area(user, roles.VIEW_TESTING, inside):
+        expected = Resident.objects.in_area(inside).count()
+        sampled = Sample.objects.in_area(inside).filter(round=round_).count()
+        exempted = Exemption.objects.in_area(inside).filter(round=round_).count()
     else:
-        residents = Resident.objects.filter(
-            scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS), in_area("community_code", inside)
-        )
+        residents = Resident.objects.visible_to(user, roles.VIEW_TESTING).in_area(inside)
         ids = list(residents.values_list("id", flat=True))
         expected, sampled, exempted = len(ids), 0, 0
         for start in range(0, len(ids), 900):
@@ -111,7 +119,7 @@ def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
 
 def progress_by_community(*, user, round_: Round):
     """The rollup rows the dashboard reads: one per community, never a COUNT over samples."""
-    return RoundProgress.objects.filter(scope_q(user, capability=roles.VIEW_TESTING), round=round_)
+    return RoundProgress.objects.visible_to(user, roles.VIEW_TESTING).filter(round=round_)
 
 
 def progress_totals(*, user, round_: Round) -> dict:
@@ -130,10 +138,6 @@ _LEVEL_LENGTH = {"district": 6, "street": 9, "community": 12}
 def progress_rows_by_level(*, user, round_: Round, level: str) -> list[dict]:
     """Progress grouped by district, street or community (from the rollup), or by grid or
     building inside one community (from that community's samples, a few thousand rows)."""
-    from django.db.models.functions import Substr
-
-    from gongzhi.places.models import Area
-
     if level in _LEVEL_LENGTH:
         length = _LEVEL_LENGTH[level]
         rows = list(
@@ -164,7 +168,7 @@ def progress_rows_by_level(*, user, round_: Round, level: str) -> list[dict]:
     }.get(level)
     if field is None:
         return []
-    samples = Sample.objects.filter(scope_q(user, capability=roles.VIEW_TESTING, **_VIA_RESIDENT), round=round_)
+    samples = Sample.objects.visible_to(user, roles.VIEW_TESTING).filter(round=round_)
     return [
         {"area": r[field], "name": r[field], "sampled": r["sampled"]}
         for r in samples.values(field).annotate(sampled=Count("id")).order_by(field)[:500]
@@ -173,12 +177,9 @@ def progress_rows_by_level(*, user, round_: Round, level: str) -> list[dict]:
 
 def _expected_by_prefix(user, round_: Round, length: int) -> dict[str, int]:
     """Residents per area prefix inside the round's area and the user's areas."""
-    from django.db.models.functions import Substr
-
     return dict(
-        Resident.objects.filter(
-            scope_q(user, capability=roles.VIEW_TESTING, **_RESIDENT_PATHS), community_code__startswith=round_.area_code
-        )
+        Resident.objects.visible_to(user, roles.VIEW_TESTING)
+        .in_area(round_.area_code)
         .annotate(area=Substr("community_code", 1, length))
         .values("area")
         .annotate(n=Count("id"))
@@ -207,8 +208,6 @@ def door_to_door_tasks(*, user, round_: Round, area_code: str = ""):
 
 
 def site_list(*, round_: Round, community_code: str):
-    from gongzhi.testing.models import Site
-
     return (
         Site.objects.filter(round=round_, community_code=community_code)
         .prefetch_related("slots", "slots__building")
@@ -217,14 +216,9 @@ def site_list(*, round_: Round, community_code: str):
 
 
 def slot_for_building(*, user, round_: Round, building_public_id: str):
-    from gongzhi.testing.models import SlotAssignment
-
     slot = (
-        SlotAssignment.objects.filter(
-            scope_q(user, capability=roles.VIEW_TESTING, grid_field="building__grid_id", building_field="building_id"),
-            site__round=round_,
-            building__public_id=building_public_id,
-        )
+        SlotAssignment.objects.visible_to(user, roles.VIEW_TESTING)
+        .filter(site__round=round_, building__public_id=building_public_id)
         .select_related("site", "building")
         .first()
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("rounds/new/", views.round_new, name="round_new"),
     path("rounds/<str:public_id>/", views.round_dashboard, name="round_dashboard"),
     path("rounds/<str:public_id>/progress.json", views.round_progress, name="round_progress"),
+    path("rounds/<str:public_id>/transition/", views.round_transition, name="round_transition"),
     path("rounds/<str:public_id>/coverage/", views.coverage, name="coverage"),
     path("rounds/<str:public_id>/untested.xlsx", views.untested_export, name="untested_export"),
     path("rounds/<str:public_id>/recalls/", views.recall_list, name="recall_list"),

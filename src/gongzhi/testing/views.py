@@ -7,30 +7,25 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.core import roles
+from gongzhi.core import access, roles
+from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
-from gongzhi.core.scope import code_in_scope, user_can
-from gongzhi.people.selectors import resident_pii
-from gongzhi.testing import pooling, selectors, services
-from gongzhi.testing.models import Recall
+from gongzhi.core.pii import pii_visible
+from gongzhi.people.selectors import resident_personal_data
+from gongzhi.testing import flows, pooling, selectors, services
+from gongzhi.testing.models import Recall, Round
 
 
 @login_required
+@capability_required(roles.VIEW_TESTING, roles.COLLECT_SAMPLES, roles.RECORD_RESULTS)
 def round_list(request):
-    if not any(user_can(request.user, c) for c in (roles.VIEW_TESTING, roles.COLLECT_SAMPLES, roles.RECORD_RESULTS)):
-        raise Http404
-    rounds = list(selectors.round_list(user=request.user)[:100])
+    rounds = list(selectors.round_list(user=request.user, capability=roles.VIEW_TESTING)[:100])
     collecting = list(selectors.round_list(user=request.user, capability=roles.COLLECT_SAMPLES)[:20])
     resulting = list(selectors.round_list(user=request.user, capability=roles.RECORD_RESULTS)[:20])
     return render(
         request,
         "testing/round_list.html",
-        {
-            "rounds": rounds,
-            "collecting": collecting,
-            "resulting": resulting,
-            "can_create": user_can(request.user, roles.MANAGE_ROUNDS),
-        },
+        {"rounds": rounds, "collecting": collecting, "resulting": resulting},
     )
 
 
@@ -65,9 +60,8 @@ def results_import(request, public_id: str):
 
 
 @login_required
+@capability_required(roles.MANAGE_ROUNDS)
 def round_new(request):
-    if not user_can(request.user, roles.MANAGE_ROUNDS):
-        raise Http404
     try:
         prevalence = min(max(float(request.GET.get("prevalence", "0.01")), 0.0), 1.0)
     except ValueError:
@@ -87,8 +81,8 @@ def round_new(request):
             pool_size = int(request.POST.get("pool_size", ""))
         except ValueError:
             pool_size = 0
-        if not code_in_scope(request.user, code, capability=roles.MANAGE_ROUNDS):
-            context["error"] = "只能在您负责的区域内发起轮次"
+        if not access.may_in_area(request.user, roles.MANAGE_ROUNDS, code):
+            context["error"] = _("只能在您负责的区域内发起轮次")
         else:
             try:
                 round_ = services.round_create(
@@ -102,27 +96,42 @@ def round_new(request):
 
 @login_required
 def round_dashboard(request, public_id: str):
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
+    may_manage = access.may(request.user, roles.MANAGE_ROUNDS, round_)
     return render(
         request,
         "testing/round_dashboard.html",
         {
             "round": round_,
             "totals": selectors.progress_totals(user=request.user, round_=round_),
+            "next_steps": [(s, Round.Status(s).label) for s in flows.ROUND_FLOW.next_states(round_.status)]
+            if may_manage
+            else [],
         },
     )
 
 
 @login_required
+@require_POST
+def round_transition(request, public_id: str):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.MANAGE_ROUNDS)
+    try:
+        services.round_transition(actor=request.user, round_=round_, to_status=request.POST.get("to_status", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("testing:round_dashboard", public_id=round_.public_id)
+
+
+@login_required
 def round_progress(request, public_id: str):
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     rows = selectors.progress_rows_by_level(user=request.user, round_=round_, level=request.GET.get("level", "street"))
     return JsonResponse({"totals": selectors.progress_totals(user=request.user, round_=round_), "rows": rows})
 
 
 @login_required
 def coverage(request, public_id: str):
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     area_code = request.GET.get("area_code", "")[:12]
     summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
     untested = list(selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)[:500])
@@ -134,52 +143,54 @@ def coverage(request, public_id: str):
             "round": round_,
             "summary": summary,
             "area_code": area_code,
-            "tasks": [(r, resident_pii(r, full=False)) for r in tasks],
-            "untested": [(r, resident_pii(r, full=False)) for r in untested],
+            "tasks": [(r, resident_personal_data(r, full=False)) for r in tasks],
+            "untested": [(r, resident_personal_data(r, full=False)) for r in untested],
         },
     )
 
 
 @login_required
+@capability_required(roles.EXPORT_RESIDENTS)
 def untested_export(request, public_id: str):
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
-    if not user_can(request.user, roles.EXPORT_RESIDENTS):
-        raise Http404
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     area_code = request.GET.get("area_code", "")[:12]
-    residents = selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)
+    residents = selectors.untested_residents(
+        user=request.user, round_=round_, area_code=area_code, capability=roles.EXPORT_RESIDENTS
+    )
     content = services.untested_export(actor=request.user, round_=round_, residents=residents, area_code=area_code)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="untested-{round_.public_id}.xlsx"'
     return response
 
 
+def recall_rows(user, recalls):
+    """Each recall with the member's numbers as this viewer sees them (in full where the viewer
+    calls the members: their own areas) and the steps the viewer may take on it."""
+    rows = []
+    for recall in recalls:
+        full = pii_visible(user, recall.resident)
+        steps = flows.RECALL_FLOW.next_states(recall.status) if access.may(user, roles.HANDLE_RECALLS, recall) else ()
+        rows.append(
+            (recall, resident_personal_data(recall.resident, full=full), [(s, Recall.Status(s).label) for s in steps])
+        )
+    return rows
+
+
 @login_required
 def recall_list(request, public_id: str):
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
-    recalls = list(selectors.recall_list(user=request.user, round_=round_)[:1000])
-    full = user_can(request.user, roles.SEE_FULL_PII)
-    if full:
-        services.recall_list_full_view_record(
-            actor=request.user, recalls=recalls, ip_address=request.META.get("REMOTE_ADDR")
-        )
-    return render(
-        request,
-        "testing/recall_list.html",
-        {
-            "round": round_,
-            "recalls": [(r, resident_pii(r.resident, full=full)) for r in recalls],
-            "next_steps": {k: [(v, Recall.Status(v).label) for v in vs] for k, vs in services.RECALL_FLOW.items()},
-            "can_act": user_can(request.user, roles.EDIT_RESIDENTS),
-        },
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
+    rows = recall_rows(request.user, selectors.recall_list(user=request.user, round_=round_)[:1000])
+    # Roles that phone the members see the numbers in full where they work, and that is audited.
+    services.recall_list_full_view_record(
+        actor=request.user, recalls=[r for r, pii, _ in rows if pii.full], ip_address=request.META.get("REMOTE_ADDR")
     )
+    return render(request, "testing/recall_list.html", {"round": round_, "recalls": rows})
 
 
 @login_required
 @require_POST
 def recall_transition(request, public_id: str):
-    recall = selectors.recall_get_for_user(user=request.user, public_id=public_id)
-    if not user_can(request.user, roles.EDIT_RESIDENTS):
-        raise Http404
+    recall = selectors.recall_get_for_user(user=request.user, public_id=public_id, capability=roles.HANDLE_RECALLS)
     try:
         services.recall_transition(
             actor=request.user,
@@ -209,9 +220,9 @@ def collect_service_worker(request):
 @login_required
 def site_plan(request, public_id: str):
     """Sites of a community in this round, the guideline's figures, and the slot plan."""
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     code = (request.POST.get("community_code") or request.GET.get("community_code") or "")[:12]
-    if not code or not code_in_scope(request.user, code, capability=roles.MANAGE_ROUNDS):
+    if not code or not access.may_in_area(request.user, roles.MANAGE_ROUNDS, code):
         raise Http404
     error, figures = None, None
     if request.method == "POST":
@@ -247,7 +258,7 @@ def site_plan(request, public_id: str):
 @login_required
 def slot_notice(request, public_id: str, building_id: str):
     """A printable notice for a building's door: when and where to go."""
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id)
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     slot = selectors.slot_for_building(user=request.user, round_=round_, building_public_id=building_id)
     return render(request, "testing/slot_notice.html", {"round": round_, "slot": slot})
 

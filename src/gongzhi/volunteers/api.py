@@ -8,10 +8,10 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from gongzhi.core import roles
+from gongzhi.core import access, roles
 from gongzhi.core.api import PageParams, paginate
 from gongzhi.core.masking import mask_phone
-from gongzhi.core.scope import code_in_scope
+from gongzhi.core.services import full_number_search_record
 from gongzhi.volunteers import selectors, services
 
 router = Router(tags=["volunteers"])
@@ -77,18 +77,21 @@ def _out(v) -> dict:
 
 
 @router.get("/volunteers", response=VolunteerPage)
-def volunteer_list(request, params: Query[PageParams], status: str = ""):
-    items, has_next = paginate(
-        selectors.volunteer_list(user=request.user, status=status[:16]), page=params.page, page_size=params.page_size
-    )
+def volunteer_list(request, params: Query[PageParams], status: str = "", q: str = ""):
+    rows, query = selectors.volunteer_list(user=request.user, status=status[:16], query=q[:30])
+    items, has_next = paginate(rows, page=params.page, page_size=params.page_size)
+    if query.is_full:
+        full_number_search_record(
+            actor=request.user, entity="volunteer", query=query, rows=items, ip_address=request.META.get("REMOTE_ADDR")
+        )
     return {"items": [_out(v) for v in items], "page": params.page, "has_next": has_next}
 
 
 @router.post("/volunteers/{public_id}/review", response=VolunteerOut)
 def volunteer_review(request, public_id: str, payload: ReviewIn):
-    volunteer = selectors.volunteer_get_for_user(user=request.user, public_id=public_id)
-    if not code_in_scope(request.user, volunteer.community_code, capability=roles.MANAGE_VOLUNTEERS):
-        raise Http404
+    volunteer = selectors.volunteer_get_for_user(
+        user=request.user, public_id=public_id, capability=roles.MANAGE_VOLUNTEERS
+    )
     return _out(
         services.volunteer_review(
             actor=request.user, volunteer=volunteer, to_status=payload.to_status, note=payload.note
@@ -117,7 +120,7 @@ def checkin(request, key: str, payload: CheckInIn):
 @router.get("/volunteers/hours", response=HoursReportOut, summary="Service hours by community, from the rollup")
 def hours_report(request, area_code: str = "", since: dt.date | None = None, until: dt.date | None = None):
     code = area_code[:12]
-    if not code or not code_in_scope(request.user, code, capability=roles.VIEW_VOLUNTEERS):
+    if not code or not access.may_in_area(request.user, roles.VIEW_VOLUNTEERS, code):
         raise Http404
     today = timezone.localdate()
     report = selectors.hours_report(

@@ -2,7 +2,8 @@
 service-hour ledger, certificates and hardship aid.
 
 Every row that lives in an area carries its community's 12-digit code (`community_code`), so the one
-scope condition (`core.scope.scope_q`) applies to it. ID numbers and phones are personal information:
+scope condition applies to it (`objects.visible_to(user, capability)`, core.scope); volunteers live
+in communities, not in grids or buildings. ID numbers and phones are personal information:
 masked by default, like residents'.
 """
 
@@ -13,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.ids import new_public_id
 from gongzhi.core.models import PublicIdField, TimeStampedModel
+from gongzhi.core.scope import AreaQuerySet
+from gongzhi.volunteers import flows
 
 
 class Organisation(TimeStampedModel):
@@ -31,6 +34,8 @@ class Organisation(TimeStampedModel):
     community_code = models.CharField(max_length=12)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
 
+    objects = AreaQuerySet.as_manager()
+
     class Meta:
         ordering = ["community_code", "kind", "name"]
         constraints = [
@@ -47,10 +52,10 @@ class Volunteer(TimeStampedModel):
     """A person in the reservoir. Signs up on the public page, is approved by their community."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("待审核")
-        APPROVED = "approved", _("已通过")
-        REJECTED = "rejected", _("未通过")
-        SUSPENDED = "suspended", _("已暂停")
+        PENDING = flows.PENDING, _("待审核")
+        APPROVED = flows.APPROVED, _("已通过")
+        REJECTED = flows.REJECTED, _("未通过")
+        SUSPENDED = flows.SUSPENDED, _("已暂停")
 
     class Group(models.TextChoices):
         RECRUITING = "recruiting", _("招募培训")
@@ -85,6 +90,8 @@ class Volunteer(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="volunteer"
     )
     hours_total = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["community_code", "id"]
@@ -125,6 +132,8 @@ class TrainingSession(TimeStampedModel):
     starts_at = models.DateTimeField()
     place = models.CharField(max_length=100, blank=True)
 
+    objects = AreaQuerySet.as_manager()
+
     class Meta:
         ordering = ["community_code", "-starts_at"]
         verbose_name = _("培训场次")
@@ -136,6 +145,8 @@ class Attendance(models.Model):
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="attendances")
     community_code = models.CharField(max_length=12)
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["session_id", "volunteer_id"]
@@ -151,6 +162,8 @@ class Certification(models.Model):
     issued_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     session = models.ForeignKey(TrainingSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["volunteer_id", "course_id", "-expires_at"]
@@ -171,6 +184,8 @@ class Post(TimeStampedModel):
     # The secret in the post's check-in QR code; printing it is how a post gets a code.
     checkin_key = models.CharField(max_length=26, unique=True, default=new_public_id, editable=False)
 
+    objects = AreaQuerySet.as_manager()
+
     class Meta:
         ordering = ["community_code", "name"]
         verbose_name = _("岗位")
@@ -187,6 +202,8 @@ class Shift(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     needed = models.PositiveSmallIntegerField()
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["community_code", "starts_at", "post_id"]
@@ -210,6 +227,8 @@ class Assignment(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = AreaQuerySet.as_manager()
+
     class Meta:
         ordering = ["shift_id", "volunteer_id"]
         constraints = [models.UniqueConstraint(fields=["shift", "volunteer"], name="assignment_once")]
@@ -219,9 +238,9 @@ class CheckIn(models.Model):
     """Check-in and check-out on a rostered shift; hours count once a leader confirms them."""
 
     class Status(models.TextChoices):
-        ON_DUTY = "on_duty", _("在岗")
-        CHECKED_OUT = "checked_out", _("已签退")
-        CONFIRMED = "confirmed", _("已确认")
+        ON_DUTY = flows.ON_DUTY, _("在岗")
+        CHECKED_OUT = flows.CHECKED_OUT, _("已签退")
+        CONFIRMED = flows.CONFIRMED, _("已确认")
 
     assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="checkin")
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="checkins")
@@ -233,6 +252,8 @@ class CheckIn(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["community_code", "-checked_in_at"]
@@ -259,6 +280,8 @@ class HourEntry(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = AreaQuerySet.as_manager()
+
     class Meta:
         ordering = ["volunteer_id", "id"]
         indexes = [
@@ -276,6 +299,8 @@ class HourTotal(models.Model):
     month = models.DateField()
     hours = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     entries = models.PositiveIntegerField(default=0)
+
+    objects = AreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["community_code", "month"]
@@ -297,6 +322,8 @@ class Certificate(models.Model):
     hours = models.DecimalField(max_digits=9, decimal_places=2)
     issued_at = models.DateTimeField(default=timezone.now)
 
+    objects = AreaQuerySet.as_manager()
+
     class Meta:
         ordering = ["volunteer_id", "threshold"]
         constraints = [models.UniqueConstraint(fields=["volunteer", "threshold"], name="certificate_once")]
@@ -311,11 +338,11 @@ class AidRequest(TimeStampedModel):
         INCOME = "income", _("收入困难")
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("已提交")
-        COMMUNITY_APPROVED = "community_approved", _("社区已审核")
-        APPROVED = "approved", _("已批准")
-        REJECTED = "rejected", _("未批准")
-        PAID = "paid", _("已发放")
+        SUBMITTED = flows.SUBMITTED, _("已提交")
+        COMMUNITY_APPROVED = flows.COMMUNITY_APPROVED, _("社区已审核")
+        APPROVED = flows.AID_APPROVED, _("已批准")
+        REJECTED = flows.AID_REJECTED, _("未批准")
+        PAID = flows.PAID, _("已发放")
 
     public_id = PublicIdField()
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="aid_requests")
@@ -325,17 +352,7 @@ class AidRequest(TimeStampedModel):
     amount = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.SUBMITTED)
 
+    objects = AreaQuerySet.as_manager()
+
     class Meta:
         ordering = ["community_code", "-created_at"]
-
-
-class AidEvent(models.Model):
-    request = models.ForeignKey(AidRequest, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    from_status = models.CharField(max_length=24)
-    to_status = models.CharField(max_length=24)
-    note = models.CharField(max_length=200, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["request_id", "id"]

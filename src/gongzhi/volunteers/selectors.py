@@ -1,74 +1,142 @@
-"""Reads of the volunteer reservoir, always inside the user's areas (`core.scope.scope_q`)."""
+"""Reads of the volunteer reservoir, always inside the user's areas (`objects.visible_to`). Single
+objects: `<entity>_get_for_user(*, user, public_id, capability)`, the same 404 for missing and forbidden."""
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from gongzhi.core import roles
-from gongzhi.core.masking import mask_name
-from gongzhi.core.scope import scope_q, user_can
+from gongzhi.core import access, roles
+from gongzhi.core.masking import NumberQuery, mask_name
+from gongzhi.core.pii import number_search_q
 from gongzhi.places.models import Area
+from gongzhi.volunteers import flows
 from gongzhi.volunteers.models import (
     AidRequest,
     Assignment,
     Certificate,
     CheckIn,
+    Course,
+    HourEntry,
     HourTotal,
     Organisation,
     Post,
     Shift,
+    TrainingSession,
     Volunteer,
 )
 
 
-def _can_see(user) -> Q:
-    return scope_q(user, capability=roles.VIEW_VOLUNTEERS) | scope_q(user, capability=roles.CONFIRM_HOURS)
-
-
-def volunteer_list(*, user, status: str = "", query: str = ""):
-    rows = Volunteer.objects.filter(_can_see(user)).select_related("unit")
+def volunteer_list(*, user: Any, status: str = "", query: str = "") -> tuple["QuerySet[Volunteer]", NumberQuery]:
+    """The reservoir in the user's areas, and what the search box asked for: names, the last 4 digits
+    of a phone or ID number, or (for viewers with `pii.full`) a full number among the volunteers whose
+    numbers they may see, which the caller audits. Raises ApplicationError for a full number searched
+    by a viewer who may not."""
+    rows = Volunteer.objects.visible_to(user, roles.VIEW_VOLUNTEERS).select_related("unit")
     if status:
         rows = rows.filter(status=status)
-    if query:
-        rows = rows.filter(Q(name__contains=query) | Q(phone__endswith=query) | Q(id_number__endswith=query))
-    return rows.order_by("status", "community_code", "id")
+    condition, search = number_search_q(user, Volunteer, query)
+    return rows.filter(condition).order_by("status", "community_code", "id"), search
 
 
-def volunteer_get_for_user(*, user, public_id: str) -> Volunteer:
-    volunteer = Volunteer.objects.filter(_can_see(user), public_id=public_id).select_related("unit").first()
+def volunteer_get_for_user(*, user: Any, public_id: str, capability: str) -> Volunteer:
+    volunteer = (
+        Volunteer.objects.visible_to(user, capability).filter(public_id=public_id).select_related("unit").first()
+    )
     if volunteer is None:
         raise Http404
     return volunteer
 
 
-def volunteer_of_user(user) -> Volunteer | None:
+def volunteer_of_user(user: Any) -> Volunteer | None:
     """The volunteer record behind a signed-in account, if any."""
     if not getattr(user, "is_authenticated", False):
         return None
     return Volunteer.objects.filter(user=user).first()
 
 
-def organisation_list(*, user, community_code: str = ""):
-    rows = Organisation.objects.filter(scope_q(user, capability=roles.VIEW_VOLUNTEERS))
+def volunteer_page(volunteer: Volunteer) -> dict[str, Any]:
+    """A volunteer's own page: shifts, certificates, hours and aid requests."""
+    return {
+        "shifts": my_shifts(volunteer),
+        "certificates": volunteer.certificates.all(),
+        "entries": volunteer.hour_entries.order_by("-id")[:50],
+        "aid": volunteer.aid_requests.all()[:20],
+    }
+
+
+def volunteer_record(volunteer: Volunteer) -> dict[str, Any]:
+    """What the community sees of a volunteer besides the numbers: hours, trainings, certificates."""
+    return {
+        "entries": HourEntry.objects.filter(volunteer=volunteer).order_by("-id")[:100],
+        "certifications": volunteer.certifications.select_related("course"),
+        "certificates": volunteer.certificates.all(),
+    }
+
+
+def organisation_list(*, user: Any, community_code: str = "") -> "QuerySet[Organisation]":
+    rows = Organisation.objects.visible_to(user, roles.VIEW_VOLUNTEERS)
     if community_code:
         rows = rows.filter(community_code=community_code)
     return rows
 
 
-def units_for_sign_up():
+def unit_get_for_user(*, user: Any, public_id: str, capability: str) -> Organisation:
+    unit = (
+        Organisation.objects.visible_to(user, capability)
+        .filter(public_id=public_id, kind=Organisation.Kind.UNIT)
+        .first()
+    )
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def unit_for_sign_up(public_id: str) -> Organisation | None:
+    """The work unit a volunteer named on the public sign-up page."""
+    return Organisation.objects.filter(public_id=public_id, kind=Organisation.Kind.UNIT).first() if public_id else None
+
+
+def units_for_sign_up() -> "QuerySet[Organisation]":
     """Work units a volunteer may name on the public sign-up page."""
     return Organisation.objects.filter(kind=Organisation.Kind.UNIT).order_by("name")
 
 
-def linkage(*, user, community_code: str) -> dict:
+def communities_named(query: str, limit: int = 20) -> list[dict[str, str]]:
+    """Communities whose name contains the text, for the sign-up page's picker (names only)."""
+    return list(
+        Area.objects.filter(level=Area.Level.COMMUNITY, name__contains=query)
+        .order_by("code")[:limit]
+        .values("code", "name")
+    )
+
+
+def area_of(code: str) -> Area | None:
+    return Area.objects.filter(code=code).first()
+
+
+def community_of_user(*, user: Any, capability: str, wanted: str = "") -> str:
+    """The community a reservoir page is about: the one asked for, if the user holds the capability
+    there; else the user's own community, or the first of their street or district. "" when none."""
+    if wanted:
+        return wanted if access.may_in_area(user, capability, wanted) and len(wanted) == 12 else ""
+    areas = access.official_areas(user, capability)
+    own = next((a for a in areas if len(a) == 12), "")
+    if own or not areas:
+        return own
+    first = Area.objects.filter(level=Area.Level.COMMUNITY).in_area(areas[0]).order_by("code").first()
+    return first.code if first else ""
+
+
+def linkage(*, user: Any, community_code: str) -> dict[str, Any]:
     """党组织 + 社区组织 + 志愿者 of one community: who is there to call on."""
     orgs = list(organisation_list(user=user, community_code=community_code))
-    volunteers = Volunteer.objects.filter(
-        scope_q(user, capability=roles.VIEW_VOLUNTEERS), community_code=community_code
-    ).filter(status=Volunteer.Status.APPROVED)
+    volunteers = Volunteer.objects.visible_to(user, roles.VIEW_VOLUNTEERS).filter(
+        community_code=community_code, status=flows.APPROVED
+    )
     by_group = dict(volunteers.values_list("group").annotate(n=Count("id")))
     return {
         "party": [o for o in orgs if o.kind == Organisation.Kind.PARTY],
@@ -82,20 +150,44 @@ def linkage(*, user, community_code: str) -> dict:
     }
 
 
-def post_list(*, user, community_code: str, start, end):
+def courses() -> "QuerySet[Course]":
+    return Course.objects.all()
+
+
+def course_by_code(code: str) -> Course | None:
+    return Course.objects.filter(code=code).first()
+
+
+def training_sessions(*, community_code: str) -> "QuerySet[TrainingSession]":
+    return TrainingSession.objects.filter(community_code=community_code).select_related("course")[:50]
+
+
+def training_session_get(*, user: Any, public_id: str, community_code: str) -> TrainingSession:
+    session = (
+        TrainingSession.objects.visible_to(user, roles.MANAGE_VOLUNTEERS)
+        .filter(public_id=public_id, community_code=community_code)
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+def post_list(*, user: Any, community_code: str, start: dt.datetime, end: dt.datetime) -> "QuerySet[Post]":
     """A community's posts with their shifts starting in [start, end) and who is on them."""
     day_shifts = Shift.objects.filter(starts_at__gte=start, starts_at__lt=end).prefetch_related(
         "assignments__volunteer"
     )
     return (
-        Post.objects.filter(scope_q(user, capability=roles.MANAGE_VOLUNTEERS), community_code=community_code)
+        Post.objects.visible_to(user, roles.MANAGE_VOLUNTEERS)
+        .filter(community_code=community_code)
         .select_related("training")
         .prefetch_related(Prefetch("shifts", queryset=day_shifts))
     )
 
 
-def post_get_for_user(*, user, public_id: str, capability: str = roles.MANAGE_VOLUNTEERS) -> Post:
-    post = Post.objects.filter(scope_q(user, capability=capability), public_id=public_id).first()
+def post_get_for_user(*, user: Any, public_id: str, capability: str) -> Post:
+    post = Post.objects.visible_to(user, capability).filter(public_id=public_id).first()
     if post is None:
         raise Http404
     return post
@@ -108,22 +200,23 @@ def post_by_checkin_key(key: str) -> Post:
     return post
 
 
-def checkins_to_confirm(*, user):
+def checkins_to_confirm(*, user: Any) -> "QuerySet[CheckIn]":
     return (
-        CheckIn.objects.filter(scope_q(user, capability=roles.CONFIRM_HOURS), status=CheckIn.Status.CHECKED_OUT)
+        CheckIn.objects.visible_to(user, roles.CONFIRM_HOURS)
+        .filter(status=flows.CHECKED_OUT)
         .select_related("volunteer", "assignment__shift__post")
         .order_by("checked_in_at")
     )
 
 
-def checkin_get_for_user(*, user, pk: int) -> CheckIn:
-    record = CheckIn.objects.filter(scope_q(user, capability=roles.CONFIRM_HOURS), pk=pk).first()
+def checkin_get_for_user(*, user: Any, pk: int, capability: str) -> CheckIn:
+    record = CheckIn.objects.visible_to(user, capability).filter(pk=pk).first()
     if record is None:
         raise Http404
     return record
 
 
-def my_shifts(volunteer: Volunteer):
+def my_shifts(volunteer: Volunteer) -> "QuerySet[Assignment]":
     since = timezone.now() - dt.timedelta(days=1)
     return (
         Assignment.objects.filter(volunteer=volunteer, shift__ends_at__gte=since)
@@ -132,7 +225,7 @@ def my_shifts(volunteer: Volunteer):
     )
 
 
-def certificate_public(public_id: str) -> dict:
+def certificate_public(public_id: str) -> dict[str, Any]:
     """What the public verification page shows: a masked name, the hours, the issuing community."""
     cert = Certificate.objects.filter(public_id=public_id).select_related("volunteer").first()
     if cert is None:
@@ -148,14 +241,23 @@ def certificate_public(public_id: str) -> dict:
     }
 
 
-def hours_report(*, user, area_code: str, since: dt.date, until: dt.date) -> dict:
+def certificate_get_for_user(*, user: Any, public_id: str) -> Certificate:
+    """A certificate its volunteer may download, or staff who see volunteers where it was issued."""
+    cert = Certificate.objects.filter(public_id=public_id).select_related("volunteer").first()
+    if cert is None:
+        raise Http404
+    if cert.volunteer.user_id != getattr(user, "pk", None) and not access.may(user, roles.VIEW_VOLUNTEERS, cert):
+        raise Http404
+    return cert
+
+
+def hours_report(*, user: Any, area_code: str, since: dt.date, until: dt.date) -> dict[str, Any]:
     """Hours by community and by work unit for an area and a span of months, from the rollup:
     a district's report sums a few thousand rows, never the ledger's millions of entries."""
-    rows = HourTotal.objects.filter(
-        scope_q(user, capability=roles.VIEW_VOLUNTEERS),
-        community_code__startswith=area_code,
-        month__gte=since.replace(day=1),
-        month__lte=until,
+    rows = (
+        HourTotal.objects.visible_to(user, roles.VIEW_VOLUNTEERS)
+        .in_area(area_code)
+        .filter(month__gte=since.replace(day=1), month__lte=until)
     )
     by_community = list(
         rows.values("community_code").annotate(hours=Sum("hours"), entries=Sum("entries")).order_by("community_code")
@@ -176,35 +278,43 @@ def hours_report(*, user, area_code: str, since: dt.date, until: dt.date) -> dic
     }
 
 
-def unit_volunteers(*, user, unit: Organisation):
-    """A unit's volunteers with their hours, for the employer's evaluation (单位评优) report."""
-    if not user_can(user, roles.VIEW_VOLUNTEERS):
-        raise Http404
-    return Volunteer.objects.filter(
-        scope_q(user, capability=roles.VIEW_VOLUNTEERS), unit=unit, status=Volunteer.Status.APPROVED
-    ).order_by("-hours_total", "id")
+def unit_report(*, user: Any, unit: Organisation, limit: int = 5000) -> dict[str, Any]:
+    """A unit's approved volunteers in the user's areas with their hours, community names and
+    certificates, for the employer's evaluation (单位评优) report."""
+    volunteers = list(
+        Volunteer.objects.visible_to(user, roles.VIEW_VOLUNTEERS)
+        .filter(unit=unit, status=flows.APPROVED)
+        .order_by("-hours_total", "id")[:limit]
+    )
+    names = dict(Area.objects.filter(code__in={v.community_code for v in volunteers}).values_list("code", "name"))
+    certificates: dict[int, list[int]] = {}
+    for volunteer_id, threshold in Certificate.objects.filter(volunteer__in=volunteers).values_list(
+        "volunteer_id", "threshold"
+    ):
+        certificates.setdefault(volunteer_id, []).append(threshold)
+    return {"volunteers": volunteers, "community_names": names, "certificates": certificates}
 
 
-def aid_list(*, user):
+def aid_list(*, user: Any) -> "QuerySet[AidRequest]":
     return (
-        AidRequest.objects.filter(scope_q(user, capability=roles.MANAGE_VOLUNTEERS))
+        AidRequest.objects.visible_to(user, roles.MANAGE_VOLUNTEERS)
         .select_related("volunteer")
         .order_by("status", "-created_at")
     )
 
 
-def aid_get_for_user(*, user, public_id: str) -> AidRequest:
-    request = AidRequest.objects.filter(scope_q(user, capability=roles.MANAGE_VOLUNTEERS), public_id=public_id).first()
+def aid_get_for_user(*, user: Any, public_id: str, capability: str) -> AidRequest:
+    request = AidRequest.objects.visible_to(user, capability).filter(public_id=public_id).first()
     if request is None:
         raise Http404
     return request
 
 
-def commendation_list(*, user, area_code: str, top: int = 50):
+def commendation_list(*, user: Any, area_code: str, top: int = 50) -> "QuerySet[Volunteer]":
     """The volunteers with the most hours in an area: the commendation list."""
-    return Volunteer.objects.filter(
-        scope_q(user, capability=roles.VIEW_VOLUNTEERS),
-        community_code__startswith=area_code,
-        status=Volunteer.Status.APPROVED,
-        hours_total__gt=0,
-    ).order_by("-hours_total", "id")[:top]
+    return (
+        Volunteer.objects.visible_to(user, roles.VIEW_VOLUNTEERS)
+        .in_area(area_code)
+        .filter(status=flows.APPROVED, hours_total__gt=0)
+        .order_by("-hours_total", "id")[:top]
+    )

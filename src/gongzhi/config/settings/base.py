@@ -22,11 +22,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "ninja",
+    "huey.contrib.djhuey",
     "gongzhi.core",
     "gongzhi.places",
     "gongzhi.people",
     "gongzhi.testing",
     "gongzhi.volunteers",
+    "gongzhi.demo",
 ]
 
 MIDDLEWARE = [
@@ -63,7 +65,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "gongzhi.core.context_processors.shell",
+                "gongzhi.core.navigation.shell",
             ],
         },
     },
@@ -164,11 +166,33 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Background work (core.events delivers the outbox; later apps' periodic jobs): SqliteHuey beside the
+# database on one machine, RedisHuey shared by every consumer at city scale. `gongzhi serve` starts a
+# consumer (`gongzhi run_huey`) beside the web server.
+_HUEY_CONSUMER = {"workers": 2, "worker_type": "thread", "initial_delay": 0.05, "max_delay": 1.0, "periodic": True}
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "gongzhi",
+        "immediate": False,
+        "connection": {"url": REDIS_URL},
+        "consumer": _HUEY_CONSUMER,
+    }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "gongzhi",
+        "immediate": False,
+        "connection": {"filename": str(VAR_DIR / "huey.sqlite3")},
+        "consumer": _HUEY_CONSUMER,
+    }
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # The largest roster a worker may upload in one file.
-ROSTER_MAX_BYTES = 20 * 1024 * 1024
-ROSTER_MAX_ROWS = 50_000
+REGISTER_MAX_BYTES = 20 * 1024 * 1024
+REGISTER_MAX_ROWS = 50_000
 
 LOGGING = {
     "version": 1,

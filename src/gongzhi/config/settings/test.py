@@ -8,3 +8,5 @@ STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tasks run in the process that enqueues them (after the commit that publishes their message).
+HUEY = {"huey_class": "huey.MemoryHuey", "name": "gongzhi-test", "immediate": True}

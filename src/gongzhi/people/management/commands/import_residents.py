@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import ApplicationError
-from gongzhi.people import roster_services
+from gongzhi.people import register_import
+from gongzhi.people.messages import PEOPLE
 from gongzhi.places.models import Area
 
 # Exit codes: 0 imported (or a clean dry run), 1 rows with errors (nothing written),
@@ -16,7 +17,7 @@ EXIT_UNREADABLE = 2
 
 class Command(BaseCommand):
     help = (
-        "Import a residents roster (.xlsx or .csv) into a community: all rows or none. "
+        "Import a residents register file (花名册, .xlsx or .csv) into a community: all rows or none. "
         "Exit 0 done, 1 row errors (nothing written), 2 file or arguments unusable."
     )
 
@@ -41,14 +42,15 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(_("无法读取文件：%s") % exc, returncode=EXIT_UNREADABLE) from exc
         try:
-            report = roster_services.roster_import(
+            report = register_import.register_file_import(
                 actor=actor, community=area, file_name=path.name, content=content, dry_run=dry_run
             )
         except ApplicationError as exc:
             raise CommandError(exc.message, returncode=EXIT_UNREADABLE) from exc
-        for row, column, message in report.errors:
+        for error in report.errors:
+            message = PEOPLE.text(error.code, **error.params)
             self.stdout.write(
-                _("第%(row)d行 %(column)s %(message)s") % {"row": row, "column": column, "message": message}
+                _("第%(row)d行 %(column)s %(message)s") % {"row": error.row, "column": error.column, "message": message}
             )
         self.stdout.write(
             _(

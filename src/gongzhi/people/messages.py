@@ -1,0 +1,47 @@
+"""The words for the problem codes of people's rule modules (id_rules, register_rules)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.messages import MessageTable
+
+PEOPLE = MessageTable(
+    {
+        # id_rules
+        "id_empty": _("身份证号不能为空"),
+        "id_length": _("身份证号应为18位（前17位为数字，最后一位为数字或X）"),
+        "id_scientific": _(
+            "身份证号被Excel转成了科学计数法（如5.10104E+17），后几位数字已经丢失，请把该列设为文本后重新填写"
+        ),
+        "id_birth": _("身份证号中的出生日期无效"),
+        "id_check": _("身份证号校验位不正确，请核对是否填错"),
+        "phone": _("手机号应为11位数字，以1开头"),
+        # register_rules
+        "name_empty": _("姓名不能为空"),
+        "name_long": _("姓名不能超过50个字"),
+        "grid": _("网格应为数字，如 1 或 第1网格"),
+        "grid_empty": _("网格不能为空"),
+        "building": _("楼栋应为数字，如 3、3栋 或 3号楼"),
+        "building_empty": _("楼栋不能为空"),
+        "unit": _("单元应为数字，如 2 或 2单元"),
+        "room_empty": _("房号不能为空"),
+        "room_long": _("房号不能超过20个字"),
+        "relation_long": _("与户主关系不能超过20个字"),
+        "notes_long": _("备注不能超过500个字"),
+        "tags_unknown": _("未知的重点人群标签：{unknown}（可填：{known}）"),
+        "birth_unreadable": _("出生日期无法识别，请写成 1980-05-17 这样的格式"),
+        "birth_mismatch": _("出生日期与身份证号中的出生日期（{born}）不一致"),
+        "duplicate": _("与第{row}行身份证号重复"),
+        "other_community": _("该身份证号已在其他社区登记，请先由该社区办理迁出"),
+        "building_grid": _("{building}号楼栋已属于第{grid}网格，与填写的第{here}网格不一致"),
+        "building_grid_in_file": _("第{row}行把{building}号楼栋填在第{grid}网格，这里填的是第{here}网格"),
+        "tags_unknown_field": _("未知的重点人群标签：{unknown}"),
+    }
+)
+
+
+def row_error_text(error: list | tuple) -> str:
+    """The words of a stored register row error: [row, column, code, params] (or, in reports written
+    before codes, [row, column, message])."""
+    if len(error) >= 4:
+        return PEOPLE.text(error[2], **(error[3] or {}))
+    return str(error[2])

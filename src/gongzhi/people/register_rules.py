@@ -1,0 +1,412 @@
+"""Rules of the residents roster (花名册): its columns, and one spreadsheet row turned into a
+clean record or a list of row-level errors. No Django here.
+
+Every error is (row number as Excel shows it, column header as written in the file, problem code,
+its parameters), so a community worker can go straight to the cell; the words are in people.messages.
+"""
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from gongzhi.core.cleaning import clean_code, clean_text, parse_date
+from gongzhi.people import id_rules
+
+# Field -> header names seen in real rosters; the first is the one the template uses.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "名字"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码"),
+    "phone": ("手机号", "手机", "手机号码", "联系电话", "电话"),
+    "grid": ("网格", "网格号", "所属网格"),
+    "building": ("楼栋", "楼栋号", "楼号", "楼栋名称"),
+    "unit": ("单元", "单元号"),
+    "room": ("房号", "门牌号", "房间号", "室"),
+    "relation": ("与户主关系", "关系"),
+    "tags": ("重点人群", "人群标签", "标签"),
+    "birth_date": ("出生日期", "生日"),
+    "notes": ("备注",),
+}
+REQUIRED = ("name", "id_number", "grid", "building", "room")
+LABELS = {name: names[0] for name, names in COLUMNS.items()}
+TEMPLATE_HEADERS = tuple(f"{names[0]}(选填)" if name == "birth_date" else names[0] for name, names in COLUMNS.items())
+EXAMPLE_MARK = "示例"
+TAG_SEPARATORS = re.compile(r"[、，,；;/|\s]+")
+
+NAME_EMPTY = "name_empty"
+NAME_LONG = "name_long"
+GRID = "grid"
+GRID_EMPTY = "grid_empty"
+BUILDING = "building"
+BUILDING_EMPTY = "building_empty"
+UNIT = "unit"
+ROOM_EMPTY = "room_empty"
+ROOM_LONG = "room_long"
+RELATION_LONG = "relation_long"
+NOTES_LONG = "notes_long"
+TAGS_UNKNOWN = "tags_unknown"
+BIRTH_UNREADABLE = "birth_unreadable"
+BIRTH_MISMATCH = "birth_mismatch"
+DUPLICATE = "duplicate"
+OTHER_COMMUNITY = "other_community"
+BUILDING_GRID = "building_grid"
+BUILDING_GRID_IN_FILE = "building_grid_in_file"
+CODES = (
+    NAME_EMPTY, NAME_LONG, GRID, GRID_EMPTY, BUILDING, BUILDING_EMPTY, UNIT, ROOM_EMPTY, ROOM_LONG, RELATION_LONG,
+    NOTES_LONG, TAGS_UNKNOWN, BIRTH_UNREADABLE, BIRTH_MISMATCH, DUPLICATE, OTHER_COMMUNITY, BUILDING_GRID,
+    BUILDING_GRID_IN_FILE, *id_rules.CODES,
+)  # fmt: skip
+
+
+class RowError(NamedTuple):
+    row: int
+    column: str
+    code: str
+    params: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class RegisterRecord:
+    """One clean roster row. Optional fields are None when their column is not in the file."""
+
+    row: int
+    name: str
+    id_number: str
+    grid: int
+    building: int
+    unit: int
+    room: str
+    phone: str | None = None
+    relation: str | None = None
+    tags: frozenset[str] | None = None
+    notes: str | None = None
+
+    @property
+    def door(self) -> tuple[int, int, str]:
+        return (self.building, self.unit, self.room)
+
+
+_CN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+
+
+def chinese_number(text: str) -> int | None:
+    """1-99 written in Chinese numerals (三, 十二, 二十, 九十九) or in digits."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in _CN_DIGITS and ch != "十" for ch in text):
+        return None
+    if "十" not in text:
+        return _CN_DIGITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return None
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+def _number_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return clean_text(value).replace(" ", "")
+
+
+_GRID = re.compile(r"^(?:网格)?第?(.+?)(?:号)?(?:网格)?$")
+_BUILDING = re.compile(r"^第?(.+?)(?:号楼栋|号楼|号栋|楼栋|栋|幢|号|座)?$")
+_UNIT = re.compile(r"^第?(.+?)(?:单元)?$")
+
+
+def _parse_positive(value, pattern: re.Pattern) -> int | None:
+    match = pattern.match(_number_text(value))
+    number = chinese_number(match[1]) if match else None
+    return number if number and number > 0 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_grid(value) -> int | None:
+    """1, "1", "第1网格", "1网格", "网格1", "第一网格" -> 1."""
+    return _parse_positive(value, _GRID)
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_building(value) -> int | None:
+    """3, "3", "3栋", "3号楼", "３栋", "第3栋" -> 3."""
+    return _parse_positive(value, _BUILDING)
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_unit(value) -> int | None:
+    """2, "2", "2单元", "二单元" -> 2; empty is unit 1 (buildings without units)."""
+    if value is None or _number_text(value) == "":
+        return 1
+    return _parse_positive(value, _UNIT)
+
+
+def parse_room(value) -> str:
+    """ "501", 501, "501室", " 5０1 " -> "501"."""
+    text = _number_text(value)
+    return re.sub(r"(室|号|房)$", "", text) if len(text) > 1 else text
+
+
+def parse_tags(value, tag_by_label: dict[str, str]) -> tuple[frozenset[str], list[str]]:
+    """Tag values for labels separated by 、 or ， (or commas, semicolons, spaces), and the
+    parts that are no known label."""
+    parts = [p for p in TAG_SEPARATORS.split(clean_text(value)) if p]
+    known = {tag_by_label[p] for p in parts if p in tag_by_label}
+    return frozenset(known), [p for p in parts if p not in tag_by_label]
+
+
+def is_example_row(raw: dict) -> bool:
+    """The template's example row (its name starts with 示例) is never imported."""
+    return clean_text(raw.get("name")).startswith(EXAMPLE_MARK)
+
+
+def _id_number(value, today: dt.date) -> tuple[str, str | None]:
+    id_number = clean_code(value)
+    code = id_rules.id_number_error(id_number, today=today)
+    # A number cell holds at most 15 significant digits: an 18-digit ID typed as a number has
+    # lost its tail (only a program writing the exact integer keeps it: then it passes above).
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if code and is_number and abs(value) >= 1e15:
+        code = id_rules.ID_SCIENTIFIC
+    return id_number, code
+
+
+def id_number_of(raw: dict) -> str:
+    """The row's ID number as it will be compared (for duplicates), whatever else is wrong."""
+    return clean_code(raw.get("id_number"))
+
+
+def clean_row(
+    row: int,
+    raw: dict,
+    headers: dict[str, str],
+    *,
+    tag_by_label: dict[str, str],
+    today: dt.date | None = None,
+) -> tuple[RegisterRecord | None, list[RowError]]:
+    """A clean record for one raw row (field -> cell value), or None with the row's errors.
+
+    `headers` names each present field's column as written in the file; `tag_by_label` maps
+    a tag's label (and the tag itself) to the stored tag value.
+    """
+    today = today or dt.date.today()
+    errors: list[RowError] = []
+
+    def fail(name: str, code: str, **params: Any) -> None:
+        errors.append(RowError(row, headers.get(name, LABELS[name]), code, params))
+
+    name = clean_text(raw.get("name"))
+    if not name:
+        fail("name", NAME_EMPTY)
+    elif len(name) > 50:
+        fail("name", NAME_LONG)
+
+    id_number, id_problem = _id_number(raw.get("id_number"), today)
+    if id_problem:
+        fail("id_number", id_problem)
+
+    phone = None
+    if "phone" in headers:
+        phone = clean_code(raw.get("phone"))
+        if problem := id_rules.phone_error(phone):
+            fail("phone", problem)
+
+    grid = building = None
+    if _number_text(raw.get("grid")) == "":
+        fail("grid", GRID_EMPTY)
+    elif (grid := parse_grid(raw.get("grid"))) is None:
+        fail("grid", GRID)
+    if _number_text(raw.get("building")) == "":
+        fail("building", BUILDING_EMPTY)
+    elif (building := parse_building(raw.get("building"))) is None:
+        fail("building", BUILDING)
+    if (unit := parse_unit(raw.get("unit"))) is None:
+        fail("unit", UNIT)
+    room = parse_room(raw.get("room"))
+    if not room:
+        fail("room", ROOM_EMPTY)
+    elif len(room) > 20:
+        fail("room", ROOM_LONG)
+
+    relation = notes = None
+    if "relation" in headers:
+        relation = clean_text(raw.get("relation"))
+        if len(relation) > 20:
+            fail("relation", RELATION_LONG)
+    if "notes" in headers:
+        notes = clean_text(raw.get("notes"))
+        if len(notes) > 500:
+            fail("notes", NOTES_LONG)
+
+    tags = None
+    if "tags" in headers:
+        tags, unknown = parse_tags(raw.get("tags"), tag_by_label)
+        if unknown:
+            known = "、".join(label for label, tag in tag_by_label.items() if label != tag)
+            fail("tags", TAGS_UNKNOWN, unknown="、".join(unknown), known=known)
+
+    birth_value = raw.get("birth_date")
+    if isinstance(birth_value, int | float) and 18000101 <= birth_value <= 29991231:
+        birth_value = str(int(birth_value))  # 19800517 typed as a number, not an Excel serial
+    if "birth_date" in headers and not (birth_value is None or clean_text(birth_value) == ""):
+        given = parse_date(birth_value)
+        if given is None:
+            fail("birth_date", BIRTH_UNREADABLE)
+        elif id_problem is None and given != id_rules.birth_date_of(id_number):
+            born = id_rules.birth_date_of(id_number)
+            fail("birth_date", BIRTH_MISMATCH, born=born.isoformat())
+
+    if errors:
+        return None, errors
+    # Optional columns absent from the file stay None: the stored value is kept.
+    values = (name, id_number, grid, building, unit, room, phone, relation, tags, notes)
+    return RegisterRecord(row, *values), []
+
+
+def duplicate_errors(ids: list[tuple[int, str]], id_header: str) -> list[RowError]:
+    """An error on every repeat of an ID number already on an earlier row; `ids` holds
+    (row, ID number) for every row, empty ID numbers ignored."""
+    first: dict[str, int] = {}
+    errors = []
+    for row, id_number in ids:
+        if not id_number:
+            continue
+        if id_number in first:
+            errors.append(RowError(row, id_header, DUPLICATE, {"row": first[id_number]}))
+        else:
+            first[id_number] = row
+    return errors
+
+
+def building_grid_errors(records: list[RegisterRecord], grid_header: str) -> list[RowError]:
+    """An error where the file puts one building number in two grids (the first row wins)."""
+    first: dict[int, RegisterRecord] = {}
+    errors = []
+    for record in records:
+        seen = first.setdefault(record.building, record)
+        if seen.grid != record.grid:
+            where = {"row": seen.row, "building": record.building, "grid": seen.grid}
+            errors.append(RowError(record.row, grid_header, BUILDING_GRID_IN_FILE, {"here": record.grid, **where}))
+    return errors
+
+
+def check_rows(
+    rows, file_headers: dict[str, str], *, tag_by_label: dict[str, str], today: dt.date
+) -> tuple[list[RegisterRecord], list[RowError], int]:
+    """Every row of a file cleaned, then checked together (repeated ID numbers, one building in
+    two grids). Returns the clean records (a repeated ID only on its first row), the errors and
+    the number of rows read (the template's example row is not one)."""
+    headers = {name: file_headers.get(name, LABELS[name]) for name in COLUMNS}
+    records, errors, ids = [], [], []
+    for row, raw in rows:
+        if is_example_row(raw):
+            continue
+        ids.append((row, id_number_of(raw)))
+        record, row_errors = clean_row(row, raw, file_headers, tag_by_label=tag_by_label, today=today)
+        errors += row_errors
+        if record is not None:
+            records.append(record)
+    duplicates = duplicate_errors(ids, headers["id_number"])
+    repeated = {e.row for e in duplicates}
+    records = [r for r in records if r.row not in repeated]
+    errors += duplicates + building_grid_errors(records, headers["grid"])
+    return records, errors, len(ids)
+
+
+@dataclass
+class Stored:
+    """What the database holds for a file: the community's places, and the residents with the
+    file's ID numbers (objects with pk, public_id, community_code, name, phone, relation, notes,
+    household_id) in any community."""
+
+    grids: set[int]  # grid numbers
+    building_grid: dict[int, int]  # building number -> its grid number
+    households: dict[tuple[int, int, str], int]  # door -> household id
+    residents: dict[str, Any]  # ID number -> stored resident
+    tags: dict[int, frozenset[str]]  # resident pk -> tags
+
+
+@dataclass
+class Plan:
+    """What writing the records changes: residents to create or update, places to add."""
+
+    create: list[RegisterRecord] = field(default_factory=list)
+    update: list[tuple[Any, RegisterRecord]] = field(default_factory=list)  # (stored, record)
+    unchanged: int = 0
+    grids: set[int] = field(default_factory=set)
+    buildings: dict[int, int] = field(default_factory=dict)  # new building -> grid number
+    doors: set[tuple[int, int, str]] = field(default_factory=set)
+
+
+def _changed(stored, record: RegisterRecord, door, tags) -> bool:
+    return (
+        stored.name != record.name
+        or door != record.door
+        or (record.phone is not None and stored.phone != record.phone)
+        or (record.relation is not None and stored.relation != record.relation)
+        or (record.notes is not None and stored.notes != record.notes)
+        or (record.tags is not None and tags != record.tags)
+    )
+
+
+def plan_import(
+    records: list[RegisterRecord], stored: Stored, *, community_code: str, headers: dict[str, str]
+) -> tuple[Plan, list[RowError]]:
+    """Compare the records with what is stored: an ID number of another community or a
+    building in another grid is an error; a resident already in the community whose row says
+    something new is updated (absent optional columns change nothing)."""
+    plan, errors = Plan(), []
+    door_of = {pk: door for door, pk in stored.households.items()}
+    for record in records:
+        resident = stored.residents.get(record.id_number)
+        if resident is not None and resident.community_code != community_code:
+            errors.append(RowError(record.row, headers["id_number"], OTHER_COMMUNITY))
+            continue
+        grid = stored.building_grid.get(record.building)
+        if grid is not None and grid != record.grid:
+            params = {"building": record.building, "grid": grid, "here": record.grid}
+            errors.append(RowError(record.row, headers["grid"], BUILDING_GRID, params))
+            continue
+        if record.grid not in stored.grids:
+            plan.grids.add(record.grid)
+        if grid is None:
+            plan.buildings.setdefault(record.building, record.grid)
+        if record.door not in stored.households:
+            plan.doors.add(record.door)
+        if resident is None:
+            plan.create.append(record)
+        elif _changed(resident, record, door_of.get(resident.household_id), stored.tags.get(resident.pk)):
+            plan.update.append((resident, record))
+        else:
+            plan.unchanged += 1
+    return plan, errors
+
+
+@dataclass
+class RegisterReport:
+    """What an import found and did (or, in a dry run, would do)."""
+
+    file_name: str
+    community_code: str
+    dry_run: bool
+    rows_read: int = 0
+    to_create: int = 0
+    to_update: int = 0
+    unchanged: int = 0
+    grids_to_create: int = 0
+    buildings_to_create: int = 0
+    households_to_create: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    imported: bool = False
+
+    def count(self, plan: Plan) -> None:
+        self.to_create, self.to_update = len(plan.create), len(plan.update)
+        self.unchanged, self.grids_to_create = plan.unchanged, len(plan.grids)
+        self.buildings_to_create, self.households_to_create = len(plan.buildings), len(plan.doors)
+
+    def as_dict(self, max_errors: int = 1000) -> dict:
+        """For JSON: the first `max_errors` errors as [row, column, code, params], and their count."""
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["errors"] = [list(e) for e in self.errors[:max_errors]]
+        data["error_count"] = len(self.errors)
+        return data

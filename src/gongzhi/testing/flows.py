@@ -1,0 +1,68 @@
+"""The workflows of mass testing. No Django here (core.workflow).
+
+Rounds are opened over an area and closed when done. A tube is opened by its collector, closed when
+full or at the end, and resulted by a lab (a lab may result a tube before it was closed). A sample
+waits for its tube's result. A recall is opened by the platform when a pool is positive, then
+worked by the resident's community or grid worker: notified, re-swabbed singly, resulted.
+"""
+
+from gongzhi.core import roles
+from gongzhi.core.workflow import START, SYSTEM, Flow, Step
+
+PLANNED, OPEN, CLOSED = "planned", "open", "closed"
+ROUND_FLOW = Flow(
+    "round",
+    states=(PLANNED, OPEN, CLOSED),
+    capability=roles.MANAGE_ROUNDS,
+    steps=[
+        Step(START, OPEN),
+        Step(START, PLANNED),
+        Step(PLANNED, OPEN),
+        Step(OPEN, CLOSED),
+        Step(CLOSED, OPEN),  # closed by mistake, or late scans to take
+    ],
+)
+
+NEGATIVE, POSITIVE = "negative", "positive"
+TUBE_FLOW = Flow(
+    "tube",
+    states=(OPEN, CLOSED, NEGATIVE, POSITIVE),
+    capability=roles.COLLECT_SAMPLES,
+    steps=[
+        Step(START, OPEN),
+        Step(START, CLOSED),  # opened, filled and closed within one batch
+        Step(OPEN, CLOSED),
+        Step(OPEN, NEGATIVE, capability=roles.RECORD_RESULTS),
+        Step(OPEN, POSITIVE, capability=roles.RECORD_RESULTS),
+        Step(CLOSED, NEGATIVE, capability=roles.RECORD_RESULTS),
+        Step(CLOSED, POSITIVE, capability=roles.RECORD_RESULTS),
+    ],
+)
+
+PENDING, POSITIVE_POOL = "pending", "positive_pool"
+SAMPLE_FLOW = Flow(
+    "sample",
+    states=(PENDING, NEGATIVE, POSITIVE_POOL),
+    field="result",
+    capability=roles.RECORD_RESULTS,
+    steps=[
+        Step(START, PENDING, capability=roles.COLLECT_SAMPLES),
+        Step(PENDING, NEGATIVE),
+        Step(PENDING, POSITIVE_POOL),
+    ],
+)
+
+NOTIFIED, RESAMPLED = "notified", "resampled"
+RECALL_FLOW = Flow(
+    "recall",
+    states=(OPEN, NOTIFIED, RESAMPLED, NEGATIVE, POSITIVE),
+    capability=roles.HANDLE_RECALLS,
+    steps=[
+        Step(START, OPEN, by=SYSTEM),
+        Step(OPEN, NOTIFIED),
+        Step(OPEN, RESAMPLED),
+        Step(NOTIFIED, RESAMPLED),
+        Step(RESAMPLED, NEGATIVE),
+        Step(RESAMPLED, POSITIVE),
+    ],
+)

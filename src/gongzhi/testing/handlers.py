@@ -1,0 +1,14 @@
+"""What mass testing does when something it subscribed to has changed (core.events). Imported by
+TestingConfig.ready so the subscriptions exist in every process, Huey consumers included."""
+
+from typing import Any
+
+from gongzhi.core import events
+from gongzhi.testing.services import recalls
+from gongzhi.testing.services.results import POOLS_POSITIVE
+
+
+@events.subscriber(POOLS_POSITIVE)
+def open_recalls_for_positive_pools(payload: dict[str, Any]) -> None:
+    """A positive pool's members are held in place and re-swabbed singly: open their recalls."""
+    recalls.recalls_open(round_id=payload["round"], tube_ids=payload["tubes"], actor_id=payload.get("actor"))

@@ -1,0 +1,39 @@
+"""Writes of mass testing, by topic:
+
+- rounds: rounds, sampling sites, the slot plan, exemptions
+- ingest: scan batches from collectors' devices (the hot path)
+- results: lab results per tube, by API or file
+- recalls: recalls opened by positive pools, and worked along their flow
+- untested: the untested list as an audited workbook
+- lookups, rollup: set-based reads and the progress rollup shared by the hot paths
+"""
+
+from gongzhi.testing.services.ingest import MAX_BATCH, batch_key_of, scan_batch_ingest
+from gongzhi.testing.services.recalls import recall_list_full_view_record, recall_transition, recalls_open
+from gongzhi.testing.services.results import RESULT_WORDS, tube_results_import, tube_results_record
+from gongzhi.testing.services.rounds import (
+    exemption_record,
+    round_create,
+    round_transition,
+    site_create,
+    slot_plan_create,
+)
+from gongzhi.testing.services.untested import untested_export
+
+__all__ = [
+    "MAX_BATCH",
+    "RESULT_WORDS",
+    "batch_key_of",
+    "exemption_record",
+    "recall_list_full_view_record",
+    "recall_transition",
+    "recalls_open",
+    "round_create",
+    "round_transition",
+    "scan_batch_ingest",
+    "site_create",
+    "slot_plan_create",
+    "tube_results_import",
+    "tube_results_record",
+    "untested_export",
+]

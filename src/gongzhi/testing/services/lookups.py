@@ -1,0 +1,61 @@
+"""Set-based lookups shared by the hot paths (scan ingest, lab results): one statement per batch
+of keys, planner-proof on PostgreSQL (docs/decisions.md, "Hot-path SQL is planner-proof")."""
+
+from django.db import connection
+
+from gongzhi.core.db import pg_array
+from gongzhi.testing.models import Round, Tube
+
+CHUNK = 900  # SQLite's bound-parameter limit is 999 on old builds
+
+
+def chunks(values, size=CHUNK):
+    values = list(values)
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def db_time(value):
+    return connection.ops.adapt_datetimefield_value(value) if connection.vendor == "sqlite" else value
+
+
+def select_in(sql: str, values, *params, array_type: str = "text") -> list[tuple]:
+    """Rows of `sql`, whose `{in}` is a membership test of one column against `values`: one
+    statement with an array on PostgreSQL (`= ANY(%s::type[])`), chunked `IN (...)` lists on
+    SQLite. Raw SQL because building the ORM lookup for hundreds of values cost more than running
+    it (profiled). `params` come before the values."""
+    values = list(values)
+    if not values:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql.format(**{"in": f"= ANY(%s::{array_type}[])"}), [*params, pg_array(values)])
+            return cursor.fetchall()
+        rows: list[tuple] = []
+        for chunk in chunks(values):
+            cursor.execute(sql.format(**{"in": f"IN ({', '.join(['%s'] * len(chunk))})"}), [*params, *chunk])
+            rows += cursor.fetchall()
+        return rows
+
+
+def tubes_by_barcode(round_: Round, barcodes, columns: str) -> list[tuple]:
+    """`columns` of this round's tubes with these barcodes. On PostgreSQL each barcode is looked up
+    by a per-row subquery on the (barcode, round) key and the rows then fetched by primary key:
+    with a plain `barcode = ANY(...)` the planner, misled by statistics of a table growing by
+    millions of rows, chose a parallel scan of every tube (60 ms a batch at 300,000 tubes)."""
+    barcodes = list(barcodes)
+    if not barcodes:
+        return []
+    table = Tube._meta.db_table
+    if connection.vendor != "postgresql":
+        return select_in(
+            f"SELECT {columns} FROM {table} WHERE round_id + 0 = %s AND barcode {{in}}", barcodes, round_.pk
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT t.id FROM {table} t WHERE t.barcode = b.code AND t.round_id + 0 = %s)"
+            " FROM unnest(%s::text[]) AS b(code)",
+            [round_.pk, pg_array(barcodes)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall() if pk is not None]
+    return select_in(f"SELECT {columns} FROM {table} WHERE id {{in}}", ids, array_type="bigint")

@@ -1,0 +1,135 @@
+"""Rounds, sampling sites and the slot plan, and exemptions: the round's set-up around collection."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core import transitions
+from gongzhi.core.errors import ApplicationError
+from gongzhi.people.models import Resident
+from gongzhi.places.models import Area, Building
+from gongzhi.testing import flows, slots
+from gongzhi.testing.models import Exemption, Round, Site, SlotAssignment
+
+
+def round_create(*, actor, name: str, area_code: str, pool_size: int, starts_at: datetime | None = None) -> Round:
+    """Open a round over an area (a community up to the city); the actor must manage rounds there."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError(_("请填写轮次名称"))
+    if not 1 <= pool_size <= 20:
+        raise ApplicationError(_("混采人数必须在1到20之间"))
+    if not Area.objects.filter(code=area_code).exists():
+        raise ApplicationError(_("区划代码不存在"), {"area_code": area_code})
+    with transaction.atomic():
+        round_ = Round(
+            name=name[:100],
+            area_code=area_code,
+            pool_size=pool_size,
+            created_by=actor,
+            status=flows.OPEN,
+            starts_at=starts_at or timezone.now(),
+        )
+        round_.full_clean()
+        round_.save()
+        transitions.start(flow=flows.ROUND_FLOW, row=round_, actor=actor)
+    return round_
+
+
+def round_transition(*, actor, round_: Round, to_status: str, note: str = "") -> Round:
+    """Close a round (no more scans), or open it again; the actor must manage rounds over its area."""
+    return transitions.transition(flow=flows.ROUND_FLOW, row=round_, to=to_status, actor=actor, reason=note)
+
+
+def exemption_record(*, actor, round_: Round, resident: Resident, reason: str, note: str = ""):
+    """Mark a resident as not expected in this round (away, in hospital, deceased, other)."""
+    if reason not in Exemption.Reason.values:
+        raise ApplicationError(_("免检原因只能是外出、住院、已故或其他"), status=422)
+    if not resident.community_code.startswith(round_.area_code):
+        raise ApplicationError(_("该居民不在本轮次的区域内"), status=422)
+    with transaction.atomic():
+        exemption, _created = Exemption.objects.update_or_create(
+            round=round_,
+            resident=resident,
+            defaults={
+                "reason": reason,
+                "note": note[:200],
+                "community_code": resident.community_code,
+                "created_by": actor,
+            },
+        )
+    return exemption
+
+
+def site_create(
+    *, round_: Round, community_code: str, name: str, address: str = "", hourly_capacity: int = 360, collectors: int = 1
+):
+    """Add a sampling site to a round, in a community of the round's area."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError(_("请填写采样点名称"))
+    if (
+        not community_code.startswith(round_.area_code)
+        or not Area.objects.filter(code=community_code, level=Area.Level.COMMUNITY).exists()
+    ):
+        raise ApplicationError(_("采样点须设在本轮次区域内的社区"))
+    if not 1 <= hourly_capacity <= 10_000 or not 1 <= collectors <= 500:
+        raise ApplicationError(_("每小时采样能力须在1到10000之间，采样员人数须在1到500之间"))
+    with transaction.atomic():
+        site = Site(
+            round=round_,
+            community_code=community_code,
+            name=name[:100],
+            address=address.strip()[:200],
+            hourly_capacity=hourly_capacity,
+            collectors=collectors,
+        )
+        site.full_clean()
+        site.save()
+    return site
+
+
+def slot_plan_create(*, round_: Round, community_code: str, window_minutes: int = 30) -> dict:
+    """(Re)plan the time slots of a community's buildings over its sites in this round."""
+    sites = list(Site.objects.filter(round=round_, community_code=community_code).order_by("id"))
+    if not sites:
+        raise ApplicationError(_("请先为该社区设置采样点"))
+    buildings = list(
+        Building.objects.filter(community_code=community_code)
+        .annotate(people=Count("households__residents"))
+        .order_by("number")
+    )
+    plan, unplaced = slots.plan_slots(
+        [slots.BuildingLoad(b.pk, b.people) for b in buildings],
+        [slots.SiteCapacity(s.pk, s.hourly_capacity) for s in sites],
+        start=round_.starts_at,
+        window_minutes=window_minutes,
+    )
+    with transaction.atomic():
+        SlotAssignment.objects.filter(site__in=sites).delete()
+        SlotAssignment.objects.bulk_create(
+            [
+                SlotAssignment(
+                    site_id=p.site,
+                    building_id=p.building,
+                    community_code=community_code,
+                    starts_at=p.starts_at,
+                    ends_at=p.ends_at,
+                    expected_people=p.people,
+                )
+                for p in plan
+            ]
+        )
+    population = sum(b.people for b in buildings)
+    return {
+        "slots": len(plan),
+        "unplaced": len(unplaced),
+        "population": population,
+        "sites_needed": slots.sites_needed(population),
+        "collectors_needed": slots.collectors_needed(population),
+        "sites": len(sites),
+        "collectors": sum(s.collectors for s in sites),
+    }

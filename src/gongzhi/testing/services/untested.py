@@ -1,0 +1,20 @@
+"""The untested list as a door-knocking workbook: an export of people's names, audited."""
+
+from gongzhi.core.models import AuditEvent
+from gongzhi.core.services import audit_record
+from gongzhi.testing import exports
+from gongzhi.testing.models import Round
+
+
+def untested_export(*, actor, round_: Round, residents, area_code: str = "") -> bytes:
+    """The untested list as a door-knocking workbook; the export is audited with its rows."""
+    content, row_ids, codes = exports.untested_workbook(residents)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        entity="untested",
+        row_ids=row_ids,
+        area_codes=codes or [area_code or round_.area_code],
+        detail={"round": round_.public_id},
+    )
+    return content

@@ -1,0 +1,252 @@
+"""The solver model: per volunteer the feasible shift sets with their exact cost (or shift booleans
+with clique rows when there are too many), joined per shift by a transportation structure; its LP
+relaxation (GLOP, with a dual certificate re-checked here) and CP-SAT on the same model. No Django here."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from gongzhi.volunteers.rostering.instance import _Instance
+from gongzhi.volunteers.rostering.search import _class_members, _greedy_fill, _repair
+
+
+class _Formulation:
+    """The integer model as plain rows, built once, given to GLOP (its LP relaxation) and to CP-SAT."""
+
+    def __init__(self, inst: _Instance):
+        self.lb: list[int] = []
+        self.ub: list[int] = []
+        self.cost: list[int] = []
+        self.rows: list[tuple[list[int], list[int], float, float, bool]] = []  # columns, coefficients, lo, hi, amo
+        self.x: dict[tuple[int, int], int] = {}  # (candidate, class) -> column
+        self.patterns: dict[int, list[tuple[int, frozenset[int], frozenset[int]]]] = {}  # column, set, block
+        self.fvar: dict[int, int] = {}  # several blocks: the candidate's fairness cost
+        self.offset = inst.W * inst.demand
+        by_class: dict[int, list[int]] = defaultdict(list)
+        by_cs: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for k in inst.classes:
+            for cid in k.members:
+                j = self._var(0, 1, inst.pen(cid, k.community_code) - inst.W)
+                self.x[cid, k.index] = j
+                by_class[k.index].append(j)
+                by_cs[cid, k.shift_id].append(j)
+            if len(by_class[k.index]) > k.capacity:
+                self._row(by_class[k.index], [1] * len(by_class[k.index]), -math.inf, k.capacity)
+        for cid, person in inst.people.items():
+            if person.patterns is not None:  # one block: the patterns carry the exact fairness cost
+                self._patterns(cid, frozenset(person.shifts), person.patterns, by_cs)
+                continue
+            # Several blocks (days): patterns per block, fairness on the total through its convex envelope.
+            total: list[tuple[int, int]] = []  # (column, quarter-hours)
+            options: list[set[int]] = []  # the quarter-hours each block can add
+            for block, pats in person.blocks:
+                if pats is not None:
+                    columns = self._patterns(cid, block, [(p, 0) for p in pats], by_cs)
+                    total.extend((j, inst.q(p)) for j, p in columns)
+                    options.append({0} | {inst.q(p) for p in pats})
+                else:
+                    self._compact(inst, cid, block, by_cs)
+                    total.extend((j, inst.quarters[s]) for s in block for j in by_cs[cid, s])
+                    sums = {0}
+                    for sid in block:
+                        sums |= {t + inst.quarters[sid] for t in sums}
+                    options.append(sums)
+            if not inst.wf:
+                continue
+            f = self._var(0, person.max_cost, 1)
+            self.fvar[cid] = f
+            sums = {0}
+            for choice in options:
+                sums = {a + b for a in sums for b in choice}
+            points = sorted(sums)
+            for a, b in zip(points, points[1:], strict=False):
+                fa, fb = inst.fcost(person.q0, a), inst.fcost(person.q0, b)
+                # the chord through (a, fa) and (b, fb), times (b - a): (b-a) f - (fb-fa) total >= (b-a) fa - (fb-fa) a
+                self._row(
+                    [f] + [j for j, _ in total],
+                    [b - a] + [-(fb - fa) * q for _, q in total],
+                    (b - a) * fa - (fb - fa) * a,
+                    math.inf,
+                )
+
+    def _patterns(self, cid, block, patterns, by_cs) -> list[tuple[int, frozenset[int]]]:
+        """One column per feasible shift set of the block, at most one chosen, linked to the x of each shift."""
+        contains: dict[int, list[int]] = defaultdict(list)
+        columns = []
+        for p, cost in patterns:
+            j = self._var(0, 1, cost)
+            columns.append((j, p))
+            for sid in p:
+                contains[sid].append(j)
+        self.patterns.setdefault(cid, []).extend((j, p, block) for j, p in columns)
+        if len(columns) > 1:
+            self._row([j for j, _ in columns], [1] * len(columns), -math.inf, 1, amo=True)
+        for sid in sorted(block):
+            xs, ps = by_cs[cid, sid], contains[sid]
+            self._row(xs + ps, [1] * len(xs) + [-1] * len(ps), 0, 0)
+        return columns
+
+    def _compact(self, inst: _Instance, cid: int, block: frozenset[int], by_cs) -> None:
+        """Shift booleans for a block with very many shift sets: cliques of the conflict graph, hours per day."""
+        for sid in block:
+            if len(by_cs[cid, sid]) > 1:
+                self._row(by_cs[cid, sid], [1] * len(by_cs[cid, sid]), -math.inf, 1, amo=True)
+        for clique in inst.cliques:
+            cols = [j for sid in sorted(clique & block) for j in by_cs[cid, sid]]
+            if len(cols) > 1:
+                self._row(cols, [1] * len(cols), -math.inf, 1, amo=True)
+        days: dict[date, list[int]] = defaultdict(list)
+        for sid in sorted(block):
+            days[inst.day[sid]].append(sid)
+        for sids in days.values():
+            if sum(inst.length[s] for s in sids) > inst.max_day:
+                cols = [(j, inst.length[s]) for s in sids for j in by_cs[cid, s]]
+                self._row([j for j, _ in cols], [a for _, a in cols], -math.inf, inst.max_day)
+
+    def _var(self, lb: int, ub: int, cost: int) -> int:
+        self.lb.append(lb)
+        self.ub.append(ub)
+        self.cost.append(cost)
+        return len(self.cost) - 1
+
+    def _row(self, cols: list[int], coefs: list[int], lo: float, hi: float, amo: bool = False) -> None:
+        self.rows.append((cols, coefs, lo, hi, amo))
+
+    def point(self, inst: _Instance, assignments: Iterable[tuple[int, int]]) -> list[int]:
+        """The column values of a need-level roster."""
+        values = [0] * len(self.cost)
+        shifts_of: dict[int, set[int]] = defaultdict(set)
+        for cid, nid in assignments:
+            values[self.x[cid, inst.class_of[nid]]] = 1
+            shifts_of[cid].add(inst.need[nid].shift_id)
+        for cid, columns in self.patterns.items():
+            mine = frozenset(shifts_of.get(cid, ()))
+            for j, p, block in columns:
+                values[j] = int(p == mine & block)
+        for cid, j in self.fvar.items():
+            values[j] = inst.fcost(inst.people[cid].q0, sum(inst.quarters[s] for s in shifts_of.get(cid, ())))
+        return values
+
+    def chosen(self, values: Sequence[float]) -> list[tuple[int, int]]:
+        return [key for key, j in self.x.items() if values[j] > 0.5]
+
+
+@dataclass
+class _LP:
+    values: list[float]
+    bound: int  # a proven lower bound on the integer optimum (dual certificate, re-checked)
+    reduced: list[float]
+    integral: bool
+    seconds: float
+
+
+def _lp(form: _Formulation, time_limit: float) -> _LP | None:
+    """Solve the LP relaxation with GLOP and turn its duals into a bound that does not trust GLOP's tolerances.
+
+    For any row multipliers y: cost(x) >= offset + sum_i y_i b_i + sum_j min over [lb_j, ub_j] of r_j x_j with
+    r = c - A'y, where b_i is the row's lower side when y_i > 0 and its upper side when y_i < 0. The sums are
+    computed here (math.fsum) from GLOP's y; a small margin covers the floating-point products."""
+    import numpy as np
+    from ortools.linear_solver import pywraplp
+
+    started = time.perf_counter()
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    inf = solver.infinity()
+    cols = [solver.NumVar(lb, ub, "") for lb, ub in zip(form.lb, form.ub, strict=True)]
+    objective = solver.Objective()
+    for v, c in zip(cols, form.cost, strict=True):
+        if c:
+            objective.SetCoefficient(v, c)
+    objective.SetMinimization()
+    cons = []
+    for idx, coefs, lo, hi, _ in form.rows:
+        ct = solver.RowConstraint(lo if math.isfinite(lo) else -inf, hi if math.isfinite(hi) else inf, "")
+        for j, a in zip(idx, coefs, strict=True):
+            ct.SetCoefficient(cols[j], a)
+        cons.append(ct)
+    solver.SetTimeLimit(max(50, int(time_limit * 1000)))
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    values = [v.solution_value() for v in cols]
+    lo = np.array([r[2] for r in form.rows], dtype=float)
+    hi = np.array([r[3] for r in form.rows], dtype=float)
+    y = np.array([c.dual_value() for c in cons], dtype=float)
+    y = np.where((y > 0) & np.isfinite(lo), y, np.where((y < 0) & np.isfinite(hi), y, 0.0))
+    row_terms = np.where(y > 0, y * np.where(np.isfinite(lo), lo, 0.0), y * np.where(np.isfinite(hi), hi, 0.0))
+    lengths = [len(r[0]) for r in form.rows]
+    ri = np.repeat(np.arange(len(form.rows)), lengths)
+    ci = np.fromiter((j for r in form.rows for j in r[0]), dtype=np.int64, count=int(sum(lengths)))
+    ai = np.fromiter((a for r in form.rows for a in r[1]), dtype=float, count=int(sum(lengths)))
+    products = ai * y[ri]
+    reduced = np.array(form.cost, dtype=float) - np.bincount(ci, weights=products, minlength=len(form.cost))
+    lb, ub = np.array(form.lb, dtype=float), np.array(form.ub, dtype=float)
+    col_terms = np.where(reduced > 0, reduced * lb, reduced * ub)
+    value = math.fsum([float(form.offset), *row_terms.tolist(), *col_terms.tolist()])
+    # Floating-point error: a reduced cost sums `longest` products at most, each product and each partial sum off by
+    # half an ulp at most; fsum itself is exact. A generous margin on the magnitudes involved covers it.
+    longest = int(np.bincount(ci, minlength=len(form.cost)).max(initial=0))
+    scale = np.abs(row_terms).sum() + (np.abs(products) * ub[ci]).sum() + np.abs(col_terms).sum()
+    bound = math.ceil(value - (longest + 3) * 2.3e-16 * scale - 1e-6)
+    integral = all(abs(v - round(v)) <= 1e-6 for v in values)
+    return _LP(values, bound, reduced.tolist(), integral, time.perf_counter() - started)
+
+
+def _round(inst: _Instance, form: _Formulation, values: Sequence[float]) -> list[tuple[int, int]]:
+    """An LP solution made integral: the largest x first within class capacities, then repaired and completed."""
+    used: dict[int, int] = defaultdict(int)
+    pairs = []
+    for (cid, k), j in sorted(form.x.items(), key=lambda kv: -values[kv[1]]):
+        if values[j] <= 0.5:
+            break
+        if used[k] < inst.classes[k].capacity:
+            used[k] += 1
+            pairs.append((cid, k))
+    return _greedy_fill(inst, inst.deal(_class_members(_repair(inst, pairs))))
+
+
+def _cpsat(
+    inst: _Instance,
+    form: _Formulation,
+    hint: list[tuple[int, int]],
+    deadline: float,
+    workers: int,
+    fixed: dict[int, int],
+):
+    """CP-SAT on the formulation, the hint complete and feasible. `fixed` columns are fixed (reduced-cost fixing)."""
+    from ortools.sat.python import cp_model
+
+    m = cp_model.CpModel()
+    hint_values = form.point(inst, hint)
+    variables = []
+    for j, (lb, ub) in enumerate(zip(form.lb, form.ub, strict=True)):
+        if j in fixed:
+            lb = ub = fixed[j]
+        v = m.new_bool_var("") if (lb, ub) == (0, 1) else m.new_int_var(lb, ub, "")
+        variables.append(v)
+        m.add_hint(v, hint_values[j])
+    for cols, coefs, lo, hi, amo in form.rows:
+        if amo:
+            m.add_at_most_one(variables[j] for j in cols)
+        else:
+            expr = cp_model.LinearExpr.weighted_sum([variables[j] for j in cols], coefs)
+            m.add_linear_constraint(
+                expr, int(lo) if math.isfinite(lo) else -(2**62), int(hi) if math.isfinite(hi) else 2**62
+            )
+    terms = [(v, c) for v, c in zip(variables, form.cost, strict=True) if c]
+    m.minimize(cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms]) + form.offset)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
+    status = solver.solve(m)
+    if status == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"CP-SAT model invalid: {m.validate()}")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # INFEASIBLE can only mean the fixed columns exclude everything better than the hint: the hint is optimal.
+        return None, (math.inf if status == cp_model.INFEASIBLE else solver.best_objective_bound)
+    values = [solver.value(v) for v in variables]
+    return form.chosen(values), solver.best_objective_bound

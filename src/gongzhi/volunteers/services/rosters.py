@@ -1,0 +1,173 @@
+"""Posts, shifts and rosters: where and when volunteers are needed, and who goes (the pure
+optimiser in volunteers.rostering; the one-action mobilisation of a street's reservoir)."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core.cleaning import clean_text
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import AuditEvent
+from gongzhi.core.services import audit_record
+from gongzhi.volunteers import flows, rostering
+from gongzhi.volunteers.choices import DAY_PARTS, ROSTER_RULES, SKILLS, WEEKDAYS
+from gongzhi.volunteers.models import Assignment, Certification, Course, Post, Shift, Volunteer
+from gongzhi.volunteers.services.common import community
+
+
+def post_create(
+    *, actor, community_code: str, name: str, group: str, skills: list[str] = (), training: Course | None = None
+) -> Post:
+    name = clean_text(name)[:100]
+    if not name:
+        raise ApplicationError(_("请填写岗位名称"), status=422)
+    if group not in Volunteer.Group.values:
+        raise ApplicationError(_("请选择服务队伍"), status=422)
+    if any(s not in SKILLS for s in skills):
+        raise ApplicationError(_("技能或可服务时段不正确"), status=422)
+    community(community_code)
+    return Post.objects.create(
+        community_code=community_code, name=name, group=group, skills=sorted(set(skills)), training=training
+    )
+
+
+def shift_create(*, actor, post: Post, starts_at, ends_at, needed: int) -> Shift:
+    if ends_at <= starts_at or ends_at - starts_at > dt.timedelta(hours=12):
+        raise ApplicationError(_("班次须在开始之后结束，且不超过12小时"), status=422)
+    if not 1 <= needed <= 200:
+        raise ApplicationError(_("每班人数须在1到200之间"), status=422)
+    return Shift.objects.create(
+        post=post, community_code=post.community_code, starts_at=starts_at, ends_at=ends_at, needed=needed
+    )
+
+
+def _available(volunteer: Volunteer, starts_at: dt.datetime) -> bool:
+    local = timezone.localtime(starts_at)
+    part = next((p for p, (a, b) in DAY_PARTS.items() if a <= local.hour < b), None)
+    return part is not None and f"{WEEKDAYS[local.weekday()]}-{part}" in volunteer.availability
+
+
+def _compatible(window: tuple, busy: list[tuple], rules) -> bool:
+    """A new shift window fits beside the shifts a volunteer already holds: no overlap, the rest
+    between them, and the hours of its local day."""
+    start, end = window
+    rest = dt.timedelta(hours=rules.min_rest_hours)
+    if any(start < b + rest and end + rest > a for a, b in busy):
+        return False
+    day = timezone.localdate(start)
+    held = sum((b - a).total_seconds() for a, b in busy if timezone.localdate(a) == day) / 3600
+    return held + (end - start).total_seconds() / 3600 <= rules.max_hours_per_day
+
+
+def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer], rules=None):
+    """The pure optimiser's input for these shifts and candidate volunteers: time windows, needs
+    (a shift's places not yet held) and candidates with their valid trainings, availability, and
+    the shifts they already hold that day anywhere, which close the windows they would clash with."""
+    rules = rules or ROSTER_RULES
+    windows: dict[tuple, int] = {}
+    for shift in shifts:
+        windows.setdefault((shift.starts_at, shift.ends_at), len(windows) + 1)
+    # Local times: a day's hour limit counts by the local calendar day.
+    pure_shifts = [rostering.Shift(i, timezone.localtime(a), timezone.localtime(b)) for (a, b), i in windows.items()]
+    taken: dict[int, int] = {}
+    for shift_id in Assignment.objects.filter(shift__in=shifts).values_list("shift_id", flat=True):
+        taken[shift_id] = taken.get(shift_id, 0) + 1
+    needs = [
+        rostering.Need(
+            id=s.pk,
+            post_id=s.post_id,
+            post_name=s.post.name,
+            shift_id=windows[(s.starts_at, s.ends_at)],
+            community_code=s.community_code,
+            needed=max(0, s.needed - taken.get(s.pk, 0)),
+            skills=frozenset(s.post.skills),
+            training=s.post.training.code if s.post.training_id else None,
+        )
+        for s in shifts
+    ]
+    needs = [n for n in needs if n.needed > 0]
+    first = min((s.starts_at for s in shifts), default=timezone.now())
+    last = max((s.ends_at for s in shifts), default=first)
+    valid: dict[int, set] = {}
+    for volunteer_id, code in Certification.objects.filter(
+        volunteer__in=volunteers, expires_at__gt=first, issued_at__lte=first
+    ).values_list("volunteer_id", "course__code"):
+        valid.setdefault(volunteer_id, set()).add(code)
+    busy: dict[int, list[tuple]] = {}
+    for volunteer_id, a, b in Assignment.objects.filter(
+        volunteer__in=volunteers,
+        shift__starts_at__lt=last + dt.timedelta(hours=24),
+        shift__ends_at__gt=first - dt.timedelta(hours=24),
+    ).values_list("volunteer_id", "shift__starts_at", "shift__ends_at"):
+        busy.setdefault(volunteer_id, []).append((a, b))
+    candidates = [
+        rostering.Candidate(
+            id=v.pk,
+            name=v.name,
+            community_code=v.community_code,
+            skills=frozenset(v.skills),
+            trainings=frozenset(valid.get(v.pk, ())),
+            available_shifts=frozenset(
+                i
+                for (a, b), i in windows.items()
+                if _available(v, a) and _compatible((a, b), busy.get(v.pk, []), rules)
+            ),
+            hours_so_far=float(v.hours_total),
+        )
+        for v in volunteers
+    ]
+    return candidates, pure_shifts, needs
+
+
+def roster_build(
+    *, actor, community_code: str, day: dt.date, reservoir: str = "community", time_limit: float = 10.0
+) -> rostering.RosterResult:
+    """Roster a community's shifts of one day with the optimiser and write the assignments.
+
+    `reservoir`: "community" takes approved volunteers living in the community; "street" (the
+    one-action mobilisation) asks every approved volunteer of the street, preferring the
+    community's own. Earlier optimiser assignments of these shifts are replaced; manual ones,
+    and any with a check-in, stay."""
+    community(community_code)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    shifts = list(
+        Shift.objects.filter(
+            community_code=community_code, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1)
+        )
+        .select_related("post", "post__training")
+        .order_by("starts_at", "id")
+    )
+    if not shifts:
+        raise ApplicationError(_("这一天没有需要排班的班次"), status=422)
+    area = community_code if reservoir == "community" else community_code[:9]
+    volunteers = list(Volunteer.objects.in_area(area).filter(status=flows.APPROVED).order_by("id"))
+    source = Assignment.Source.OPTIMISER if reservoir == "community" else Assignment.Source.MOBILISED
+    with transaction.atomic():
+        Assignment.objects.filter(shift__in=shifts, source__in=[source], checkin__isnull=True).delete()
+        candidates, pure_shifts, needs = roster_inputs(shifts, volunteers)
+        result = rostering.roster_solve(candidates, pure_shifts, needs, ROSTER_RULES, time_limit=time_limit)
+        community_of = {v.pk: v.community_code for v in volunteers}
+        Assignment.objects.bulk_create(
+            [
+                Assignment(shift_id=need_id, volunteer_id=v, community_code=community_of[v], source=source)
+                for v, need_id in result.assignments
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            entity="roster",
+            row_ids=[],
+            area_codes=[community_code],
+            detail={
+                "day": day.isoformat(),
+                "reservoir": reservoir,
+                "covered": result.covered,
+                "demanded": result.demanded,
+                "status": result.status,
+                "gap": result.gap,
+            },
+        )
+    return result

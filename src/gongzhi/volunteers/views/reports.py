@@ -1,0 +1,54 @@
+"""Reports: hours by community and unit with the commendation list, and a work unit's report."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from gongzhi.core import access, roles
+from gongzhi.core.access import capability_required
+from gongzhi.core.errors import ApplicationError
+from gongzhi.volunteers import selectors, services
+from gongzhi.volunteers.views.common import date_of
+
+
+@login_required
+@capability_required(roles.VIEW_VOLUNTEERS)
+def hours_report(request: HttpRequest) -> HttpResponse:
+    own = access.official_areas(request.user, roles.VIEW_VOLUNTEERS)
+    code = (request.GET.get("area_code") or next(iter(own), ""))[:12]
+    if not code or not access.may_in_area(request.user, roles.VIEW_VOLUNTEERS, code):
+        raise Http404
+    today = timezone.localdate()
+    since = date_of(request.GET.get("since"), today.replace(month=1, day=1))
+    until = date_of(request.GET.get("until"), today)
+    return render(
+        request,
+        "volunteers/hours_report.html",
+        {
+            "area_code": code,
+            "area": selectors.area_of(code),
+            "since": since,
+            "until": until,
+            "report": selectors.hours_report(user=request.user, area_code=code, since=since, until=until),
+            "commendations": selectors.commendation_list(user=request.user, area_code=code),
+        },
+    )
+
+
+@login_required
+def unit_report(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404
+    unit = selectors.unit_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_VOLUNTEERS)
+    report = selectors.unit_report(user=request.user, unit=unit)
+    try:
+        content = services.unit_report_export(
+            actor=request.user, unit=unit, report=report, fmt=fmt, ip_address=request.META.get("REMOTE_ADDR")
+        )
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "application/pdf"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="unit-report.{fmt}"'
+    return response

@@ -1,0 +1,453 @@
+"""Roster import against the database: messy files, all-or-nothing, dry run, upsert.
+
+The file builders here are imported by the other roster test modules.
+"""
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.http import Http404
+
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import AuditEvent
+from gongzhi.people import id_rules, selectors
+from gongzhi.people.messages import PEOPLE
+from gongzhi.people.models import RegisterImport, Resident, ResidentTag
+from gongzhi.people.register_import import (
+    register_file_import,
+    register_import_confirm,
+    register_import_preview,
+)
+from gongzhi.places.models import Building, Grid, Household
+from tests.factories import (
+    BuildingFactory,
+    GridFactory,
+    HouseholdFactory,
+    ResidentFactory,
+    make_user_with_role,
+    valid_id_number,
+)
+
+HEADER = [
+    "姓名",
+    "身份证号",
+    "手机号",
+    "网格",
+    "楼栋",
+    "单元",
+    "房号",
+    "与户主关系",
+    "重点人群",
+    "出生日期(选填)",
+    "备注",
+]
+
+
+def said(errors):
+    """The errors as a worker reads them: (row, column, words)."""
+    return [(e.row, e.column, PEOPLE.text(e.code, **e.params)) for e in errors]
+
+
+def person(
+    name="张三",
+    id_number=None,
+    phone="13800138000",
+    grid="1",
+    building="3",
+    unit="2",
+    room="501",
+    relation="户主",
+    tags="",
+    birth="",
+    notes="",
+):
+    return [
+        name,
+        id_number or valid_id_number(),
+        phone,
+        grid,
+        building,
+        unit,
+        room,
+        relation,
+        tags,
+        birth,
+        notes,
+    ]
+
+
+def xlsx_bytes(rows, *, header=HEADER, title=True) -> bytes:
+    """A workbook like the ones people send: a merged title row, then the header, then rows."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    if title:
+        sheet.append(["水井坊社区居民花名册（2022年9月）"])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows, *, header=HEADER, encoding="utf-8-sig") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def run(community, content, *, actor=None, dry_run=False, file_name="花名册.xlsx"):
+    return register_file_import(actor=actor, community=community, file_name=file_name, content=content, dry_run=dry_run)
+
+
+@pytest.fixture
+def ids():
+    return [valid_id_number(born=dt.date(1950 + i, 1, 2 + i), male=i % 2 == 0) for i in range(6)]
+
+
+def test_a_messy_roster_imports_cleanly(community_a, worker_a, ids):
+    rows = [
+        person(
+            "  王　芳 ",
+            "５１０１０４" + ids[0][6:],
+            "138 0013 8000",
+            "第１网格",
+            "３栋",
+            "2单元",
+            "501室",
+            "户主",
+            "独居老人，慢性病",
+            "1950/1/2",
+        ),
+        [None] * 11,
+        person("李四", ids[1].lower(), "13900139000", 1, 3, 2, 501, "配偶", "", 18631.0),
+        person("赵五", ids[2], "", "2网格", "7号楼", "", "102", "", "透析", dt.datetime(1952, 1, 4)),
+        ["  ", None, "", None, None, None, None, None, None, None, None],
+    ]
+
+    report = run(community_a, xlsx_bytes(rows), actor=worker_a)
+
+    assert report.errors == []
+    assert (report.rows_read, report.to_create, report.imported) == (3, 3, True)
+    assert (report.grids_to_create, report.buildings_to_create, report.households_to_create) == (
+        2,
+        2,
+        2,
+    )
+    wang = Resident.objects.get(id_number=ids[0])
+    assert (wang.name, wang.phone, wang.gender, wang.birth_date) == (
+        "王 芳",
+        "13800138000",
+        "M",
+        dt.date(1950, 1, 2),
+    )
+    assert wang.household.address == "3栋2单元501"
+    assert wang.household.building.grid.number == 1
+    assert set(wang.tags.values_list("tag", flat=True)) == {"elderly_alone", "chronic"}
+    assert Resident.objects.get(id_number=ids[1]).household_id == wang.household_id
+    zhao = Resident.objects.get(id_number=ids[2])
+    assert (zhao.household.unit, zhao.household.room, zhao.phone) == (1, "102", "")
+    assert Building.objects.get(community_code=community_a.code, number=7).grid.number == 2
+    event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
+    assert (event.actor, event.area_code, event.row_count) == (worker_a, community_a.code, 3)
+    assert set(event.row_ids) == set(Resident.objects.values_list("public_id", flat=True))
+
+
+def test_every_bad_row_reported_with_row_column_message_and_nothing_written(community_a, ids):
+    rows = [
+        person("好人", ids[0]),
+        person("科学计数", 5.10104e17),
+        [None] * 11,
+        person("错手机", ids[1], phone="1380013800"),
+        person("错标签", ids[2], tags="独居老人、低保户"),
+        person("重复", ids[0]),
+        person("生日不符", ids[3], birth="1999-01-01"),
+    ]
+
+    report = run(community_a, xlsx_bytes(rows))
+
+    assert said(report.errors) == [
+        (4, "身份证号", PEOPLE.text(id_rules.ID_SCIENTIFIC)),
+        (6, "手机号", PEOPLE.text(id_rules.PHONE)),
+        (
+            7,
+            "重点人群",
+            "未知的重点人群标签：低保户（可填：独居老人、慢性病、透析、胰岛素依赖、卧床、"
+            "孕产妇、残疾、外来务工、党员）",
+        ),
+        (8, "身份证号", "与第3行身份证号重复"),
+        (9, "出生日期(选填)", "出生日期与身份证号中的出生日期（1953-01-05）不一致"),
+    ]
+    assert report.imported is False
+    assert report.to_create == 1  # the repeated row is counted once
+    assert Resident.objects.count() == Household.objects.count() == Grid.objects.count() == 0
+    assert not AuditEvent.objects.exists()
+
+
+def test_gbk_csv_with_aliased_headers(community_a, ids):
+    header = [
+        "名字",
+        "身份证号码",
+        "联系电话",
+        "所属网格",
+        "楼号",
+        "单元号",
+        "门牌号",
+        "关系",
+        "人群标签",
+        "生日",
+        "备注",
+    ]
+    content = csv_bytes(
+        [person("张三", ids[0], birth="1950年1月2日"), person("李四", "5.10104E+17")],
+        header=header,
+        encoding="gbk",
+    )
+
+    report = run(community_a, content, dry_run=True, file_name="名单.csv")
+
+    assert said(report.errors) == [(3, "身份证号码", PEOPLE.text(id_rules.ID_SCIENTIFIC))]
+
+
+def test_dry_run_counts_and_writes_nothing(community_a, ids):
+    report = run(community_a, xlsx_bytes([person(id_number=i) for i in ids[:3]]), dry_run=True)
+
+    assert (report.to_create, report.households_to_create, report.imported) == (3, 1, False)
+    assert Resident.objects.count() == Household.objects.count() == Building.objects.count() == 0
+
+
+def test_reimport_is_idempotent(community_a, ids):
+    content = xlsx_bytes([person(id_number=i, tags="党员") for i in ids])
+    run(community_a, content)
+    before = list(Resident.objects.order_by("id").values())
+
+    report = run(community_a, content)
+
+    assert (report.to_create, report.to_update, report.unchanged) == (0, 0, 6)
+    assert (report.grids_to_create, report.households_to_create) == (0, 0)
+    assert list(Resident.objects.order_by("id").values()) == before
+    assert ResidentTag.objects.count() == 6
+
+
+def test_upsert_updates_residents_of_the_same_community(community_a, ids):
+    grid = GridFactory(community=community_a, number=1)
+    building = BuildingFactory(grid=grid, number=3)
+    old = ResidentFactory(
+        household=HouseholdFactory(building=building, unit=1, room="101"),
+        id_number=ids[0],
+        name="旧名",
+        phone="13700137000",
+        relation="",
+    )
+    ResidentTag.objects.create(resident=old, community_code=community_a.code, tag="chronic")
+    rows = [
+        person("新名", ids[0], phone="13900139000", unit="2", room="202", relation="户主", tags="党员"),
+        person("新人", ids[1]),
+    ]
+
+    report = run(community_a, xlsx_bytes(rows))
+
+    assert (report.to_create, report.to_update, report.unchanged) == (1, 1, 0)
+    old.refresh_from_db()
+    assert (old.name, old.phone, old.relation, old.household.unit, old.household.room) == (
+        "新名",
+        "13900139000",
+        "户主",
+        2,
+        "202",
+    )
+    assert list(old.tags.values_list("tag", flat=True)) == ["party_member"]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
+    assert old.public_id in event.row_ids and event.row_count == 2
+
+
+def test_absent_optional_columns_keep_stored_values(community_a, ids):
+    household = HouseholdFactory(building=BuildingFactory(grid=GridFactory(number=1), number=3), unit=2, room="501")
+    resident = ResidentFactory(
+        household=household,
+        id_number=ids[0],
+        name="张三",
+        phone="13700137000",
+        relation="户主",
+        notes="行动不便",
+    )
+    ResidentTag.objects.create(resident=resident, community_code=community_a.code, tag="chronic")
+    header = ["姓名", "身份证号", "网格", "楼栋", "单元", "房号"]
+
+    report = run(community_a, xlsx_bytes([["张三", ids[0], 1, 3, 2, 501]], header=header))
+
+    assert (report.unchanged, report.to_update) == (1, 0)
+    resident.refresh_from_db()
+    assert (resident.phone, resident.relation, resident.notes) == (
+        "13700137000",
+        "户主",
+        "行动不便",
+    )
+    assert list(resident.tags.values_list("tag", flat=True)) == ["chronic"]
+
+
+def test_id_registered_in_another_community_is_an_error(community_a, community_b, ids):
+    grid_b = GridFactory(community=community_b, community_code=community_b.code, number=1)
+    ResidentFactory(household=HouseholdFactory(building=BuildingFactory(grid=grid_b)), id_number=ids[0])
+
+    report = run(community_a, xlsx_bytes([person(id_number=ids[1]), person(id_number=ids[0])]))
+
+    assert said(report.errors) == [(4, "身份证号", "该身份证号已在其他社区登记，请先由该社区办理迁出")]
+    assert Resident.objects.filter(community_code=community_a.code).count() == 0
+
+
+def test_existing_building_in_another_grid_is_an_error(community_a, ids):
+    BuildingFactory(grid=GridFactory(number=1), number=3)
+    GridFactory(number=2)
+
+    report = run(community_a, xlsx_bytes([person(id_number=ids[0], grid="第2网格", building="3栋")]))
+
+    assert said(report.errors) == [(3, "网格", "3号楼栋已属于第1网格，与填写的第2网格不一致")]
+
+
+def test_one_building_in_two_grids_in_the_file(community_a, ids):
+    rows = [
+        person(id_number=ids[0], grid=1, building=5),
+        person(id_number=ids[1], grid=2, building=5),
+    ]
+
+    report = run(community_a, xlsx_bytes(rows))
+
+    assert said(report.errors) == [(4, "网格", "第3行把5号楼栋填在第1网格，这里填的是第2网格")]
+
+
+def test_the_template_example_row_is_not_imported(community_a, ids):
+    rows = [person("示例-张三", ids[0]), person("李四", ids[1])]
+
+    report = run(community_a, xlsx_bytes(rows))
+
+    assert (report.rows_read, report.to_create) == (1, 1)
+    assert not Resident.objects.filter(id_number=ids[0]).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "file_name"),
+    [
+        (b"", "a.xlsx"),
+        (b"%PDF-1.4", "a.pdf"),
+        (b"PK\x03\x04broken", "a.xlsx"),
+    ],
+)
+def test_unreadable_file_raises_422(community_a, content, file_name):
+    with pytest.raises(ApplicationError) as info:
+        run(community_a, content, file_name=file_name)
+    assert info.value.status == 422
+
+
+def test_row_and_byte_limits_come_from_settings(community_a, ids, settings):
+    settings.REGISTER_MAX_ROWS = 2
+    with pytest.raises(ApplicationError) as info:
+        run(community_a, xlsx_bytes([person(id_number=i) for i in ids[:3]]))
+    assert info.value.message == "文件超过2行的上限，请拆分成几个文件分别导入"
+
+    settings.REGISTER_MAX_BYTES = 100
+    with pytest.raises(ApplicationError) as info:
+        run(community_a, xlsx_bytes([person(id_number=ids[0])]))
+    assert info.value.message.startswith("文件太大")
+
+
+def test_queries_do_not_grow_with_rows(community_a, ids, django_assert_max_num_queries):
+    many = [
+        person(
+            id_number=valid_id_number(born=dt.date(1960, 1, 1) + dt.timedelta(days=i)),
+            room=str(100 + i % 40),
+            tags="党员",
+        )
+        for i in range(1000)
+    ]
+    content = xlsx_bytes(many)
+
+    # Lookups are set-based; inserts go in batches (SQLite: 999 parameters a statement).
+    with django_assert_max_num_queries(60):
+        report = run(community_a, content)
+
+    assert report.to_create == 1000 and report.errors == []
+    assert Resident.objects.count() == 1000 and ResidentTag.objects.count() == 1000
+    changed = xlsx_bytes([row[:2] + ["13900139000"] + row[3:] for row in many])
+    with django_assert_max_num_queries(20):
+        report = run(community_a, changed)
+    assert report.to_update == 1000
+    assert set(Resident.objects.values_list("phone", flat=True)) == {"13900139000"}
+
+
+def test_preview_keeps_a_clean_file_and_confirm_imports_it(community_a, worker_a, ids):
+    content = xlsx_bytes([person(id_number=ids[0])])
+
+    record = register_import_preview(actor=worker_a, community=community_a, file_name="a.xlsx", content=content)
+
+    assert record.status == RegisterImport.Status.PREVIEWED
+    assert bytes(record.content) == content
+    assert record.report["to_create"] == 1 and not Resident.objects.exists()
+    record = register_import_confirm(actor=worker_a, register_import_id=record.pk)
+    assert record.status == RegisterImport.Status.IMPORTED
+    assert record.report["imported"] is True and bytes(record.content) == b""
+    assert Resident.objects.count() == 1
+    with pytest.raises(ApplicationError) as info:
+        register_import_confirm(actor=worker_a, register_import_id=record.pk)
+    assert info.value.status == 409
+
+
+def test_preview_with_errors_is_rejected_and_drops_the_file(community_a, worker_a):
+    record = register_import_preview(
+        actor=worker_a,
+        community=community_a,
+        file_name="a.xlsx",
+        content=xlsx_bytes([person(id_number="123")]),
+    )
+
+    assert record.status == RegisterImport.Status.REJECTED
+    assert bytes(record.content) == b""
+    assert record.report["errors"] == [[3, "身份证号", id_rules.ID_LENGTH, {}]]
+
+
+def test_confirm_checks_again_against_todays_data(community_a, community_b, worker_a, ids):
+    record = register_import_preview(
+        actor=worker_a,
+        community=community_a,
+        file_name="a.xlsx",
+        content=xlsx_bytes([person(id_number=ids[0])]),
+    )
+    grid_b = GridFactory(community=community_b, community_code=community_b.code)
+    ResidentFactory(household=HouseholdFactory(building=BuildingFactory(grid=grid_b)), id_number=ids[0])
+
+    record = register_import_confirm(actor=worker_a, register_import_id=record.pk)
+
+    assert record.status == RegisterImport.Status.REJECTED
+    assert record.report["error_count"] == 1
+    assert Resident.objects.filter(community_code=community_a.code).count() == 0
+
+
+def test_get_for_user_is_the_same_404_for_missing_other_user_or_lost_role(community_a, worker_a, worker_b, ids):
+    record = register_import_preview(
+        actor=worker_a,
+        community=community_a,
+        file_name="a.xlsx",
+        content=xlsx_bytes([person(id_number=ids[0])]),
+    )
+    colleague = make_user_with_role("colleague", "community_worker", community_a.code)
+    viewer = make_user_with_role("viewer", "building_leader", community_a.code)
+
+    assert selectors.register_import_get_for_user(user=worker_a, public_id=record.public_id) == record
+    for user, public_id in [
+        (worker_a, "0" * 26),
+        (worker_b, record.public_id),
+        (colleague, record.public_id),
+        (viewer, record.public_id),
+    ]:
+        with pytest.raises(Http404):
+            selectors.register_import_get_for_user(user=user, public_id=public_id)
+    worker_a.role_assignments.all().delete()
+    del worker_a._gongzhi_scope
+    with pytest.raises(Http404):
+        selectors.register_import_get_for_user(user=worker_a, public_id=record.public_id)
