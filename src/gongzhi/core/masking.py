@@ -81,32 +81,24 @@ def possible_id_numbers(masked: str, first_birth: dt.date, last_birth: dt.date) 
     holder was born between the two dates: what a masked viewer cannot tell apart."""
     if len(masked) != 18:
         return 0
+    # The characters outside the birth date: known ones add to the weighted sum, hidden ones are
+    # counted by the residue of theirs (modulo 11, which decides the check character).
+    known, ways = 0, [1] + [0] * 10
+    for position in (*range(6), 14, 15, 16):
+        c, w = masked[position], _WEIGHTS[position]
+        if c == "*":
+            ways = [sum(ways[(r - d * w) % 11] for d in range(10)) for r in range(11)]
+        else:
+            known += int(c) * w
     count = 0
     day = first_birth
     while day <= last_birth:
         digits = day.strftime("%Y%m%d")
         if all(m in ("*", d) for m, d in zip(masked[6:14], digits, strict=True)):
-            count += _completions(masked[:6] + digits + masked[14:])
+            total = known + sum(int(d) * w for d, w in zip(digits, _WEIGHTS[6:14], strict=True))
+            count += sum(ways) if masked[17] == "*" else ways[(_CHECK.index(masked[17]) - total) % 11]
         day += dt.timedelta(days=1)
     return count
-
-
-def _completions(pattern: str) -> int:
-    """Valid ID numbers matching a pattern whose birth date is known (stars elsewhere)."""
-    head = [c for c in pattern[:17]]
-    stars = [i for i, c in enumerate(head) if c == "*"]
-    total = 0
-    known = sum(int(c) * w for c, w in zip(head, _WEIGHTS, strict=True) if c != "*")
-    for combination in range(10 ** len(stars)):
-        extra = 0
-        rest = combination
-        for i in stars:
-            extra += (rest % 10) * _WEIGHTS[i]
-            rest //= 10
-        check = _CHECK[(known + extra) % 11]
-        if pattern[17] in ("*", check):
-            total += 1
-    return total
 
 
 # --- searching by number -------------------------------------------------------------------------

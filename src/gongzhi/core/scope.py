@@ -81,12 +81,14 @@ class AreaPaths:
 
 
 def _follow(row: object, path: str) -> Any:
+    """The value at the end of a lookup path, or None where it is empty or leads to many rows (a grid's
+    buildings: such a path counts in queries, where it means "any of them", not for one row's place)."""
     value: Any = row
     for name in path.split("__"):
-        if value is None:
+        if value is None or isinstance(value, models.Manager):
             return None
         value = getattr(value, name)
-    return value
+    return None if isinstance(value, models.Manager) else value
 
 
 def user_scope(user: Any) -> list[ScopeEntry]:

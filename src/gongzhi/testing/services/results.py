@@ -7,6 +7,7 @@ UPDATEs only move rows from allowed states) and recorded as one workflow event p
 with the lab's account and the row count: who recorded which results stays on record."""
 
 from collections import Counter
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Value
@@ -71,40 +72,50 @@ def tube_results_record(*, actor, round_: Round, results: list[tuple[str, str]])
     analyze_if_stale(Tube, Sample)  # the updates below go by tube; fresh statistics keep them on the index
     with transaction.atomic():
         tubes = {
-            barcode: Tube(pk=pk, barcode=barcode, status=status, community_code=community_code)
-            for pk, barcode, status, community_code in tubes_by_barcode(
-                round_, wanted, "id, barcode, status, community_code"
-            )
+            row[1]: _TubeRow(*row) for row in tubes_by_barcode(round_, wanted, "id, barcode, status, community_code")
         }
+        current = {barcode: tube.state for barcode, tube in tubes.items()}  # as this call leaves them
         # (source, result) -> tubes to move
-        to_move: dict[tuple[str, str], list[Tube]] = {}
+        to_move: dict[tuple[str, str], list[_TubeRow]] = {}
         for answer in answers:
             if answer["status"] != "pending":
                 continue
             barcode, result = answer["barcode"], wanted[answer["barcode"]]
-            tube = tubes.get(barcode)
-            if tube is None:
-                answer.update(status="error", message=_("本轮没有这个管号"))
-            elif tube.status in (flows.NEGATIVE, flows.POSITIVE):
-                same = tube.status == result
-                answer.update(status="ok" if same else "error", message="" if same else _("该管已有不同的结果，未更改"))
-            elif flows.TUBE_FLOW.step(tube.status, result) is None:
-                answer.update(status="error", message=_("该管状态不能记录结果"))
+            tube, state = tubes.get(barcode), current.get(barcode)
+            if tube is None or state is None:
+                _answer(answer, "error", _("本轮没有这个管号"))
+            elif state in (flows.NEGATIVE, flows.POSITIVE):
+                same = state == result
+                _answer(answer, "ok" if same else "error", "" if same else _("该管已有不同的结果，未更改"))
+            elif flows.TUBE_FLOW.step(state, result) is None:
+                _answer(answer, "error", _("该管状态不能记录结果"))
             else:
-                to_move.setdefault((tube.status, result), []).append(tube)
-                tube.status = result
-                answer.update(status="ok")
+                to_move.setdefault((state, result), []).append(tube)
+                current[barcode] = result
+                _answer(answer, "ok", "")
         _apply_results(round_, to_move, actor, now)
     return answers
 
 
-def _apply_results(round_: Round, to_move: dict[tuple[str, str], list[Tube]], actor, now) -> None:
+@dataclass(frozen=True)
+class _TubeRow:
+    pk: int
+    barcode: str
+    state: str
+    community_code: str
+
+
+def _answer(answer: dict, status: str, message: str) -> None:
+    answer["status"], answer["message"] = status, message
+
+
+def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"]], actor, now) -> None:
     """Write the tubes' and their samples' results, the rollup, the workflow events, and announce
     positive pools. The moves were checked against the flows above and again by each UPDATE's WHERE."""
     refused = flows.TUBE_FLOW.check_all(to_move)
     if refused:
         raise ApplicationError(_("采样管状态不能这样变更"), {"moves": refused}, status=409)
-    by_result: dict[str, list[Tube]] = {}
+    by_result: dict[str, list[_TubeRow]] = {}
     for (source, result), tubes in sorted(to_move.items()):
         ids = [t.pk for t in tubes]
         moved = 0
