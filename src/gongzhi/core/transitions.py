@@ -56,11 +56,11 @@ def _authorise(flow: Flow, step: Step, row: models.Model, actor: Any, *, owner_i
     capability = flow.capability_of(step)
     assert capability is not None  # Flow refuses staff steps without one
     held = access.levels(actor, capability, row)
+    if not held:
+        raise ApplicationError(CORE.text("step_not_allowed"), status=403)
     if step.levels is not None and not (held & step.levels):
         level = sorted(step.levels)[0]
         raise ApplicationError(CORE.text("step_level", level=CORE.text(f"level_{level}")), status=403)
-    if not held:
-        raise ApplicationError(CORE.text("step_not_allowed"), status=403)
 
 
 def _area_code(row: models.Model) -> str:

@@ -9,22 +9,20 @@ with the lab's account and the row count: who recorded which results stays on re
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import events, tabular, transitions
 from gongzhi.core.cleaning import clean_code, clean_text
-from gongzhi.core.db import analyze_if_stale
+from gongzhi.core.db import analyze_if_stale, pg_array
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.messages import CORE
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
 from gongzhi.testing import collection, flows
 from gongzhi.testing.models import Round, Sample, Tube
-from gongzhi.testing.services.lookups import chunks, tubes_by_barcode
+from gongzhi.testing.services.lookups import chunks, db_time, tubes_by_barcode
 from gongzhi.testing.services.rollup import progress_add
 
 MAX_RESULTS = 5000
@@ -93,7 +91,16 @@ def tube_results_record(*, actor, round_: Round, results: list[tuple[str, str]])
                 to_move.setdefault((state, result), []).append(tube)
                 current[barcode] = result
                 _answer(answer, "ok", "")
-        _apply_results(round_, to_move, actor, now)
+        raced = _apply_results(round_, to_move, actor, now)
+        if raced:  # another call resulted these tubes between our read and our write: say what it recorded
+            recorded = {
+                b: state
+                for _pk, b, state, _code in tubes_by_barcode(round_, raced, "id, barcode, status, community_code")
+            }
+            for answer in answers:
+                if answer["barcode"] in raced and answer["status"] == "ok":
+                    if recorded.get(answer["barcode"]) != wanted[answer["barcode"]]:
+                        _answer(answer, "error", _("该管已有不同的结果，未更改"))
     return answers
 
 
@@ -109,20 +116,40 @@ def _answer(answer: dict, status: str, message: str) -> None:
     answer["status"], answer["message"] = status, message
 
 
-def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"]], actor, now) -> None:
+def _move_tubes(ids: list[int], source: str, result: str, now) -> set[int]:
+    """Set these tubes' result where they are still in `source` (the flow's rule, set-wise, in the
+    WHERE); returns the ids really moved. Another call that resulted a tube first wins: its tube is not
+    moved here, nor counted, nor announced twice."""
+    table = Tube._meta.db_table
+    moved: set[int] = set()
+    with connection.cursor() as cursor:
+        for chunk in chunks(ids, 5000 if connection.vendor == "postgresql" else 900):
+            if connection.vendor == "postgresql":
+                where, params = "id = ANY(%s::bigint[])", [pg_array(chunk)]
+            else:
+                where, params = f"id IN ({', '.join(['%s'] * len(chunk))})", list(chunk)
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, result_at = %s, closed_at = COALESCE(closed_at, %s)"
+                f" WHERE {where} AND status = %s RETURNING id",
+                [result, db_time(now), db_time(now), *params, source],
+            )
+            moved.update(pk for (pk,) in cursor.fetchall())
+    return moved
+
+
+def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"]], actor, now) -> set[str]:
     """Write the tubes' and their samples' results, the rollup, the workflow events, and announce
-    positive pools. The moves were checked against the flows above and again by each UPDATE's WHERE."""
+    positive pools, for the tubes really moved. The moves were checked against the flows above and
+    again by each UPDATE's WHERE. Returns the barcodes that another call moved first."""
     refused = flows.TUBE_FLOW.check_all(to_move)
     if refused:
         raise ApplicationError(_("采样管状态不能这样变更"), {"moves": refused}, status=409)
     by_result: dict[str, list[_TubeRow]] = {}
-    for (source, result), tubes in sorted(to_move.items()):
-        ids = [t.pk for t in tubes]
-        moved = 0
-        for chunk in chunks(ids):
-            moved += Tube.objects.filter(pk__in=chunk, status=source).update(
-                status=result, result_at=now, closed_at=Coalesce(F("closed_at"), Value(now))
-            )
+    raced: set[str] = set()
+    for (source, result), planned in sorted(to_move.items()):
+        moved_ids = _move_tubes([t.pk for t in planned], source, result, now)
+        tubes = [t for t in planned if t.pk in moved_ids]
+        raced |= {t.barcode for t in planned if t.pk not in moved_ids}
         transitions.record_many(
             flow=flows.TUBE_FLOW,
             source=source,
@@ -130,7 +157,6 @@ def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"
             keys=[t.barcode for t in tubes],
             area_codes={t.community_code for t in tubes},
             actor=actor,
-            count=moved,
             detail={"round": round_.public_id},
         )
         by_result.setdefault(result, []).extend(tubes)
@@ -160,6 +186,7 @@ def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"
                     {"round": round_.pk, "tubes": [t.pk for t in chunk], "actor": getattr(actor, "pk", None)},
                     area_code=min(t.community_code for t in chunk),
                 )
+    return raced
 
 
 RESULT_FILE_ALIASES = {
