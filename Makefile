@@ -48,8 +48,12 @@ test-postgres:
 bench: setup-test
 	$(PY) bench/run.py
 
+# Lint, types (mypy with django-stubs; strict for core and the pure rule modules) and the layers
+# (import-linter): part of `make test`.
 lint: setup-test
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 messages:
 	cd src/gongzhi && ../../$(GONGZHI) makemessages -l en --no-obsolete && ../../$(GONGZHI) compilemessages -l en

@@ -20,11 +20,12 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from gongzhi.core.scope import AreaPaths, Place, ScopeEntry, entries_with
 
-F = TypeVar("F", bound=Callable[..., HttpResponse])
+F = TypeVar("F", bound=Callable[..., HttpResponseBase])
 
 EVERY_LEVEL = frozenset({"city", "district", "street", "community", "grid", "building"})
 
@@ -44,7 +45,7 @@ def capability_required(*capabilities: str) -> Callable[[F], F]:
 
     def decorate(view: F) -> F:
         @wraps(view)
-        def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not any(holds(request.user, c) for c in capabilities):
                 raise Http404
             return view(request, *args, **kwargs)

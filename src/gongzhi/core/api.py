@@ -1,8 +1,11 @@
 """The JSON API: one NinjaAPI, session or device-token auth, one error shape {"message", "extra"}."""
 
+from typing import Any, TypeVar
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
-from django.http import Http404
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -12,11 +15,13 @@ from ninja.security import APIKeyHeader, HttpBearer, django_auth
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.services import api_token_user
 
+M = TypeVar("M", bound=Model)
+
 
 class DeviceToken(HttpBearer):
     """`Authorization: Bearer gz_...` issued with `gongzhi create-token`."""
 
-    def authenticate(self, request, token):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = api_token_user(key=token)
         if user is not None:
             request.user = user
@@ -26,7 +31,7 @@ class DeviceToken(HttpBearer):
 class DeviceTokenHeader(APIKeyHeader):
     param_name = "X-Api-Token"
 
-    def authenticate(self, request, key):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if not key:
             return None
         user = api_token_user(key=key)
@@ -46,7 +51,7 @@ api = NinjaAPI(
 
 class ErrorOut(Schema):
     message: str
-    extra: dict = {}
+    extra: dict[str, Any] = {}
 
 
 class PageParams(Schema):
@@ -54,7 +59,7 @@ class PageParams(Schema):
     page_size: int = 50
 
 
-def paginate(queryset, *, page: int, page_size: int) -> tuple[list, bool]:
+def paginate(queryset: QuerySet[M], *, page: int, page_size: int) -> tuple[list[M], bool]:
     """One page and whether another follows; no COUNT(*) over a city-sized table."""
     if page < 1 or page > 10_000:
         raise ApplicationError(_("页码必须在1到10000之间"), status=422)
@@ -66,7 +71,7 @@ def paginate(queryset, *, page: int, page_size: int) -> tuple[list, bool]:
 
 
 @api.exception_handler(ApplicationError)
-def _application_error(request, exc: ApplicationError):
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     response = api.create_response(request, {"message": exc.message, "extra": exc.extra}, status=exc.status)
     if exc.status in (429, 503):
         response["Retry-After"] = str(exc.extra.get("retry_after", 2))
@@ -74,32 +79,32 @@ def _application_error(request, exc: ApplicationError):
 
 
 @api.exception_handler(DjangoValidationError)
-def _django_validation_error(request, exc: DjangoValidationError):
+def _django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     extra = exc.message_dict if hasattr(exc, "error_dict") else {"errors": exc.messages}
     return api.create_response(request, {"message": _("输入有误"), "extra": extra}, status=422)
 
 
 @api.exception_handler(NinjaValidationError)
-def _ninja_validation_error(request, exc: NinjaValidationError):
+def _ninja_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     return api.create_response(request, {"message": _("输入有误"), "extra": {"errors": exc.errors}}, status=422)
 
 
 @api.exception_handler(DataError)
-def _data_error(request, exc):
+def _data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Values no database column can hold, e.g. NUL characters inside a string.
     return api.create_response(request, {"message": _("输入含有无法保存的字符"), "extra": {}}, status=422)
 
 
 @api.exception_handler(Http404)
-def _not_found(request, exc):
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, {"message": _("未找到"), "extra": {}}, status=404)
 
 
 @api.exception_handler(AuthenticationError)
-def _unauthenticated(request, exc):
+def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, {"message": _("请先登录或提供有效的接口令牌"), "extra": {}}, status=401)
 
 
 @api.exception_handler(HttpError)
-def _http_error(request, exc: HttpError):
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"message": str(exc), "extra": {}}, status=exc.status_code)

@@ -18,7 +18,7 @@ def to_half_width(text: str) -> str:
     return text.translate(_FULL_WIDTH)
 
 
-def clean_text(value) -> str:
+def clean_text(value: object) -> str:
     """Half-width, outer spaces removed, inner runs of spaces collapsed to one."""
     if value is None:
         return ""
@@ -26,7 +26,7 @@ def clean_text(value) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def clean_code(value) -> str:
+def clean_code(value: object) -> str:
     """For numbers typed as text (ID numbers, phones, codes): half-width, no spaces or dashes,
     upper-case X. A float that Excel made from a long number keeps its scientific form, so the
     caller can say the digits were lost."""
@@ -53,7 +53,7 @@ _DATE_PATTERNS = (
 )
 
 
-def parse_date(value) -> dt.date | None:
+def parse_date(value: object) -> dt.date | None:
     """A date from a date cell, an Excel serial number, or text such as 2022-09-01, 2022/9/1,
     2022.9.1, 2022年9月1日 or 20220901. None when it is none of these."""
     if value is None or value == "":

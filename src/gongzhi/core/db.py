@@ -3,13 +3,16 @@
 import contextlib
 import fcntl
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+
+DbRow = tuple[Any, ...]
 
 
 @contextlib.contextmanager
-def write_transaction():
+def write_transaction() -> Iterator[None]:
     """A write transaction. On SQLite, writers from all worker processes first queue on an OS file
     lock beside the database: the lock wakes the next writer the moment the previous one commits,
     where SQLite's own busy handler sleeps and polls (up to 100 ms a try), which at burst load
@@ -30,13 +33,14 @@ def write_transaction():
         os.close(fd)
 
 
-def _columns(model, fields: Sequence[str]) -> tuple[str, str]:
+def _columns(model: type[models.Model], fields: Sequence[str]) -> tuple[str, str]:
     quote = connection.ops.quote_name
     opts = model._meta
-    return quote(opts.db_table), ", ".join(quote(opts.get_field(name).column) for name in fields)
+    columns = [str(getattr(opts.get_field(name), "column", name)) for name in fields]
+    return quote(opts.db_table), ", ".join(quote(column) for column in columns)
 
 
-def _copy_text(rows: list[tuple], width: int) -> str | None:
+def _copy_text(rows: list[DbRow], width: int) -> str | None:
     """Rows in COPY's text format, or None when some value would need escaping or is NULL
     (psycopg then writes value by value, several times slower)."""
     if any(value is None for row in rows for value in row):
@@ -47,7 +51,7 @@ def _copy_text(rows: list[tuple], width: int) -> str | None:
     return text
 
 
-def bulk_insert(cursor, model, fields: Sequence[str], rows: list[tuple]) -> None:
+def bulk_insert(cursor: Any, model: type[models.Model], fields: Sequence[str], rows: list[DbRow]) -> None:
     """Insert many rows without the ORM's per-object work, which cost more than the database
     itself (profiled): COPY on PostgreSQL, executemany elsewhere. Values must already be in
     database form; `cursor` is a Django cursor."""
@@ -66,18 +70,18 @@ def bulk_insert(cursor, model, fields: Sequence[str], rows: list[tuple]) -> None
     cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", rows)
 
 
-def analyze(*models) -> None:
+def analyze(*tables: type[models.Model]) -> None:
     """Refresh PostgreSQL's planner statistics after a bulk load, which autovacuum would only
     notice a minute or more later; until then it plans as if the tables were empty (profiled: a
     scan of every resident for each scan batch). SQLite plans from its indexes alone: nothing to do."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for model in models:
+        for model in tables:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def pg_array(values) -> str:
+def pg_array(values: Iterable[Any]) -> str:
     """A PostgreSQL array literal for `%s::type[]`. psycopg quotes a Python list element by
     element with a regular expression, which cost more than the insert itself for a 500-row batch
     (profiled); this is a few joins. Text is double-quoted with `\\` and `"` escaped; None is NULL;
@@ -90,7 +94,7 @@ def pg_array(values) -> str:
         plain = "".join(values)
         if '"' not in plain and "\\" not in plain:
             return '{"' + '","'.join(values) + '"}' if values else "{}"
-    literal: dict = {}  # keyed with the type too: True == 1 as a key
+    literal: dict[tuple[type, Any], str] = {}  # keyed with the type too: True == 1 as a key
     keys = [(type(v), v) for v in values]
     for key in keys:
         if key not in literal:
@@ -98,7 +102,7 @@ def pg_array(values) -> str:
     return "{" + ",".join([literal[k] for k in keys]) + "}"
 
 
-def _pg_array_element(value) -> str:
+def _pg_array_element(value: Any) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -110,7 +114,7 @@ def _pg_array_element(value) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def analyze_if_stale(*models, changed: float = 0.2, at_least: int = 10_000) -> list[str]:
+def analyze_if_stale(*tables: type[models.Model], changed: float = 0.2, at_least: int = 10_000) -> list[str]:
     """ANALYZE each table whose rows changed by more than `changed` of its size (and at least
     `at_least` rows) since its last ANALYZE; PostgreSQL only. Autovacuum normally does this, but may
     be off or behind while a round writes millions of rows, and plans from an empty table's
@@ -118,13 +122,13 @@ def analyze_if_stale(*models, changed: float = 0.2, at_least: int = 10_000) -> l
     analysed."""
     if connection.vendor != "postgresql":
         return []
-    tables = [model._meta.db_table for model in models]
-    done = []
+    names = [model._meta.db_table for model in tables]
+    done: list[str] = []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.relname, s.n_mod_since_analyze, greatest(c.reltuples, 0) FROM pg_stat_user_tables s"
             " JOIN pg_class c ON c.oid = s.relid WHERE s.relname = ANY(%s)",
-            [tables],
+            [names],
         )
         for name, modified, size in cursor.fetchall():
             if modified >= at_least and modified > changed * size:

@@ -1,5 +1,7 @@
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -8,10 +10,10 @@ class RejectNulCharactersMiddleware:
     """Refuse a form, query or JSON body carrying NUL characters: no database text column can hold
     them (PostgreSQL raises), and no person types them. JSON writes NUL as \\u0000."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._has_nul(request):
             message = _("输入含有无法保存的字符")
             if request.path.startswith("/api/"):
@@ -20,7 +22,7 @@ class RejectNulCharactersMiddleware:
         return self.get_response(request)
 
     @staticmethod
-    def _has_nul(request) -> bool:
+    def _has_nul(request: HttpRequest) -> bool:
         if "\x00" in request.path:
             return True
         if request.content_type == "application/json":
@@ -39,10 +41,10 @@ class ChineseFirstLocaleMiddleware:
     LocaleMiddleware it ignores the browser's Accept-Language: a worker's phone set to English
     still gets the Chinese the rest of the office uses, until they switch."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if language not in dict(settings.LANGUAGES):
             language = settings.LANGUAGE_CODE

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -19,10 +20,10 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class PublicIdField(models.CharField):
+class PublicIdField(models.CharField):  # type: ignore[type-arg]
     """The id shown in URLs and the API; time-ordered, never the integer primary key."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 26)
         kwargs.setdefault("unique", True)
         kwargs.setdefault("default", new_public_id)
@@ -80,7 +81,7 @@ class RoleAssignment(TimeStampedModel):
         verbose_name = _("角色分配")
         verbose_name_plural = _("角色分配")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} {self.role} {self.area_code}"
 
 

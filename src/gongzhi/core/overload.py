@@ -11,8 +11,9 @@ import contextlib
 import os
 import re
 import threading
+from collections.abc import Callable, Iterator
 
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import ApplicationError
@@ -34,12 +35,12 @@ def _busy_message() -> str:
 
 
 class Overloaded(ApplicationError):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(_busy_message(), {"retry_after": RETRY_AFTER_SECONDS}, status=503)
 
 
 @contextlib.contextmanager
-def gate(name: str, slots: int = INGEST_SLOTS, wait: float = INGEST_WAIT):
+def gate(name: str, slots: int = INGEST_SLOTS, wait: float = INGEST_WAIT) -> Iterator[None]:
     """Enter if one of `slots` frees within `wait` seconds, else raise Overloaded."""
     with _lock:
         semaphore = _gates.setdefault(name, threading.BoundedSemaphore(slots))
@@ -55,10 +56,10 @@ class LoadSheddingMiddleware:
     """Runs gated paths' POSTs through their gate; a request that cannot enter in time gets 503
     with Retry-After before its body is read."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         name = self._gate_name(request)
         if name is None:
             return self.get_response(request)
@@ -71,7 +72,7 @@ class LoadSheddingMiddleware:
             return response
 
     @staticmethod
-    def _gate_name(request) -> str | None:
+    def _gate_name(request: HttpRequest) -> str | None:
         if request.method != "POST":
             return None
         for pattern, name in GATED_PATHS:

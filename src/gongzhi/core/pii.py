@@ -78,8 +78,8 @@ def number_search_q(
         return Q(), query
     if query.kind == masking.TEXT:
         condition = Q(pk__in=[])
-        for field in text_fields:
-            condition |= Q(**{f"{field}__contains": query.value})
+        for name in text_fields:
+            condition |= Q(**{f"{name}__contains": query.value})
         return condition, query
     if query.kind == masking.TAIL:
         condition = Q(pk__in=[])

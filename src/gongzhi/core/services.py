@@ -75,7 +75,7 @@ def full_number_search_record(
     )
 
 
-def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: Any, name: str) -> tuple[ApiToken, str]:
     """Issue a device token; the key is returned once and only its hash is kept."""
     if not name.strip():
         raise ApplicationError(_("请填写令牌名称（如设备名）"))
@@ -92,7 +92,7 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     return token, key
 
 
-def api_token_user(*, key: str):
+def api_token_user(*, key: str) -> Any:
     """The active user behind a key, or None. Marks the token used (at most once a minute)."""
     token = (
         ApiToken.objects.select_related("user")

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +35,10 @@ ENCODING = "encoding"
 BROKEN_CSV = "broken_csv"
 NO_HEADER = "no_header"
 MISSING_COLUMNS = "missing_columns"
-CODES = (EMPTY_FILE, TOO_BIG, TOO_MANY, XLS, WRONG_TYPE, BROKEN_XLSX, BINARY_CSV, ENCODING, BROKEN_CSV, NO_HEADER)
-CODES += (MISSING_COLUMNS,)
+CODES = (
+    EMPTY_FILE, TOO_BIG, TOO_MANY, XLS, WRONG_TYPE, BROKEN_XLSX, BINARY_CSV, ENCODING, BROKEN_CSV, NO_HEADER,
+    MISSING_COLUMNS,
+)  # fmt: skip
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other OLE documents)
@@ -60,6 +62,11 @@ class MissingColumns(TabularError):
     pass
 
 
+# Field -> the header names it may have; a numbered row: (row number as Excel shows it, cells).
+Aliases = Mapping[str, Iterable[str]]
+Row = tuple[int, tuple[object, ...]]
+
+
 @dataclass
 class Table:
     """The rows of a file under its header. `headers` maps a field to the header text as
@@ -71,7 +78,7 @@ class Table:
     sheet_name: str = ""
 
 
-def normalise_header(text) -> str:
+def normalise_header(text: object) -> str:
     """Header text reduced for matching: half-width, no spaces or required-marks, no trailing
     note in brackets such as （选填）, lower case."""
     text = clean_text(text).replace(" ", "")
@@ -80,15 +87,15 @@ def normalise_header(text) -> str:
     return text.lower()
 
 
-def _alias_index(aliases: dict[str, Iterable[str]]) -> dict[str, str]:
-    index = {}
+def _alias_index(aliases: Aliases) -> dict[str, str]:
+    index: dict[str, str] = {}
     for name, names in aliases.items():
         for alias in (name, *names):
             index.setdefault(normalise_header(alias), name)
     return index
 
 
-def match_header(cells, aliases: dict[str, Iterable[str]]) -> dict[str, int]:
+def match_header(cells: Sequence[object], aliases: Aliases) -> dict[str, int]:
     """Field -> column position for the cells of one row; the first column of a field wins."""
     index = _alias_index(aliases)
     columns: dict[str, int] = {}
@@ -99,11 +106,13 @@ def match_header(cells, aliases: dict[str, Iterable[str]]) -> dict[str, int]:
     return columns
 
 
-def _is_empty(value) -> bool:
+def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _find_header(rows, aliases, required, labels):
+def _find_header(
+    rows: Iterator[Row], aliases: Aliases, required: Sequence[str], labels: Mapping[str, str]
+) -> tuple[int, dict[str, int], tuple[object, ...]]:
     """(row number, field -> column, header cells) of the header among the first rows."""
     best: tuple[int, dict[str, int]] | None = None
     for count, (number, cells) in enumerate(rows, start=1):
@@ -121,7 +130,9 @@ def _find_header(rows, aliases, required, labels):
     raise TabularError(NO_HEADER, n=HEADER_SEARCH_ROWS, columns=sample)
 
 
-def _table_from_rows(rows: Iterator[tuple[int, tuple]], *, aliases, required, labels, max_rows: int) -> Table:
+def _table_from_rows(
+    rows: Iterator[Row], *, aliases: Aliases, required: Sequence[str], labels: Mapping[str, str], max_rows: int
+) -> Table:
     """The header, then every non-empty row below it (the same iterator goes on)."""
     header_row, columns, header = _find_header(rows, aliases, required, labels)
     table = Table(
@@ -140,7 +151,7 @@ def _table_from_rows(rows: Iterator[tuple[int, tuple]], *, aliases, required, la
     return table
 
 
-def _numbered(rows: Iterable[tuple]) -> Iterator[tuple[int, tuple]]:
+def _numbered(rows: Iterable[Iterable[object]]) -> Iterator[Row]:
     for number, cells in enumerate(rows, start=1):
         yield number, tuple(cells)
 
@@ -155,7 +166,15 @@ def _check_zip(content: bytes, max_bytes: int) -> None:
         raise TabularError(TOO_BIG, limit=max_bytes // (1024 * 1024))
 
 
-def _xlsx_table(content: bytes, *, aliases, required, labels, max_rows, max_bytes) -> Table:
+def _xlsx_table(
+    content: bytes,
+    *,
+    aliases: Aliases,
+    required: Sequence[str],
+    labels: Mapping[str, str],
+    max_rows: int,
+    max_bytes: int,
+) -> Table:
     import openpyxl  # imported here: CSV-only callers need not pay for it
 
     _check_zip(content, max_bytes)
@@ -216,7 +235,9 @@ def _delimiter(text: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 
-def _csv_table(content: bytes, *, aliases, required, labels, max_rows) -> Table:
+def _csv_table(
+    content: bytes, *, aliases: Aliases, required: Sequence[str], labels: Mapping[str, str], max_rows: int
+) -> Table:
     text = decode_text(content)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
@@ -229,11 +250,11 @@ def read_table(
     content: bytes,
     file_name: str,
     *,
-    aliases: dict[str, Iterable[str]],
+    aliases: Aliases,
     required: Iterable[str],
     max_rows: int,
     max_bytes: int,
-    labels: dict[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Table:
     """Rows of an .xlsx or .csv file under its header.
 
@@ -241,22 +262,23 @@ def read_table(
     the header; `labels` names fields in messages (defaults to the field). Fully empty rows are
     skipped. Raises TabularError for a file that cannot be read as a whole.
     """
-    required = list(required)
-    labels = labels or {}
+    fields = list(required)
+    names = labels or {}
     if not content:
         raise TabularError(EMPTY_FILE)
     if len(content) > max_bytes:
         raise TabularError(TOO_BIG, limit=max_bytes // (1024 * 1024))
     suffix = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
-    options = {"aliases": aliases, "required": required, "labels": labels, "max_rows": max_rows}
     if content.startswith(_OLE_MAGIC) or suffix == "xls":
         raise TabularError(XLS)
     if content.startswith(_ZIP_MAGIC):
         if suffix not in ("xlsx", "xlsm", ""):
             raise TabularError(WRONG_TYPE)
-        return _xlsx_table(content, max_bytes=max_bytes, **options)
+        return _xlsx_table(
+            content, aliases=aliases, required=fields, labels=names, max_rows=max_rows, max_bytes=max_bytes
+        )
     if suffix in ("xlsx", "xlsm"):
         raise TabularError(BROKEN_XLSX)
     if suffix not in ("csv", "txt", ""):
         raise TabularError(WRONG_TYPE)
-    return _csv_table(content, **options)
+    return _csv_table(content, aliases=aliases, required=fields, labels=names, max_rows=max_rows)

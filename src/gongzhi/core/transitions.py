@@ -37,7 +37,7 @@ def _label(flow: Flow, model: Any, state: str) -> str:
         return "—"
     if model is None:
         return state
-    model_class = model if isinstance(model, type) else type(model)
+    model_class: type[models.Model] = model if isinstance(model, type) else type(model)
     choices = dict(getattr(model_class._meta.get_field(flow.field), "choices", None) or ())
     return str(choices.get(state, state))
 
@@ -77,7 +77,13 @@ def _refused(flow: Flow, model: Any, source: str, target: str) -> ApplicationErr
 
 
 def _event(
-    flow: Flow, row: models.Model, source: str, target: str, actor: Any, reason: str, detail=None
+    flow: Flow,
+    row: models.Model,
+    source: str,
+    target: str,
+    actor: Any,
+    reason: str,
+    detail: dict[str, Any] | None = None,
 ) -> WorkflowEvent:
     """The (unsaved) event of one row's step."""
     return WorkflowEvent(

@@ -250,7 +250,7 @@ def _drop_registered(plan: CommunityPlan) -> int:
     """Leave out generated residents whose ID number someone already holds (real residents
     registered before the demo); returns how many."""
     numbers = [r[2] for r in plan.residents]
-    taken = set()
+    taken: set[str] = set()
     for start in range(0, len(numbers), _IN_CHUNK):
         taken.update(
             Resident.objects.filter(id_number__in=numbers[start : start + _IN_CHUNK]).values_list(
@@ -259,7 +259,8 @@ def _drop_registered(plan: CommunityPlan) -> int:
         )
     if not taken:
         return 0
-    new_index, kept = {}, []
+    new_index: dict[int, int] = {}
+    kept: list[tuple[int, str, str, str, str, str, str]] = []
     for i, resident in enumerate(plan.residents):
         if resident[2] not in taken:
             new_index[i] = len(kept)

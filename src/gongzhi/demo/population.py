@@ -372,7 +372,9 @@ def _place_households(rng: random.Random, spec: CommunitySpec, plan: CommunityPl
     if len(plan.grids) > 1 and grid_households < GRID_HOUSEHOLDS[0] // 2:
         plan.grids.pop()
         last = len(plan.grids) - 1
-        plan.buildings[:] = [(min(g, last), *rest) for g, *rest in plan.buildings]
+        plan.buildings[:] = [
+            (min(g, last), n, name, address, floors, units) for g, n, name, address, floors, units in plan.buildings
+        ]
 
 
 def community_plan(spec: CommunitySpec, *, seed: int, as_of: dt.date, residents: int | None = None) -> CommunityPlan:

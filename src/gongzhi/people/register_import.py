@@ -95,8 +95,8 @@ def _load_existing(community: Area, id_numbers: list[str]):
     grid_number = {g.pk: g.number for g in grids.values()}
     number_of_building = {b.pk: b.number for b in buildings.values()}
     found = Household.objects.filter(community_code=community.code)
-    households = {
-        (number_of_building.get(building_id), unit, room): pk
+    households: dict[register_rules.Door, int] = {
+        (number_of_building[building_id], unit, room): pk
         for pk, building_id, unit, room in found.values_list("id", "building_id", "unit", "room")
     }
     residents = {}

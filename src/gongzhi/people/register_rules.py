@@ -8,6 +8,7 @@ its parameters), so a community worker can go straight to the cell; the words ar
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -59,6 +60,11 @@ CODES = (
 )  # fmt: skip
 
 
+# One raw spreadsheet row: field -> cell value; a door: (building number, unit, room).
+RawRow = Mapping[str, object]
+Door = tuple[int, int, str]
+
+
 class RowError(NamedTuple):
     row: int
     column: str
@@ -68,7 +74,7 @@ class RowError(NamedTuple):
 
 @dataclass(frozen=True)
 class RegisterRecord:
-    """One clean roster row. Optional fields are None when their column is not in the file."""
+    """One clean register row. Optional fields are None when their column is not in the file."""
 
     row: int
     name: str
@@ -104,7 +110,7 @@ def chinese_number(text: str) -> int | None:
     return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
-def _number_text(value) -> str:
+def _number_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return clean_text(value).replace(" ", "")
@@ -115,39 +121,39 @@ _BUILDING = re.compile(r"^第?(.+?)(?:号楼栋|号楼|号栋|楼栋|栋|幢|号
 _UNIT = re.compile(r"^第?(.+?)(?:单元)?$")
 
 
-def _parse_positive(value, pattern: re.Pattern) -> int | None:
+def _parse_positive(value: object, pattern: re.Pattern[str]) -> int | None:
     match = pattern.match(_number_text(value))
     number = chinese_number(match[1]) if match else None
     return number if number and number > 0 else None
 
 
 @functools.lru_cache(maxsize=4096)
-def parse_grid(value) -> int | None:
+def parse_grid(value: object) -> int | None:
     """1, "1", "第1网格", "1网格", "网格1", "第一网格" -> 1."""
     return _parse_positive(value, _GRID)
 
 
 @functools.lru_cache(maxsize=4096)
-def parse_building(value) -> int | None:
+def parse_building(value: object) -> int | None:
     """3, "3", "3栋", "3号楼", "３栋", "第3栋" -> 3."""
     return _parse_positive(value, _BUILDING)
 
 
 @functools.lru_cache(maxsize=4096)
-def parse_unit(value) -> int | None:
+def parse_unit(value: object) -> int | None:
     """2, "2", "2单元", "二单元" -> 2; empty is unit 1 (buildings without units)."""
     if value is None or _number_text(value) == "":
         return 1
     return _parse_positive(value, _UNIT)
 
 
-def parse_room(value) -> str:
+def parse_room(value: object) -> str:
     """ "501", 501, "501室", " 5０1 " -> "501"."""
     text = _number_text(value)
     return re.sub(r"(室|号|房)$", "", text) if len(text) > 1 else text
 
 
-def parse_tags(value, tag_by_label: dict[str, str]) -> tuple[frozenset[str], list[str]]:
+def parse_tags(value: object, tag_by_label: dict[str, str]) -> tuple[frozenset[str], list[str]]:
     """Tag values for labels separated by 、 or ， (or commas, semicolons, spaces), and the
     parts that are no known label."""
     parts = [p for p in TAG_SEPARATORS.split(clean_text(value)) if p]
@@ -155,30 +161,30 @@ def parse_tags(value, tag_by_label: dict[str, str]) -> tuple[frozenset[str], lis
     return frozenset(known), [p for p in parts if p not in tag_by_label]
 
 
-def is_example_row(raw: dict) -> bool:
+def is_example_row(raw: RawRow) -> bool:
     """The template's example row (its name starts with 示例) is never imported."""
     return clean_text(raw.get("name")).startswith(EXAMPLE_MARK)
 
 
-def _id_number(value, today: dt.date) -> tuple[str, str | None]:
+def _id_number(value: object, today: dt.date) -> tuple[str, str | None]:
     id_number = clean_code(value)
     code = id_rules.id_number_error(id_number, today=today)
     # A number cell holds at most 15 significant digits: an 18-digit ID typed as a number has
     # lost its tail (only a program writing the exact integer keeps it: then it passes above).
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if code and is_number and abs(value) >= 1e15:
+    if code and is_number and abs(value) >= 1e15:  # type: ignore[arg-type]  # a number, checked above
         code = id_rules.ID_SCIENTIFIC
     return id_number, code
 
 
-def id_number_of(raw: dict) -> str:
+def id_number_of(raw: RawRow) -> str:
     """The row's ID number as it will be compared (for duplicates), whatever else is wrong."""
     return clean_code(raw.get("id_number"))
 
 
 def clean_row(
     row: int,
-    raw: dict,
+    raw: RawRow,
     headers: dict[str, str],
     *,
     tag_by_label: dict[str, str],
@@ -252,15 +258,14 @@ def clean_row(
         given = parse_date(birth_value)
         if given is None:
             fail("birth_date", BIRTH_UNREADABLE)
-        elif id_problem is None and given != id_rules.birth_date_of(id_number):
-            born = id_rules.birth_date_of(id_number)
+        elif id_problem is None and (born := id_rules.birth_date_of(id_number)) is not None and given != born:
             fail("birth_date", BIRTH_MISMATCH, born=born.isoformat())
 
     if errors:
         return None, errors
     # Optional columns absent from the file stay None: the stored value is kept.
-    values = (name, id_number, grid, building, unit, room, phone, relation, tags, notes)
-    return RegisterRecord(row, *values), []
+    assert grid is not None and building is not None and unit is not None  # no errors: all parsed
+    return RegisterRecord(row, name, id_number, grid, building, unit, room, phone, relation, tags, notes), []
 
 
 def duplicate_errors(ids: list[tuple[int, str]], id_header: str) -> list[RowError]:
@@ -291,7 +296,7 @@ def building_grid_errors(records: list[RegisterRecord], grid_header: str) -> lis
 
 
 def check_rows(
-    rows, file_headers: dict[str, str], *, tag_by_label: dict[str, str], today: dt.date
+    rows: Iterable[tuple[int, RawRow]], file_headers: dict[str, str], *, tag_by_label: dict[str, str], today: dt.date
 ) -> tuple[list[RegisterRecord], list[RowError], int]:
     """Every row of a file cleaned, then checked together (repeated ID numbers, one building in
     two grids). Returns the clean records (a repeated ID only on its first row), the errors and
@@ -338,7 +343,7 @@ class Plan:
     doors: set[tuple[int, int, str]] = field(default_factory=set)
 
 
-def _changed(stored, record: RegisterRecord, door, tags) -> bool:
+def _changed(stored: Any, record: RegisterRecord, door: Door | None, tags: frozenset[str] | None) -> bool:
     return (
         stored.name != record.name
         or door != record.door
@@ -404,7 +409,7 @@ class RegisterReport:
         self.unchanged, self.grids_to_create = plan.unchanged, len(plan.grids)
         self.buildings_to_create, self.households_to_create = len(plan.buildings), len(plan.doors)
 
-    def as_dict(self, max_errors: int = 1000) -> dict:
+    def as_dict(self, max_errors: int = 1000) -> dict[str, Any]:
         """For JSON: the first `max_errors` errors as [row, column, code, params], and their count."""
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["errors"] = [list(e) for e in self.errors[:max_errors]]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -68,9 +69,10 @@ def register_import_upload(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if error := _upload_error(upload):
         return _form(request, selected=code, error=error, status=422)
+    assert upload is not None  # _upload_error refuses a missing file
     try:
         record = register_import.register_import_preview(
-            actor=request.user, community=community, file_name=upload.name, content=upload.read()
+            actor=request.user, community=community, file_name=upload.name or "", content=upload.read()
         )
     except ApplicationError as exc:
         return _form(request, selected=code, error=exc.message, status=exc.status)
@@ -109,7 +111,7 @@ def register_import_detail(request: HttpRequest, public_id: str) -> HttpResponse
 @login_required
 @capability_required(roles.IMPORT_RESIDENTS)
 @require_GET
-def register_template(request: HttpRequest) -> HttpResponse:
+def register_template(request: HttpRequest) -> HttpResponseBase:
     return FileResponse(
         io.BytesIO(exports.register_template_workbook()),
         as_attachment=True,
@@ -121,14 +123,14 @@ def register_template(request: HttpRequest) -> HttpResponse:
 @login_required
 @capability_required(roles.EXPORT_RESIDENTS)
 @require_GET
-def resident_export(request: HttpRequest) -> HttpResponse:
+def resident_export(request: HttpRequest) -> HttpResponseBase:
     if request.GET.get("full") == "1":
         # A full export's gate; which rows go in full is still decided row by row (exports).
         return capability_required(roles.SEE_FULL_PII)(_export)(request, full=True)
     return _export(request, full=False)
 
 
-def _export(request: HttpRequest, *, full: bool) -> HttpResponse:
+def _export(request: HttpRequest, *, full: bool) -> HttpResponseBase:
     filters = filters_of(request)
     try:
         output, _count = exports.resident_export(

@@ -1,5 +1,6 @@
 """Writes for residents. Gender and birth date always come from the ID number (GB 11643)."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -65,6 +66,13 @@ def _set_tags(resident: Resident, tags: list[str]) -> None:
     )
 
 
+def _born(id_number: str) -> dt.date:
+    """The birth date of an ID number already checked (id_rules.id_number_error found none wrong)."""
+    born = id_rules.birth_date_of(id_number)
+    assert born is not None
+    return born
+
+
 def _id_number_taken() -> ApplicationError:
     message = _("该身份证号已登记")
     return ApplicationError(message, {"fields": {"id_number": message}}, status=409)
@@ -83,7 +91,7 @@ def resident_create(*, actor, household: Household, data: ResidentData) -> Resid
                 name=data.name,
                 id_number=data.id_number,
                 gender=id_rules.gender_of(data.id_number),
-                birth_date=id_rules.birth_date_of(data.id_number),
+                birth_date=_born(data.id_number),
                 phone=data.phone,
                 relation=data.relation,
                 notes=data.notes,
@@ -114,7 +122,7 @@ def resident_update(*, actor, resident: Resident, data: ResidentData, household:
             resident.name = data.name
             resident.id_number = data.id_number
             resident.gender = id_rules.gender_of(data.id_number)
-            resident.birth_date = id_rules.birth_date_of(data.id_number)
+            resident.birth_date = _born(data.id_number)
             resident.phone = data.phone
             resident.relation = data.relation
             resident.notes = data.notes

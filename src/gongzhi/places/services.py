@@ -22,7 +22,7 @@ def areas_load(*, data_dir: Path = DATA_DIR) -> dict[str, int]:
     Idempotent: existing codes get their name and parent refreshed, new codes are added, nothing
     is deleted (a code that disappears from a new edition may still have rows under it).
     """
-    rows = [(CITY_CODE, CITY_NAME, Area.Level.CITY, None, None)]
+    rows: list[tuple[str, str, str, str | None, str | None]] = [(CITY_CODE, CITY_NAME, Area.Level.CITY, None, None)]
     for filename, level in (
         ("districts.csv", Area.Level.DISTRICT),
         ("streets.csv", Area.Level.STREET),

@@ -125,7 +125,15 @@ def apply_events(
     return result
 
 
-def _scan(event, tube, collector_id, sampled, residents_by_code, single_tube_residents, result) -> Outcome:
+def _scan(
+    event: Event,
+    tube: TubeState | None,
+    collector_id: int,
+    sampled: dict[int, str],
+    residents_by_code: dict[str, list[int]],
+    single_tube_residents: frozenset[int],
+    result: BatchResult,
+) -> Outcome:
     resident_ids = residents_by_code.get(event.code, [])
     if not resident_ids:
         return _outcome(event, "unknown_resident", ERROR)

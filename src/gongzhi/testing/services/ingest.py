@@ -255,7 +255,7 @@ def _write_tubes(cursor, round_, collector, site, result, tube_rows, community_o
     if refused:
         raise ApplicationError(_("采样管状态不能这样变更"), {"moves": refused}, status=409)
     per_tube = Counter(barcode for _, barcode, _ in result.new_samples)
-    first_community = {}
+    first_community: dict[str, str] = {}
     for resident_id, barcode, _at in result.new_samples:
         first_community.setdefault(barcode, community_of[resident_id])
     fallback = site.community_code if site else round_.area_code.ljust(12, "0")[:12]
@@ -305,7 +305,7 @@ def _write_tubes(cursor, round_, collector, site, result, tube_rows, community_o
     for state in result.tubes.values():
         if state.is_new or not (per_tube[state.barcode] or state.closed_now):
             continue
-        changes = {"sample_count": F("sample_count") + per_tube[state.barcode]}
+        changes: dict[str, object] = {"sample_count": F("sample_count") + per_tube[state.barcode]}
         if state.closed_now:
             changes.update(status=flows.CLOSED, closed_at=state.closed_at or now)
         Tube.objects.filter(pk=tube_rows[state.barcode][0], status=flows.OPEN).update(**changes)

@@ -74,7 +74,13 @@ class _Formulation:
                     math.inf,
                 )
 
-    def _patterns(self, cid, block, patterns, by_cs) -> list[tuple[int, frozenset[int]]]:
+    def _patterns(
+        self,
+        cid: int,
+        block: frozenset[int],
+        patterns: list[tuple[frozenset[int], int]],
+        by_cs: dict[tuple[int, int], list[int]],
+    ) -> list[tuple[int, frozenset[int]]]:
         """One column per feasible shift set of the block, at most one chosen, linked to the x of each shift."""
         contains: dict[int, list[int]] = defaultdict(list)
         columns = []
@@ -91,7 +97,9 @@ class _Formulation:
             self._row(xs + ps, [1] * len(xs) + [-1] * len(ps), 0, 0)
         return columns
 
-    def _compact(self, inst: _Instance, cid: int, block: frozenset[int], by_cs) -> None:
+    def _compact(
+        self, inst: _Instance, cid: int, block: frozenset[int], by_cs: dict[tuple[int, int], list[int]]
+    ) -> None:
         """Shift booleans for a block with very many shift sets: cliques of the conflict graph, hours per day."""
         for sid in block:
             if len(by_cs[cid, sid]) > 1:
@@ -105,8 +113,8 @@ class _Formulation:
             days[inst.day[sid]].append(sid)
         for sids in days.values():
             if sum(inst.length[s] for s in sids) > inst.max_day:
-                cols = [(j, inst.length[s]) for s in sids for j in by_cs[cid, s]]
-                self._row([j for j, _ in cols], [a for _, a in cols], -math.inf, inst.max_day)
+                weighted = [(j, inst.length[s]) for s in sids for j in by_cs[cid, s]]
+                self._row([j for j, _ in weighted], [a for _, a in weighted], -math.inf, inst.max_day)
 
     def _var(self, lb: int, ub: int, cost: int) -> int:
         self.lb.append(lb)
@@ -173,11 +181,13 @@ def _lp(form: _Formulation, time_limit: float) -> _LP | None:
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     values = [v.solution_value() for v in cols]
-    lo = np.array([r[2] for r in form.rows], dtype=float)
-    hi = np.array([r[3] for r in form.rows], dtype=float)
+    lows = np.array([r[2] for r in form.rows], dtype=float)
+    highs = np.array([r[3] for r in form.rows], dtype=float)
     y = np.array([c.dual_value() for c in cons], dtype=float)
-    y = np.where((y > 0) & np.isfinite(lo), y, np.where((y < 0) & np.isfinite(hi), y, 0.0))
-    row_terms = np.where(y > 0, y * np.where(np.isfinite(lo), lo, 0.0), y * np.where(np.isfinite(hi), hi, 0.0))
+    y = np.where((y > 0) & np.isfinite(lows), y, np.where((y < 0) & np.isfinite(highs), y, 0.0))
+    row_terms = np.where(
+        y > 0, y * np.where(np.isfinite(lows), lows, 0.0), y * np.where(np.isfinite(highs), highs, 0.0)
+    )
     lengths = [len(r[0]) for r in form.rows]
     ri = np.repeat(np.arange(len(form.rows)), lengths)
     ci = np.fromiter((j for r in form.rows for j in r[0]), dtype=np.int64, count=int(sum(lengths)))
@@ -216,7 +226,7 @@ def _cpsat(
     deadline: float,
     workers: int,
     fixed: dict[int, int],
-):
+) -> tuple[list[tuple[int, int]] | None, float]:
     """CP-SAT on the formulation, the hint complete and feasible. `fixed` columns are fixed (reduced-cost fixing)."""
     from ortools.sat.python import cp_model
 

@@ -8,7 +8,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from itertools import combinations
 
 from gongzhi.core.errors import Problem
@@ -110,7 +110,9 @@ class _Person:
 class _Instance:
     """Everything derived from the input once: shift geometry, conflicts, eligibility, classes, patterns, weights."""
 
-    def __init__(self, candidates, shifts, needs, rules: Rules):
+    def __init__(
+        self, candidates: Sequence[Candidate], shifts: Sequence[Shift], needs: Sequence[Need], rules: Rules
+    ) -> None:
         self.rules = rules
         self.cands = sorted(candidates, key=lambda c: c.id)
         self.cand = {c.id: c for c in self.cands}
@@ -123,7 +125,7 @@ class _Instance:
         self.wf = int(rules.fairness_weight)
         self.comm_unit = int(rules.same_community_weight) * COMMUNITY_POINTS * POINT
 
-        ref = self.shifts[0].starts_at if self.shifts else None
+        ref = self.shifts[0].starts_at if self.shifts else datetime.min
         self.start = {s.id: _minutes(s.starts_at - ref) for s in self.shifts}
         self.end = {s.id: _minutes(s.ends_at - ref) for s in self.shifts}
         self.length = {sid: self.end[sid] - self.start[sid] for sid in self.start}
@@ -150,7 +152,7 @@ class _Instance:
         # Eligibility, stage by stage (kept for the reasons).
         self.stages: dict[int, tuple[int, int, int, int]] = {}
         self.eligible: dict[int, tuple[int, ...]] = {}
-        by_signature: dict[tuple, tuple[list[Candidate], list[Candidate]]] = {}
+        by_signature: dict[tuple[frozenset[str], str | None], tuple[list[Candidate], list[Candidate]]] = {}
         for n in self.needs:
             sig = (n.skills, n.training)
             if sig not in by_signature:
@@ -164,7 +166,7 @@ class _Instance:
             self.eligible[n.id] = tuple(s4)
         self.eligible_pairs = sum(len(v) for v in self.eligible.values())
 
-        groups: dict[tuple, list[Need]] = defaultdict(list)
+        groups: dict[tuple[int, str, tuple[int, ...]], list[Need]] = defaultdict(list)
         for n in self.needs:
             if self.eligible[n.id]:
                 groups[(n.shift_id, n.community_code, self.eligible[n.id])].append(n)
@@ -283,7 +285,7 @@ class _Instance:
 
     # ---- evaluation and bookkeeping shared by every method
 
-    def evaluate(self, assignments: Iterable[tuple[int, int]]) -> dict:
+    def evaluate(self, assignments: Iterable[tuple[int, int]]) -> dict[str, int]:
         quarters: dict[int, int] = defaultdict(int)
         covered = outside = 0
         for cid, nid in assignments:
@@ -368,5 +370,5 @@ class _Instance:
         return (scarce, full) if scarce else (full,)
 
 
-def _minutes(delta) -> int:
+def _minutes(delta: timedelta) -> int:
     return round(delta.total_seconds() / 60)

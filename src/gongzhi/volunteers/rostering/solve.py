@@ -8,6 +8,7 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from gongzhi.core.errors import Problem
 from gongzhi.volunteers.rostering.formulation import _cpsat, _Formulation, _lp, _round
@@ -16,7 +17,15 @@ from gongzhi.volunteers.rostering.model import INPUT, POINT, Candidate, Need, Ro
 from gongzhi.volunteers.rostering.search import _class_members, _flow, _greedy_fill, _repair
 
 
-def _result(inst: _Instance, assignments, status, bound, method, started, details) -> RosterResult:
+def _result(
+    inst: _Instance,
+    assignments: list[tuple[int, int]],
+    status: str,
+    bound: float,
+    method: str,
+    started: float,
+    details: dict[str, Any],
+) -> RosterResult:
     value = inst.evaluate(assignments)
     objective = value["cost"]
     bound = objective if status == "optimal" else min(bound, objective)
@@ -116,7 +125,7 @@ def roster_solve(
     deadline = started + time_limit - min(0.5, 0.05 * time_limit)  # keeps a little for the answer
 
     flow_bound, flow_pairs, _ = _flow(inst)
-    details: dict = {"flow_coverage_bound": flow_bound}
+    details: dict[str, Any] = {"flow_coverage_bound": flow_bound}
     if engine == "auto" and all(p.flow_exact for p in inst.people.values()):
         details["variables"] = 0
         return _result(inst, inst.deal(_class_members(flow_pairs)), "optimal", 0, "min-cost-flow", started, details)
@@ -204,7 +213,7 @@ def roster_greedy(
     return result
 
 
-def fairness(result: RosterResult, candidates: Sequence[Candidate], shifts: Sequence[Shift]) -> dict:
+def fairness(result: RosterResult, candidates: Sequence[Candidate], shifts: Sequence[Shift]) -> dict[str, float]:
     """Load figures over every candidate's total hours in the period (hours_so_far + hours assigned here)."""
     hours_of = {s.id: s.hours for s in shifts}
     added: dict[int, float] = defaultdict(float)

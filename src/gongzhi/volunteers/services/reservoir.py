@@ -1,5 +1,7 @@
 """The reservoir: organisations, public sign-up, review along VOLUNTEER_FLOW, and audited full views."""
 
+from collections.abc import Sequence
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -43,8 +45,8 @@ def volunteer_sign_up(
     community_code: str,
     group: str,
     password: str,
-    skills: list[str] = (),
-    availability: list[str] = (),
+    skills: Sequence[str] = (),
+    availability: Sequence[str] = (),
     unit: Organisation | None = None,
     party_member: bool = False,
     consent: bool = False,

@@ -2,6 +2,7 @@
 optimiser in volunteers.rostering; the one-action mobilisation of a street's reservoir)."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +19,7 @@ from gongzhi.volunteers.services.common import community
 
 
 def post_create(
-    *, actor, community_code: str, name: str, group: str, skills: list[str] = (), training: Course | None = None
+    *, actor, community_code: str, name: str, group: str, skills: Sequence[str] = (), training: Course | None = None
 ) -> Post:
     name = clean_text(name)[:100]
     if not name:
@@ -83,7 +84,7 @@ def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer], rules=None):
             community_code=s.community_code,
             needed=max(0, s.needed - taken.get(s.pk, 0)),
             skills=frozenset(s.post.skills),
-            training=s.post.training.code if s.post.training_id else None,
+            training=s.post.training.code if s.post.training is not None else None,
         )
         for s in shifts
     ]

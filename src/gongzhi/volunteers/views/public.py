@@ -10,7 +10,7 @@ from gongzhi.volunteers.models import Volunteer
 
 def sign_up(request: HttpRequest) -> HttpResponse:
     """The public sign-up page, with consent to personal-information processing."""
-    context = {
+    context: dict[str, object] = {
         "groups": Volunteer.Group.choices,
         "skills": choices.SKILLS.items(),
         "availability": choices.AVAILABILITY_LABELS,
