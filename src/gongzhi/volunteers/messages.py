@@ -1,7 +1,6 @@
 """The words for the codes of the volunteer reservoir's rule modules (the roster optimiser's
 reasons and input errors)."""
 
-from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.errors import Problem
@@ -22,6 +21,7 @@ VOLUNTEERS = MessageTable(
         "few_available": _("该时段可用的志愿者只有{n}人"),
         "shift_too_long": _("班次时长{hours:g}小时超过每日上限{limit:g}小时"),
         "full": _("符合条件的志愿者已排满或超出每日时长/休息要求"),
+        "full_with_detail": _("{full}（{detail}）"),
         "full_busy": _("{n}人同一时段已在其他岗位"),
         "full_blocked": _("{n}人受每日时长或休息间隔限制"),
         "full_unplaced": _("{n}人未排入（求解未证明最优）"),
@@ -61,7 +61,7 @@ def problem_text(problem: Problem) -> str:
             VOLUNTEERS.text(f"full_{part}", n=params[part]) for part in ("busy", "blocked", "unplaced") if params[part]
         ]
         text = VOLUNTEERS.text("full")
-        return text + (_gettext("（%(detail)s）") % {"detail": "，".join(detail)} if detail else "")
+        return VOLUNTEERS.text("full_with_detail", full=text, detail="，".join(detail)) if detail else text
     return VOLUNTEERS.text(problem.code, **params)
 
 
