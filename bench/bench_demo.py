@@ -76,6 +76,7 @@ def child(mode: str, backend: str, residents: int, per_community: int) -> dict:
     from django.db import connection, transaction
 
     from gongzhi.core.db import bulk_insert
+    from gongzhi.demo import communities as demo_communities
     from gongzhi.demo import loader
     from gongzhi.demo.population import community_plan
     from gongzhi.places.services import areas_load
@@ -83,7 +84,7 @@ def child(mode: str, backend: str, residents: int, per_community: int) -> dict:
     try:
         call_command("migrate", verbosity=0)
         areas_load()
-        communities = loader.demo_communities_select(count=residents // per_community)
+        communities = demo_communities.demo_communities_select(count=residents // per_community)
         as_of = datetime.date(2025, 1, 1)
         out = {"mode": mode, "backend": backend, "communities": len(communities), "load_average": os.getloadavg()[0]}
         if mode == "demo":
@@ -99,7 +100,7 @@ def child(mode: str, backend: str, residents: int, per_community: int) -> dict:
             out["generator_cpu_seconds"] = round(_cpu_seconds(resource.RUSAGE_CHILDREN), 1)
         else:
             seconds, rows, count = 0.0, 0, 0
-            specs = list(loader.community_specs(communities))
+            specs = list(demo_communities.community_specs(communities))
             for area, spec in zip(communities, specs, strict=True):
                 plan = community_plan(spec, seed=2022, as_of=as_of, residents=per_community)
                 with transaction.atomic(), connection.cursor() as cursor:

@@ -142,6 +142,7 @@ PURE_MODULES = [
     "people/flows.py",
     "people/id_rules.py",
     "people/register_rules.py",
+    "people/register_plan.py",
     "testing/collection.py",
     "testing/flows.py",
     "testing/pooling.py",
@@ -153,6 +154,7 @@ PURE_MODULES = [
     "volunteers/rostering/model.py",
     "volunteers/rostering/search.py",
     "volunteers/rostering/solve.py",
+    "demo/households.py",
     "demo/names.py",
     "demo/population.py",
 ]

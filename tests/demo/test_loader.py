@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 
 from gongzhi.core.models import RoleAssignment
+from gongzhi.demo import communities as demo_communities
 from gongzhi.demo import loader
 from gongzhi.demo.population import community_plan
 from gongzhi.demo.users import DEMO_PASSWORD
@@ -92,7 +93,7 @@ def test_default_head_count_is_drawn_per_community(areas):
 
 
 def test_same_seed_gives_the_same_city_and_generation_in_a_worker_changes_nothing(areas):
-    communities = loader.demo_communities_select(street=STREET, count=3)
+    communities = demo_communities.demo_communities_select(street=STREET, count=3)
     loader.demo_city_load(communities=communities, seed=11, residents_per_community=120, as_of=AS_OF, workers=0)
     first, first_tags = snapshot(), tags_snapshot()
     wipe_demo_rows()
@@ -169,7 +170,7 @@ def test_a_single_community_still_gets_a_second_worker_next_door(areas):
 
 def test_a_registered_id_number_is_left_out_not_duplicated(areas):
     area = Area.objects.get(code=f"{STREET}001")
-    spec = next(iter(loader.community_specs([area])))
+    spec = next(iter(demo_communities.community_specs([area])))
     taken = community_plan(spec, seed=2022, as_of=AS_OF, residents=60).residents[0][2]
     elsewhere = HouseholdFactory(
         building=BuildingFactory(
@@ -211,7 +212,7 @@ def test_public_ids_have_the_layout_of_new_public_id():
 def test_parallel_writers_write_the_same_city(areas):
     # Several writer threads on PostgreSQL (each its own connection, so the data is committed);
     # SQLite always writes from one.
-    communities = loader.demo_communities_select(street=STREET, count=4)
+    communities = demo_communities.demo_communities_select(street=STREET, count=4)
     loader.demo_city_load(
         communities=communities, seed=3, residents_per_community=90, as_of=AS_OF, workers=0, writers=1
     )

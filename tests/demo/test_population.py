@@ -7,16 +7,8 @@ import re
 import pytest
 
 from gongzhi.demo import names
-from gongzhi.demo.population import (
-    CHILDREN_WITHOUT_PHONE_BELOW,
-    DAUGHTER,
-    HOUSEHOLDER,
-    SON,
-    SPOUSE,
-    CommunitySpec,
-    IdNumberSlots,
-    community_plan,
-)
+from gongzhi.demo.households import CHILDREN_WITHOUT_PHONE_BELOW, DAUGHTER, HOUSEHOLDER, SON, SPOUSE
+from gongzhi.demo.population import CommunitySpec, IdNumberSlots, community_plan
 from gongzhi.people import id_rules
 from gongzhi.people.models import VulnerabilityTag
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from gongzhi.people import id_rules, register_rules
+from gongzhi.people import id_rules, register_plan, register_rules
 from gongzhi.people.id_rules import make_id_number
 from gongzhi.people.messages import PEOPLE
 from gongzhi.people.register_rules import RegisterRecord, RowError, clean_row
@@ -305,7 +305,7 @@ def test_plan_sorts_records_into_create_update_unchanged_and_errors():
     moved = make_id_number("510104", dt.date(1980, 5, 17), 12, True)
     elsewhere = make_id_number("510104", dt.date(1980, 5, 17), 13, True)
     new = make_id_number("510104", dt.date(1980, 5, 17), 14, True)
-    stored = register_rules.Stored(
+    stored = register_plan.Stored(
         grids={1},
         building_grid={3: 1},
         households={(3, 2, "501"): 40},
@@ -355,7 +355,7 @@ def test_plan_sorts_records_into_create_update_unchanged_and_errors():
         record(6, new, grid="2", building="8"),
     ]
 
-    plan, errors = register_rules.plan_import(records, stored, community_code="A", headers=HEADERS)
+    plan, errors = register_plan.plan_import(records, stored, community_code="A", headers=HEADERS)
 
     assert said(errors) == [
         (4, "身份证号", PEOPLE.text(register_rules.OTHER_COMMUNITY)),
@@ -368,7 +368,7 @@ def test_plan_sorts_records_into_create_update_unchanged_and_errors():
 
 
 def test_report_as_dict_keeps_the_first_errors_and_their_count():
-    report = register_rules.RegisterReport(
+    report = register_plan.RegisterReport(
         file_name="a.xlsx",
         community_code="A",
         dry_run=True,

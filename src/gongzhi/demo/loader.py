@@ -12,7 +12,7 @@ import datetime as dt
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -20,16 +20,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gongzhi.core.db import analyze, bulk_insert
-from gongzhi.core.errors import ApplicationError
 from gongzhi.core.ids import new_public_id
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
+from gongzhi.demo.communities import community_specs
 from gongzhi.demo.population import CommunityPlan, CommunitySpec, community_plan
 from gongzhi.people.models import Resident, ResidentTag
 from gongzhi.places.models import Area, Building, Grid, Household
 
 DEFAULT_SEED = 2022
-DEFAULT_COMMUNITIES = 10
 
 
 _GRID_FIELDS = ("id", "created_at", "updated_at", "public_id", "community", "community_code", "number", "name")
@@ -112,56 +111,6 @@ def public_ids(count: int, now_ms: int | None = None) -> list[str]:
     prefix = new_public_id(now_ms)[:10]
     text = os.urandom(16 * count).translate(_BYTE_TO_CROCKFORD).decode()
     return sorted([prefix + text[i : i + 16] for i in range(0, 16 * count, 16)])
-
-
-def is_village(name: str) -> bool:
-    """A villagers' committee (村民委员会) rather than an urban residents' committee."""
-    return "村民委员会" in name or name.endswith("村委会")
-
-
-def demo_communities_select(
-    *, street: str | None = None, district: str | None = None, count: int | None = None
-) -> list[Area]:
-    """The communities to fill, in code order: of a street, of a district, or of the city.
-
-    Without a street or district and without a count, the first DEFAULT_COMMUNITIES.
-    """
-    communities = Area.objects.filter(level=Area.Level.COMMUNITY).order_by("code")
-    for code, level in ((street, Area.Level.STREET), (district, Area.Level.DISTRICT)):
-        if code is None:
-            continue
-        if not Area.objects.filter(code=code, level=level).exists():
-            raise ApplicationError("区划代码不存在", {"code": code, "level": level})
-        communities = communities.filter(code__startswith=code)
-    if count is None and street is None and district is None:
-        count = DEFAULT_COMMUNITIES
-    if count is not None:
-        if count < 1:
-            raise ApplicationError("社区数量必须大于0", {"count": count})
-        communities = communities[:count]
-    return list(communities)
-
-
-def community_specs(communities: Sequence[Area]) -> Iterable[CommunitySpec]:
-    """Each community with its position among the communities of its district."""
-    positions: dict[str, dict[str, int]] = {}
-    for area in communities:
-        district = area.code[:6]
-        if district not in positions:
-            codes = (
-                Area.objects.filter(level=Area.Level.COMMUNITY, code__startswith=district)
-                .order_by("code")
-                .values_list("code", flat=True)
-            )
-            positions[district] = {code: i for i, code in enumerate(codes)}
-        in_district = positions[district]
-        yield CommunitySpec(
-            code=area.code,
-            name=area.name,
-            village=is_village(area.name),
-            district_slot=in_district[area.code],
-            district_slots=len(in_district),
-        )
 
 
 def reserve_ids(cursor, model, count: int) -> Sequence[int]:

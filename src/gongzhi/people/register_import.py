@@ -26,7 +26,8 @@ from gongzhi.core.services import audit_record
 from gongzhi.core.tabular import TabularError, read_table
 from gongzhi.people import flows, id_rules, register_rules
 from gongzhi.people.models import RegisterImport, Resident, ResidentTag, VulnerabilityTag
-from gongzhi.people.register_rules import RegisterRecord, RegisterReport
+from gongzhi.people.register_plan import Plan, RegisterReport, Stored, plan_import
+from gongzhi.people.register_rules import RegisterRecord
 from gongzhi.places import services as place_services
 from gongzhi.places.models import Area, Building, Grid, Household
 
@@ -109,7 +110,7 @@ def _load_existing(community: Area, id_numbers: list[str]):
         found = ResidentTag.objects.filter(resident_id__in=chunk)
         for resident_id, tag in found.values_list("resident_id", "tag"):
             tags[resident_id].add(tag)
-    stored = register_rules.Stored(
+    stored = Stored(
         grids=set(grids),
         building_grid={n: grid_number[b.grid_id] for n, b in buildings.items()},
         households=households,
@@ -130,7 +131,7 @@ def _now_for_db():
     return Resident._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
 
 
-def _write_places(community: Area, plan: register_rules.Plan, grids: dict, buildings: dict) -> dict:
+def _write_places(community: Area, plan: Plan, grids: dict, buildings: dict) -> dict:
     """Create the missing grids and buildings (through the places services: a few per file) and
     households (in bulk: thousands); returns door -> household id for the whole community."""
     for number in sorted(plan.grids):
@@ -208,8 +209,8 @@ def _write(
     *,
     actor,
     community: Area,
-    plan: register_rules.Plan,
-    stored: register_rules.Stored,
+    plan: Plan,
+    stored: Stored,
     grids: dict,
     buildings: dict,
     file_name: str,
@@ -249,7 +250,7 @@ def register_file_import(*, actor, community: Area, file_name: str, content: byt
         table.rows, table.headers, tag_by_label=tag_by_label(), today=dt.date.today()
     )
     stored, grids, buildings = _load_existing(community, sorted({r.id_number for r in records}))
-    plan, more = register_rules.plan_import(records, stored, community_code=community.code, headers=headers)
+    plan, more = plan_import(records, stored, community_code=community.code, headers=headers)
     report = RegisterReport(
         file_name=file_name,
         community_code=community.code,

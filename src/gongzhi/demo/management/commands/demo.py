@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.core.errors import ApplicationError
-from gongzhi.demo import loader, users
+from gongzhi.demo import communities, loader, users
 from gongzhi.demo.population import MAX_RESIDENTS_PER_COMMUNITY
 from gongzhi.demo.reservoir import demo_reservoir_create
 from gongzhi.people.models import Resident
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             default=None,
             metavar="N",
             help="the first N communities in code order (of --street/--district "
-            f"when given; default {loader.DEFAULT_COMMUNITIES} of the city, "
+            f"when given; default {communities.DEFAULT_COMMUNITIES} of the city, "
             "all of a street or district)",
         )
         parser.add_argument("--street", metavar="CODE", help="communities of this 9-digit street")
@@ -73,22 +73,22 @@ class Command(BaseCommand):
             if self.verbosity >= 1:
                 self.stdout.write(f"areas loaded: {counts['created']} created")
         try:
-            communities = loader.demo_communities_select(
+            chosen = communities.demo_communities_select(
                 street=options["street"], district=options["district"], count=options["communities"]
             )
         except ApplicationError as exc:
             raise CommandError(f"{exc.message} {exc.extra}") from exc
         result = loader.demo_city_load(
-            communities=communities,
+            communities=chosen,
             seed=options["seed"],
             residents_per_community=per_community,
             as_of=options["as_of"],
             on_community=self._report_community,
         )
-        logins = users.demo_users_create(communities=communities)
-        if communities and result.communities:
+        logins = users.demo_users_create(communities=chosen)
+        if chosen and result.communities:
             demo_reservoir_create(
-                community_code=communities[0].code,
+                community_code=chosen[0].code,
                 worker=get_user_model().objects.get(username="worker"),
                 password=users.DEMO_PASSWORD,
             )
