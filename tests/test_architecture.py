@@ -220,3 +220,16 @@ def test_layers_import_only_downwards_and_domain_apps_not_each_other():
                 if _layer_of(other) > _layer_of(own) or (_layer_of(other) == _layer_of(own) and other != own):
                     offenders.append(f"{rel}:{node.lineno} imports gongzhi.{other}")
     assert offenders == []
+
+
+def test_an_actor_passed_to_a_service_is_always_used():
+    """`actor` is never an unused argument: who did it is recorded (an event, an audit row, a column)."""
+    unused = []
+    for path, tree in _modules():
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            if "actor" in [a.arg for a in function.args.args + function.args.kwonlyargs]:
+                if not any(isinstance(n, ast.Name) and n.id == "actor" for n in ast.walk(function)):
+                    unused.append(f"{_rel(path)}:{function.name}")
+    assert unused == []

@@ -438,7 +438,10 @@ def test_get_for_user_is_the_same_404_for_missing_other_user_or_lost_role(commun
     colleague = make_user_with_role("colleague", "community_worker", community_a.code)
     viewer = make_user_with_role("viewer", "building_leader", community_a.code)
 
-    assert selectors.register_import_get_for_user(user=worker_a, public_id=record.public_id) == record
+    assert (
+        selectors.register_import_get_for_user(user=worker_a, public_id=record.public_id, capability="residents.import")
+        == record
+    )
     for user, public_id in [
         (worker_a, "0" * 26),
         (worker_b, record.public_id),
@@ -446,8 +449,8 @@ def test_get_for_user_is_the_same_404_for_missing_other_user_or_lost_role(commun
         (viewer, record.public_id),
     ]:
         with pytest.raises(Http404):
-            selectors.register_import_get_for_user(user=user, public_id=public_id)
+            selectors.register_import_get_for_user(user=user, public_id=public_id, capability="residents.import")
     worker_a.role_assignments.all().delete()
     del worker_a._gongzhi_scope
     with pytest.raises(Http404):
-        selectors.register_import_get_for_user(user=worker_a, public_id=record.public_id)
+        selectors.register_import_get_for_user(user=worker_a, public_id=record.public_id, capability="residents.import")

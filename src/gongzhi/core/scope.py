@@ -148,6 +148,21 @@ def scope_q(
     return condition
 
 
+def around_q(user: Any, capability: str | None, field: str) -> Q:
+    """Official codes on the way down to one of the user's areas (that area itself and the areas above
+    it) or inside one of their official areas: the part of the area tree a user may open, and the
+    rounds that concern them (a district's round concerns its communities' workers)."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    condition = Q(pk__in=[])
+    for entry in entries_with(user, capability):
+        path = [entry.area_code[:n] for n in (4, 6, 9, 12) if n <= len(entry.area_code)]
+        condition |= Q(**{f"{field}__in": path})
+        if entry.grid_id is None and entry.building_id is None:
+            condition |= Q(**{f"{field}__startswith": entry.area_code})
+    return condition
+
+
 class AreaQuerySet(models.QuerySet):  # type: ignore[type-arg]
     """The QuerySet of every area-scoped model. The model declares `area_paths`."""
 
@@ -158,6 +173,10 @@ class AreaQuerySet(models.QuerySet):  # type: ignore[type-arg]
     def in_area(self, code: str) -> Self:
         """Rows inside the official area `code` (city down to community)."""
         return self.filter(self._paths().area_q(code))
+
+    def around(self, user: Any, capability: str | None) -> Self:
+        """Rows whose official area leads down to, or lies inside, the user's areas (around_q)."""
+        return self.filter(around_q(user, capability, self._paths().community))
 
     def visible_to(self, user: Any, capability: str, *, levels: Iterable[str] | None = None) -> Self:
         """Rows inside the areas where the user holds the capability (at these levels, when given)."""

@@ -82,7 +82,9 @@ def register_import_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def register_import_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    record = selectors.register_import_get_for_user(user=request.user, public_id=public_id)
+    record = selectors.register_import_get_for_user(
+        user=request.user, public_id=public_id, capability=roles.IMPORT_RESIDENTS
+    )
     if request.method == "POST":
         try:
             record = register_import.register_import_confirm(actor=request.user, register_import_id=record.pk)

@@ -63,11 +63,11 @@ def resident_personal_data(resident: Resident, *, full: bool) -> PersonalData:
     return personal_data(id_number=resident.id_number, phone=resident.phone, birth_date=resident.birth_date, full=full)
 
 
-def register_import_get_for_user(*, user: Any, public_id: str) -> RegisterImport:
-    """The user's own upload, in a community where they may still import; else 404."""
+def register_import_get_for_user(*, user: Any, public_id: str, capability: str) -> RegisterImport:
+    """The user's own upload, in a community where they still hold the capability; else 404."""
     record = RegisterImport.objects.defer("content").filter(public_id=public_id).first()
     if record is None or record.actor_id is None or record.actor_id != user.pk:
         raise Http404
-    if not access.may(user, roles.IMPORT_RESIDENTS, record):
+    if not access.may(user, capability, record):
         raise Http404
     return record

@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from gongzhi.core import roles
@@ -15,38 +15,21 @@ def _ancestor_codes(code: str) -> list[str]:
     return [code[:n] for n in (4, 6, 9, 12) if n < len(code)]
 
 
-def area_visible_q(user: Any, capability: str | None) -> Q:
-    """Areas the user may open: their own subtrees, and the ancestors on the way to them (names
-    only: what lies in an area is decided by each entity's own scope)."""
-    if getattr(user, "is_superuser", False):
-        return Q()
-    condition = Q(pk__in=[])
-    for entry in entries_with(user, capability):
-        ancestors = _ancestor_codes(entry.area_code)
-        if entry.grid_id is None and entry.building_id is None:
-            condition |= Q(code__startswith=entry.area_code)
-        else:
-            ancestors.append(entry.area_code)
-        if ancestors:
-            condition |= Q(code__in=ancestors)
-    return condition
-
-
 def area_get_for_user(*, user: Any, code: str, capability: str | None) -> Area:
     """An official area by code. `capability` None: any role on the way to it will do (browsing)."""
-    area = Area.objects.filter(area_visible_q(user, capability), code=code).select_related("parent").first()
+    area = Area.objects.around(user, capability).filter(code=code).select_related("parent").first()
     if area is None:
         raise Http404
     return area
 
 
 def area_children(*, user: Any, area: Area) -> "QuerySet[Area]":
-    return Area.objects.filter(area_visible_q(user, None), parent=area).order_by("code")
+    return Area.objects.around(user, None).filter(parent=area).order_by("code")
 
 
 def area_roots(*, user: Any) -> "QuerySet[Area]":
     """The top areas a user starts browsing from: the city for anyone with a role."""
-    return Area.objects.filter(area_visible_q(user, None), parent__isnull=True)
+    return Area.objects.around(user, None).filter(parent__isnull=True)
 
 
 def area_breadcrumb(area: Area) -> list[Area]:

@@ -1,11 +1,10 @@
 """Reads of rounds, recalls and coverage, always inside the user's areas."""
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 
 from gongzhi.core import access, roles
-from gongzhi.core.scope import entries_with
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area
 from gongzhi.testing.models import Exemption, Recall, Round, RoundProgress, Sample, Site, SlotAssignment
@@ -13,23 +12,13 @@ from gongzhi.testing.models import Exemption, Recall, Round, RoundProgress, Samp
 _PLACE_OF_RECALL = ("resident", "resident__household", "resident__household__building", "tube")
 
 
-def _round_visible_q(user, capability: str) -> Q:
-    """A round is visible when it covers one of the user's areas, or lies inside one."""
-    if getattr(user, "is_superuser", False):
-        return Q()
-    condition = Q(pk__in=[])
-    for entry in entries_with(user, capability):
-        covering = [entry.area_code[:n] for n in (4, 6, 9, 12) if n <= len(entry.area_code)]
-        condition |= Q(area_code__in=covering) | Q(area_code__startswith=entry.area_code)
-    return condition
-
-
 def round_list(*, user, capability: str):
-    return Round.objects.filter(_round_visible_q(user, capability))
+    """The rounds over one of the user's areas, over an area around it, or inside it."""
+    return Round.objects.around(user, capability)
 
 
 def round_get_for_user(*, user, public_id: str, capability: str) -> Round:
-    round_ = Round.objects.filter(_round_visible_q(user, capability), public_id=public_id).first()
+    round_ = Round.objects.around(user, capability).filter(public_id=public_id).first()
     if round_ is None:
         raise Http404
     return round_

@@ -241,12 +241,12 @@ def certificate_public(public_id: str) -> dict[str, Any]:
     }
 
 
-def certificate_get_for_user(*, user: Any, public_id: str) -> Certificate:
-    """A certificate its volunteer may download, or staff who see volunteers where it was issued."""
+def certificate_get_for_user(*, user: Any, public_id: str, capability: str) -> Certificate:
+    """A certificate, for its own volunteer, or for staff holding the capability where it was issued."""
     cert = Certificate.objects.filter(public_id=public_id).select_related("volunteer").first()
     if cert is None:
         raise Http404
-    if cert.volunteer.user_id != getattr(user, "pk", None) and not access.may(user, roles.VIEW_VOLUNTEERS, cert):
+    if cert.volunteer.user_id != getattr(user, "pk", None) and not access.may(user, capability, cert):
         raise Http404
     return cert
 

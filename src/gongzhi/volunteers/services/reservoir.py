@@ -32,9 +32,19 @@ def organisation_create(*, actor, kind: str, name: str, community_code: str, par
     community(community_code)
     try:
         with transaction.atomic():
-            return Organisation.objects.create(kind=kind, name=name, community_code=community_code, parent=parent)
+            organisation = Organisation.objects.create(
+                kind=kind, name=name, community_code=community_code, parent=parent
+            )
+            _created(actor, "organisation", organisation.public_id, community_code)
+            return organisation
     except IntegrityError as exc:
         raise ApplicationError(_("本社区已有同名组织"), status=409) from exc
+
+
+def _created(actor, entity: str, row_id: str, community_code: str) -> None:
+    audit_record(
+        actor=actor, action=AuditEvent.Action.CREATE, entity=entity, row_ids=[row_id], area_codes=[community_code]
+    )
 
 
 def volunteer_sign_up(

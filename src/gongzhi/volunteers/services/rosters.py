@@ -29,9 +29,15 @@ def post_create(
     if any(s not in SKILLS for s in skills):
         raise ApplicationError(_("技能或可服务时段不正确"), status=422)
     community(community_code)
-    return Post.objects.create(
-        community_code=community_code, name=name, group=group, skills=sorted(set(skills)), training=training
-    )
+    with transaction.atomic():
+        post = Post.objects.create(
+            community_code=community_code, name=name, group=group, skills=sorted(set(skills)), training=training
+        )
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CREATE, entity="post", row_ids=[post.public_id],
+            area_codes=[community_code],
+        )  # fmt: skip
+    return post
 
 
 def shift_create(*, actor, post: Post, starts_at, ends_at, needed: int) -> Shift:
@@ -39,9 +45,15 @@ def shift_create(*, actor, post: Post, starts_at, ends_at, needed: int) -> Shift
         raise ApplicationError(_("班次须在开始之后结束，且不超过12小时"), status=422)
     if not 1 <= needed <= 200:
         raise ApplicationError(_("每班人数须在1到200之间"), status=422)
-    return Shift.objects.create(
-        post=post, community_code=post.community_code, starts_at=starts_at, ends_at=ends_at, needed=needed
-    )
+    with transaction.atomic():
+        shift = Shift.objects.create(
+            post=post, community_code=post.community_code, starts_at=starts_at, ends_at=ends_at, needed=needed
+        )
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CREATE, entity="shift", row_ids=[shift.public_id],
+            area_codes=[post.community_code], detail={"post": post.public_id, "needed": needed},
+        )  # fmt: skip
+    return shift
 
 
 def _available(volunteer: Volunteer, starts_at: dt.datetime) -> bool:

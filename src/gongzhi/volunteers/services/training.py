@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core.cleaning import clean_text
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import AuditEvent
+from gongzhi.core.services import audit_record
 from gongzhi.volunteers import flows
 from gongzhi.volunteers.models import Attendance, Certification, Course, TrainingSession, Volunteer
 from gongzhi.volunteers.services.common import community
@@ -14,15 +16,24 @@ from gongzhi.volunteers.services.common import community
 
 def training_session_create(*, actor, course: Course, community_code: str, starts_at, place: str = ""):
     community(community_code)
-    return TrainingSession.objects.create(
-        course=course, community_code=community_code, starts_at=starts_at, place=clean_text(place)[:100]
-    )
+    with transaction.atomic():
+        session = TrainingSession.objects.create(
+            course=course, community_code=community_code, starts_at=starts_at, place=clean_text(place)[:100]
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            entity="training_session",
+            row_ids=[session.public_id],
+            area_codes=[community_code],
+        )
+    return session
 
 
 def attendance_record(*, actor, session: TrainingSession, volunteers: list[Volunteer]) -> int:
     """Mark volunteers present; each gets the course's certification, valid from the session for
     the course's days. Recording the same attendance again changes nothing."""
-    added = 0
+    added, certified = 0, []
     with transaction.atomic():
         for volunteer in volunteers:
             if volunteer.status != flows.APPROVED:
@@ -40,4 +51,14 @@ def attendance_record(*, actor, session: TrainingSession, volunteers: list[Volun
                     session=session,
                 )
                 added += 1
+                certified.append(volunteer.public_id)
+        if certified:  # who says these people attended, and so certified them
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.CREATE,
+                entity="certification",
+                row_ids=certified,
+                area_codes=[session.community_code],
+                detail={"session": session.public_id, "course": session.course.code},
+            )
     return added

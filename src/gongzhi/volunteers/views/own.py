@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongzhi.core import roles
 from gongzhi.core.errors import ApplicationError
 from gongzhi.volunteers import documents, selectors, services
 from gongzhi.volunteers.models import AidRequest, Volunteer
@@ -34,7 +35,7 @@ def me(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def certificate_download(request: HttpRequest, public_id: str) -> HttpResponse:
-    cert = selectors.certificate_get_for_user(user=request.user, public_id=public_id)
+    cert = selectors.certificate_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_VOLUNTEERS)
     community = selectors.area_of(cert.community_code)
     try:
         content = documents.certificate_pdf(
