@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from gongzhi.people import register_views, views
 
@@ -13,4 +14,7 @@ urlpatterns = [
     path("register/template.xlsx", register_views.register_template, name="register_template"),
     path("register/import/", register_views.register_import_upload, name="register_import"),
     path("register/import/<str:public_id>/", register_views.register_import_detail, name="register_import_detail"),
+    # The register's pages were under /roster/ before "roster" came to mean volunteer rosters only.
+    path("roster/import/", RedirectView.as_view(pattern_name="people:register_import", query_string=True)),
+    path("roster/template.xlsx", RedirectView.as_view(pattern_name="people:register_template")),
 ]
