@@ -168,6 +168,25 @@ def test_ingest_creates_tube_samples_and_progress(round_a, collector, community_
     assert RoundProgress.objects.count() == 1
 
 
+def test_ingest_records_its_moves_as_one_event_per_kind(round_a, collector, community_a):
+    """A batch's workflow moves are recorded in bulk: tubes opened (or opened and closed in the batch),
+    tubes closed, samples taken, each naming its tubes, with the collector and the round."""
+    first, second = ResidentFactory(), ResidentFactory()
+    ingest(round_a, collector, [ev(1, OPEN, T1), ev(2, SCAN, T1, R(first)), ev(3, OPEN, T2), ev(4, CLOSE, T2)])
+    ingest(round_a, collector, [ev(5, SCAN, T1, R(second)), ev(6, CLOSE, T1)])
+    steps = WorkflowEvent.objects.filter(flow__in=["tube", "sample"]).order_by("id")
+    assert [(e.flow, e.from_status, e.to_status, e.row_keys, e.row_count) for e in steps] == [
+        ("tube", "", "closed", [T2], 1),
+        ("tube", "", "open", [T1], 1),
+        ("sample", "", "pending", [T1], 1),
+        ("tube", "open", "closed", [T1], 1),
+        ("sample", "", "pending", [T1], 1),
+    ]
+    assert {(e.actor_id, e.detail["round"], e.area_code) for e in steps} == {
+        (collector.pk, round_a.public_id, community_a.code)
+    }
+
+
 def test_ingest_over_two_batches_accumulates_progress(round_a, collector, community_a):
     residents = [ResidentFactory() for _ in range(4)]
     ingest(

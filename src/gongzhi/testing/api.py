@@ -10,7 +10,7 @@ from gongzhi.core.api import PageParams, paginate
 from gongzhi.core.pii import pii_visible
 from gongzhi.people.selectors import resident_get_for_user, resident_personal_data
 from gongzhi.testing import collection, selectors, services
-from gongzhi.testing.messages import outcome_answer
+from gongzhi.testing.messages import outcomes_worded
 from gongzhi.testing.schemas import (
     CoverageOut,
     RecallOut,
@@ -82,7 +82,8 @@ def scan_batch(request, public_id: str, payload: ScanBatchIn):
         round_=round_, collector=request.user, events=events, batch_key=payload.batch_id
     )
     # Built directly: the answer is plain data already, and re-validating 500 outcomes was slow.
-    body = json.dumps({"outcomes": [outcome_answer(o) for o in outcomes]}, ensure_ascii=False, separators=(",", ":"))
+    answers = [vars(o) for o in outcomes_worded(outcomes)]  # event_id, status, code, params, added, message
+    body = json.dumps({"outcomes": answers}, ensure_ascii=False, separators=(",", ":"))
     return HttpResponse(body, content_type="application/json")
 
 

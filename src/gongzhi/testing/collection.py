@@ -63,6 +63,7 @@ class Outcome:
     code: str
     params: dict[str, Any] = field(default_factory=dict)
     added: int = 0
+    message: str = ""  # the words, filled in where the answer is given (testing.messages)
 
 
 @dataclass

@@ -25,17 +25,16 @@ TESTING = MessageTable(
 def outcome_message(outcome: Outcome) -> str:
     """The words of a scan outcome, in the active language (answers stored before outcomes carried
     codes only keep their Chinese words in `_message`)."""
+    if outcome.code == "ok":
+        return ""
     if "_message" in outcome.params:
         return str(outcome.params["_message"])
     return TESTING.text(outcome.code, **outcome.params)
 
 
-def outcome_answer(outcome: Outcome) -> dict:
-    """One outcome as the scan endpoint answers it."""
-    return {
-        "event_id": outcome.event_id,
-        "status": outcome.status,
-        "code": outcome.code,
-        "message": outcome_message(outcome),
-        "added": outcome.added,
-    }
+def outcomes_worded(outcomes: list[Outcome]) -> list[Outcome]:
+    """The outcomes with their words in the active language (only those that are not plain "ok")."""
+    for outcome in outcomes:
+        if outcome.code != "ok":
+            outcome.message = outcome_message(outcome)
+    return outcomes

@@ -42,6 +42,7 @@ class ScanOutcomeOut(BaseModel):
     event_id: str
     status: str
     code: str
+    params: dict = Field(default_factory=dict, description="the values the message names, by code")
     message: str
     added: int
 

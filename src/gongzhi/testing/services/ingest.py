@@ -160,9 +160,10 @@ def scan_batch_ingest(
             residents_by_code=residents_by_code,
         )
         progress: dict[str, Counter] = {"sampled": Counter(), "tubes": Counter()}
-        _write_tubes(cursor, round_, collector, site, result, tube_rows, community_of, progress, now)
+        moves = _tube_moves(result)
+        _write_tubes(cursor, round_, collector, site, result, moves, tube_rows, community_of, progress, now)
         _write_samples(cursor, round_, result, tube_rows, community_of, progress)
-        _record_moves(round_, collector, result, tube_rows, community_of)
+        _record_moves(round_, collector, result, moves, tube_rows, community_of)
         cursor.execute(
             f"INSERT INTO {ScanBatch._meta.db_table} (round_id, collector_id, batch_key, received_at, answers)"
             " VALUES (%s, %s, %s, %s, %s)",
@@ -221,11 +222,12 @@ def _tube_moves(result: collection.BatchResult) -> dict[tuple[str, str], list[st
     return moves
 
 
-def _record_moves(round_, collector, result, tube_rows, community_of) -> None:
+def _record_moves(round_, collector, result, moves, tube_rows, community_of) -> None:
     """One workflow event per kind of move in the batch (tubes opened, tubes closed, samples taken),
-    each naming its tubes: the bulk form of core.transitions, so ingest stays set-based."""
-    for (source, target), barcodes in sorted(_tube_moves(result).items()):
-        transitions.record_many(
+    each naming its tubes, written in one statement: the bulk form of core.transitions, so ingest
+    stays set-based."""
+    events = [
+        transitions.bulk_event(
             flow=flows.TUBE_FLOW,
             source=source,
             target=target,
@@ -234,8 +236,10 @@ def _record_moves(round_, collector, result, tube_rows, community_of) -> None:
             actor=collector,
             detail={"round": round_.public_id},
         )
+        for (source, target), barcodes in sorted(moves.items())
+    ]
     if result.new_samples:
-        transitions.record_many(
+        sampled = transitions.bulk_event(
             flow=flows.SAMPLE_FLOW,
             source=START,
             target=flows.PENDING,
@@ -245,13 +249,15 @@ def _record_moves(round_, collector, result, tube_rows, community_of) -> None:
             count=len(result.new_samples),
             detail={"round": round_.public_id, "by": "tube"},
         )
+        events.append(sampled)
+    transitions.record_all(events)
 
 
-def _write_tubes(cursor, round_, collector, site, result, tube_rows, community_of, progress, now) -> None:
+def _write_tubes(cursor, round_, collector, site, result, moves, tube_rows, community_of, progress, now) -> None:
     """New tubes are inserted with their final count and state, and their ids read back by
     RETURNING; tubes from earlier batches are updated one by one (a tube rarely spans batches).
     The moves are checked against TUBE_FLOW first, set-wise."""
-    refused = flows.TUBE_FLOW.check_all(_tube_moves(result))
+    refused = flows.TUBE_FLOW.check_all(moves)
     if refused:
         raise ApplicationError(_("采样管状态不能这样变更"), {"moves": refused}, status=409)
     per_tube = Counter(barcode for _, barcode, _ in result.new_samples)
