@@ -201,7 +201,7 @@ def main() -> None:
     print(f"         wall time: {greedy_wall:.2f} s")
     reasons: dict[str, int] = {}
     for u in solved.uncovered:
-        key = u.reason.split("（")[0]
+        key = " + ".join(p.code for p in u.reasons)  # the reasons as codes (their words: volunteers.messages)
         reasons[key] = reasons.get(key, 0) + u.missing
     print("uncovered slots by reason (solve):")
     for reason, missing in sorted(reasons.items(), key=lambda kv: -kv[1]):
