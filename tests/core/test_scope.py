@@ -87,3 +87,29 @@ def test_common_area_code():
     assert common_area_code(["510104017001", "510104018001"]) == "510104"
     assert common_area_code(["510104017001", "510105001001"]) == "5101"
     assert common_area_code([]) == ""
+
+
+def test_may_around_decides_one_area_as_around_q_selects_them(two_grids, community_a, community_b):
+    """The one-row decision (a round's or an area's single read) and the list condition agree, for
+    every area in the tree and users at each kind of place, with and without the capability."""
+    from gongzhi.core.access import may_around
+    from gongzhi.places.models import Area
+
+    grid1, _, b1, *_ = two_grids
+    users = [
+        make_user_with_role("a_city", "city_staff", "5101"),
+        make_user_with_role("a_street", "street_staff", "510104017"),
+        make_user_with_role("a_worker", "community_worker", community_a.code),
+        make_user_with_role("a_grid", "grid_worker", community_a.code, grid=grid1),
+        make_user_with_role("a_leader", "building_leader", community_a.code, building=b1),
+        make_user_with_role("a_collector", "collector", community_b.code),
+    ]
+    codes = list(Area.objects.values_list("code", flat=True))
+    assert len(codes) >= 5
+    for user in users:
+        for capability in (None, "testing.view", "residents.edit"):
+            listed = set(Area.objects.around(user, capability).values_list("code", flat=True))
+            decided = {code for code in codes if may_around(user, capability, code)}
+            assert decided == listed, (user.username, capability)
+    assert may_around(users[2], "testing.view", "5101")  # a city's round concerns a community worker
+    assert not may_around(users[5], "testing.view", community_a.code)  # a neighbouring community does not

@@ -8,6 +8,8 @@
   the capability over the row, for workflow steps that a given level must take.
 - `may_in_area(user, capability, code)` decides about an official area (a round over a district, a
   report for a street).
+- `may_around(user, capability, code)` decides whether an official area concerns the user: it leads
+  down to one of their areas or lies inside one (a city's round concerns every collector).
 - `holds(user, capability)` is "anywhere": for the menu and for page gates (`capability_required`)
   only. A view, endpoint or service never decides about a row with it (tests/core/test_layers.py
   fails if one tries).
@@ -101,6 +103,19 @@ def may_in_area(user: Any, capability: str, code: str) -> bool:
         code.startswith(e.area_code) and e.grid_id is None and e.building_id is None
         for e in entries_with(user, capability)
     )
+
+
+def may_around(user: Any, capability: str | None, code: str) -> bool:
+    """The one-row form of `scope.around_q`: the official area `code` is one of the user's areas, on
+    the way down to one (capability None: any role), or inside an official area where they hold it."""
+    if _superuser(user):
+        return True
+    for e in entries_with(user, capability):
+        if code in [e.area_code[:n] for n in (4, 6, 9, 12) if n <= len(e.area_code)]:
+            return True
+        if e.grid_id is None and e.building_id is None and code.startswith(e.area_code):
+            return True
+    return False
 
 
 def official_areas(user: Any, capability: str) -> list[str]:

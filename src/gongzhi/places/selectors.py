@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from gongzhi.core import roles
+from gongzhi.core import access, roles
 from gongzhi.core.scope import entries_with
 from gongzhi.places.models import Area, Building, Grid, Household
 
@@ -17,8 +17,8 @@ def _ancestor_codes(code: str) -> list[str]:
 
 def area_get_for_user(*, user: Any, code: str, capability: str | None) -> Area:
     """An official area by code. `capability` None: any role on the way to it will do (browsing)."""
-    area = Area.objects.around(user, capability).filter(code=code).select_related("parent").first()
-    if area is None:
+    area = Area.objects.filter(code=code).select_related("parent").first()
+    if area is None or not access.may_around(user, capability, area.code):
         raise Http404
     return area
 
