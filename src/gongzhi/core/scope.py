@@ -97,7 +97,8 @@ def user_scope(user: Any) -> list[ScopeEntry]:
         return []
     cached: list[ScopeEntry] | None = getattr(user, "_gongzhi_scope", None)
     if cached is None:
-        cached = [ScopeEntry(a.role, a.area_code, a.grid_id, a.building_id) for a in user.role_assignments.all()]
+        rows = user.role_assignments.values_list("role", "area_code", "grid_id", "building_id")
+        cached = [ScopeEntry(*row) for row in rows]
         user._gongzhi_scope = cached
     return cached
 
