@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Any
 
 OPEN, SCAN, CLOSE = "open", "scan", "close"
-BARCODE = re.compile(r"^[A-Za-z0-9-]{6,32}$")
+# A round's barcode format is a regular expression the whole barcode must match (Round.barcode_pattern).
+DEFAULT_BARCODE_PATTERN = "[A-Za-z0-9]{6,32}"
+BARCODE = re.compile(DEFAULT_BARCODE_PATTERN)
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 # Outcome codes; their words are in testing.messages.

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import PublicIdField, TimeStampedModel
 from gongzhi.core.scope import AreaPaths, AreaQuerySet
-from gongzhi.testing import flows
+from gongzhi.testing import collection, flows
 
 _VIA_RESIDENT = AreaPaths(grid="resident__household__building__grid_id", building="resident__household__building_id")
 
@@ -25,6 +25,12 @@ class Round(TimeStampedModel):
     name = models.CharField(max_length=100)
     area_code = models.CharField(max_length=12, db_index=True)
     pool_size = models.PositiveSmallIntegerField(default=10)
+    barcode_pattern = models.CharField(
+        _("管号格式"),
+        max_length=100,
+        default=collection.DEFAULT_BARCODE_PATTERN,
+        help_text=_("正则表达式，整个管号须符合；默认6-32位字母或数字"),
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True)
@@ -63,6 +69,25 @@ class Site(TimeStampedModel):
         ordering = ["round_id", "community_code", "id"]
         verbose_name = _("采样点")
         verbose_name_plural = _("采样点")
+
+
+class RoundCollector(models.Model):
+    """A collector (采样人员) assigned to a round, or to one of its sites. Only they scan in the round,
+    and they may scan any resident of the round's area (people test at the nearest site)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="collectors")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["round_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["round", "user"], name="round_collector_unique")]
+        verbose_name = _("采样人员")
+        verbose_name_plural = _("采样人员")
 
 
 class SlotAssignment(models.Model):
@@ -137,6 +162,11 @@ class Sample(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="samples", db_index=False)
     resident = models.ForeignKey("people.Resident", on_delete=models.PROTECT, related_name="samples", db_index=False)
     tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples")
+    # Who scanned this resident in (the tube's collector may differ: a tube can pass hands).
+    # No index: written for each of millions of scans, read per sample only.
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     community_code = models.CharField(max_length=12)
     collected_at = models.DateTimeField()
     result = models.CharField(max_length=16, choices=Result.choices, default=Result.PENDING)
