@@ -69,3 +69,54 @@ def test_nul_characters_are_a_clear_4xx_not_a_500(client, worker_a):
     )
     assert response.status_code == 400
     assert response.json()["message"] == "输入含有无法保存的字符"
+
+
+# An API POST without credentials is "who are you?" (401), not a CSRF refusal (403): devices and lab
+# systems read the status to know they must (re)issue a token. A logged-in session still needs CSRF.
+UNAUTHENTICATED = "请先登录或提供有效的接口令牌"
+
+
+def test_an_api_post_without_any_credentials_answers_401():
+    resident = ResidentFactory()
+    response = Client(enforce_csrf_checks=True).post(f"/api/residents/{resident.public_id}/reveal")
+    assert response.status_code == 401
+    assert response.json() == {"message": UNAUTHENTICATED, "extra": {}}
+
+
+@pytest.mark.parametrize("header", ["Authorization", "X-Api-Token"])
+def test_an_api_post_with_an_unknown_or_revoked_token_answers_401(worker_a, header):
+    from django.utils import timezone
+
+    from gongzhi.core.models import ApiToken
+    from gongzhi.core.services import api_token_create
+
+    resident = ResidentFactory()
+    token, key = api_token_create(user=worker_a, name="phone")
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    for credential in (key, "gz_no-such-token"):
+        value = f"Bearer {credential}" if header == "Authorization" else credential
+        response = Client(enforce_csrf_checks=True).post(
+            f"/api/residents/{resident.public_id}/reveal", headers={header: value}
+        )
+        assert response.status_code == 401, (credential, response.content)
+        assert response.json()["message"] == UNAUTHENTICATED
+
+
+def test_a_valid_token_needs_no_csrf_token(worker_a):
+    from gongzhi.core.services import api_token_create
+
+    resident = ResidentFactory()
+    _, key = api_token_create(user=worker_a, name="phone")
+    response = Client(enforce_csrf_checks=True).post(
+        f"/api/residents/{resident.public_id}/reveal", headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status_code != 401 and response.status_code != 403
+
+
+def test_a_logged_in_api_post_without_csrf_token_answers_403_in_chinese(worker_a):
+    resident = ResidentFactory()
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(worker_a)
+    response = strict.post(f"/api/residents/{resident.public_id}/reveal")
+    assert response.status_code == 403
+    assert response.json()["message"] == "安全校验失败，请刷新页面后重试"

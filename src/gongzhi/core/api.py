@@ -2,6 +2,7 @@
 
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.db.models import Model, QuerySet
@@ -10,7 +11,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
+from ninja.utils import check_csrf
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.services import api_token_user
@@ -40,11 +42,33 @@ class DeviceTokenHeader(APIKeyHeader):
         return user
 
 
+class LoggedInSession(APIKeyCookie):
+    """The browser's session, with Django's CSRF check. Only a logged-in session is checked for CSRF:
+    a request with no session and no valid token is unauthenticated (401, "log in or give a token"),
+    which tells a device to reissue its token, where ninja's session auth answered 403 "CSRF check
+    failed" to every credential-less POST."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+            raise HttpError(403, _("安全校验失败，请刷新页面后重试"))
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return request.user if request.user.is_authenticated else None
+
+
 api = NinjaAPI(
     title="gongzhi 共治 API",
     version="1",
     urls_namespace="api",
-    auth=[DeviceToken(), DeviceTokenHeader(), django_auth],
+    auth=[DeviceToken(), DeviceTokenHeader(), LoggedInSession()],
     docs_url="/docs",
 )
 
