@@ -14,3 +14,7 @@ threads = int(os.environ.get("GONGZHI_THREADS", "16"))
 backlog = 2048
 keepalive = 5
 timeout = 60
+
+# Search boxes send ID numbers, phones and names in query strings: the access log keeps the path and
+# the non-personal parameters only (config/access_log.py).
+logger_class = "gongzhi.config.access_log.RedactingLogger"

@@ -195,9 +195,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 REGISTER_MAX_BYTES = 20 * 1024 * 1024
 REGISTER_MAX_ROWS = 50_000
 
+# Query strings in log lines keep only their non-personal parameters (config/access_log.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_queries": {"()": "gongzhi.config.access_log.RedactQueriesFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_queries"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "WARNING")},
 }
