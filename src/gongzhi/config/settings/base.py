@@ -10,7 +10,10 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("GONGZHI_VAR_DIR", Path.cwd() / "var"))
 
 DEBUG = os.environ.get("GONGZHI_DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("GONGZHI_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# The development key is published with the source: `gongzhi serve` refuses to serve with it on any
+# address or host name other than this machine's (core/management/commands/serve.py).
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
+SECRET_KEY = os.environ.get("GONGZHI_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = os.environ.get("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("GONGZHI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -137,11 +140,29 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
-# Cookies and transport. Behind TLS set GONGZHI_SECURE_COOKIES=1 (the default when DEBUG is off
-# and the operator says the site is served over https).
-SECURE_COOKIES = os.environ.get("GONGZHI_SECURE_COOKIES", "0") == "1"
-SESSION_COOKIE_SECURE = SECURE_COOKIES
-CSRF_COOKIE_SECURE = SECURE_COOKIES
+# Cookies and transport. TLS is on when the operator says so (GONGZHI_TLS=1; GONGZHI_SECURE_COOKIES=1,
+# the earlier name, too) or names an https origin in GONGZHI_CSRF_TRUSTED_ORIGINS; GONGZHI_TLS=0 turns
+# it off. With TLS, TLS ends at a proxy in front of gunicorn (nginx) which sets X-Forwarded-Proto and
+# overwrites any the client sent (docs/deployment.md): cookies are sent over https only, HSTS for a
+# year (subdomains and preload unless GONGZHI_HSTS_SUBDOMAINS=0 / GONGZHI_HSTS_PRELOAD=0), and plain
+# http is redirected.
+
+
+def _switch(name: str) -> bool | None:
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return None
+
+
+_tls_said = _switch("GONGZHI_TLS")
+if _tls_said is None:
+    _tls_said = _switch("GONGZHI_SECURE_COOKIES")
+TLS = _tls_said if _tls_said is not None else any(o.startswith("https://") for o in CSRF_TRUSTED_ORIGINS)
+SESSION_COOKIE_SECURE = TLS
+CSRF_COOKIE_SECURE = TLS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -149,9 +170,11 @@ SESSION_COOKIE_AGE = 12 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if SECURE_COOKIES:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 31536000
+SECURE_SSL_REDIRECT = TLS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TLS else None
+SECURE_HSTS_SECONDS = 31536000 if TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = TLS and _switch("GONGZHI_HSTS_SUBDOMAINS") is not False
+SECURE_HSTS_PRELOAD = TLS and _switch("GONGZHI_HSTS_PRELOAD") is not False
 
 # Login throttling (django-axes): 5 failures per username and IP lock out for 30 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("GONGZHI_AXES_FAILURE_LIMIT", "5"))
