@@ -6,17 +6,15 @@ importer's, so a full export can be edited and imported back.
 """
 
 import datetime as dt
-import io
 import tempfile
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from gongzhi.core import roles
+from gongzhi.core import workbook as xlsx
 from gongzhi.core.masking import mask_id_number, mask_phone
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.pii import personal_data, pii_scope_q
@@ -62,7 +60,7 @@ def _chinese_labels(choices) -> dict[str, str]:
 def register_template_workbook() -> bytes:
     """The blank roster to fill in: a title row, the header, one example row (not imported),
     ID and phone columns as text so Excel keeps every digit, and a sheet of instructions."""
-    workbook = Workbook()
+    workbook = xlsx.new_workbook()
     sheet = workbook.active
     sheet.title = "花名册"
     width = len(register_rules.TEMPLATE_HEADERS)
@@ -101,9 +99,7 @@ def register_template_workbook() -> bytes:
         sheet[f"{letter}3"].number_format = TEXT
     sheet.freeze_panes = "A3"
     _instructions(workbook.create_sheet("填写说明"))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx.workbook_bytes(workbook)
 
 
 def _instructions(sheet) -> None:
@@ -150,16 +146,12 @@ def export_queryset(*, user, full: bool, filters: dict):
     return rows.select_related("household__building__grid"), query
 
 
-def _text(value: str, sheet) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = TEXT
-    return cell
+def _text(value: str, sheet):
+    return xlsx.cell(sheet, value, number_format=TEXT)
 
 
-def _date(value: dt.date, sheet) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = "yyyy-mm-dd"
-    return cell
+def _date(value: dt.date, sheet):
+    return xlsx.cell(sheet, value, number_format="yyyy-mm-dd")
 
 
 def resident_export(*, actor, filters: dict, full: bool, ip_address: str | None = None):
@@ -174,17 +166,13 @@ def resident_export(*, actor, filters: dict, full: bool, ip_address: str | None 
         )
     genders = _chinese_labels(Gender.choices)
     tag_labels = _chinese_labels(VulnerabilityTag.choices)
-    workbook = Workbook(write_only=True)
+    workbook = xlsx.new_workbook(write_only=True)
     sheet = workbook.create_sheet("居民")
     for position, column_width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = column_width
-    header = []
     # Masked, the birth date would give the ID number away: the age group stands in for it.
-    for title in EXPORT_HEADERS if full else MASKED_EXPORT_HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        header.append(cell)
-    sheet.append(header)
+    titles = EXPORT_HEADERS if full else MASKED_EXPORT_HEADERS
+    sheet.append([xlsx.cell(sheet, title, font=_HEADER_FONT, fill=_HEADER_FILL) for title in titles])
     row_ids, codes = [], set()
     today = timezone.localdate()
     for resident in qs.iterator(chunk_size=EXPORT_CHUNK):

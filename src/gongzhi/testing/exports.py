@@ -1,10 +1,7 @@
 """The untested list as a door-knocking workbook."""
 
-import io
-
-from openpyxl import Workbook
-
 from gongzhi.core.masking import mask_id_number, mask_phone
+from gongzhi.core.workbook import new_workbook, workbook_bytes
 
 HEADER = ["网格", "楼栋", "单元", "房号", "姓名", "身份证号", "手机号", "重点人群"]
 MAX_ROWS = 200_000
@@ -12,8 +9,9 @@ MAX_ROWS = 200_000
 
 def untested_workbook(residents) -> tuple[bytes, list[str], list[str]]:
     """Rows ordered by grid, building, unit and room; ID and phone masked (the door is what counts).
-    Returns the file, the resident ids written and their community codes, for the audit log."""
-    wb = Workbook(write_only=True)
+    Returns the file, the resident ids written and their community codes, for the audit log.
+    Names, grids and buildings are text as typed (core.workbook: never a formula)."""
+    wb = new_workbook(write_only=True)
     ws = wb.create_sheet("未检测")
     ws.append(HEADER)
     ids, codes = [], set()
@@ -33,6 +31,4 @@ def untested_workbook(residents) -> tuple[bytes, list[str], list[str]]:
         )
         ids.append(r.public_id)
         codes.add(r.community_code)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue(), ids, sorted(codes)
+    return workbook_bytes(wb), ids, sorted(codes)

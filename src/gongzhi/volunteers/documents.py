@@ -12,7 +12,6 @@ from pathlib import Path
 import segno
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -21,6 +20,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.workbook import new_workbook, workbook_bytes
 
 FONT_NAME = "GongzhiCJK"
 FONT_CANDIDATES = (
@@ -91,15 +91,10 @@ def certificate_pdf(
 UNIT_REPORT_HEADERS = ["姓名", "服务队伍", "居住社区", "累计服务时长（小时）", "证书"]
 
 
-def _cell(text: str) -> str:
-    """Text that Excel must not read as a formula (a name typed on the public page)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def unit_report_rows(volunteers, community_names: dict, certificates: dict) -> list[list]:
     return [
         [
-            _cell(v.name),
+            v.name,
             v.get_group_display(),
             community_names.get(v.community_code, v.community_code),
             float(v.hours_total),
@@ -110,7 +105,8 @@ def unit_report_rows(volunteers, community_names: dict, certificates: dict) -> l
 
 
 def unit_report_xlsx(unit_name: str, rows: list[list]) -> bytes:
-    book = Workbook()
+    """The report as a workbook; names typed by volunteers and workers stay text (core.workbook)."""
+    book = new_workbook()
     sheet = book.active
     sheet.title = "志愿服务"
     sheet.append([f"{unit_name} 志愿服务情况（{timezone.localdate():%Y-%m-%d}）"])
@@ -120,9 +116,7 @@ def unit_report_xlsx(unit_name: str, rows: list[list]) -> bytes:
     sheet.append(["合计", "", "", sum(r[3] for r in rows), ""])
     for column, width in zip("ABCDE", (12, 12, 24, 20, 30), strict=True):
         sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def unit_report_pdf(unit_name: str, rows: list[list]) -> bytes:
