@@ -175,6 +175,7 @@ def main() -> None:
     admin = User.objects.get(username="admin")
     collector = User.objects.get(username="collector")
     round_ = services.round_create(actor=admin, name="全市第一轮", area_code="5101", pool_size=ARGS.pool)
+    services.round_collector_assign(actor=admin, round_=round_, user=collector)
     key = api_token_create(user=collector, name="bench")[1]
     low, high = Resident.objects.order_by("id").values_list("id", flat=True)[:1][0], Resident.objects.latest("id").id
     ranges = [(a, min(a + STEP, high + 1)) for a in range(low, high + 1, STEP)]

@@ -66,6 +66,7 @@ def setup() -> tuple[str, list[list[str]], str]:
     collector = get_user_model().objects.get(username="collector")
     city = get_user_model().objects.get(username="city")
     round_ = services.round_create(actor=city, name="bench", area_code="5101", pool_size=POOL)
+    services.round_collector_assign(actor=city, round_=round_, user=collector)
     key = api_token_create(user=collector, name="bench")[1]
     codes = ["R:" + p for p in Resident.objects.order_by("pk").values_list("public_id", flat=True)]
     return round_.public_id, codes, key

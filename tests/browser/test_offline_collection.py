@@ -15,13 +15,14 @@ def _queued(page) -> int:
 
 
 def test_offline_scans_survive_reload_and_sync_exactly_once(page, live_server, community_a):
-    make_user_with_role("collector_a", "collector", community_a.code)
+    collector = make_user_with_role("collector_a", "collector", community_a.code)
     residents = []
     for _ in range(20):
         household = HouseholdFactory()
         residents += [ResidentFactory(household=household) for _ in range(10)]
     worker = make_user_with_role("worker_a", "community_worker", community_a.code)
     round_ = services.round_create(actor=worker, name="第一轮", area_code=community_a.code, pool_size=10)
+    services.round_collector_assign(actor=worker, round_=round_, user=collector)
 
     login(page, live_server, "collector_a")
     url = f"{live_server.url}/rounds/{round_.public_id}/collect/"
@@ -52,3 +53,130 @@ def test_offline_scans_survive_reload_and_sync_exactly_once(page, live_server, c
     assert Tube.objects.filter(round=round_).count() == 20
     assert sorted(Tube.objects.filter(round=round_).values_list("sample_count", flat=True)) == [10] * 20
     assert set(Tube.objects.filter(round=round_).values_list("status", flat=True)) == {"closed"}
+
+
+def _collector_round(community_a, pool_size=10):
+    collector = make_user_with_role("collector_a", "collector", community_a.code)
+    worker = make_user_with_role("worker_a", "community_worker", community_a.code)
+    round_ = services.round_create(actor=worker, name="第一轮", area_code=community_a.code, pool_size=pool_size)
+    services.round_collector_assign(actor=worker, round_=round_, user=collector)
+    return round_
+
+
+def test_the_screen_shows_what_the_server_recorded_not_what_the_phone_hoped(page, live_server, community_a):
+    # issue 9, point 1: a household that does not fit is refused by the server, and the screen says so
+    round_ = _collector_round(community_a, pool_size=3)
+    single = ResidentFactory(name="王小明")
+    household = HouseholdFactory()
+    family = [ResidentFactory(household=household, name=n) for n in ("李华", "李明", "李强")]
+    console = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    login(page, live_server, "collector_a")
+    page.goto(f"{live_server.url}/rounds/{round_.public_id}/collect/")
+    page.fill("#barcode", "TUBE000001")
+    page.click("#open-tube")
+    page.fill("#code", "R:" + single.public_id)
+    page.click("#scan")
+    page.wait_for_function("document.getElementById('people').textContent === '1'")
+    assert "王*明" in page.locator("#message").inner_text()
+    assert page.locator("#in-tube").inner_text() == "1"
+    # the family of 3 does not fit in the 2 places left: nobody of it is recorded, loudly
+    page.fill("#code", "H:" + household.public_id)
+    page.click("#scan")
+    page.wait_for_function("document.getElementById('refused-count').textContent === '1'")
+    message = page.locator("#message")
+    assert "3人均未扫入" in message.inner_text() and "error" in (message.get_attribute("class") or "")
+    assert page.locator("#refused-box").is_visible()
+    assert "3人均未扫入" in page.locator("#refused li").first.inner_text()
+    # people, not scans: still 1 person recorded, in this tube as in the database
+    assert page.locator("#people").inner_text() == "1" and page.locator("#in-tube").inner_text() == "1"
+    assert Sample.objects.filter(round=round_).count() == 1
+    assert not Sample.objects.filter(resident__in=family).exists()
+    # and the collector is asked for a new tube before scanning on
+    page.fill("#code", "R:" + family[0].public_id)
+    page.click("#scan")
+    assert "封管" in page.locator("#message").inner_text()
+    assert not [text for text in console if "pattern" in text.lower()]
+
+
+def test_a_bad_event_among_200_offline_scans_is_refused_and_every_good_one_arrives(page, live_server, community_a):
+    # issue 9, point 2
+    round_ = _collector_round(community_a)
+    residents = []
+    for _ in range(20):
+        household = HouseholdFactory()
+        residents += [ResidentFactory(household=household) for _ in range(10)]
+    health_code = "https://hc.example.gov.cn/q?uid=" + "7" * 70
+    login(page, live_server, "collector_a")
+    page.goto(f"{live_server.url}/rounds/{round_.public_id}/collect/")
+    page.wait_for_function("document.getElementById('collect').dataset.cached === '1'")
+    page.context.set_offline(True)
+    for t in range(20):
+        page.fill("#barcode", f"TUBE{t:06d}")
+        page.click("#open-tube")
+        page.wait_for_function(f"document.getElementById('current').textContent === 'TUBE{t:06d}'")
+        for i, resident in enumerate(residents[t * 10 : t * 10 + 10]):
+            if t == 10 and i == 5:  # a health code scanned by mistake, in the middle of the day
+                page.fill("#code", health_code)
+                page.click("#scan")
+            page.fill("#code", "R:" + resident.public_id)
+            page.click("#scan")
+            if t == 10 and i == 5:
+                page.wait_for_function("document.getElementById('queued').textContent !== ''")
+        page.click("#close-tube")
+    page.wait_for_function("document.getElementById('queued').textContent === '241'")
+    page.context.set_offline(False)
+    page.wait_for_function("document.getElementById('queued').textContent === '0'", timeout=30_000)
+    assert Sample.objects.filter(round=round_).count() == 200
+    page.wait_for_function("document.getElementById('people').textContent === '200'")
+    assert page.locator("#refused-count").inner_text() == "1"
+    assert "未登记" in page.locator("#refused li").first.inner_text()
+
+
+def test_a_batch_the_server_cannot_read_is_split_and_only_the_unreadable_event_is_refused(
+    page, live_server, community_a
+):
+    # issue 9, point 2: when a batch is refused whole (400/422), the page finds the event at fault
+    round_ = _collector_round(community_a)
+    residents = [ResidentFactory() for _ in range(8)]
+
+    def refuse_the_poisoned(route):
+        body = route.request.post_data or ""
+        if "POISON" in body:
+            route.fulfill(status=422, content_type="application/json", body='{"message": "bad"}')
+        else:
+            route.continue_()
+
+    login(page, live_server, "collector_a")
+    page.route("**/api/rounds/*/scans", refuse_the_poisoned)
+    page.goto(f"{live_server.url}/rounds/{round_.public_id}/collect/")
+    page.context.set_offline(True)
+    page.fill("#barcode", "TUBE000001")
+    page.click("#open-tube")
+    for i, resident in enumerate(residents):
+        page.fill("#code", "R:" + resident.public_id if i != 3 else "POISON")
+        page.click("#scan")
+    page.wait_for_function("document.getElementById('queued').textContent === '9'")
+    page.context.set_offline(False)
+    page.wait_for_function("document.getElementById('queued').textContent === '0'", timeout=30_000)
+    assert Sample.objects.filter(round=round_).count() == 7
+    assert page.locator("#refused-count").inner_text() == "1"
+    assert "POISON" in page.locator("#refused li").first.inner_text()
+
+
+def test_a_page_opened_once_reloads_offline(page, live_server, community_a):
+    # issue 9, point 3: no second visit needed; and the page's inputs raise no console errors
+    round_ = _collector_round(community_a)
+    console = []
+    page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
+    login(page, live_server, "collector_a")
+    page.goto(f"{live_server.url}/rounds/{round_.public_id}/collect/")
+    page.wait_for_function("document.getElementById('collect').dataset.cached === '1'")
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#collect")
+    assert page.locator("#net").inner_text() == "离线"
+    page.fill("#barcode", "TUBE000001")
+    page.click("#open-tube")
+    page.wait_for_function("document.getElementById('current').textContent === 'TUBE000001'")
+    assert not [text for text in console if "pattern" in text.lower() or "regular expression" in text.lower()]

@@ -21,7 +21,7 @@ from tests.factories import ResidentFactory, make_user_with_role
 pytestmark = pytest.mark.django_db
 
 HERE = __name__  # subscribers are named by module and name
-T1, T2 = "TUBE-0001", "TUBE-0002"
+T1, T2 = "TUBE0001", "TUBE0002"
 RECALLS_HANDLER = "gongzhi.testing.handlers.open_recalls_for_positive_pools"
 
 

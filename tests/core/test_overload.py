@@ -37,6 +37,7 @@ def test_overloaded_scan_endpoint_answers_503_before_reading_the_body(client, co
     collector = make_user_with_role("c1", "collector", community_a.code)
     worker = make_user_with_role("w1", "community_worker", community_a.code)
     round_ = services.round_create(actor=worker, name="r", area_code=community_a.code, pool_size=10)
+    services.round_collector_assign(actor=worker, round_=round_, user=collector)
     monkeypatch.setattr(overload, "INGEST_WAIT", 0.05)
     monkeypatch.setattr(overload, "_gates", {})
     inside, release = threading.Event(), threading.Event()

@@ -25,7 +25,7 @@ from tests.factories import GridFactory, ResidentFactory, make_user_with_role, v
 
 pytestmark = pytest.mark.django_db
 
-T1, T2, T3 = "TUBE-0001", "TUBE-0002", "TUBE-0003"
+T1, T2, T3 = "TUBE0001", "TUBE0002", "TUBE0003"
 OTHER_STREET = "510104018"  # 东湖街道, beside community A's street 510104017
 COMMUNITY_X = "510104018001"  # 观音桥社区, in that other street
 
@@ -631,8 +631,8 @@ def tube(round_, barcode, status, community_code):
 def test_move_many_moves_only_the_rows_in_the_source_state(round_a, collector, community_a):
     # given tubes in every state
     rows = {
-        "OPEN-0001": tube(round_a, "OPEN-0001", "open", community_a.code),
-        "OPEN-0002": tube(round_a, "OPEN-0002", "open", community_a.code),
+        "OPEN0001": tube(round_a, "OPEN0001", "open", community_a.code),
+        "OPEN0002": tube(round_a, "OPEN0002", "open", community_a.code),
         "SHUT-0001": tube(round_a, "SHUT-0001", "closed", community_a.code),
         "NEGA-0001": tube(round_a, "NEGA-0001", "negative", community_a.code),
         "POSI-0001": tube(round_a, "POSI-0001", "positive", community_a.code),
@@ -652,13 +652,13 @@ def test_move_many_moves_only_the_rows_in_the_source_state(round_a, collector, c
     # then only the open ones moved, and got the fields the move sets
     assert moved == 2
     assert dict(Tube.objects.values_list("barcode", "status")) == {
-        "OPEN-0001": "closed",
-        "OPEN-0002": "closed",
+        "OPEN0001": "closed",
+        "OPEN0002": "closed",
         "SHUT-0001": "closed",
         "NEGA-0001": "negative",
         "POSI-0001": "positive",
     }
-    assert set(Tube.objects.filter(closed_at=now).values_list("barcode", flat=True)) == {"OPEN-0001", "OPEN-0002"}
+    assert set(Tube.objects.filter(closed_at=now).values_list("barcode", flat=True)) == {"OPEN0001", "OPEN0002"}
     # and one event counts them
     event = steps_taken(TUBE_FLOW).get()
     assert (event.row_count, event.row_keys, event.from_status, event.to_status, event.actor) == (
@@ -672,8 +672,8 @@ def test_move_many_moves_only_the_rows_in_the_source_state(round_a, collector, c
 
 
 def test_move_many_keeps_to_its_queryset_and_writes_nothing_when_nothing_moves(round_a, collector, community_a):
-    first = tube(round_a, "OPEN-0001", "open", community_a.code)
-    second = tube(round_a, "OPEN-0002", "open", community_a.code)
+    first = tube(round_a, "OPEN0001", "open", community_a.code)
+    second = tube(round_a, "OPEN0002", "open", community_a.code)
     args = {"flow": TUBE_FLOW, "actor": collector, "area_codes": [community_a.code], "source": "open"}
     assert transitions.move_many(queryset=Tube.objects.filter(pk=first.pk), target="closed", keys=["x"], **args) == 1
     assert (status_of(first), status_of(second)) == ("closed", "open")

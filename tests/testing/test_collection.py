@@ -3,6 +3,7 @@
 import datetime as dt
 from collections import Counter
 
+import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ from gongzhi.testing.collection import (
 from gongzhi.testing.messages import outcome_message
 
 ME, OTHER = 1, 2
-T1, T2, T3 = "TUBE-0001", "TUBE-0002", "TUBE-0003"
+T1, T2, T3 = "TUBE0001", "TUBE0002", "TUBE0003"
 AT = dt.datetime(2022, 9, 1, 8, 0, tzinfo=dt.UTC)
 
 
@@ -30,7 +31,7 @@ def residents(n, start=1):
     return {f"R:{i}": [i] for i in range(start, start + n)}
 
 
-def run(events, *, pool_size=10, tubes=None, sampled=None, codes=None, single=frozenset(), collector=ME):
+def run(events, *, pool_size=10, tubes=None, sampled=None, codes=None, single=frozenset(), collector=ME, **more):
     tubes = {} if tubes is None else tubes
     sampled = {} if sampled is None else sampled
     return apply_events(
@@ -41,6 +42,7 @@ def run(events, *, pool_size=10, tubes=None, sampled=None, codes=None, single=fr
         sampled=sampled,
         residents_by_code=residents(30) if codes is None else codes,
         single_tube_residents=single,
+        **more,
     )
 
 
@@ -119,7 +121,7 @@ def test_existing_tube_keeps_its_own_pool_size():
     tubes = {T1: TubeState(T1, ME, 2, count=2)}
     result = run([ev(1, SCAN, T1, "R:3")], tubes=tubes, pool_size=10)
     assert statuses(result) == [("e1", ERROR, "pool_full", 0)]
-    assert outcome_message(result.outcomes[0]) == "该管已满2人，请封管后换新管"
+    assert outcome_message(result.outcomes[0]) == "该管已满2人，1人未扫入：请封管后换新管，再重扫"
 
 
 # --- pool size -----------------------------------------------------------------------------
@@ -136,7 +138,7 @@ def test_eleventh_resident_into_a_ten_pool_is_pool_full_and_not_added():
     result = run([ev(11, SCAN, T1, "R:11")], tubes=tubes, sampled=sampled)
     # then pool_full, nothing added
     assert statuses(result) == [("e11", ERROR, "pool_full", 0)]
-    assert outcome_message(result.outcomes[0]) == "该管已满10人，请封管后换新管"
+    assert outcome_message(result.outcomes[0]) == "该管已满10人，1人未扫入：请封管后换新管，再重扫"
     assert result.new_samples == []
     assert tubes[T1].count == 10
     assert 11 not in sampled
@@ -147,8 +149,11 @@ def test_household_that_does_not_fit_is_refused_whole():
     tubes = {T1: TubeState(T1, ME, 10, count=8)}
     sampled = {}
     result = run([ev(1, SCAN, T1, "H:h")], tubes=tubes, sampled=sampled, codes={"H:h": [1, 2, 3]})
-    assert statuses(result) == [("e1", ERROR, "pool_full", 0)]
+    assert statuses(result) == [("e1", ERROR, "pool_short", 0)]
     assert result.new_samples == [] and sampled == {} and tubes[T1].count == 8
+    # and the collector is told how many did not go in and to take a new tube first
+    assert result.outcomes[0].params == {"pool_size": 10, "people": 3, "room": 2}
+    assert outcome_message(result.outcomes[0]) == "本管只剩2个位置，该户3人均未扫入：请先封管、换新管，再重扫该户"
 
 
 def test_household_that_exactly_fits_fills_the_tube():
@@ -242,21 +247,35 @@ def test_unknown_resident_is_reported_before_a_missing_tube():
 
 
 def test_bad_barcodes_are_refused_for_every_kind():
-    bad = ["", "ABC12", "A" * 33, "TUBE 0001", "管号000001", "TUBE_0001"]
+    bad = ["", "ABC12", "A" * 33, "TUBE 0001", "管号000001", "TUBE_0001", "------", "TUBE-0001", "A" * 65]
     events = [ev(i, kind, b, "R:1") for i, (b, kind) in enumerate((b, k) for b in bad for k in (OPEN, SCAN, CLOSE))]
     tubes = {}
     result = run(events, tubes=tubes)
     assert {(o.status, o.code) for o in result.outcomes} == {(ERROR, "bad_barcode")}
     assert len(result.outcomes) == len(events)
-    assert outcome_message(result.outcomes[0]) == "管号格式不正确（6-32位字母、数字或-）"
+    assert outcome_message(result.outcomes[0]) == "管号格式不正确，不符合本轮的管号规则"
     assert tubes == {} and result.new_samples == []
 
 
 def test_barcode_length_bounds():
     tubes = {}
-    result = run([ev(1, OPEN, "A" * 6), ev(2, OPEN, "a-" * 16)], tubes=tubes)
+    result = run([ev(1, OPEN, "A" * 6), ev(2, OPEN, "a1" * 16)], tubes=tubes)
     assert [o.code for o in result.outcomes] == ["ok", "ok"]
-    assert set(tubes) == {"AAAAAA", "a-" * 16}
+    assert set(tubes) == {"AAAAAA", "a1" * 16}
+
+
+def test_a_round_may_name_its_own_barcode_format():
+    # given a round whose barcodes are "NJ-" and 8 digits, then those pass and the default form does not
+    rule = collection.barcode_rule(r"NJ-\d{8}")
+    tubes = {}
+    result = run([ev(1, OPEN, "NJ-12345678"), ev(2, OPEN, "ABC123456")], tubes=tubes, barcode=rule)
+    assert [o.code for o in result.outcomes] == ["ok", "bad_barcode"]
+
+
+@pytest.mark.parametrize("pattern", ["[", "", ".*", "[-]{6}", "(", r"[A-Z0-9 ]{0,10}"])
+def test_a_barcode_format_that_accepts_nothing_sensible_is_refused(pattern):
+    with pytest.raises(ValueError):
+        collection.barcode_rule(pattern)
 
 
 def test_unknown_kind_is_bad_kind():
@@ -425,7 +444,7 @@ def test_reapplying_scan_before_open_samples_once_the_tube_is_open():
 
 # --- properties ----------------------------------------------------------------------------
 
-BARCODES = [T1, T2, T3, "TUBE-0004", "bad"]
+BARCODES = [T1, T2, T3, "TUBE0004", "bad"]
 CODES = {
     "R:1": [1],
     "R:2": [2],
@@ -522,3 +541,60 @@ def test_property_reapplying_never_samples_twice(steps, setup):
         assert tube.count <= tube.pool_size
     new_ids = [r for r, _, _ in first.new_samples + second.new_samples]
     assert len(new_ids) == len(set(new_ids))
+
+
+# --- one wrong event is that event's error, never the batch's (issue 9, point 2) ---
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+NOW = dt.datetime(2022, 9, 5, 10, 0, tzinfo=SHANGHAI)
+
+
+def read(raw, i=0):
+    return collection.read_event(raw, i, default_at=NOW, tz=SHANGHAI)
+
+
+def test_events_are_read_one_by_one_and_a_wrong_one_is_only_its_own_error():
+    health_code_url = "https://example.gov.cn/healthcode?uid=" + "9" * 80
+    raws = [
+        {"event_id": "a", "kind": "open", "barcode": "TUBE0001"},
+        {"event_id": "b", "kind": "scan", "barcode": "TUBE0001", "code": health_code_url},
+        {"event_id": "c", "kind": "scan", "barcode": "TUBE0001", "code": "R:1"},
+        {"event_id": "d" * 65, "kind": "scan", "barcode": "TUBE0001", "code": "R:2"},
+        42,
+        {"event_id": "f", "kind": "scan", "barcode": ["TUBE0001"], "code": "R:3"},
+        {"event_id": "g", "kind": "scan", "barcode": "TUBE0001", "code": "R:4", "at": "yesterday"},
+        {"event_id": "h", "kind": "scan", "barcode": "TUBE0001", "code": "R:5", "at": "2022-09-05T09:59:00"},
+    ]
+    events = [read(r, i) for i, r in enumerate(raws)]
+    result = run(events, window=(NOW - dt.timedelta(days=1), NOW))
+    assert [(o.event_id, o.code) for o in result.outcomes] == [
+        ("a", "ok"),
+        ("b", "bad_code"),
+        ("c", "ok"),
+        ("#3", "bad_event"),
+        ("#4", "bad_event"),
+        ("f", "bad_event"),
+        ("g", "bad_time"),
+        ("h", "ok"),
+    ]
+    # naive times are the city's local time
+    assert events[7].at == dt.datetime(2022, 9, 5, 9, 59, tzinfo=SHANGHAI)
+    assert sorted(r for r, _, _ in result.new_samples) == [1, 5]
+
+
+@pytest.mark.parametrize("at", ["1970-01-01T00:00:00+00:00", "9999-12-31T23:59:00+08:00", "2022-09-03T09:00:00+08:00"])
+def test_implausible_event_times_are_refused(at):
+    # given a round started on 5 September, scans from 1970, the year 9999, or two days before are refused
+    event = read({"event_id": "x", "kind": "open", "barcode": "TUBE0001", "at": at})
+    result = run([event], window=(NOW - dt.timedelta(days=1), NOW + dt.timedelta(minutes=15)))
+    assert [(o.code, o.status) for o in result.outcomes] == [("bad_time", ERROR)]
+    assert result.tubes == {}
+
+
+def test_scan_answers_name_the_residents_masked():
+    # the collector sees who went in: names as the service masks them
+    result = run(
+        [ev(1, OPEN, T1), ev(2, SCAN, T1, "H:h")], codes={"H:h": [1, 2]}, names={1: "王*明", 2: "李*"}
+    )
+    assert result.outcomes[1].params["names"] == ["王*明", "李*"]
+    assert result.outcomes[1].added == 2

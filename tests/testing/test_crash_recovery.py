@@ -55,6 +55,7 @@ from gongzhi.testing import services
 user = get_user_model().objects.get(username="collector")
 city = get_user_model().objects.get(username="city")
 round_ = services.round_create(actor=city, name="crash", area_code="5101", pool_size=10)
+services.round_collector_assign(actor=city, round_=round_, user=user)
 codes = ["R:" + p for p in Resident.objects.order_by("pk").values_list("public_id", flat=True)]
 print(json.dumps({"round": round_.public_id, "key": api_token_create(user=user, name="t")[1], "codes": codes}))
 """

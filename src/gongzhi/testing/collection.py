@@ -8,13 +8,17 @@ depend on event order, so the service stores each batch's answers and replays th
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 OPEN, SCAN, CLOSE = "open", "scan", "close"
 # A round's barcode format is a regular expression the whole barcode must match (Round.barcode_pattern).
 DEFAULT_BARCODE_PATTERN = "[A-Za-z0-9]{6,32}"
-BARCODE = re.compile(DEFAULT_BARCODE_PATTERN)
+MAX_FIELD = 64  # event ids, barcodes and codes longer than this are that event's error
+# Event times are believed from a day before the round started until a little after the server's
+# clock (devices' clocks drift); outside that they are refused (a phone reset to 1970, a typo'd year).
+EARLIEST_BEFORE_ROUND = timedelta(days=1)
+LATEST_AHEAD = timedelta(minutes=15)
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 # Outcome codes; their words are in testing.messages.
@@ -22,14 +26,34 @@ CODES = (
     "ok",
     "already_sampled",
     "pool_full",
+    "pool_short",
     "tube_not_open",
     "tube_closed",
     "tube_taken",
     "bad_barcode",
+    "bad_code",
+    "bad_time",
+    "bad_event",
     "unknown_resident",
     "bad_kind",
     "single_tube",
 )
+
+
+def barcode_rule(pattern: str) -> re.Pattern[str]:
+    """The compiled form of a round's barcode format; raises ValueError for a pattern that is not a
+    regular expression or that accepts an empty or all-punctuation barcode."""
+    try:
+        rule = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(str(exc)) from exc
+    for wrong in ("", "------", " "):
+        if rule.fullmatch(wrong):
+            raise ValueError(f"accepts {wrong!r}")
+    return rule
+
+
+BARCODE = re.compile(DEFAULT_BARCODE_PATTERN)
 
 
 @dataclass
@@ -53,6 +77,42 @@ class Event:
     barcode: str
     code: str = ""
     at: datetime | None = None
+    refused: str = ""  # an outcome code when the event could not be read (read_event)
+
+
+def read_event(raw: Any, index: int, *, default_at: datetime, tz: tzinfo) -> Event:
+    """One event as a device sent it (a JSON object), read field by field: whatever is wrong with it
+    is this event's error (`refused`), never the batch's. Naive times are in `tz`."""
+    if not isinstance(raw, dict):
+        return Event(f"#{index}", "", "", refused="bad_event")
+    event_id = raw.get("event_id")
+    if not isinstance(event_id, str) or not event_id or len(event_id) > MAX_FIELD:
+        event_id = f"#{index}"
+        refused = "bad_event"
+    else:
+        refused = ""
+    fields = [raw.get(name, "") for name in ("kind", "barcode", "code")]
+    if not all(isinstance(value, str) for value in fields):
+        return Event(event_id, "", "", refused="bad_event")
+    kind, barcode, code = (value.strip() for value in fields)
+    at = raw.get("at")
+    when = default_at
+    if at not in (None, ""):
+        when = _parse_time(at, tz)
+        if when is None:
+            refused = refused or "bad_time"
+            when = default_at
+    return Event(event_id, kind, barcode[: MAX_FIELD + 1], code[: MAX_FIELD + 1], when, refused)
+
+
+def _parse_time(value: Any, tz: tzinfo) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=tz)
 
 
 @dataclass
@@ -88,17 +148,20 @@ def apply_events(
     sampled: dict[int, str],
     residents_by_code: dict[str, list[int]],
     single_tube_residents: frozenset[int] = frozenset(),
+    barcode: re.Pattern[str] = BARCODE,
+    window: tuple[datetime, datetime] | None = None,
+    names: dict[int, str] | None = None,
 ) -> BatchResult:
     """Apply events in order. `tubes` are this round's tubes named by the batch; `sampled` maps
     resident -> barcode of their sample in this round; `residents_by_code` maps each scanned code
-    to the residents it names (a household code names all members). Both dicts are updated."""
+    to the residents it names (a household code names all members). Both dicts are updated.
+    `barcode` is the round's barcode format, `window` the believable event times, `names` the
+    residents' names as the collector may see them (masked), named in the scans' answers."""
     result = BatchResult(tubes=tubes)
     for event in events:
-        if event.kind not in (OPEN, SCAN, CLOSE):
-            result.outcomes.append(_outcome(event, "bad_kind", ERROR))
-            continue
-        if not BARCODE.match(event.barcode):
-            result.outcomes.append(_outcome(event, "bad_barcode", ERROR))
+        problem = _unreadable(event, barcode, window)
+        if problem:
+            result.outcomes.append(problem)
             continue
         tube = tubes.get(event.barcode)
         if event.kind == OPEN:
@@ -122,10 +185,29 @@ def apply_events(
                     tube.closed, tube.closed_now, tube.closed_at = True, True, event.at
                 result.outcomes.append(_outcome(event, "ok", OK))
             continue
-        result.outcomes.append(
-            _scan(event, tube, collector_id, sampled, residents_by_code, single_tube_residents, result)
-        )
+        outcome = _scan(event, tube, collector_id, sampled, residents_by_code, single_tube_residents, result)
+        if names is not None and event.code in residents_by_code:
+            outcome.params["names"] = [names.get(r, "") for r in residents_by_code[event.code]]
+        result.outcomes.append(outcome)
     return result
+
+
+def _unreadable(event: Event, barcode: re.Pattern[str], window: tuple[datetime, datetime] | None) -> Outcome | None:
+    """The error of an event that cannot be applied whatever the state: unreadable, an unknown kind,
+    a barcode not in the round's format, a code too long to be one, a time outside the window."""
+    if event.refused == "bad_time":
+        return _outcome(event, "bad_time", ERROR, at="?")
+    if event.refused:
+        return _outcome(event, event.refused, ERROR)
+    if event.kind not in (OPEN, SCAN, CLOSE):
+        return _outcome(event, "bad_kind", ERROR)
+    if len(event.barcode) > MAX_FIELD or not barcode.fullmatch(event.barcode):
+        return _outcome(event, "bad_barcode", ERROR)
+    if event.kind == SCAN and len(event.code) > MAX_FIELD:
+        return _outcome(event, "bad_code", ERROR)
+    if window is not None and event.at is not None and not (window[0] <= event.at <= window[1]):
+        return _outcome(event, "bad_time", ERROR, at=event.at.isoformat(timespec="minutes")[:16])
+    return None
 
 
 def _scan(
@@ -161,7 +243,10 @@ def _scan(
             return _outcome(event, "single_tube", ERROR)
         tube.single = needs_single
         if tube.count + len(todo) > tube.pool_size:
-            return _outcome(event, "pool_full", ERROR, pool_size=tube.pool_size)
+            # A household that does not fit goes in whole or not at all: none of it is recorded.
+            room = tube.pool_size - tube.count
+            code = "pool_full" if room <= 0 else "pool_short"
+            return _outcome(event, code, ERROR, pool_size=tube.pool_size, people=len(todo), room=room)
         for r in todo:
             sampled[r] = tube.barcode
             result.new_samples.append((r, tube.barcode, event.at))

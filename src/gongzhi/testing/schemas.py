@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
 from pydantic import BaseModel
@@ -35,7 +36,9 @@ class ScanBatchIn(BaseModel):
         max_length=64,
         description="The device's id for this batch; a replay with the same id gets the stored answers",
     )
-    events: list[ScanEventIn] = Field(max_length=500)
+    # Each event is read on its own (testing.collection.read_event), in the form of ScanEventIn:
+    # a wrong event is answered as that event's error, never the batch's.
+    events: list[Any] = Field(max_length=500, description="Scan events, each as ScanEventIn")
 
 
 class ScanOutcomeOut(BaseModel):

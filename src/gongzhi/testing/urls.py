@@ -16,6 +16,7 @@ urlpatterns = [
     path("rounds/<str:public_id>/results/", views.results_import, name="results_import"),
     path("recalls/<str:public_id>/transition/", views.recall_transition, name="recall_transition"),
     path("rounds/<str:public_id>/collect/", views.collect, name="collect"),
+    path("rounds/<str:public_id>/collectors/", views.round_collectors, name="round_collectors"),
     path("rounds/<str:public_id>/sites/", views.site_plan, name="site_plan"),
     path("rounds/<str:public_id>/slots/<str:building_id>/notice/", views.slot_notice, name="slot_notice"),
 ]

@@ -4,6 +4,7 @@ set-wise, the answers stored for replays, tubes and samples written, the rollup 
 workflow moves recorded in bulk (one event per kind of move, core.transitions)."""
 
 import dataclasses
+import functools
 import hashlib
 import json
 import zlib
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import transitions
 from gongzhi.core.db import analyze_if_stale, pg_array, write_transaction
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.masking import mask_name_ends
 from gongzhi.core.workflow import START
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Household
@@ -30,10 +32,13 @@ MAX_BATCH = 500
 _ingest_batches = 0  # batches this process has taken, to look at the hot tables' statistics now and then
 
 
-def _resolve_codes(round_: Round, codes: set[str]) -> tuple[dict[str, list[int]], dict[int, str], dict[int, str]]:
-    """Scanned codes -> resident ids inside the round's area, each resident's community, and the
-    barcode of the tube each was already sampled into this round. A code is a resident code
-    (R:<id>), a household code (H:<id>, all members) or an ID number."""
+def _resolve_codes(
+    round_: Round, codes: set[str]
+) -> tuple[dict[str, list[int]], dict[int, str], dict[int, str], dict[int, str]]:
+    """Scanned codes -> resident ids inside the round's area, each resident's community, the
+    barcode of the tube each was already sampled into this round, and each one's name as the
+    collector sees it (王*明). A code is a resident code (R:<id>), a household code (H:<id>, all
+    members) or an ID number."""
     resident_ids, household_ids, id_numbers = [], [], []
     for c in codes:
         if c.startswith("R:"):
@@ -56,36 +61,57 @@ def _resolve_codes(round_: Round, codes: set[str]) -> tuple[dict[str, list[int]]
     found: dict[str, list[int]] = {}
     community_of: dict[int, str] = {}
     sampled: dict[int, str] = {}
+    names: dict[int, str] = {}
     lookups = (
         (
             "R:",
-            f"SELECT r.id, r.community_code, r.public_id, {sampled_in} FROM {resident} r",
+            f"SELECT r.id, r.community_code, r.public_id, r.name, {sampled_in} FROM {resident} r",
             "r.public_id",
             resident_ids,
         ),
         (
             "H:",
-            f"SELECT r.id, r.community_code, h.public_id, {sampled_in} FROM {Household._meta.db_table} h"
+            f"SELECT r.id, r.community_code, h.public_id, r.name, {sampled_in} FROM {Household._meta.db_table} h"
             f" JOIN {resident} r ON r.household_id = h.id",
             "h.public_id",
             household_ids,
         ),
-        ("", f"SELECT r.id, r.community_code, r.id_number, {sampled_in} FROM {resident} r", "r.id_number", id_numbers),
+        (
+            "",
+            f"SELECT r.id, r.community_code, r.id_number, r.name, {sampled_in} FROM {resident} r",
+            "r.id_number",
+            id_numbers,
+        ),
     )
     for prefix, select, column, values in lookups:
-        for pk, community, key, barcode in select_in(
+        for pk, community, key, name, barcode in select_in(
             f"{select} WHERE {column} {{in}} ORDER BY r.id", values, round_.pk
         ):
             if community.startswith(area) and (prefix == "H:" or prefix + key not in found):
                 found.setdefault(prefix + key, []).append(pk)
                 community_of[pk] = community
+                names[pk] = mask_name_ends(name)
                 if barcode is not None:
                     sampled[pk] = barcode
     if id_numbers:
         for code in codes:  # ID numbers typed with a lower-case x
             if code not in found and code.upper() in found:
                 found[code] = found[code.upper()]
-    return found, community_of, sampled
+    return found, community_of, sampled, names
+
+
+@functools.lru_cache(maxsize=64)
+def _barcode_rule(pattern: str):
+    try:
+        return collection.barcode_rule(pattern)
+    except ValueError:  # a format stored before it was checked: the default one
+        return collection.BARCODE
+
+
+def event_window(round_: Round, now):
+    """The event times believed in this round (collection.EARLIEST_BEFORE_ROUND, LATEST_AHEAD)."""
+    start = min(round_.starts_at, round_.created_at) if round_.created_at else round_.starts_at
+    return start - collection.EARLIEST_BEFORE_ROUND, now + collection.LATEST_AHEAD
 
 
 def batch_key_of(events: list[collection.Event]) -> str:
@@ -139,14 +165,15 @@ def scan_batch_ingest(
         stored = cursor.fetchone()
         if stored is not None:
             return _unpack_outcomes(stored[0])
-        residents_by_code, community_of, sampled = _resolve_codes(
-            round_, {e.code for e in events if e.kind == collection.SCAN and e.code}
+        residents_by_code, community_of, sampled, names = _resolve_codes(
+            round_,
+            {e.code for e in events if e.kind == collection.SCAN and e.code and len(e.code) <= collection.MAX_FIELD},
         )
         tubes: dict[str, collection.TubeState] = {}
         tube_rows: dict[str, tuple[int, str]] = {}  # barcode -> (id, community)
         for pk, barcode, collector_id, pool_size, count, status, community_code in tubes_by_barcode(
             round_,
-            {e.barcode for e in events},
+            {e.barcode for e in events if len(e.barcode) <= collection.MAX_FIELD},
             "id, barcode, collector_id, pool_size, sample_count, status, community_code",
         ):
             tube_rows[barcode] = (pk, community_code)
@@ -158,11 +185,14 @@ def scan_batch_ingest(
             tubes=tubes,
             sampled=sampled,
             residents_by_code=residents_by_code,
+            barcode=_barcode_rule(round_.barcode_pattern),
+            window=event_window(round_, now),
+            names=names,
         )
         progress: dict[str, Counter] = {"sampled": Counter(), "tubes": Counter()}
         moves = _tube_moves(result)
         _write_tubes(cursor, round_, collector, site, result, moves, tube_rows, community_of, progress, now)
-        _write_samples(cursor, round_, result, tube_rows, community_of, progress)
+        _write_samples(cursor, round_, collector, result, tube_rows, community_of, progress)
         _record_moves(round_, collector, result, moves, tube_rows, community_of)
         cursor.execute(
             f"INSERT INTO {ScanBatch._meta.db_table} (round_id, collector_id, batch_key, received_at, answers)"
@@ -317,18 +347,18 @@ def _write_tubes(cursor, round_, collector, site, result, moves, tube_rows, comm
         Tube.objects.filter(pk=tube_rows[state.barcode][0], status=flows.OPEN).update(**changes)
 
 
-def _write_samples(cursor, round_, result, tube_rows, community_of, progress) -> None:
+def _write_samples(cursor, round_, collector, result, tube_rows, community_of, progress) -> None:
     if not result.new_samples:
         return
     times = {at: db_time(at) for at in {at for _, _, at in result.new_samples}}
     _insert_ignore(
         cursor,
         Sample._meta.db_table,
-        ["round_id", "resident_id", "tube_id", "community_code", "collected_at", "result"],
+        ["round_id", "resident_id", "tube_id", "collector_id", "community_code", "collected_at", "result"],
         [
-            (round_.pk, r, tube_rows[barcode][0], community_of[r], times[at], flows.PENDING)
+            (round_.pk, r, tube_rows[barcode][0], collector.pk, community_of[r], times[at], flows.PENDING)
             for r, barcode, at in result.new_samples
         ],
-        ["bigint", "bigint", "bigint", "text", "timestamptz", "text"],
+        ["bigint", "bigint", "bigint", "bigint", "text", "timestamptz", "text"],
     )
     progress["sampled"].update(community_of[r] for r, _, _ in result.new_samples)

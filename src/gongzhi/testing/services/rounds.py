@@ -7,21 +7,43 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import transitions
+from gongzhi.core import roles, transitions
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import RoleAssignment
+from gongzhi.core.services import audit_record
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area, Building
-from gongzhi.testing import flows, slots
-from gongzhi.testing.models import Exemption, Round, Site, SlotAssignment
+from gongzhi.testing import collection, flows, slots
+from gongzhi.testing.models import Exemption, Round, RoundCollector, Site, SlotAssignment
 
 
-def round_create(*, actor, name: str, area_code: str, pool_size: int, starts_at: datetime | None = None) -> Round:
-    """Open a round over an area (a community up to the city); the actor must manage rounds there."""
+def round_create(
+    *,
+    actor,
+    name: str,
+    area_code: str,
+    pool_size: int,
+    starts_at: datetime | None = None,
+    barcode_pattern: str = "",
+) -> Round:
+    """Open a round over an area (a community up to the city); the actor must manage rounds there.
+    `barcode_pattern`: the format of its tubes' barcodes, a regular expression (default: letters
+    and digits, 6-32)."""
     name = name.strip()
     if not name:
         raise ApplicationError(_("请填写轮次名称"))
     if not 1 <= pool_size <= 20:
         raise ApplicationError(_("混采人数必须在1到20之间"))
+    barcode_pattern = barcode_pattern.strip() or collection.DEFAULT_BARCODE_PATTERN
+    try:
+        collection.barcode_rule(barcode_pattern)
+    except ValueError:
+        raise ApplicationError(
+            _("管号格式不是有效的规则（须为正则表达式，且不能接受空管号或“------”）"),
+            {"barcode_pattern": barcode_pattern},
+        ) from None
+    if len(barcode_pattern) > 100:
+        raise ApplicationError(_("管号格式过长（最多100个字符）"))
     if not Area.objects.filter(code=area_code).exists():
         raise ApplicationError(_("区划代码不存在"), {"area_code": area_code})
     with transaction.atomic():
@@ -29,6 +51,7 @@ def round_create(*, actor, name: str, area_code: str, pool_size: int, starts_at:
             name=name[:100],
             area_code=area_code,
             pool_size=pool_size,
+            barcode_pattern=barcode_pattern,
             created_by=actor,
             status=flows.OPEN,
             starts_at=starts_at or timezone.now(),
@@ -42,6 +65,44 @@ def round_create(*, actor, name: str, area_code: str, pool_size: int, starts_at:
 def round_transition(*, actor, round_: Round, to_status: str, note: str = "") -> Round:
     """Close a round (no more scans), or open it again; the actor must manage rounds over its area."""
     return transitions.transition(flow=flows.ROUND_FLOW, row=round_, to=to_status, actor=actor, reason=note)
+
+
+def round_collector_assign(*, actor, round_: Round, user, site: Site | None = None) -> RoundCollector:
+    """Name a collector of the round (or of one of its sites): they may then scan any resident of
+    the round's area. The user must be active and hold a role that collects samples."""
+    collecting = [role for role, caps in roles.CAPABILITIES.items() if roles.COLLECT_SAMPLES in caps]
+    if user is None or not user.is_active or not RoleAssignment.objects.filter(user=user, role__in=collecting).exists():
+        raise ApplicationError(_("只能指派持有采样角色的在岗账号"), status=422)
+    if site is not None and site.round_id != round_.pk:
+        raise ApplicationError(_("采样点不属于本轮次"), status=422)
+    with transaction.atomic():
+        assignment, created = RoundCollector.objects.update_or_create(
+            round=round_, user=user, defaults={"site": site, "assigned_by": actor}
+        )
+        audit_record(
+            actor=actor,
+            action="testing.collector_assign",
+            entity="testing.round",
+            row_ids=[round_.public_id],
+            area_codes=[round_.area_code],
+            detail={"user": user.username, "site": site.public_id if site else None, "new": created},
+        )
+    return assignment
+
+
+def round_collector_remove(*, actor, round_: Round, user) -> None:
+    """The user no longer scans in this round (their scans so far stay, with their name)."""
+    with transaction.atomic():
+        removed, _n = RoundCollector.objects.filter(round=round_, user=user).delete()
+        if removed:
+            audit_record(
+                actor=actor,
+                action="testing.collector_remove",
+                entity="testing.round",
+                row_ids=[round_.public_id],
+                area_codes=[round_.area_code],
+                detail={"user": user.username},
+            )
 
 
 def exemption_record(*, actor, round_: Round, resident: Resident, reason: str, note: str = ""):

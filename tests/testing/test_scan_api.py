@@ -1,0 +1,158 @@
+"""The scan endpoint as collectors' phones use it (issue 9, points 1, 2, 4, 5): each event answered on
+its own, the real outcome with the names masked, believable times only, the round's barcode format,
+and only the round's assigned collectors scanning, anywhere in its area, each scan recording them."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import AuditEvent
+from gongzhi.testing import services
+from gongzhi.testing.models import RoundCollector, Sample
+from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def street_round(community_a, community_b):
+    """A street-wide round over 锦官驿街道 (both communities), residents in each, a street manager."""
+    street = make_user_with_role("street", "street_staff", community_a.code[:9])
+    home_a = HouseholdFactory()
+    a = [ResidentFactory(household=home_a, name=n) for n in ("王小明", "李华", "欧阳春华")]
+    home_b = HouseholdFactory(building=BuildingFactory(grid=GridFactory(community=community_b)))
+    b = [ResidentFactory(household=home_b, name=f"赵{i}") for i in range(3)]
+    round_ = services.round_create(actor=street, name="街道第一轮", area_code=community_a.code[:9], pool_size=10)
+    return round_, street, a, b
+
+
+def _post(client, round_, events, batch_id="b1"):
+    return client.post(
+        f"/api/rounds/{round_.public_id}/scans", {"batch_id": batch_id, "events": events}, content_type="application/json"
+    )
+
+
+def test_only_assigned_collectors_scan_and_anywhere_in_the_rounds_area(client, street_round, community_a, community_b):
+    round_, street, a, b = street_round
+    collector = make_user_with_role("col_a", "collector", community_a.code)
+    worker_b = make_user_with_role("wb", "community_worker", community_b.code)
+    events = [
+        {"event_id": "1", "kind": "open", "barcode": "TUBE0001"},
+        {"event_id": "2", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[0].public_id},
+        {"event_id": "3", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + b[0].public_id},
+    ]
+    # a community worker of another community is not a collector of the street-wide round
+    client.force_login(worker_b)
+    assert _post(client, round_, events).status_code == 404
+    # nor is a collector of the street who was not assigned to it
+    client.force_login(collector)
+    assert _post(client, round_, events).status_code == 404
+    assert client.get(f"/rounds/{round_.public_id}/collect/").status_code == 404
+    # once assigned, the collector scans residents of both communities (people test at the nearest site)
+    services.round_collector_assign(actor=street, round_=round_, user=collector)
+    answer = _post(client, round_, events)
+    assert answer.status_code == 200
+    assert [o["code"] for o in answer.json()["outcomes"]] == ["ok", "ok", "ok"]
+    # and every scan records its collector
+    assert set(Sample.objects.filter(round=round_).values_list("collector_id", flat=True)) == {collector.pk}
+    assert AuditEvent.objects.filter(action="testing.collector_assign", actor=street).count() == 1
+    # taken off the round, the collector scans no more
+    services.round_collector_remove(actor=street, round_=round_, user=collector)
+    assert _post(client, round_, events, batch_id="b2").status_code == 404
+
+
+def test_only_a_user_holding_a_collecting_role_can_be_assigned(street_round, community_a):
+    round_, street, _a, _b = street_round
+    leader = make_user_with_role("leader", "building_leader", community_a.code)
+    with pytest.raises(ApplicationError):
+        services.round_collector_assign(actor=street, round_=round_, user=leader)
+    assert not RoundCollector.objects.filter(round=round_).exists()
+
+
+def test_a_bad_event_is_that_events_error_and_the_rest_of_the_batch_goes_in(client, street_round, community_a):
+    round_, street, a, _b = street_round
+    collector = make_user_with_role("col_a", "collector", community_a.code)
+    services.round_collector_assign(actor=street, round_=round_, user=collector)
+    client.force_login(collector)
+    health_code = "https://hc.example.gov.cn/scan?token=" + "A" * 90  # a health-code URL, not a resident code
+    events = [
+        {"event_id": "1", "kind": "open", "barcode": "TUBE0001"},
+        {"event_id": "2", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[0].public_id},
+        {"event_id": "3", "kind": "scan", "barcode": "TUBE0001", "code": health_code},
+        {"event_id": "4", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[1].public_id, "at": "1970-01-01"},
+        {"event_id": "5", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[1].public_id, "at": "9999-01-01T00:00"},
+        {"event_id": "6", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[1].public_id, "at": "not a time"},
+        {"event_id": "7" * 80, "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[2].public_id},
+        "not an event",
+        {"event_id": "9", "kind": "open", "barcode": "------"},
+        {"event_id": "10", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[1].public_id},
+    ]
+    answer = _post(client, round_, events)
+    assert answer.status_code == 200
+    outcomes = answer.json()["outcomes"]
+    assert [(o["event_id"], o["status"], o["code"]) for o in outcomes] == [
+        ("1", "ok", "ok"),
+        ("2", "ok", "ok"),
+        ("3", "error", "bad_code"),
+        ("4", "error", "bad_time"),
+        ("5", "error", "bad_time"),
+        ("6", "error", "bad_time"),
+        ("#6", "error", "bad_event"),
+        ("#7", "error", "bad_event"),
+        ("9", "error", "bad_barcode"),
+        ("10", "ok", "ok"),
+    ]
+    assert all(o["message"] for o in outcomes if o["status"] == "error")
+    # the good scans are recorded, with their own times; nothing implausible was stored
+    samples = Sample.objects.filter(round=round_)
+    assert sorted(samples.values_list("resident_id", flat=True)) == sorted([a[0].pk, a[1].pk])
+    earliest = timezone.now() - dt.timedelta(hours=1)
+    assert all(s.collected_at > earliest for s in samples)
+    # the answers name who went in, masked as the collector may see them
+    assert outcomes[1]["params"]["names"] == ["王*明"]
+    assert outcomes[9]["params"]["names"] == ["李*"]
+
+
+def test_a_household_that_does_not_fit_says_how_many_did_not_and_nothing_of_it_is_recorded(
+    client, street_round, community_a
+):
+    round_, street, a, _b = street_round
+    collector = make_user_with_role("col_a", "collector", community_a.code)
+    services.round_collector_assign(actor=street, round_=round_, user=collector)
+    client.force_login(collector)
+    others = [ResidentFactory() for _ in range(8)]
+    events = [{"event_id": "o", "kind": "open", "barcode": "TUBE0002"}]
+    events += [
+        {"event_id": f"s{i}", "kind": "scan", "barcode": "TUBE0002", "code": "R:" + r.public_id}
+        for i, r in enumerate(others)
+    ]
+    events.append({"event_id": "hh", "kind": "scan", "barcode": "TUBE0002", "code": "H:" + a[0].household.public_id})
+    outcomes = _post(client, round_, events).json()["outcomes"]
+    last = outcomes[-1]
+    assert (last["status"], last["code"], last["added"]) == ("error", "pool_short", 0)
+    assert last["params"]["people"] == 3 and last["params"]["room"] == 2
+    assert "3人均未扫入" in last["message"] and "换新管" in last["message"]
+    assert not Sample.objects.filter(resident__in=a).exists()
+
+
+def test_a_round_names_its_barcode_format_and_a_wrong_one_is_refused(client, street_round, community_a):
+    round_, street, a, _b = street_round
+    with pytest.raises(ApplicationError):
+        services.round_create(
+            actor=street, name="x", area_code=community_a.code, pool_size=10, barcode_pattern="[-]{6,}"
+        )
+    custom = services.round_create(
+        actor=street, name="南京管", area_code=community_a.code, pool_size=10, barcode_pattern=r"NJ\d{8}"
+    )
+    collector = make_user_with_role("col_a", "collector", community_a.code)
+    services.round_collector_assign(actor=street, round_=custom, user=collector)
+    client.force_login(collector)
+    events = [
+        {"event_id": "1", "kind": "open", "barcode": "NJ12345678"},
+        {"event_id": "2", "kind": "open", "barcode": "TUBE0001"},
+    ]
+    assert [o["code"] for o in _post(client, custom, events).json()["outcomes"]] == ["ok", "bad_barcode"]
+    page = client.get(f"/rounds/{custom.public_id}/collect/").content.decode()
+    assert 'data-pattern="NJ\\d{8}"' in page and "pattern=" not in page.replace("data-pattern=", "")
