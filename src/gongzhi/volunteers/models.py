@@ -90,6 +90,10 @@ class Volunteer(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="volunteer"
     )
     hours_total = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    # Someone signed up again with this ID number or phone: answered like a new sign-up on the public
+    # page (which tells no one what is stored), counted here for the community to look into.
+    repeat_sign_ups = models.PositiveIntegerField(default=0)
+    repeat_sign_up_at = models.DateTimeField(null=True, blank=True)
 
     objects = AreaQuerySet.as_manager()
 

@@ -23,6 +23,7 @@ from gongzhi.volunteers.services.reservoir import (
     volunteer_reveal,
     volunteer_review,
     volunteer_sign_up,
+    volunteer_sign_up_public,
 )
 from gongzhi.volunteers.services.rosters import post_create, roster_build, roster_inputs, shift_create
 from gongzhi.volunteers.services.training import attendance_record, training_session_create
@@ -47,4 +48,5 @@ __all__ = [
     "volunteer_reveal",
     "volunteer_review",
     "volunteer_sign_up",
+    "volunteer_sign_up_public",
 ]

@@ -1,11 +1,14 @@
 """The reservoir: organisations, public sign-up, review along VOLUNTEER_FLOW, and audited full views."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +50,7 @@ def _created(actor, entity: str, row_id: str, community_code: str) -> None:
     )
 
 
-def volunteer_sign_up(
+def _sign_up_fields(
     *,
     name: str,
     id_number: str,
@@ -55,16 +58,15 @@ def volunteer_sign_up(
     community_code: str,
     group: str,
     password: str,
-    skills: Sequence[str] = (),
-    availability: Sequence[str] = (),
-    unit: Organisation | None = None,
-    party_member: bool = False,
-    consent: bool = False,
-    password_hash: str | None = None,
-) -> tuple[Volunteer, bool]:
-    """A public sign-up. Returns (volunteer, False). An ID number or phone already signed up is
-    refused with a message (the community corrects details). The account is created inactive and
-    opens on approval."""
+    skills: Sequence[str],
+    availability: Sequence[str],
+    unit: Organisation | None,
+    party_member: bool,
+    consent: bool,
+    check_password: bool,
+) -> tuple[str, str, dict[str, Any]]:
+    """The checked ID number, phone and other fields of a sign-up; ApplicationError (422) with a
+    message per field. Nothing here depends on who has signed up before."""
     errors: dict[str, str] = {}
     name = clean_text(name)[:50]
     id_number = clean_code(id_number).upper()
@@ -88,13 +90,12 @@ def volunteer_sign_up(
     if unit is not None and unit.kind != Organisation.Kind.UNIT:
         errors["unit"] = _("所在单位不正确")
     try:
-        if password_hash is None:  # a hash is given by bulk loads (the demo), which hash once
+        if check_password:
             validate_password(password)
     except ValidationError as exc:
         errors["password"] = " ".join(exc.messages)
     if errors:
         raise ApplicationError(_("报名信息有误，请修改后再提交"), errors, status=422)
-    now = timezone.now()
     fields = {
         "name": name,
         "community_code": community_code,
@@ -103,36 +104,117 @@ def volunteer_sign_up(
         "availability": sorted(set(availability)),
         "unit": unit,
         "party_member": party_member,
-        "consent_at": now,
+        "consent_at": timezone.now(),
         "consent_version": CONSENT_VERSION,
     }
-    # A repeat sign-up is refused, never merged: merging on an ID number and phone that family and
-    # colleagues know would let them change someone's details and password (review finding).
+    return id_number, phone, fields
+
+
+def _taken(id_number: str, phone: str) -> bool:
+    """An ID number or phone already signed up, or a phone that is already someone's login."""
+    return (
+        Volunteer.objects.filter(Q(id_number=id_number) | Q(phone=phone)).exists()
+        or get_user_model().objects.filter(username=phone).exists()
+    )
+
+
+def _create(*, id_number: str, phone: str, fields: dict[str, Any], password_hash: str) -> Volunteer:
+    """The inactive account and the pending volunteer. IntegrityError when the ID number or phone
+    was taken meanwhile (the same person submitting twice at once)."""
+    user = get_user_model()(username=phone, first_name=fields["name"][:150], is_active=False, password=password_hash)
+    with transaction.atomic():
+        user.save()
+        volunteer = Volunteer.objects.create(id_number=id_number, phone=phone, user=user, **fields)
+        transitions.start(flow=flows.VOLUNTEER_FLOW, row=volunteer, actor=user, system=True)
+    return volunteer
+
+
+def volunteer_sign_up(
+    *,
+    name: str,
+    id_number: str,
+    phone: str,
+    community_code: str,
+    group: str,
+    password: str,
+    skills: Sequence[str] = (),
+    availability: Sequence[str] = (),
+    unit: Organisation | None = None,
+    party_member: bool = False,
+    consent: bool = False,
+    password_hash: str | None = None,
+) -> tuple[Volunteer, bool]:
+    """A sign-up made by the platform's own code (the demo, loads, tests). Returns (volunteer, False).
+    An ID number or phone already signed up is refused (409). The account is created inactive and
+    opens on approval. The public page uses `volunteer_sign_up_public`, which never says so."""
+    id_number, phone, fields = _sign_up_fields(
+        name=name, id_number=id_number, phone=phone, community_code=community_code, group=group,
+        password=password, skills=skills, availability=availability, unit=unit, party_member=party_member,
+        consent=consent, check_password=password_hash is None,
+    )  # fmt: skip
     if Volunteer.objects.filter(id_number=id_number).exists():
-        raise ApplicationError(
-            _("该身份证号已报名，请勿重复报名；如需修改信息请联系社区"),
-            {"id_number": _("该身份证号已报名")},
-            status=409,
-        )
+        raise _repeat_refused()
     if Volunteer.objects.filter(phone=phone).exists() or get_user_model().objects.filter(username=phone).exists():
         raise ApplicationError(_("该手机号已被其他报名使用"), {"phone": _("该手机号已被其他报名使用")}, status=409)
-    user = get_user_model()(username=phone, first_name=name[:150], is_active=False)
-    if password_hash is None:
-        user.set_password(password)
-    else:
-        user.password = password_hash
     try:
-        with transaction.atomic():
-            user.save()
-            volunteer = Volunteer.objects.create(id_number=id_number, phone=phone, user=user, **fields)
-            transitions.start(flow=flows.VOLUNTEER_FLOW, row=volunteer, actor=user, system=True)
+        # A hash is given by bulk loads (the demo), which hash once for everyone.
+        volunteer = _create(
+            id_number=id_number, phone=phone, fields=fields, password_hash=password_hash or make_password(password)
+        )
     except IntegrityError as exc:  # the same person submitting twice at once
-        raise ApplicationError(
-            _("该身份证号已报名，请勿重复报名；如需修改信息请联系社区"),
-            {"id_number": _("该身份证号已报名")},
-            status=409,
-        ) from exc
+        raise _repeat_refused() from exc
     return volunteer, False
+
+
+def _repeat_refused() -> ApplicationError:
+    return ApplicationError(
+        _("该身份证号已报名，请勿重复报名；如需修改信息请联系社区"),
+        {"id_number": _("该身份证号已报名")},
+        status=409,
+    )
+
+
+def volunteer_sign_up_public(
+    *,
+    name: str,
+    id_number: str,
+    phone: str,
+    community_code: str,
+    group: str,
+    password: str,
+    skills: Sequence[str] = (),
+    availability: Sequence[str] = (),
+    unit: Organisation | None = None,
+    party_member: bool = False,
+    consent: bool = False,
+) -> None:
+    """The public page's sign-up. A new one makes an inactive account and a pending volunteer. A
+    repeat (an ID number or phone already signed up, or a phone that is someone's login) is answered
+    the same way and does the same costly work (the password is hashed), but changes nothing stored:
+    merging would let anyone who knows a person's ID number and phone change their details and
+    password, and refusing would tell anyone whether a number is signed up. Each volunteer it names
+    is flagged (`repeat_sign_ups`, `repeat_sign_up_at`) for the community to look into.
+    Raises ApplicationError (422) only for input that is wrong whoever has signed up before."""
+    id_number, phone, fields = _sign_up_fields(
+        name=name, id_number=id_number, phone=phone, community_code=community_code, group=group,
+        password=password, skills=skills, availability=availability, unit=unit, party_member=party_member,
+        consent=consent, check_password=True,
+    )  # fmt: skip
+    password_hash = make_password(password)  # before the check: a repeat costs what a new one does
+    if not _taken(id_number, phone):
+        try:
+            _create(id_number=id_number, phone=phone, fields=fields, password_hash=password_hash)
+            return
+        except IntegrityError:  # taken meanwhile: a repeat after all
+            pass
+    _flag_repeat(id_number, phone)
+
+
+def _flag_repeat(id_number: str, phone: str) -> None:
+    with transaction.atomic():
+        Volunteer.objects.filter(Q(id_number=id_number) | Q(phone=phone)).update(
+            repeat_sign_ups=F("repeat_sign_ups") + 1, repeat_sign_up_at=timezone.now()
+        )
 
 
 def volunteer_review(*, actor, volunteer: Volunteer, to_status: str, note: str = "") -> Volunteer:
