@@ -216,3 +216,39 @@ def test_a_docx_renamed_is_refused():
     with pytest.raises(TabularError) as info:
         read(buffer.getvalue(), "a.docx")
     assert CORE.of(info.value.problem) == CORE.text(tabular.WRONG_TYPE)
+
+
+def test_columns_not_understood_are_listed_as_ignored_never_dropped_silently():
+    content = xlsx(
+        [
+            ["花名册"],
+            ["序号", "名字", "身份证号码", "民族", None, "联系电话", "手机号", None],
+            [1, "张三", "510104198005170011", "汉", "未命名列的内容", "13800138000", "13900139000", None],
+            [2, "李四", "510104198005170038", "回", None, None, None, None],
+        ],
+        merge_title="A1:H1",
+    )
+
+    table = read(content, "a.xlsx")
+
+    assert table.headers == {"name": "名字", "id_number": "身份证号码", "phone": "联系电话"}
+    # the second column of a field, a column without a name that holds data; H is empty throughout
+    assert table.ignored == [("A", "序号"), ("D", "民族"), ("E", ""), ("G", "手机号")]
+
+
+def test_csv_cells_beyond_the_header_are_an_ignored_column():
+    content = "姓名,身份证号\n张三,1\n李四,2,,多出来的内容\n".encode()
+
+    table = read(content, "a.csv")
+
+    assert table.ignored == [("D", "")]
+    assert [row for _, row in table.rows] == [{"name": "张三", "id_number": "1"}, {"name": "李四", "id_number": "2"}]
+
+
+def test_a_file_of_known_columns_ignores_none():
+    assert read("姓名,身份证号\n张三,1\n".encode(), "a.csv").ignored == []
+
+
+@pytest.mark.parametrize(("position", "letter"), [(0, "A"), (25, "Z"), (26, "AA"), (51, "AZ"), (702, "AAA")])
+def test_column_letter(position, letter):
+    assert tabular.column_letter(position) == letter

@@ -70,12 +70,25 @@ Row = tuple[int, tuple[object, ...]]
 @dataclass
 class Table:
     """The rows of a file under its header. `headers` maps a field to the header text as
-    written in the file (for messages); `rows` holds (row number as shown, field -> raw value)."""
+    written in the file (for messages); `rows` holds (row number as shown, field -> raw value);
+    `ignored` holds (column letter, header text) of every column read for no field: a header no
+    alias matches, a second column of a field, a column without a header that holds data ("")."""
 
     headers: dict[str, str]
     header_row: int
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
     sheet_name: str = ""
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+
+
+def column_letter(position: int) -> str:
+    """The letter Excel shows for a column: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def normalise_header(text: object) -> str:
@@ -139,8 +152,16 @@ def _table_from_rows(
         headers={name: clean_text(header[pos]) for name, pos in columns.items()},
         header_row=header_row,
     )
+    known, header_width = set(columns.values()), len(header)
+    named = {pos: clean_text(cell) for pos, cell in enumerate(header) if pos not in known and not _is_empty(cell)}
+    # Columns without a header count as ignored only once a row holds something in them.
+    unnamed = {pos for pos in range(header_width) if pos not in known and pos not in named}
+    unnamed_with_data: set[int] = set()
     for number, cells in rows:
         width = len(cells)
+        if unnamed or width > header_width:
+            unnamed_with_data |= _unnamed_with_data(cells, unnamed, header_width)
+            unnamed -= unnamed_with_data
         values = {name: cells[pos] if pos < width else None for name, pos in columns.items()}
         # Empty in every known column: a blank row, or one with only a pre-filled 序号.
         if all(_is_empty(value) for value in values.values()):
@@ -148,7 +169,19 @@ def _table_from_rows(
         if len(table.rows) >= max_rows:
             raise TooManyRows(TOO_MANY, limit=max_rows)
         table.rows.append((number, values))
+    ignored = {**named, **dict.fromkeys(unnamed_with_data, "")}
+    table.ignored = [(column_letter(pos), ignored[pos]) for pos in sorted(ignored)]
     return table
+
+
+def _unnamed_with_data(cells: tuple[object, ...], unnamed: set[int], header_width: int) -> set[int]:
+    """Positions without a header (inside the header's width, or past it) where this row holds a value."""
+    found = {pos for pos in unnamed if pos < len(cells) and not _is_empty(cells[pos])}
+    tail = cells[header_width:]
+    # Rows of an .xlsx are as wide as the sheet: count blanks in C before looking cell by cell.
+    if tail and tail.count(None) + tail.count("") < len(tail):
+        found.update(header_width + i for i, value in enumerate(tail) if not _is_empty(value))
+    return found
 
 
 def _numbered(rows: Iterable[Iterable[object]]) -> Iterator[Row]:
