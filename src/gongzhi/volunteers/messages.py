@@ -1,6 +1,8 @@
 """The words for the codes of the volunteer reservoir's rule modules (the roster optimiser's
 reasons and input errors)."""
 
+from collections.abc import Sequence
+
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.errors import Problem
@@ -39,6 +41,17 @@ VOLUNTEERS = MessageTable(
         "rule_max_hours": _("每日时长上限无效"),
         "rule_rest": _("最短休息时长无效"),
         "rule_weights": _("权重不能为负"),
+        "need_needed": _("需求{need}（{post}）的人数“{value}”无效：须为0到{limit}的整数"),
+        "need_skills": _("需求{need}（{post}）的技能或培训要求无效"),
+        "candidate_available": _("志愿者{candidate}的可服务班次无效：须为班次编号（整数）的集合"),
+        "candidate_skills": _("志愿者{candidate}的技能或培训无效：须为文字的集合"),
+        "shift_time": _("班次{shift}的开始或结束时间不是日期时间"),
+        "bad_id": _("{kind}编号“{id}”无效：须为整数"),
+        "kind_post": _("岗位"),
+        "rule_community_weight": _("本社区优先权重“{value}”无效：须为0到{limit}的整数"),
+        "rule_fairness_weight": _("公平分配权重“{value}”无效：须为0到{limit}的整数"),
+        "too_large": _("排班的人数、时长或权重过大，超出求解器能精确计算的范围"),
+        "input_more": _("{errors}等，共{n}处"),
     }
 )
 
@@ -52,7 +65,7 @@ def problem_text(problem: Problem) -> str:
     params = dict(problem.params)
     if "skills" in params:
         params["skills"] = _skills(params["skills"])
-    if problem.code == "duplicate_id":
+    if problem.code in ("duplicate_id", "bad_id"):
         params["kind"] = VOLUNTEERS.text(f"kind_{params['kind']}")
     if problem.code == "input":
         params["errors"] = "；".join(problem_text(e) for e in params["errors"])
@@ -68,3 +81,12 @@ def problem_text(problem: Problem) -> str:
 def uncovered_reason(uncovered: Uncovered) -> str:
     """Why a need stayed (partly) uncovered, in the active language."""
     return "；".join(problem_text(p) for p in uncovered.reasons)
+
+
+def roster_refusal(errors: Sequence[Problem], shown: int = 5) -> str:
+    """Why no roster could be made from this input (the result's `errors`), in the active language: the first
+    `shown` errors, each naming its item, and how many there are in all."""
+    if len(errors) <= shown:
+        return problem_text(Problem("input", {"errors": list(errors)}))
+    first = "；".join(problem_text(e) for e in errors[:shown])
+    return VOLUNTEERS.text("input", errors=VOLUNTEERS.text("input_more", errors=first, n=len(errors)))

@@ -48,6 +48,14 @@ Model (what makes it fast; a naive one-boolean-per-volunteer-post-shift CP-SAT m
    proves optimality or reports the better of its bound and the LP's (method "cp-sat+lp-bound").
    engine="cp-sat" skips 4-5 and lets CP-SAT alone solve and bound the same formulation (method "cp-sat").
 
+Numbers. Every number of the input is checked before anything else (instance._validate): ids are integers, `needed`
+and the weights whole numbers (2.0 is 2), hours and limits finite numbers >= 0 taken exactly (float, int, Decimal),
+shift times datetimes; within the limits MAX_NEEDED, MAX_HOURS_SO_FAR, MAX_WEIGHT, and the objective's scale within
+EXACT_LIMIT. Anything else (NaN, None, 1.5 volunteers, a weight of 0.5, text) is an input error naming its item:
+status "infeasible_input", the errors in `errors`, nothing dropped, truncated or raised. Shift lengths, the day limit
+and the rest are compared exactly, in whole microseconds of elapsed time (a shift 20 s over the limit is over it; a
+clock change counts); only the fairness term counts quarter-hours.
+
 Every need not fully covered is named with its reasons (problem codes, words in volunteers.messages), checked
 stage by stage: skill -> training -> availability -> shift length -> capacity/conflicts.
 
@@ -55,9 +63,13 @@ Modules: model (the interface and reason codes), instance (the derived instance 
 min-cost flow, repair), formulation (the model, its LP and CP-SAT), solve (the entry points).
 """
 
+from gongzhi.volunteers.rostering.instance import rules_errors
 from gongzhi.volunteers.rostering.model import (
     CODES,
     COMMUNITY_POINTS,
+    MAX_HOURS_SO_FAR,
+    MAX_NEEDED,
+    MAX_WEIGHT,
     PATTERN_LIMIT,
     POINT,
     Candidate,
@@ -72,6 +84,9 @@ from gongzhi.volunteers.rostering.solve import fairness, roster_greedy, roster_s
 __all__ = [
     "CODES",
     "COMMUNITY_POINTS",
+    "MAX_HOURS_SO_FAR",
+    "MAX_NEEDED",
+    "MAX_WEIGHT",
     "PATTERN_LIMIT",
     "POINT",
     "Candidate",
@@ -83,4 +98,5 @@ __all__ = [
     "fairness",
     "roster_greedy",
     "roster_solve",
+    "rules_errors",
 ]

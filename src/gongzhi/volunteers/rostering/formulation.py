@@ -113,8 +113,11 @@ class _Formulation:
             days[inst.day[sid]].append(sid)
         for sids in days.values():
             if sum(inst.length[s] for s in sids) > inst.max_day:
+                # Lengths in microseconds, exact; divided by their gcd to keep the row's numbers small (the same
+                # integer points: sum(a x) <= limit iff sum(a/g x) <= floor(limit/g)).
                 weighted = [(j, inst.length[s]) for s in sids for j in by_cs[cid, s]]
-                self._row([j for j, _ in weighted], [a for _, a in weighted], -math.inf, inst.max_day)
+                g = math.gcd(*(a for _, a in weighted))
+                self._row([j for j, _ in weighted], [a // g for _, a in weighted], -math.inf, inst.max_day // g)
 
     def _var(self, lb: int, ub: int, cost: int) -> int:
         self.lb.append(lb)

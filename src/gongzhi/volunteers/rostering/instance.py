@@ -5,22 +5,35 @@ why a need stayed uncovered. No Django here."""
 from __future__ import annotations
 
 import math
+import numbers
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from itertools import combinations
 
 from gongzhi.core.errors import Problem
 from gongzhi.volunteers.rostering.model import (
+    BAD_ID,
+    CANDIDATE_AVAILABLE,
     CANDIDATE_HOURS,
+    CANDIDATE_SKILLS,
     COMMUNITY_POINTS,
     DUPLICATE_ID,
+    EXACT_LIMIT,
     FEW_AVAILABLE,
     FEW_SKILL,
     FEW_TRAINING,
     FULL,
+    MAX_HOURS_SO_FAR,
+    MAX_NEEDED,
+    MAX_WEIGHT,
+    MICROSECONDS_PER_HOUR,
+    NEED_NEEDED,
     NEED_NEGATIVE,
+    NEED_SKILLS,
     NEED_UNKNOWN_SHIFT,
     NO_CANDIDATES,
     NO_SKILL,
@@ -30,57 +43,163 @@ from gongzhi.volunteers.rostering.model import (
     NOT_AVAILABLE,
     PATTERN_LIMIT,
     POINT,
+    RULE_COMMUNITY_WEIGHT,
+    RULE_FAIRNESS_WEIGHT,
     RULE_MAX_HOURS,
     RULE_REST,
-    RULE_WEIGHTS,
     SHIFT_ENDS_FIRST,
     SHIFT_MIXED_TZ,
+    SHIFT_TIME,
     SHIFT_TOO_LONG,
     SHIFTS_MIXED_TZ,
+    TOO_LARGE,
     Candidate,
     Need,
     Rules,
     Shift,
     Uncovered,
+    elapsed,
+    instant,
 )
+
+# ---- the input's numbers, taken exactly or refused
+
+
+def exact(value: object) -> Fraction | None:
+    """The exact value of a finite real number (int, float, Decimal, Fraction and the like); None for anything else:
+    NaN, infinities, None, text, bools."""
+    number = _finite(value)
+    return None if number is None else number if isinstance(number, Fraction) else Fraction(number)
+
+
+def _finite(value: object) -> int | float | Fraction | Decimal | None:
+    """A finite real number as it is (cheap: ints and floats are not converted), or None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, numbers.Real):
+        try:
+            number = float(value)
+        except (OverflowError, ValueError):
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def whole(value: object) -> int | None:
+    """The value as an int if it is a whole number (2, 2.0, Decimal("2")); None otherwise."""
+    number = _finite(value)
+    if number is None or isinstance(number, int):
+        return number
+    if isinstance(number, float):
+        return int(number) if number.is_integer() else None
+    return int(number) if number == int(number) else None
+
+
+def _is_id(value: object) -> bool:
+    return type(value) is int or (isinstance(value, numbers.Integral) and not isinstance(value, bool))
+
+
+def _set_of(value: object, kind: type) -> bool:
+    return isinstance(value, set | frozenset) and all(
+        type(x) is kind or (isinstance(x, kind) and not isinstance(x, bool)) for x in value
+    )
+
+
+def _shown(value: object) -> str:
+    """A bad value as the message shows it (a text, so that the problem's parameters stay plain JSON values)."""
+    return (repr(value) if isinstance(value, str) else str(value))[:40]
+
+
+def named(value: object) -> object:
+    """An item's id as a problem names it: the int itself, or the bad value as text."""
+    return value if _is_id(value) else _shown(value)
+
+
+def rules_errors(rules: Rules) -> list[Problem]:
+    """The errors of the rules alone (the day limit and the rest: finite numbers >= 0; the weights: whole numbers
+    from 0 to MAX_WEIGHT), for a caller that uses them before the optimiser does."""
+    errors: list[Problem] = []
+    for code, value in ((RULE_MAX_HOURS, rules.max_hours_per_day), (RULE_REST, rules.min_rest_hours)):
+        number = _finite(value)
+        if number is None or number < 0:
+            errors.append(Problem(code, {"value": _shown(value)}))
+    for code, value in (
+        (RULE_COMMUNITY_WEIGHT, rules.same_community_weight),
+        (RULE_FAIRNESS_WEIGHT, rules.fairness_weight),
+    ):
+        weight = whole(value)
+        if weight is None or not 0 <= weight <= MAX_WEIGHT:
+            errors.append(Problem(code, {"value": _shown(value), "limit": MAX_WEIGHT}))
+    return errors
 
 
 def _validate(
     candidates: Sequence[Candidate], shifts: Sequence[Shift], needs: Sequence[Need], rules: Rules
 ) -> list[Problem]:
+    """Every input error, each naming its item. The instance is built only from input that passes."""
     errors: list[Problem] = []
     for kind, items in (("candidate", candidates), ("shift", shifts), ("need", needs)):
         seen: set[int] = set()
         for item in items:
-            if item.id in seen:
+            if not _is_id(item.id):
+                errors.append(Problem(BAD_ID, {"kind": kind, "id": _shown(item.id)}))
+            elif item.id in seen:
                 errors.append(Problem(DUPLICATE_ID, {"kind": kind, "id": item.id}))
-            seen.add(item.id)
+            else:
+                seen.add(item.id)
+    timed = []
     for s in shifts:
-        try:
-            if s.ends_at <= s.starts_at:
-                errors.append(Problem(SHIFT_ENDS_FIRST, {"shift": s.id}))
-        except TypeError:
-            errors.append(Problem(SHIFT_MIXED_TZ, {"shift": s.id}))
-    try:
-        sorted(s.starts_at for s in shifts)
-    except TypeError:
+        if not (isinstance(s.starts_at, datetime) and isinstance(s.ends_at, datetime)):
+            errors.append(Problem(SHIFT_TIME, {"shift": named(s.id)}))
+        elif (s.starts_at.utcoffset() is None) != (s.ends_at.utcoffset() is None):
+            errors.append(Problem(SHIFT_MIXED_TZ, {"shift": named(s.id)}))
+        else:
+            timed.append(s)
+            if elapsed(s.starts_at, s.ends_at) <= timedelta(0):
+                errors.append(Problem(SHIFT_ENDS_FIRST, {"shift": named(s.id)}))
+    if len({s.starts_at.utcoffset() is None for s in timed}) > 1:
         errors.append(Problem(SHIFTS_MIXED_TZ))
-    shift_ids = {s.id for s in shifts}
+    shift_ids = {s.id for s in shifts if _is_id(s.id)}
     for n in needs:
-        if n.shift_id not in shift_ids:
-            errors.append(Problem(NEED_UNKNOWN_SHIFT, {"need": n.id, "post": n.post_name, "shift": n.shift_id}))
-        if n.needed < 0:
-            errors.append(Problem(NEED_NEGATIVE, {"need": n.id, "post": n.post_name}))
+        name = {"need": named(n.id), "post": n.post_name}
+        if not _is_id(n.post_id):
+            errors.append(Problem(BAD_ID, {"kind": "post", "id": _shown(n.post_id)}))
+        if not _is_id(n.shift_id):
+            errors.append(Problem(NEED_UNKNOWN_SHIFT, {**name, "shift": _shown(n.shift_id)}))
+        elif n.shift_id not in shift_ids:
+            errors.append(Problem(NEED_UNKNOWN_SHIFT, {**name, "shift": n.shift_id}))
+        needed = whole(n.needed)
+        if needed is not None and needed < 0:
+            errors.append(Problem(NEED_NEGATIVE, name))
+        elif needed is None or needed > MAX_NEEDED:
+            errors.append(Problem(NEED_NEEDED, {**name, "value": _shown(n.needed), "limit": MAX_NEEDED}))
+        if not (_set_of(n.skills, str) and (n.training is None or isinstance(n.training, str))):
+            errors.append(Problem(NEED_SKILLS, name))
     for c in candidates:
-        if c.hours_so_far < 0 or not math.isfinite(c.hours_so_far):
-            errors.append(Problem(CANDIDATE_HOURS, {"candidate": c.id}))
-    if not (rules.max_hours_per_day >= 0 and math.isfinite(rules.max_hours_per_day)):
-        errors.append(Problem(RULE_MAX_HOURS))
-    if not (rules.min_rest_hours >= 0 and math.isfinite(rules.min_rest_hours)):
-        errors.append(Problem(RULE_REST))
-    if rules.same_community_weight < 0 or rules.fairness_weight < 0:
-        errors.append(Problem(RULE_WEIGHTS))
+        hours = _finite(c.hours_so_far)
+        if hours is None or not 0 <= hours <= MAX_HOURS_SO_FAR:
+            errors.append(Problem(CANDIDATE_HOURS, {"candidate": named(c.id), "value": _shown(c.hours_so_far)}))
+        if not (isinstance(c.available_shifts, set | frozenset) and all(_is_id(x) for x in c.available_shifts)):
+            errors.append(Problem(CANDIDATE_AVAILABLE, {"candidate": named(c.id)}))
+        if not (_set_of(c.skills, str) and _set_of(c.trainings, str)):
+            errors.append(Problem(CANDIDATE_SKILLS, {"candidate": named(c.id)}))
+    errors.extend(rules_errors(rules))
     return errors
+
+
+def _too_large(inst: _Instance) -> list[Problem]:
+    """Input valid item by item can still make the objective too large to optimise exactly (a very long horizon)."""
+    return [Problem(TOO_LARGE)] if inst.W * (inst.demand + inst.eligible_pairs + 1) >= EXACT_LIMIT else []
 
 
 @dataclass
@@ -116,24 +235,29 @@ class _Instance:
         self.rules = rules
         self.cands = sorted(candidates, key=lambda c: c.id)
         self.cand = {c.id: c for c in self.cands}
-        self.shifts = sorted(shifts, key=lambda s: (s.starts_at, s.id))
-        self.shift = {s.id: s for s in self.shifts}
-        self.all_needs = sorted(needs, key=lambda n: n.id)
+        # Validated input: whole numbers as ints (needed may have come as 2.0), every time exact.
+        self.all_needs = sorted(
+            (n if type(n.needed) is int else replace(n, needed=int(n.needed)) for n in needs), key=lambda n: n.id
+        )
         self.needs = [n for n in self.all_needs if n.needed > 0]
         self.need = {n.id: n for n in self.needs}
         self.demand = sum(n.needed for n in self.needs)
         self.wf = int(rules.fairness_weight)
         self.comm_unit = int(rules.same_community_weight) * COMMUNITY_POINTS * POINT
 
-        ref = self.shifts[0].starts_at if self.shifts else datetime.min
-        self.start = {s.id: _minutes(s.starts_at - ref) for s in self.shifts}
-        self.end = {s.id: _minutes(s.ends_at - ref) for s in self.shifts}
+        # Times in whole microseconds from the first start (exact: a shift 20 s over the day limit is over it),
+        # elapsed time also across a clock change; the day is the start's own calendar date.
+        self.shifts = sorted(shifts, key=lambda s: (instant(s.starts_at), s.id))
+        ref = instant(self.shifts[0].starts_at) if self.shifts else datetime.min
+        self.start = {s.id: _us(instant(s.starts_at) - ref) for s in self.shifts}
+        self.end = {s.id: _us(instant(s.ends_at) - ref) for s in self.shifts}
         self.length = {sid: self.end[sid] - self.start[sid] for sid in self.start}
-        self.quarters = {sid: round(m / 15) for sid, m in self.length.items()}
+        # Fairness counts quarter-hours (the objective's unit, documented), not the rules.
+        self.quarters = {sid: round(Fraction(us, MICROSECONDS_PER_HOUR // 4)) for sid, us in self.length.items()}
         self.day: dict[int, date] = {s.id: s.starts_at.date() for s in self.shifts}
-        self.max_day = round(rules.max_hours_per_day * 60)
-        rest = round(rules.min_rest_hours * 60)
-        self.workable = {sid: m <= self.max_day for sid, m in self.length.items()}
+        self.max_day = math.floor(_hours(rules.max_hours_per_day) * MICROSECONDS_PER_HOUR)  # longest allowed
+        rest = math.ceil(_hours(rules.min_rest_hours) * MICROSECONDS_PER_HOUR)  # shortest allowed
+        self.workable = {sid: us <= self.max_day for sid, us in self.length.items()}
         self.conflicts: dict[int, set[int]] = {s.id: set() for s in self.shifts}
         for a, b in combinations(self.shifts, 2):
             if not (self.end[a.id] + rest <= self.start[b.id] or self.end[b.id] + rest <= self.start[a.id]):
@@ -154,7 +278,7 @@ class _Instance:
         self.eligible: dict[int, tuple[int, ...]] = {}
         by_signature: dict[tuple[frozenset[str], str | None], tuple[list[Candidate], list[Candidate]]] = {}
         for n in self.needs:
-            sig = (n.skills, n.training)
+            sig = (frozenset(n.skills), n.training)
             if sig not in by_signature:
                 s1 = [c for c in self.cands if n.skills <= c.skills]
                 s2 = [c for c in s1 if n.training is None or n.training in c.trainings]
@@ -190,7 +314,7 @@ class _Instance:
             if own not in block_cache:
                 block_cache[own] = [(frozenset(b), self._enumerate(b)) for b in self._blocks(own)]
             blocks = block_cache[own]
-            q0 = round(c.hours_so_far * 4)
+            q0 = _quarters(c.hours_so_far)
             patterns = None
             if len(blocks) == 1 and blocks[0][1] is not None:
                 patterns = [(p, self.fcost(q0, self.q(p))) for p in blocks[0][1]]
@@ -231,18 +355,18 @@ class _Instance:
     def _enumerate(self, own: tuple[int, ...]) -> list[frozenset[int]] | None:
         out: list[tuple[int, ...]] = []
 
-        def extend(i: int, chosen: tuple[int, ...], minutes: dict[date, int]) -> bool:
+        def extend(i: int, chosen: tuple[int, ...], worked: dict[date, int]) -> bool:
             for j in range(i, len(own)):
                 s = own[j]
                 if any(t in self.conflicts[s] for t in chosen):
                     continue
-                used = minutes.get(self.day[s], 0) + self.length[s]
+                used = worked.get(self.day[s], 0) + self.length[s]
                 if used > self.max_day:
                     continue
                 out.append((*chosen, s))
                 if len(out) > PATTERN_LIMIT:
                     return False
-                if not extend(j + 1, (*chosen, s), {**minutes, self.day[s]: used}):
+                if not extend(j + 1, (*chosen, s), {**worked, self.day[s]: used}):
                     return False
             return True
 
@@ -293,7 +417,7 @@ class _Instance:
             quarters[cid] += self.quarters[n.shift_id]
             covered += 1
             outside += self.cand[cid].community_code != n.community_code
-        fair = sum(self.fcost(round(self.cand[cid].hours_so_far * 4), q) for cid, q in quarters.items())
+        fair = sum(self.fcost(self.people[cid].q0, q) for cid, q in quarters.items())
         secondary = outside * self.comm_unit + fair
         return {
             "cost": self.W * (self.demand - covered) + secondary,
@@ -345,7 +469,8 @@ class _Instance:
         if n3 == 0:
             return (Problem(NOT_AVAILABLE),)
         if n4 == 0:
-            return (Problem(SHIFT_TOO_LONG, {"hours": self.length[n.shift_id] / 60, "limit": self.max_day / 60}),)
+            hours = self.length[n.shift_id] / MICROSECONDS_PER_HOUR
+            return (Problem(SHIFT_TOO_LONG, {"hours": hours, "limit": float(_hours(self.rules.max_hours_per_day))}),)
         busy = blocked = free = 0
         for cid in self.eligible[n.id]:
             taken = shifts_of.get(cid, {})
@@ -370,5 +495,17 @@ class _Instance:
         return (scarce, full) if scarce else (full,)
 
 
-def _minutes(delta: timedelta) -> int:
-    return round(delta.total_seconds() / 60)
+def _us(delta: timedelta) -> int:
+    return delta // timedelta(microseconds=1)
+
+
+def _quarters(hours: object) -> int:
+    """Validated hours in quarter-hours, rounded (half to even) from the exact value; x 4 is exact for a float."""
+    return round(hours * 4) if isinstance(hours, int | float) else round(_hours(hours) * 4)
+
+
+def _hours(value: object) -> Fraction:
+    """A validated number of hours, exactly."""
+    number = exact(value)
+    assert number is not None, "validated input"
+    return number

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from gongzhi.core.errors import Problem
@@ -32,15 +32,47 @@ SHIFT_MIXED_TZ = "shift_mixed_tz"  # {shift}
 SHIFTS_MIXED_TZ = "shifts_mixed_tz"
 NEED_UNKNOWN_SHIFT = "need_unknown_shift"  # {need}, {post}, {shift}
 NEED_NEGATIVE = "need_negative"  # {need}, {post}
-CANDIDATE_HOURS = "candidate_hours"  # {candidate}
-RULE_MAX_HOURS = "rule_max_hours"
-RULE_REST = "rule_rest"
-RULE_WEIGHTS = "rule_weights"
+NEED_NEEDED = "need_needed"  # {need}, {post}, {value}, {limit}: not a whole number from 0 to MAX_NEEDED
+NEED_SKILLS = "need_skills"  # {need}, {post}: skills not a set of texts, or a training that is not a text
+CANDIDATE_HOURS = "candidate_hours"  # {candidate}, {value}: not a number from 0 to MAX_HOURS_SO_FAR
+CANDIDATE_AVAILABLE = "candidate_available"  # {candidate}: available_shifts not a set of integer shift ids
+CANDIDATE_SKILLS = "candidate_skills"  # {candidate}: skills or trainings not a set of texts
+SHIFT_TIME = "shift_time"  # {shift}: a start or end that is not a datetime
+BAD_ID = "bad_id"  # {kind} (candidate, shift, need, post), {id}: an id that is not an integer
+RULE_MAX_HOURS = "rule_max_hours"  # {value}: not a finite number >= 0
+RULE_REST = "rule_rest"  # {value}: not a finite number >= 0
+RULE_COMMUNITY_WEIGHT = "rule_community_weight"  # {value}, {limit}: not a whole number from 0 to MAX_WEIGHT
+RULE_FAIRNESS_WEIGHT = "rule_fairness_weight"  # {value}, {limit}: not a whole number from 0 to MAX_WEIGHT
+TOO_LARGE = "too_large"  # the objective would leave the range the solvers compute exactly (EXACT_LIMIT)
 CODES = (
     NO_CANDIDATES, NO_SKILL, NO_SKILL_JOINT, FEW_SKILL, NO_TRAINING, NO_TRAINING_AT_ALL, FEW_TRAINING, NOT_AVAILABLE,
     FEW_AVAILABLE, SHIFT_TOO_LONG, FULL, INPUT, DUPLICATE_ID, SHIFT_ENDS_FIRST, SHIFT_MIXED_TZ, SHIFTS_MIXED_TZ,
-    NEED_UNKNOWN_SHIFT, NEED_NEGATIVE, CANDIDATE_HOURS, RULE_MAX_HOURS, RULE_REST, RULE_WEIGHTS,
+    NEED_UNKNOWN_SHIFT, NEED_NEGATIVE, NEED_NEEDED, NEED_SKILLS, CANDIDATE_HOURS, CANDIDATE_AVAILABLE,
+    CANDIDATE_SKILLS, SHIFT_TIME, BAD_ID, RULE_MAX_HOURS, RULE_REST, RULE_COMMUNITY_WEIGHT, RULE_FAIRNESS_WEIGHT,
+    TOO_LARGE,
 )  # fmt: skip
+
+# The input's numbers. Whole numbers (needed, weights) may come as int, an integral float or Decimal; other numbers
+# (hours, limits) as int, float, Decimal or Fraction, taken exactly. NaN, infinities, None, text and bools are bad
+# input, named with their item, never dropped, truncated or rounded. The upper limits keep the objective exact.
+MAX_NEEDED = 10_000  # volunteers one need (a post in a shift) may ask for
+MAX_HOURS_SO_FAR = 100_000  # hours a volunteer has served in the period
+MAX_WEIGHT = 1_000  # same_community_weight and fairness_weight
+EXACT_LIMIT = 2**53  # the objective's scale (lexicographic weight x its terms) stays below: exact in doubles (GLOP)
+#                      and far inside CP-SAT's and the min-cost flow's 64-bit integers
+MICROSECONDS_PER_HOUR = 3_600_000_000  # durations are compared exactly, in whole microseconds (as datetime keeps)
+
+
+def instant(moment: datetime) -> datetime:
+    """The moment as a naive UTC datetime if it is aware (so that differences are elapsed time, also across a clock
+    change), else as it is. Aware datetimes of one zone compare and subtract by wall clock in Python."""
+    offset = moment.utcoffset()
+    return moment if offset is None else (moment - offset).replace(tzinfo=None)
+
+
+def elapsed(start: datetime, end: datetime) -> timedelta:
+    """The exact time from start to end (both aware or both naive)."""
+    return instant(end) - instant(start)
 
 
 @dataclass(frozen=True)
@@ -51,7 +83,7 @@ class Shift:
 
     @property
     def hours(self) -> float:
-        return (self.ends_at - self.starts_at).total_seconds() / 3600
+        return elapsed(self.starts_at, self.ends_at) / timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -110,3 +142,4 @@ class RosterResult:
     method: str  # what produced the solution and the bound: "cp-sat", "min-cost-flow", "greedy", ...
     need_shifts: dict[int, int] = field(default_factory=dict)  # need id -> shift id, for `fairness`
     details: dict[str, Any] = field(default_factory=dict)  # model size, bounds split by term, input errors
+    errors: list[Problem] = field(default_factory=list)  # the input errors, when status is "infeasible_input"

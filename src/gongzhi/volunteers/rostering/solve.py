@@ -12,8 +12,18 @@ from typing import Any
 
 from gongzhi.core.errors import Problem
 from gongzhi.volunteers.rostering.formulation import _cpsat, _Formulation, _lp, _round
-from gongzhi.volunteers.rostering.instance import _Instance, _validate
-from gongzhi.volunteers.rostering.model import INPUT, POINT, Candidate, Need, RosterResult, Rules, Shift, Uncovered
+from gongzhi.volunteers.rostering.instance import _Instance, _too_large, _validate, exact, named, whole
+from gongzhi.volunteers.rostering.model import (
+    INPUT,
+    MAX_NEEDED,
+    POINT,
+    Candidate,
+    Need,
+    RosterResult,
+    Rules,
+    Shift,
+    Uncovered,
+)
 from gongzhi.volunteers.rostering.search import _class_members, _flow, _greedy_fill, _repair
 
 
@@ -69,16 +79,22 @@ def _result(
 
 
 def _own_errors(need: Need, errors: Sequence[Problem]) -> list[Problem]:
-    return [e for e in errors if e.params.get("need") == need.id]
+    return [e for e in errors if "need" in e.params and e.params["need"] == named(need.id)]
 
 
 def _input_error(needs: Sequence[Need], errors: list[Problem], started: float) -> RosterResult:
+    """No roster: every need asking for someone, and every need whose count is itself wrong (missing 0), says why."""
     uncovered = []
+    demanded = 0
     for n in needs:
-        if n.needed <= 0:
+        needed = whole(n.needed)
+        own = _own_errors(n, errors)
+        if needed is not None and needed <= 0 and not own:
             continue
-        problem = Problem(INPUT, {"errors": _own_errors(n, errors) or list(errors)})
-        uncovered.append(Uncovered(n.id, n.post_name, n.shift_id, n.needed, (problem,)))
+        missing = needed if needed is not None and 0 < needed <= MAX_NEEDED else 0
+        demanded += missing
+        problem = Problem(INPUT, {"errors": own or list(errors)})
+        uncovered.append(Uncovered(n.id, n.post_name, n.shift_id, missing, (problem,)))
     return RosterResult(
         assignments=[],
         status="infeasible_input",
@@ -86,11 +102,12 @@ def _input_error(needs: Sequence[Need], errors: list[Problem], started: float) -
         bound=0.0,
         gap=1.0,
         covered=0,
-        demanded=sum(max(0, n.needed) for n in needs),
+        demanded=demanded,
         uncovered=uncovered,
         seconds=time.perf_counter() - started,
         method="validation",
         details={"errors": [{"code": e.code, **e.params} for e in errors]},
+        errors=list(errors),
     )
 
 
@@ -115,10 +132,15 @@ def roster_solve(
     started = time.perf_counter()
     if engine not in ("auto", "lp", "cp-sat"):
         raise ValueError(f"unknown engine {engine!r}")
+    if not (isinstance(time_limit, int | float) and math.isfinite(time_limit) and time_limit > 0):
+        raise ValueError(f"time_limit must be a positive number of seconds, not {time_limit!r}")
     errors = _validate(candidates, shifts, needs, rules)
     if errors:
         return _input_error(needs, errors, started)
     inst = _Instance(candidates, shifts, needs, rules)
+    errors = _too_large(inst)
+    if errors:
+        return _input_error(needs, errors, started)
     if not inst.classes:
         return _result(inst, [], "optimal", 0, "trivial", started, {"variables": 0})
 
@@ -197,6 +219,9 @@ def roster_greedy(
     if errors:
         return _input_error(needs, errors, started)
     inst = _Instance(candidates, shifts, needs, rules)
+    errors = _too_large(inst)
+    if errors:
+        return _input_error(needs, errors, started)
     assignments = _greedy_fill(inst)
     seconds = time.perf_counter() - started
     flow_bound = _flow(inst)[0] if inst.classes else 0
@@ -219,8 +244,9 @@ def fairness(result: RosterResult, candidates: Sequence[Candidate], shifts: Sequ
     added: dict[int, float] = defaultdict(float)
     for cid, nid in result.assignments:
         added[cid] += hours_of[result.need_shifts[nid]]
-    totals = [c.hours_so_far + added.get(c.id, 0.0) for c in candidates]
-    used = [c.hours_so_far + added[c.id] for c in candidates if c.id in added]
+    served = {c.id: float(exact(c.hours_so_far) or 0) for c in candidates}  # Decimal or float alike
+    totals = [served[c.id] + added.get(c.id, 0.0) for c in candidates]
+    used = [served[c.id] + added[c.id] for c in candidates if c.id in added]
     return {
         "volunteers": len(totals),
         "volunteers_used": len(used),

@@ -14,6 +14,7 @@ from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
 from gongzhi.volunteers import flows, rostering
 from gongzhi.volunteers.choices import DAY_PARTS, ROSTER_RULES, SKILLS, WEEKDAYS
+from gongzhi.volunteers.messages import roster_refusal
 from gongzhi.volunteers.models import Assignment, Certification, Course, Post, Shift, Volunteer
 from gongzhi.volunteers.services.common import community
 
@@ -144,6 +145,8 @@ def roster_build(
     community's own. Earlier optimiser assignments of these shifts are replaced; manual ones,
     and any with a check-in, stay."""
     community(community_code)
+    if errors := rostering.rules_errors(ROSTER_RULES):  # before roster_inputs uses them
+        raise ApplicationError(roster_refusal(errors), status=422)
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     shifts = list(
         Shift.objects.filter(
@@ -161,6 +164,8 @@ def roster_build(
         Assignment.objects.filter(shift__in=shifts, source__in=[source], checkin__isnull=True).delete()
         candidates, pure_shifts, needs = roster_inputs(shifts, volunteers)
         result = rostering.roster_solve(candidates, pure_shifts, needs, ROSTER_RULES, time_limit=time_limit)
+        if result.status == "infeasible_input":  # a bad number named; the rollback keeps the earlier roster
+            raise ApplicationError(roster_refusal(result.errors), status=422)
         community_of = {v.pk: v.community_code for v in volunteers}
         Assignment.objects.bulk_create(
             [
