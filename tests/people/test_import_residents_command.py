@@ -106,3 +106,16 @@ def test_missing_file_unknown_community_or_user_exit_2(tmp_path, roster_file, co
     assert failing(str(roster_file), "--community", "510104017")[0] == 2
     assert failing(str(roster_file), "--community", community_a.code, "--user", "ghost")[0] == 2
     assert not Resident.objects.exists()
+
+
+def test_ignored_columns_and_warnings_are_printed(tmp_path, community_a):
+    path = tmp_path / "街道名单.csv"
+    header = "序号,姓名,身份证号,网格,楼栋,房号,人员类别,,民族\n"
+    path.write_text(header + f"1,张三,{valid_id_number()},1,3,101,残疾人、低保,x,汉\n", encoding="utf-8")
+
+    output = command(str(path), "--community", community_a.code, "--dry-run")
+
+    assert output.splitlines()[:2] == [
+        "已忽略的列（内容不会导入）：A列“序号”、H列（无列名）、I列“民族”",
+        "第2行 人员类别 提示：“低保”没有对应的重点人群标签，未作为标签导入（共1行：第2行）",
+    ]

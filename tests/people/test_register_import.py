@@ -454,3 +454,144 @@ def test_get_for_user_is_the_same_404_for_missing_other_user_or_lost_role(commun
     del worker_a._gongzhi_scope
     with pytest.raises(Http404):
         selectors.register_import_get_for_user(user=worker_a, public_id=record.public_id, capability="residents.import")
+
+
+# Issue 9, points 8-10: other offices' files.
+
+STREET_HEADER = "序号 姓名 性别 民族 身份证号 联系电话 网格 楼栋 单元 房号 人员类别 政治面貌".split()
+
+
+def street_row(number, name, id_number, *, sex="", groups="", room="501"):
+    return [number, name, sex, "汉", id_number, "13800138000", "1", "3", "2", room, groups, "群众"]
+
+
+def test_every_word_for_a_tag_maps_to_a_stored_tag():
+    from gongzhi.people import register_rules
+    from gongzhi.people.models import VulnerabilityTag
+
+    targets = set(register_rules.TAG_WORDS.values()) | {tag for _, tag in register_rules.TAG_KEYWORDS}
+    assert targets <= set(VulnerabilityTag.values)
+
+
+def test_columns_the_importer_does_not_understand_are_reported_and_groups_become_tags(community_a, ids):
+    rows = [
+        street_row(1, "张三", ids[0], sex="男", groups="独居老人、低保"),
+        street_row(2, "李四", ids[1], sex="女", groups="残疾人，孕妇"),
+        street_row(3, "王五", ids[2], groups="低保户"),
+        street_row(4, "赵六", ids[3], groups="透析"),
+    ]
+
+    report = run(community_a, csv_bytes(rows, header=STREET_HEADER), file_name="街道名单.csv")
+
+    assert report.errors == [] and report.imported is True
+    assert report.ignored_columns == [("A", "序号"), ("D", "民族"), ("L", "政治面貌")]
+    assert said(report.warnings) == [
+        (2, "人员类别", "“低保”没有对应的重点人群标签，未作为标签导入（共1行：第2行）"),
+        (4, "人员类别", "“低保户”没有对应的重点人群标签，未作为标签导入（共1行：第4行）"),
+    ]
+    tags = {r.name: set(r.tags.values_list("tag", flat=True)) for r in Resident.objects.all()}
+    assert tags == {"张三": {"elderly_alone"}, "李四": {"disabled", "pregnant"}, "王五": set(), "赵六": {"dialysis"}}
+    data = report.as_dict()
+    assert data["ignored_columns"] == [["A", "序号"], ["D", "民族"], ["L", "政治面貌"]]
+    assert data["warnings"][0] == [2, "人员类别", "tag_unmapped", {"value": "低保", "count": 1, "rows": "2"}]
+    assert data["warning_count"] == 2
+
+
+def test_the_ignored_columns_are_kept_with_a_rejected_preview(community_a, worker_a, ids):
+    rows = [street_row(1, "张三", ids[0], sex="女")]
+
+    record = register_import_preview(
+        actor=worker_a, community=community_a, file_name="a.csv", content=csv_bytes(rows, header=STREET_HEADER)
+    )
+
+    assert record.status == RegisterImport.Status.REJECTED
+    assert record.report["ignored_columns"] == [["A", "序号"], ["D", "民族"], ["L", "政治面貌"]]
+
+
+def test_a_sex_that_contradicts_the_id_number_stops_the_import(community_a, ids):
+    # ids[0] is a man's (digit 17 odd), ids[1] a woman's
+    rows = [
+        street_row(1, "张三", ids[0], sex=" 男性 "),
+        street_row(2, "李四", ids[1], sex="F"),
+        street_row(3, "王五", ids[2], sex="女"),
+        street_row(4, "赵六", ids[3], sex="未知"),
+    ]
+
+    report = run(community_a, xlsx_bytes(rows, header=STREET_HEADER))
+
+    assert said(report.errors) == [
+        (
+            5,
+            "身份证号",
+            "身份证号与性别列填写的“女”不符（身份证号第17位奇数为男、偶数为女），多半是身份证号填错了，请核对",
+        ),
+        (6, "性别", "性别应填写“男”或“女”"),
+    ]
+    assert report.imported is False and not Resident.objects.exists()
+
+
+def _valid_id_ending_000():
+    born = dt.date(1980, 1, 1)
+    while True:
+        for first in "0123456789":
+            first17 = f"510104{born:%Y%m%d}{first}00"
+            if id_rules.check_digit(first17) == "0":
+                return first17 + "0"
+        born += dt.timedelta(days=1)
+
+
+def test_ids_excel_truncated_in_a_csv_are_flagged_and_not_duplicates_of_each_other(community_a, ids):
+    from gongzhi.people.register_rules import ID_TRUNCATED
+
+    truncated = [ids[0][:15] + "000", ids[1][:15] + "000"]
+    rows = [
+        person("甲", "5.10104E+17"),
+        person("乙", "5.10104E+17"),
+        person("丙", truncated[0]),
+        person("丁", truncated[1]),
+        person("戊", truncated[1]),
+        person("己", _valid_id_ending_000()),
+        person("庚", ids[2]),
+    ]
+
+    report = run(community_a, csv_bytes(rows), file_name="名单.csv")
+
+    assert [(e.row, e.column, e.code) for e in report.errors] == [
+        (2, "身份证号", id_rules.ID_SCIENTIFIC),
+        (3, "身份证号", id_rules.ID_SCIENTIFIC),
+        (4, "身份证号", ID_TRUNCATED),
+        (5, "身份证号", ID_TRUNCATED),
+        (6, "身份证号", ID_TRUNCATED),
+        (7, "身份证号", ID_TRUNCATED),
+    ]
+    assert "文本" in said(report.errors)[2][2]
+    assert not Resident.objects.exists()
+
+
+def test_ids_from_numeric_xlsx_cells_are_flagged_and_not_duplicates(community_a, ids):
+    from gongzhi.people.register_rules import ID_TRUNCATED
+
+    number = float(ids[0])  # what Excel keeps of it: 15 significant digits
+    rows = [
+        person("甲", number),
+        person("乙", number),
+        person("丙", _valid_id_ending_000()),  # text, but in a column Excel made numbers of
+        person("丁", ids[1]),
+    ]
+
+    report = run(community_a, xlsx_bytes(rows))
+
+    assert [(e.row, e.code) for e in report.errors] == [
+        (3, id_rules.ID_SCIENTIFIC),
+        (4, id_rules.ID_SCIENTIFIC),
+        (5, ID_TRUNCATED),
+    ]
+    assert report.to_create == 1
+
+
+def test_a_valid_id_ending_000_imports_where_nothing_shows_excel_damage(community_a, ids):
+    report = run(
+        community_a, csv_bytes([person("甲", _valid_id_ending_000()), person("乙", ids[0])]), file_name="a.csv"
+    )
+
+    assert report.errors == [] and Resident.objects.count() == 2

@@ -190,3 +190,22 @@ def test_template_download_round_trips_through_the_importer(client, worker_a, co
         dry_run=False,
     )
     assert (report.rows_read, report.to_create, report.errors) == (1, 1, [])
+
+
+def test_preview_lists_the_ignored_columns_and_the_words_that_name_no_tag(client, worker_a, community_a):
+    from tests.people.test_register_import import STREET_HEADER, csv_bytes, street_row
+
+    client.force_login(worker_a)
+    rows = [street_row(1, "张三", valid_id_number(), groups="独居老人、低保")]
+    header = [*STREET_HEADER, None]
+    rows[0].append("表头右边没有列名的内容")
+
+    response = upload(client, community_a.code, csv_bytes(rows, header=header), "街道名单.csv")
+
+    page = client.get(response.url).content.decode()
+    assert "已忽略的列" in page
+    for letter, header_text in [("A", "序号"), ("D", "民族"), ("L", "政治面貌")]:
+        assert f'<td class="col">{letter}</td><td>{header_text}</td>' in page
+    assert '<td class="col">M</td><td class="muted">（无列名）</td>' in page
+    assert "“低保”没有对应的重点人群标签，未作为标签导入（共1行：第2行）" in page
+    assert "确认导入" in page  # warnings and ignored columns do not stop the import

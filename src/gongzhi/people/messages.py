@@ -35,6 +35,15 @@ PEOPLE = MessageTable(
         "building_grid": _("{building}号楼栋已属于第{grid}网格，与填写的第{here}网格不一致"),
         "building_grid_in_file": _("第{row}行把{building}号楼栋填在第{grid}网格，这里填的是第{here}网格"),
         "tags_unknown_field": _("未知的重点人群标签：{unknown}"),
+        "tag_unmapped": _("“{value}”没有对应的重点人群标签，未作为标签导入（共{count}行：第{rows}行）"),
+        "gender_unreadable": _("性别应填写“男”或“女”"),
+        "gender_mismatch": _(
+            "身份证号与性别列填写的“{given}”不符（身份证号第17位奇数为男、偶数为女），多半是身份证号填错了，请核对"
+        ),
+        "id_truncated": _(
+            "身份证号以000结尾，很可能被Excel当作数字截断了（Excel只保留15位有效数字，后几位变成0）。"
+            "请在原始表格中把身份证号列设置为“文本”格式，填入完整号码后重新导出再上传"
+        ),
     }
 )
 

@@ -242,21 +242,22 @@ def register_file_import(*, actor, community: Area, file_name: str, content: byt
     """Check a roster file for a community and, unless `dry_run`, write it: all rows or none.
 
     Raises ApplicationError (422) for a file that cannot be read as a whole; row problems are
-    in the report's errors as (row, column header, message), and then nothing is written.
+    in the report's errors as (row, column header, code, params), and then nothing is written.
+    The report also lists the columns it ignored and its warnings (written all the same).
     """
     table = _read(content, file_name)
     headers = {name: table.headers.get(name, register_rules.LABELS[name]) for name in register_rules.COLUMNS}
-    records, errors, rows_read = register_rules.check_rows(
-        table.rows, table.headers, tag_by_label=tag_by_label(), today=dt.date.today()
-    )
-    stored, grids, buildings = _load_existing(community, sorted({r.id_number for r in records}))
-    plan, more = plan_import(records, stored, community_code=community.code, headers=headers)
+    checked = register_rules.check_rows(table.rows, table.headers, tag_by_label=tag_by_label(), today=dt.date.today())
+    stored, grids, buildings = _load_existing(community, sorted({r.id_number for r in checked.records}))
+    plan, more = plan_import(checked.records, stored, community_code=community.code, headers=headers)
     report = RegisterReport(
         file_name=file_name,
         community_code=community.code,
         dry_run=dry_run,
-        rows_read=rows_read,
-        errors=sorted(errors + more, key=lambda e: e.row),
+        rows_read=checked.rows_read,
+        errors=sorted(checked.errors + more, key=lambda e: e.row),
+        ignored_columns=table.ignored,
+        warnings=checked.warnings,
     )
     report.count(plan)
     if report.errors or dry_run:

@@ -99,6 +99,11 @@ class RegisterReport:
     households_to_create: int = 0
     errors: list[RowError] = field(default_factory=list)
     imported: bool = False
+    # What the import leaves out, said rather than dropped silently: the file's columns read for
+    # no field, as (column letter, header; "" for a column without one), and warnings (words of
+    # the vulnerable-group column that name no tag).
+    ignored_columns: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
 
     def count(self, plan: Plan) -> None:
         self.to_create, self.to_update = len(plan.create), len(plan.update)
@@ -106,8 +111,12 @@ class RegisterReport:
         self.buildings_to_create, self.households_to_create = len(plan.buildings), len(plan.doors)
 
     def as_dict(self, max_errors: int = 1000) -> dict[str, Any]:
-        """For JSON: the first `max_errors` errors as [row, column, code, params], and their count."""
+        """For JSON: the first `max_errors` errors (and warnings) as [row, column, code, params], and
+        their count; the ignored columns as [letter, header]."""
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["errors"] = [list(e) for e in self.errors[:max_errors]]
         data["error_count"] = len(self.errors)
+        data["warnings"] = [list(w) for w in self.warnings[:max_errors]]
+        data["warning_count"] = len(self.warnings)
+        data["ignored_columns"] = [list(column) for column in self.ignored_columns]
         return data

@@ -5,6 +5,7 @@ Every error is (row number as Excel shows it, column header as written in the fi
 its parameters), so a community worker can go straight to the cell; the words are in people.messages.
 """
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -28,12 +29,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "tags": ("重点人群", "人群标签", "标签"),
     "birth_date": ("出生日期", "生日"),
     "notes": ("备注",),
+    # Read from other offices' files, not in the template: the sex (checked against the ID
+    # number), and their vulnerable-group column, whose words map to tags where they can.
+    "gender": ("性别",),
+    "groups": ("人员类别", "人员类型", "特殊人群", "特殊人群类别", "人员分类", "人群类别", "重点人员类别"),
 }
 REQUIRED = ("name", "id_number", "grid", "building", "room")
 LABELS = {name: names[0] for name, names in COLUMNS.items()}
-TEMPLATE_HEADERS = tuple(f"{names[0]}(选填)" if name == "birth_date" else names[0] for name, names in COLUMNS.items())
+TEMPLATE_FIELDS = (
+    "name", "id_number", "phone", "grid", "building", "unit", "room", "relation", "tags", "birth_date", "notes",
+)  # fmt: skip
+TEMPLATE_HEADERS = tuple(f"{LABELS[name]}(选填)" if name == "birth_date" else LABELS[name] for name in TEMPLATE_FIELDS)
 EXAMPLE_MARK = "示例"
-TAG_SEPARATORS = re.compile(r"[、，,；;/|\s]+")
+TAG_SEPARATORS = re.compile(r"[、，,；;/|+\s]+")
 
 NAME_EMPTY = "name_empty"
 NAME_LONG = "name_long"
@@ -53,11 +61,17 @@ DUPLICATE = "duplicate"
 OTHER_COMMUNITY = "other_community"
 BUILDING_GRID = "building_grid"
 BUILDING_GRID_IN_FILE = "building_grid_in_file"
+TAG_UNMAPPED = "tag_unmapped"  # a warning: the import goes on without it
+GENDER_UNREADABLE = "gender_unreadable"
+GENDER_MISMATCH = "gender_mismatch"
+ID_TRUNCATED = "id_truncated"
 CODES = (
     NAME_EMPTY, NAME_LONG, GRID, GRID_EMPTY, BUILDING, BUILDING_EMPTY, UNIT, ROOM_EMPTY, ROOM_LONG, RELATION_LONG,
     NOTES_LONG, TAGS_UNKNOWN, BIRTH_UNREADABLE, BIRTH_MISMATCH, DUPLICATE, OTHER_COMMUNITY, BUILDING_GRID,
-    BUILDING_GRID_IN_FILE, *id_rules.CODES,
+    BUILDING_GRID_IN_FILE, TAG_UNMAPPED, GENDER_UNREADABLE, GENDER_MISMATCH, ID_TRUNCATED, *id_rules.CODES,
 )  # fmt: skip
+# The ID number's problems that mean Excel damaged it: such rows are no duplicates of each other.
+EXCEL_DAMAGE = (id_rules.ID_SCIENTIFIC, ID_TRUNCATED)
 
 
 # One raw spreadsheet row: field -> cell value; a door: (building number, unit, room).
@@ -153,12 +167,73 @@ def parse_room(value: object) -> str:
     return re.sub(r"(室|号|房)$", "", text) if len(text) > 1 else text
 
 
+# The words people write for the tags (values of people.models.VulnerabilityTag) beside the labels.
+# Looked up as written, then without a trailing 患者/人员/老人/户/人..., then by a word that names the
+# tag wherever it stands (残疾 in 肢体残疾人). Unsure words (空巢老人, 流动人口, 低保) map to nothing.
+TAG_WORDS = {
+    **dict.fromkeys(("独居", "独居老人", "独居长者", "孤寡", "孤寡老人", "孤老"), "elderly_alone"),
+    **dict.fromkeys(("慢病", "慢性病", "高血压", "糖尿病", "冠心病", "心脏病", "慢阻肺"), "chronic"),
+    **dict.fromkeys(("透析", "血透", "腹透", "血液透析", "腹膜透析"), "dialysis"),
+    **dict.fromkeys(("胰岛素", "胰岛素依赖", "注射胰岛素"), "insulin"),
+    **dict.fromkeys(("卧床", "长期卧床", "瘫痪", "瘫痪在床", "失能", "完全失能", "失能老人"), "bedridden"),
+    **dict.fromkeys(("孕妇", "产妇", "孕产妇", "怀孕", "孕期", "待产", "孕产期"), "pregnant"),
+    **dict.fromkeys(("残疾", "残疾人", "残障", "残障人士", "持证残疾人"), "disabled"),
+    **dict.fromkeys(("外来务工", "农民工", "进城务工", "外来工", "务工人员"), "migrant_worker"),
+    **dict.fromkeys(("党员", "中共党员", "共产党员", "预备党员", "中共预备党员", "中国共产党党员"), "party_member"),
+}
+TAG_KEYWORDS = (
+    ("残疾", "disabled"), ("残障", "disabled"), ("透析", "dialysis"), ("胰岛素", "insulin"), ("卧床", "bedridden"),
+    ("瘫痪", "bedridden"), ("独居", "elderly_alone"), ("孤寡", "elderly_alone"), ("孕产", "pregnant"),
+    ("孕妇", "pregnant"), ("慢性", "chronic"), ("党员", "party_member"),
+)  # fmt: skip
+# A cell saying "none" is empty; a word saying "not ..." (非残疾, 无残疾) names no tag.
+NONE_WORDS = frozenset(("无", "暂无", "没有", "否", "空", "-", "--", "—", "——", "n/a", "na", "none", "null"))
+_NEGATIONS = ("非", "无", "不", "未", "没有", "否")
+_TAG_SUFFIX = re.compile(r"(?:患者|病人|人员|人士|人群|老人|家庭|户|人|者)$")
+_BRACKETS = re.compile(r"[(\[【][^)\]】]*[)\]】]")
+
+
+def tag_of(word: str, tag_by_label: dict[str, str]) -> str | None:
+    """The tag a word names, or None. `tag_by_label` maps labels and tag values to tag values;
+    only its tags are returned."""
+    word = _BRACKETS.sub("", word).strip().lower()
+    for candidate in (word, _TAG_SUFFIX.sub("", word)):
+        tag = tag_by_label.get(candidate) or TAG_WORDS.get(candidate)
+        if tag is not None:
+            return tag if tag in tag_by_label else None
+    if word.startswith(_NEGATIONS):
+        return None
+    tag = next((tag for keyword, tag in TAG_KEYWORDS if keyword in word), None)
+    return tag if tag in tag_by_label else None
+
+
 def parse_tags(value: object, tag_by_label: dict[str, str]) -> tuple[frozenset[str], list[str]]:
-    """Tag values for labels separated by 、 or ， (or commas, semicolons, spaces), and the
-    parts that are no known label."""
-    parts = [p for p in TAG_SEPARATORS.split(clean_text(value)) if p]
-    known = {tag_by_label[p] for p in parts if p in tag_by_label}
-    return frozenset(known), [p for p in parts if p not in tag_by_label]
+    """Tag values for words separated by 、 or ， (or commas, semicolons, slashes, spaces), and the
+    words that name no tag. Notes in brackets are left out; 无 or a dash is empty."""
+    parts = TAG_SEPARATORS.split(_BRACKETS.sub("", clean_text(value)))
+    tags, unknown = set(), []
+    for part in parts:
+        if not part or part.lower() in NONE_WORDS:
+            continue
+        tag = tag_of(part, tag_by_label)
+        if tag is None:
+            unknown.append(part)
+        else:
+            tags.add(tag)
+    return frozenset(tags), unknown
+
+
+_SEXES = {
+    **dict.fromkeys(("男", "男性", "男士", "m", "male"), "M"),
+    **dict.fromkeys(("女", "女性", "女士", "f", "female"), "F"),
+}
+
+
+def parse_gender(value: object) -> str | None:
+    """'M' or 'F' for the ways people write a sex (男, 男性, M, female...), '' for an empty cell,
+    None for anything else."""
+    text = clean_text(value).replace(" ", "").lower()
+    return _SEXES.get(text) if text else ""
 
 
 def is_example_row(raw: RawRow) -> bool:
@@ -166,20 +241,47 @@ def is_example_row(raw: RawRow) -> bool:
     return clean_text(raw.get("name")).startswith(EXAMPLE_MARK)
 
 
-def _id_number(value: object, today: dt.date) -> tuple[str, str | None]:
-    id_number = clean_code(value)
+# Excel keeps 15 significant digits of a number: an 18-digit ID number it made a number of ends in
+# 000 (5.10104E+17 on screen, 510104199001011000 or 510,104,199,001,011,000 when formatted).
+_ENDS_000 = re.compile(r"[0-9]{15}000")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
+
+
+def _id_text(value: object) -> tuple[str, bool]:
+    """The cell as an ID number, and whether it was written with thousands separators."""
+    text = clean_code(value)
+    if _THOUSANDS.fullmatch(text):
+        return text.replace(",", ""), True
+    return text, False
+
+
+def _id_number(value: object, today: dt.date, excel_damaged: bool = False) -> tuple[str, str | None]:
+    id_number, grouped = _id_text(value)
     code = id_rules.id_number_error(id_number, today=today)
     # A number cell holds at most 15 significant digits: an 18-digit ID typed as a number has
     # lost its tail (only a program writing the exact integer keeps it: then it passes above).
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if code and is_number and abs(value) >= 1e15:  # type: ignore[arg-type]  # a number, checked above
         code = id_rules.ID_SCIENTIFIC
+    elif _ENDS_000.fullmatch(id_number) and (code or grouped or excel_damaged):
+        # A real number may end in 000, but not one that fails its checks, nor in a column
+        # where Excel visibly made numbers of other IDs.
+        code = ID_TRUNCATED
     return id_number, code
+
+
+def shows_excel_damage(value: object, id_number: str, today: dt.date) -> bool:
+    """Whether an ID number cell (`id_number` as id_number_of gives it) visibly lost digits to
+    Excel: scientific notation, or 000 at the end of a number that fails its checks or was
+    written with thousands separators. Cheap for the usual cell."""
+    if "E" not in id_number and not id_number.endswith("000") and "," not in id_number:
+        return False
+    return _id_number(value, today)[1] in EXCEL_DAMAGE
 
 
 def id_number_of(raw: RawRow) -> str:
     """The row's ID number as it will be compared (for duplicates), whatever else is wrong."""
-    return clean_code(raw.get("id_number"))
+    return _id_text(raw.get("id_number"))[0]
 
 
 def clean_row(
@@ -189,11 +291,13 @@ def clean_row(
     *,
     tag_by_label: dict[str, str],
     today: dt.date | None = None,
+    excel_damaged: bool = False,
 ) -> tuple[RegisterRecord | None, list[RowError]]:
     """A clean record for one raw row (field -> cell value), or None with the row's errors.
 
     `headers` names each present field's column as written in the file; `tag_by_label` maps
-    a tag's label (and the tag itself) to the stored tag value.
+    a tag's label (and the tag itself) to the stored tag value; `excel_damaged` says other rows'
+    ID numbers visibly lost digits to Excel, so one ending in 000 is taken as truncated too.
     """
     today = today or dt.date.today()
     errors: list[RowError] = []
@@ -207,9 +311,17 @@ def clean_row(
     elif len(name) > 50:
         fail("name", NAME_LONG)
 
-    id_number, id_problem = _id_number(raw.get("id_number"), today)
+    id_number, id_problem = _id_number(raw.get("id_number"), today, excel_damaged)
     if id_problem:
         fail("id_number", id_problem)
+    if "gender" in headers:
+        # Digit 17 of the ID number is odd for men, even for women: a sex that disagrees most
+        # often means a mistyped ID number, so the error is on the ID number.
+        gender = parse_gender(raw.get("gender"))
+        if gender is None:
+            fail("gender", GENDER_UNREADABLE)
+        elif gender and id_problem is None and id_rules.gender_of(id_number) != gender:
+            fail("id_number", GENDER_MISMATCH, given=clean_text(raw.get("gender")))
 
     phone = None
     if "phone" in headers:
@@ -250,6 +362,10 @@ def clean_row(
         if unknown:
             known = "、".join(label for label, tag in tag_by_label.items() if label != tag)
             fail("tags", TAGS_UNKNOWN, unknown="、".join(unknown), known=known)
+    if "groups" in headers:
+        # Other offices' categories: the words that name no tag are reported by check_rows.
+        found, _ = parse_tags(raw.get("groups"), tag_by_label)
+        tags = found | (tags or frozenset())
 
     birth_value = raw.get("birth_date")
     if isinstance(birth_value, int | float) and 18000101 <= birth_value <= 29991231:
@@ -295,24 +411,61 @@ def building_grid_errors(records: list[RegisterRecord], grid_header: str) -> lis
     return errors
 
 
+def unmapped_warnings(found: list[tuple[int, str]], header: str, shown: int = 8) -> list[RowError]:
+    """One warning per word of the vulnerable-group column that names no tag ((row, word) pairs),
+    on its first row, with how many rows have it and the first `shown` of them."""
+    rows: dict[str, list[int]] = {}
+    for row, word in found:
+        rows.setdefault(word, []).append(row)
+    warnings = []
+    for word, where in rows.items():
+        listed = "、".join(str(row) for row in where[:shown]) + ("…" if len(where) > shown else "")
+        warnings.append(RowError(where[0], header, TAG_UNMAPPED, {"value": word, "count": len(where), "rows": listed}))
+    return warnings
+
+
+@dataclass
+class CheckedRows:
+    """A file's rows checked: the clean records (a repeated ID only on its first row), the errors
+    (any one stops the import), the warnings (reported; the import goes on) and the rows read
+    (the template's example row is not one)."""
+
+    records: list[RegisterRecord]
+    errors: list[RowError]
+    warnings: list[RowError]
+    rows_read: int
+
+
 def check_rows(
     rows: Iterable[tuple[int, RawRow]], file_headers: dict[str, str], *, tag_by_label: dict[str, str], today: dt.date
-) -> tuple[list[RegisterRecord], list[RowError], int]:
-    """Every row of a file cleaned, then checked together (repeated ID numbers, one building in
-    two grids). Returns the clean records (a repeated ID only on its first row), the errors and
-    the number of rows read (the template's example row is not one)."""
+) -> CheckedRows:
+    """Every row of a file cleaned, then checked together: repeated ID numbers (not between ID
+    numbers Excel damaged: their lost digits make different people look alike), one building in
+    two grids, Excel's damage seen anywhere in the ID column, which makes every ID ending in 000
+    suspect, and the words of the vulnerable-group column that name no tag (warnings)."""
     headers = {name: file_headers.get(name, LABELS[name]) for name in COLUMNS}
-    records, errors, ids = [], [], []
-    for row, raw in rows:
-        if is_example_row(raw):
-            continue
-        ids.append((row, id_number_of(raw)))
-        record, row_errors = clean_row(row, raw, file_headers, tag_by_label=tag_by_label, today=today)
+    read = [(row, raw, id_number_of(raw)) for row, raw in rows if not is_example_row(raw)]
+    damaged = any(shows_excel_damage(raw.get("id_number"), text, today) for _, raw, text in read)
+    records, errors, ids, unmapped, group_tags = [], [], [], [], False
+    for row, raw, id_number in read:
+        record, row_errors = clean_row(
+            row, raw, file_headers, tag_by_label=tag_by_label, today=today, excel_damaged=damaged
+        )
         errors += row_errors
         if record is not None:
             records.append(record)
+        if not any(e.code in EXCEL_DAMAGE for e in row_errors):
+            ids.append((row, id_number))
+        if "groups" in file_headers:
+            found, words = parse_tags(raw.get("groups"), tag_by_label)
+            group_tags = group_tags or bool(found)
+            unmapped += [(row, word) for word in words]
+    if "groups" in file_headers and "tags" not in file_headers and not group_tags:
+        # Not one word of the column names a tag (人员类型 is 户籍/流动 in some files): it says
+        # nothing about tags, so the stored ones are kept.
+        records = [dataclasses.replace(r, tags=None) for r in records]
     duplicates = duplicate_errors(ids, headers["id_number"])
     repeated = {e.row for e in duplicates}
     records = [r for r in records if r.row not in repeated]
     errors += duplicates + building_grid_errors(records, headers["grid"])
-    return records, errors, len(ids)
+    return CheckedRows(records, errors, unmapped_warnings(unmapped, headers["groups"]), len(read))

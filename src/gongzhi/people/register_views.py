@@ -104,6 +104,8 @@ def register_import_detail(request: HttpRequest, public_id: str) -> HttpResponse
             "record": record,
             "report": report,
             "errors": [(e[0], e[1], row_error_text(e)) for e in report.get("errors", [])],
+            "warnings": [(w[0], w[1], row_error_text(w)) for w in report.get("warnings", [])],
+            "ignored_columns": report.get("ignored_columns", []),
             "community": community_get(record.community_code),
             "more_errors": report.get("error_count", 0) - len(report.get("errors", [])),
         },

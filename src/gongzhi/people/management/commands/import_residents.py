@@ -47,6 +47,20 @@ class Command(BaseCommand):
             )
         except ApplicationError as exc:
             raise CommandError(exc.message, returncode=EXIT_UNREADABLE) from exc
+        if report.ignored_columns:
+            columns = [
+                _("%(letter)s列“%(header)s”") % {"letter": letter, "header": header}
+                if header
+                else _("%(letter)s列（无列名）") % {"letter": letter}
+                for letter, header in report.ignored_columns
+            ]
+            self.stdout.write(_("已忽略的列（内容不会导入）：%(columns)s") % {"columns": "、".join(columns)})
+        for warning in report.warnings:
+            message = PEOPLE.text(warning.code, **warning.params)
+            self.stdout.write(
+                _("第%(row)d行 %(column)s 提示：%(message)s")
+                % {"row": warning.row, "column": warning.column, "message": message}
+            )
         for error in report.errors:
             message = PEOPLE.text(error.code, **error.params)
             self.stdout.write(
