@@ -85,12 +85,12 @@ def area_roots(request, params: Query[PageParams]):
 
 @router.get("/areas/{code}", response=AreaOut)
 def area_detail(request, code: str):
-    return _area_out(selectors.area_get_for_user(user=request.user, code=code, capability=None))
+    return _area_out(selectors.area_get_for_user(user=request.user, code=code, capability=roles.VIEW_PLACES))
 
 
 @router.get("/areas/{code}/children", response=AreaPage)
 def area_children(request, code: str, params: Query[PageParams]):
-    area = selectors.area_get_for_user(user=request.user, code=code, capability=None)
+    area = selectors.area_get_for_user(user=request.user, code=code, capability=roles.VIEW_PLACES)
     items, has_next = paginate(
         selectors.area_children(user=request.user, area=area), page=params.page, page_size=params.page_size
     )

@@ -8,7 +8,7 @@ class PlacesConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from gongzhi.core import navigation
+        from gongzhi.core import navigation, roles
 
         navigation.register("places:home", _("首页"), order=0)
-        navigation.register("places:area_browse", _("区域"), order=10)
+        navigation.register("places:area_browse", _("区域"), capabilities=[roles.VIEW_PLACES], order=10)

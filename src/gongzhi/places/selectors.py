@@ -16,7 +16,8 @@ def _ancestor_codes(code: str) -> list[str]:
 
 
 def area_get_for_user(*, user: Any, code: str, capability: str | None) -> Area:
-    """An official area by code. `capability` None: any role on the way to it will do (browsing)."""
+    """An official area by code, on the way to or inside an area where the user holds `capability`
+    (None: any role). Browsing the tree takes `places.view`: a volunteer or a lab browses nothing."""
     area = Area.objects.filter(code=code).select_related("parent").first()
     if area is None or not access.may_around(user, capability, area.code):
         raise Http404
@@ -24,12 +25,12 @@ def area_get_for_user(*, user: Any, code: str, capability: str | None) -> Area:
 
 
 def area_children(*, user: Any, area: Area) -> "QuerySet[Area]":
-    return Area.objects.around(user, None).filter(parent=area).order_by("code")
+    return Area.objects.around(user, roles.VIEW_PLACES).filter(parent=area).order_by("code")
 
 
 def area_roots(*, user: Any) -> "QuerySet[Area]":
-    """The top areas a user starts browsing from: the city for anyone with a role."""
-    return Area.objects.around(user, None).filter(parent__isnull=True)
+    """The top areas a user starts browsing from: the city for anyone who may browse places."""
+    return Area.objects.around(user, roles.VIEW_PLACES).filter(parent__isnull=True)
 
 
 def area_breadcrumb(area: Area) -> list[Area]:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from gongzhi.core import access, roles
+from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Role
 from gongzhi.places import selectors, services
@@ -23,11 +24,17 @@ def _int(value: object, default: int = 0) -> int:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    assignments = [(Role(entry.role).label, entry, area) for entry, area in selectors.my_areas(user=request.user)]
+    """The landing page: the user's roles and areas, each with a way in when the role browses places
+    (a volunteer's has none: their pages are their own, in the menu)."""
+    assignments = [
+        (Role(entry.role).label, entry, area, roles.role_can(entry.role, roles.VIEW_PLACES))
+        for entry, area in selectors.my_areas(user=request.user)
+    ]
     return render(request, "places/home.html", {"assignments": assignments})
 
 
 @login_required
+@capability_required(roles.VIEW_PLACES)
 def area_browse(request: HttpRequest) -> HttpResponse:
     roots = list(selectors.area_roots(user=request.user))
     if len(roots) == 1:
@@ -37,7 +44,7 @@ def area_browse(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
-    area = selectors.area_get_for_user(user=request.user, code=code, capability=None)
+    area = selectors.area_get_for_user(user=request.user, code=code, capability=roles.VIEW_PLACES)
     context = {
         "area": area,
         "breadcrumb": selectors.area_breadcrumb(area),
