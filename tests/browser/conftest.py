@@ -42,13 +42,28 @@ def browser():
         browser.close()
 
 
+# Every page reports what its Content-Security-Policy blocked (config/settings: CONTENT_SECURITY_POLICY);
+# a test whose pages were refused anything fails. The listener is added by the browser, not by the page,
+# so the policy does not block it.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  var where = e.sourceFile + ":" + e.lineNumber;
+  window.gongzhiCspViolation([e.violatedDirective, e.blockedURI, where, location.pathname].join(" "));
+});
+"""
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})  # a phone
+    violations: list[str] = []
+    context.expose_function("gongzhiCspViolation", lambda text: violations.append(text))
+    context.add_init_script(_REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    assert violations == [], "the Content-Security-Policy refused something"
 
 
 def login(page, live_server, username, password="pass-for-tests-1"):

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("GONGZHI_VAR_DIR", Path.cwd() / "var"))
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "ninja",
     "huey.contrib.djhuey",
     "gongzhi.core",
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "gongzhi.core.overload.LoadSheddingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -175,6 +178,31 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TLS else None
 SECURE_HSTS_SECONDS = 31536000 if TLS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = TLS and _switch("GONGZHI_HSTS_SUBDOMAINS") is not False
 SECURE_HSTS_PRELOAD = TLS and _switch("GONGZHI_HSTS_PRELOAD") is not False
+
+# Content-Security-Policy on every response (django-csp): scripts, styles and everything else from this
+# site only, and no inline script: an injected <script> or onclick= cannot run. Templates carry no inline
+# script or <style> (tests/core/test_csp.py); htmx is told not to inject its indicator <style> and not to
+# evaluate (base.html's htmx-config; its indicator CSS is in app.css). Style attributes stay allowed
+# (style-src-attr): ECharts writes its tooltips' markers with them, and a style attribute runs no code.
+# The collector's service worker is a script of this site (worker-src); ECharts needs no eval.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF, "blob:"],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Login throttling (django-axes): 5 failures per username and IP lock out for 30 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("GONGZHI_AXES_FAILURE_LIMIT", "5"))
