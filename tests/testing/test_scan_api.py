@@ -156,3 +156,24 @@ def test_a_round_names_its_barcode_format_and_a_wrong_one_is_refused(client, str
     assert [o["code"] for o in _post(client, custom, events).json()["outcomes"]] == ["ok", "bad_barcode"]
     page = client.get(f"/rounds/{custom.public_id}/collect/").content.decode()
     assert 'data-pattern="NJ\\d{8}"' in page and "pattern=" not in page.replace("data-pattern=", "")
+
+
+def test_the_rounds_manager_assigns_and_removes_collectors_on_the_dashboard(client, street_round, community_a):
+    round_, street, _a, _b = street_round
+    collector = make_user_with_role("col_a", "collector", community_a.code)
+    client.force_login(street)
+    page = client.get(f"/rounds/{round_.public_id}/").content.decode()
+    assert "尚未指派采样人员" in page and '<option value="col_a">' in page  # a candidate from the area
+    url = f"/rounds/{round_.public_id}/collectors/"
+    client.post(url, {"username": "col_a"})
+    assert RoundCollector.objects.filter(round=round_, user=collector).exists()
+    page = client.get(f"/rounds/{round_.public_id}/").content.decode()
+    assert "已指派 col_a 为本轮采样人员" in page
+    client.post(url, {"username": "nobody"})
+    assert "没有这个账号：nobody" in client.get(f"/rounds/{round_.public_id}/").content.decode()
+    client.post(url, {"username": "col_a", "remove": "1"})
+    assert not RoundCollector.objects.filter(round=round_).exists()
+    # someone who does not manage the round cannot assign
+    client.force_login(collector)
+    assert client.post(url, {"username": "col_a"}).status_code == 404
+    assert not RoundCollector.objects.filter(round=round_).exists()

@@ -98,10 +98,11 @@ def read_event(raw: Any, index: int, *, default_at: datetime, tz: tzinfo) -> Eve
     at = raw.get("at")
     when = default_at
     if at not in (None, ""):
-        when = _parse_time(at, tz)
-        if when is None:
+        parsed = _parse_time(at, tz)
+        if parsed is None:
             refused = refused or "bad_time"
-            when = default_at
+        else:
+            when = parsed
     return Event(event_id, kind, barcode[: MAX_FIELD + 1], code[: MAX_FIELD + 1], when, refused)
 
 
