@@ -1,6 +1,6 @@
 """The menu: entries each app contributes (in its AppConfig.ready), shown to users who hold the
 entry's capability somewhere. Navigation only: what a user may do to a row is decided against that
-row's area (core.access.may), never here."""
+row's area (core.access.may), never here. And `next_url`, where a form goes back to."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from gongzhi.core import roles
 from gongzhi.core.access import holds
@@ -62,3 +63,22 @@ def shell(request: HttpRequest) -> dict[str, object]:
         return {"nav": []}
     nav = [{"url": reverse(e.url_name), "label": e.label, "name": e.url_name} for e in entries_for(user)]
     return {"nav": nav, "held": HeldCapabilities(user)}
+
+
+def next_url(request: HttpRequest, fallback: str) -> str:
+    """Where a form goes back to: the `next` it names (POST, else GET) when that is a path on this
+    site, else `fallback`. Only a path will do ("/volunteers/?status=pending"): no scheme or host
+    (https://evil.example/, //evil.example, /\\evil.example, or this site over plain http), no
+    relative path, no whitespace or control character (browsers drop some and read the rest as
+    another host). Every page that reads `next` asks here."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and not any(ch <= " " or ch == "\x7f" for ch in target)
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return fallback

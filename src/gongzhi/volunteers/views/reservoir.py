@@ -9,13 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core import access, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.navigation import next_url
 from gongzhi.core.pii import personal_data, pii_visible
 from gongzhi.core.selectors import workflow_events
 from gongzhi.core.services import full_number_search_record
@@ -118,10 +118,7 @@ def volunteer_review(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.success(request, _("已更新志愿者状态"))
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
-    return redirect(back or reverse("volunteers:volunteer_detail", args=[public_id]))
+    return redirect(next_url(request, reverse("volunteers:volunteer_detail", args=[public_id])))
 
 
 @login_required
