@@ -30,7 +30,9 @@ def street_round(community_a, community_b):
 
 def _post(client, round_, events, batch_id="b1"):
     return client.post(
-        f"/api/rounds/{round_.public_id}/scans", {"batch_id": batch_id, "events": events}, content_type="application/json"
+        f"/api/rounds/{round_.public_id}/scans",
+        {"batch_id": batch_id, "events": events},
+        content_type="application/json",
     )
 
 
@@ -82,7 +84,13 @@ def test_a_bad_event_is_that_events_error_and_the_rest_of_the_batch_goes_in(clie
         {"event_id": "2", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[0].public_id},
         {"event_id": "3", "kind": "scan", "barcode": "TUBE0001", "code": health_code},
         {"event_id": "4", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[1].public_id, "at": "1970-01-01"},
-        {"event_id": "5", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[1].public_id, "at": "9999-01-01T00:00"},
+        {
+            "event_id": "5",
+            "kind": "scan",
+            "barcode": "TUBE0001",
+            "code": "R:" + a[1].public_id,
+            "at": "9999-01-01T00:00",
+        },
         {"event_id": "6", "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[1].public_id, "at": "not a time"},
         {"event_id": "7" * 80, "kind": "scan", "barcode": "TUBE0001", "code": "R:" + a[2].public_id},
         "not an event",
