@@ -276,6 +276,8 @@ def test_every_api_operation_hides_another_communitys_rows(client, world):
                     "to_status": "notified",
                     "events": [{"event_id": "9", "kind": "open", "barcode": "TUBE000009"}],
                     "results": [{"barcode": "TUBE000001", "result": "negative"}],
+                    "barcode": "TUBE000001",
+                    "result": "negative",
                     "resident_id": objects["resident"].public_id,
                     "reason": "away",
                     "action": "in",

@@ -146,6 +146,8 @@ PURE_MODULES = [
     "testing/collection.py",
     "testing/flows.py",
     "testing/pooling.py",
+    "testing/result_file.py",
+    "testing/result_values.py",
     "testing/slots.py",
     "volunteers/flows.py",
     "volunteers/rostering/__init__.py",

@@ -607,7 +607,7 @@ def test_record_many_writes_nothing_for_no_rows(lab, community_a):
     assert WorkflowEvent.objects.count() == 0
 
 
-@pytest.mark.parametrize(("source", "target"), [("negative", "positive"), ("", "negative"), ("closed", "open")])
+@pytest.mark.parametrize(("source", "target"), [("negative", "open"), ("", "negative"), ("closed", "open")])
 def test_record_many_refuses_a_move_the_flow_does_not_allow(lab, community_a, source, target):
     error = refused(
         lambda: transitions.record_many(

@@ -319,6 +319,10 @@ def test_the_project_flows_tables_as_documented():
         ("notified", "resampled", STAFF),
         ("resampled", "negative", STAFF),
         ("resampled", "positive", STAFF),
+        # the platform's, when the lab corrects the pool's result (issue 9)
+        ("open", "cancelled", SYSTEM),
+        ("notified", "cancelled", SYSTEM),
+        ("cancelled", "open", SYSTEM),
     }
     assert table["aid"] == {
         (START, "submitted", OWNER),
@@ -333,7 +337,7 @@ def test_the_project_flows_tables_as_documented():
     assert aid.step("community_approved", "approved").levels == {"street"}
     assert volunteer_flows.CHECKIN_FLOW.next_states("on_duty", by=OWNER) == ("checked_out",)
     assert volunteer_flows.CHECKIN_FLOW.step("checked_out", "confirmed").levels == {"community"}
-    assert testing_flows.TUBE_FLOW.sources_of("positive") == ("open", "closed")
+    assert testing_flows.TUBE_FLOW.sources_of("positive") == ("open", "closed", "negative")  # a correction
     assert testing_flows.SAMPLE_FLOW.field == "result"
     assert testing_flows.ROUND_FLOW.terminal_states() == ()  # a closed round may be opened again
     assert set(testing_flows.RECALL_FLOW.terminal_states()) == {"negative", "positive"}

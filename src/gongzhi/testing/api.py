@@ -15,10 +15,13 @@ from gongzhi.testing.schemas import (
     CoverageOut,
     RecallOut,
     RecallTransitionIn,
+    ResultFileOut,
     RoundCreateIn,
     RoundOut,
     ScanBatchIn,
     ScanBatchOut,
+    TubeResultCorrectionIn,
+    TubeResultCorrectionOut,
     TubeResultOut,
     TubeResultsIn,
 )
@@ -97,10 +100,14 @@ def tube_results(request, public_id: str, payload: TubeResultsIn):
     )
 
 
-class ResultFileOut(Schema):
-    rows: int
-    recorded: int
-    errors: list[dict]
+@router.post(
+    "/rounds/{public_id}/results/corrections",
+    response=TubeResultCorrectionOut,
+    summary="Correct a tube's result after a retest (复检更正), with the reason",
+)
+def tube_result_correct(request, public_id: str, payload: TubeResultCorrectionIn):
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.RECORD_RESULTS)
+    return services.tube_result_correct(actor=request.user, round_=round_, **payload.dict())
 
 
 @router.post("/rounds/{public_id}/results/file", response=ResultFileOut, summary="Lab results from .csv or .xlsx")

@@ -1,9 +1,12 @@
 """The workflows of mass testing. No Django here (core.workflow).
 
 Rounds are opened over an area and closed when done. A tube is opened by its collector, closed when
-full or at the end, and resulted by a lab (a lab may result a tube before it was closed). A sample
-waits for its tube's result. A recall is opened by the platform when a pool is positive, then
-worked by the resident's community or grid worker: notified, re-swabbed singly, resulted.
+full or at the end, and resulted by a lab (a lab may result a tube before it was closed); the lab
+may correct a recorded result after a retest (复检更正), always with the reason. A sample waits for
+its tube's result and follows its corrections. A recall is opened by the platform when a pool is
+positive, then worked by the resident's community or grid worker: notified, re-swabbed singly,
+resulted; the platform cancels a recall not yet re-swabbed when its pool is corrected to negative,
+and opens it again if the pool is corrected back to positive.
 """
 
 from gongzhi.core import roles
@@ -36,8 +39,14 @@ TUBE_FLOW = Flow(
         Step(OPEN, POSITIVE, capability=roles.RECORD_RESULTS),
         Step(CLOSED, NEGATIVE, capability=roles.RECORD_RESULTS),
         Step(CLOSED, POSITIVE, capability=roles.RECORD_RESULTS),
+        # corrections after a retest (复检更正): testing.services.results.tube_result_correct
+        Step(NEGATIVE, POSITIVE, capability=roles.RECORD_RESULTS),
+        Step(POSITIVE, NEGATIVE, capability=roles.RECORD_RESULTS),
     ],
 )
+# Steps taken only with the reason written down (core.workflow's Step has no such flag yet: the
+# service that takes them refuses an empty reason).
+REASON_REQUIRED = frozenset({(NEGATIVE, POSITIVE), (POSITIVE, NEGATIVE)})
 
 PENDING, POSITIVE_POOL = "pending", "positive_pool"
 SAMPLE_FLOW = Flow(
@@ -49,13 +58,15 @@ SAMPLE_FLOW = Flow(
         Step(START, PENDING, capability=roles.COLLECT_SAMPLES),
         Step(PENDING, NEGATIVE),
         Step(PENDING, POSITIVE_POOL),
+        Step(NEGATIVE, POSITIVE_POOL),  # the tube's result corrected
+        Step(POSITIVE_POOL, NEGATIVE),
     ],
 )
 
-NOTIFIED, RESAMPLED = "notified", "resampled"
+NOTIFIED, RESAMPLED, CANCELLED = "notified", "resampled", "cancelled"
 RECALL_FLOW = Flow(
     "recall",
-    states=(OPEN, NOTIFIED, RESAMPLED, NEGATIVE, POSITIVE),
+    states=(OPEN, NOTIFIED, RESAMPLED, NEGATIVE, POSITIVE, CANCELLED),
     capability=roles.HANDLE_RECALLS,
     steps=[
         Step(START, OPEN, by=SYSTEM),
@@ -64,5 +75,9 @@ RECALL_FLOW = Flow(
         Step(NOTIFIED, RESAMPLED),
         Step(RESAMPLED, NEGATIVE),
         Step(RESAMPLED, POSITIVE),
+        # the pool corrected to negative before the member was re-swabbed, and back to positive
+        Step(OPEN, CANCELLED, by=SYSTEM),
+        Step(NOTIFIED, CANCELLED, by=SYSTEM),
+        Step(CANCELLED, OPEN, by=SYSTEM),
     ],
 )

@@ -10,5 +10,11 @@ from gongzhi.testing.services.results import POOLS_POSITIVE
 
 @events.subscriber(POOLS_POSITIVE)
 def open_recalls_for_positive_pools(payload: dict[str, Any]) -> None:
-    """A positive pool's members are held in place and re-swabbed singly: open their recalls."""
-    recalls.recalls_open(round_id=payload["round"], tube_ids=payload["tubes"], actor_id=payload.get("actor"))
+    """A positive pool's members are held in place and re-swabbed singly: open their recalls (the
+    reason is a correction's, when a retest made the pool positive)."""
+    recalls.recalls_open(
+        round_id=payload["round"],
+        tube_ids=payload["tubes"],
+        actor_id=payload.get("actor"),
+        reason=payload.get("reason", ""),
+    )

@@ -54,9 +54,12 @@ class ScanBatchOut(BaseModel):
     outcomes: list[ScanOutcomeOut]
 
 
+RESULT_WORDS = "negative | positive, as labs write them: 阴性, 阳性, 阴性(-), 阳性（+）, -, +, neg, pos"
+
+
 class TubeResultIn(Schema):
     barcode: str = Field(max_length=64)
-    result: str = Field(max_length=16, description="negative | positive (or 阴性 | 阳性)")
+    result: str = Field(max_length=16, description=RESULT_WORDS)
 
 
 class TubeResultsIn(Schema):
@@ -65,8 +68,39 @@ class TubeResultsIn(Schema):
 
 class TubeResultOut(Schema):
     barcode: str
-    status: str
+    status: str = Field(description="ok | held | error")
+    code: str = Field(
+        description="ok: recorded, unchanged, repeated; held: conflict_held (this call's items for the tube"
+        " disagree: none applied, held until a later call or a correction gives the tube its result);"
+        " error: result_empty, result_unknown, result_contradictory, result_differs, no_such_tube,"
+        " barcode_empty, barcode_format, tube_not_resultable"
+    )
     message: str
+    values: list[str] = Field(default_factory=list, description="held: this call's values for the tube, as written")
+
+
+class TubeResultCorrectionIn(Schema):
+    barcode: str = Field(max_length=64)
+    result: str = Field(max_length=16, description=RESULT_WORDS)
+    reason: str = Field(max_length=200, description="Required: why the result changes (a retest, 复检)")
+
+
+class TubeResultCorrectionOut(Schema):
+    barcode: str
+    from_status: str
+    to_status: str
+    samples: int = Field(description="the tube's samples moved")
+    recalls_cancelled: int = Field(description="recalls not yet re-swabbed, cancelled by a correction to negative")
+    conflict_resolved: bool = Field(description="a held conflict of the tube was resolved")
+
+
+class ResultFileOut(Schema):
+    rows: int = Field(description="rows read; each is recorded, unchanged, held or an error")
+    recorded: int
+    unchanged: int = Field(description="the tube already had the result, or the same tube again with it")
+    positive: int = Field(description="tubes made positive: their recalls open")
+    held: list[dict] = Field(description="rows held: the file's rows for the tube disagree (row, barcode, values)")
+    errors: list[dict] = Field(description="rows not recorded (row, barcode, code, message)")
 
 
 class RecallOut(Schema):

@@ -2,7 +2,8 @@
 
 Opened by the platform when a pool is positive (the subscriber in testing.handlers calls
 `recalls_open`), each with its opening event; then worked along RECALL_FLOW by the community or grid
-worker of the resident's place."""
+worker of the resident's place. When the lab corrects the pool to negative, the platform cancels the
+recalls not yet re-swabbed (`recalls_cancel`); corrected back to positive, they open again."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -11,24 +12,26 @@ from gongzhi.core import transitions
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
 from gongzhi.testing import flows
-from gongzhi.testing.models import Recall, Round, Sample
+from gongzhi.testing.models import Recall, Round, Sample, Tube
 
 
-def recalls_open(*, round_id: int, tube_ids: list[int], actor_id: int | None) -> int:
+def recalls_open(*, round_id: int, tube_ids: list[int], actor_id: int | None, reason: str = "") -> int:
     """Open a recall for every member of these positive tubes who has none yet in the round, each
-    with its opening event naming the lab account that recorded the result. Idempotent: a second
-    delivery opens nothing. Returns the number opened."""
+    with its opening event naming the lab account that recorded the result; a recall that a former
+    correction of the pool cancelled opens again. Only members still positive-pool count: a pool
+    corrected to negative before this delivery opens nothing. Idempotent: a second delivery opens
+    nothing. Returns the number opened."""
     round_ = Round.objects.get(pk=round_id)
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     with transaction.atomic():
         members = list(
-            Sample.objects.filter(tube_id__in=tube_ids, round=round_).values_list(
+            Sample.objects.filter(tube_id__in=tube_ids, round=round_, result=flows.POSITIVE_POOL).values_list(
                 "resident_id", "tube_id", "community_code"
             )
         )
-        held = set(
+        held = dict(
             Recall.objects.filter(round=round_, resident_id__in=[r for r, _, _ in members]).values_list(
-                "resident_id", flat=True
+                "resident_id", "status"
             )
         )
         new = [
@@ -38,8 +41,27 @@ def recalls_open(*, round_id: int, tube_ids: list[int], actor_id: int | None) ->
         ]
         Recall.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
         opened = list(Recall.objects.filter(round=round_, resident_id__in=[r.resident_id for r in new]))
-        transitions.start_many(flow=flows.RECALL_FLOW, rows=opened, actor=actor, system=True)
-    return len(opened)
+        transitions.start_many(flow=flows.RECALL_FLOW, rows=opened, actor=actor, reason=reason, system=True)
+        cancelled = [r for r, status in held.items() if status == flows.CANCELLED]
+        for recall in Recall.objects.filter(round=round_, resident_id__in=cancelled, status=flows.CANCELLED):
+            transitions.transition(
+                flow=flows.RECALL_FLOW, row=recall, to=flows.OPEN, actor=actor, reason=reason, system=True
+            )
+    return len(opened) + len(cancelled)
+
+
+def recalls_cancel(*, actor, tube: Tube, reason: str) -> int:
+    """Cancel the recalls of this tube's members not yet re-swabbed, its pool corrected to negative:
+    a step the platform takes, each with its event naming the lab account and the reason. Recalls
+    already re-swabbed keep their course and history. Runs inside the correcting transaction."""
+    cancelled = 0
+    sources = flows.RECALL_FLOW.sources_of(flows.CANCELLED)
+    for recall in Recall.objects.filter(tube=tube, status__in=sources).order_by("id"):
+        transitions.transition(
+            flow=flows.RECALL_FLOW, row=recall, to=flows.CANCELLED, actor=actor, reason=reason, system=True
+        )
+        cancelled += 1
+    return cancelled
 
 
 def recall_transition(*, actor, recall: Recall, to_status: str, note: str = "") -> Recall:

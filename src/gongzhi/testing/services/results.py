@@ -1,106 +1,52 @@
-"""Lab results: per tube, by API or from a file. A negative tube marks its members negative; a
-positive tube marks them positive-pool and announces it (core.events: "testing.pools_positive"), and
-testing's own subscriber opens the recalls (services.recalls), after the commit.
+"""Lab results: per tube, by API or from a file, and their corrections. A negative tube marks its
+members negative; a positive tube marks them positive-pool and announces it (core.events:
+"testing.pools_positive"), and testing's own subscriber opens the recalls (services.recalls), after
+the commit.
 
 Each call is one transaction; its moves are checked against TUBE_FLOW and SAMPLE_FLOW set-wise (the
 UPDATEs only move rows from allowed states) and recorded as one workflow event per kind of move,
-with the lab's account and the row count: who recorded which results stays on record."""
+with the lab's account and the row count: who recorded which results stays on record.
+
+Rows of one call that give a tube different results are none of them applied: they are held
+(ResultConflict) for the lab to see, until a later call, or a correction, gives the tube its result.
+A recorded result changes only by a correction (`tube_result_correct`), with the reason."""
 
 from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import events, tabular, transitions
+from gongzhi.core import events, transitions
 from gongzhi.core.cleaning import clean_code, clean_text
 from gongzhi.core.db import analyze_if_stale, pg_array
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.errors import ApplicationError, Problem
 from gongzhi.core.messages import CORE
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
-from gongzhi.testing import collection, flows
-from gongzhi.testing.models import Round, Sample, Tube
+from gongzhi.testing import collection, flows, result_file
+from gongzhi.testing import result_values as rv
+from gongzhi.testing.messages import TESTING
+from gongzhi.testing.models import ResultConflict, Round, RoundProgress, Sample, Tube
+from gongzhi.testing.services import recalls
 from gongzhi.testing.services.lookups import chunks, db_time, tubes_by_barcode
 from gongzhi.testing.services.rollup import progress_add
 
 MAX_RESULTS = 5000
 POOLS_POSITIVE = "testing.pools_positive"
-
-RESULT_WORDS = {
-    "negative": flows.NEGATIVE,
-    "neg": flows.NEGATIVE,
-    "阴性": flows.NEGATIVE,
-    "-": flows.NEGATIVE,
-    "positive": flows.POSITIVE,
-    "pos": flows.POSITIVE,
-    "阳性": flows.POSITIVE,
-    "+": flows.POSITIVE,
-}
 SAMPLE_RESULT = {flows.NEGATIVE: flows.NEGATIVE, flows.POSITIVE: flows.POSITIVE_POOL}
+MAX_BARCODE = 32  # Tube.barcode
 
 
-def _check_items(results: list[tuple[str, str]]) -> tuple[list[dict], dict[str, str]]:
-    """One answer per item (errors for bad ones) and barcode -> result for the good ones."""
-    answers: list[dict] = []
-    wanted: dict[str, str] = {}
-    for barcode, word in results:
-        barcode = (barcode or "").strip()
-        result = RESULT_WORDS.get((word or "").strip().lower())
-        if not collection.BARCODE.match(barcode):
-            answers.append({"barcode": barcode, "status": "error", "message": _("管号格式不正确")})
-        elif result is None:
-            answers.append({"barcode": barcode, "status": "error", "message": _("结果只能是阴性或阳性")})
-        elif wanted.get(barcode, result) != result:
-            answers.append({"barcode": barcode, "status": "error", "message": _("同一管号在本批中结果矛盾")})
-        else:
-            wanted[barcode] = result
-            answers.append({"barcode": barcode, "status": "pending", "message": ""})
-    return answers, wanted
-
-
-def tube_results_record(*, actor, round_: Round, results: list[tuple[str, str]]) -> list[dict]:
-    """Record lab results per tube. Idempotent; a result that contradicts a recorded one is refused
-    for that tube, and every other item is still processed. Returns one answer per item."""
+def tube_results_record(*, actor, round_: Round, results: list[tuple[str, object]]) -> list[dict]:
+    """Record lab results per tube. Idempotent; every item is answered, in order: status "ok" (code
+    recorded, unchanged or repeated), "held" (conflict_held: this call's items for the tube disagree;
+    with their `values`) or "error" (a code of testing.result_values), with the words."""
     if len(results) > MAX_RESULTS:
         raise ApplicationError(_("每批最多5000条检测结果"), status=413)
-    answers, wanted = _check_items(results)
-    now = timezone.now()
-    analyze_if_stale(Tube, Sample)  # the updates below go by tube; fresh statistics keep them on the index
-    with transaction.atomic():
-        tubes = {
-            row[1]: _TubeRow(*row) for row in tubes_by_barcode(round_, wanted, "id, barcode, status, community_code")
-        }
-        current = {barcode: tube.state for barcode, tube in tubes.items()}  # as this call leaves them
-        # (source, result) -> tubes to move
-        to_move: dict[tuple[str, str], list[_TubeRow]] = {}
-        for answer in answers:
-            if answer["status"] != "pending":
-                continue
-            barcode, result = answer["barcode"], wanted[answer["barcode"]]
-            tube, state = tubes.get(barcode), current.get(barcode)
-            if tube is None or state is None:
-                _answer(answer, "error", _("本轮没有这个管号"))
-            elif state in (flows.NEGATIVE, flows.POSITIVE):
-                same = state == result
-                _answer(answer, "ok" if same else "error", "" if same else _("该管已有不同的结果，未更改"))
-            elif flows.TUBE_FLOW.step(state, result) is None:
-                _answer(answer, "error", _("该管状态不能记录结果"))
-            else:
-                to_move.setdefault((state, result), []).append(tube)
-                current[barcode] = result
-                _answer(answer, "ok", "")
-        raced = _apply_results(round_, to_move, actor, now)
-        if raced:  # another call resulted these tubes between our read and our write: say what it recorded
-            recorded = {
-                b: state
-                for _pk, b, state, _code in tubes_by_barcode(round_, raced, "id, barcode, status, community_code")
-            }
-            for answer in answers:
-                if answer["barcode"] in raced and answer["status"] == "ok":
-                    if recorded.get(answer["barcode"]) != wanted[answer["barcode"]]:
-                        _answer(answer, "error", _("该管已有不同的结果，未更改"))
+    answers, _positive = _record(actor, round_, [(n, b, v) for n, (b, v) in enumerate(results, start=1)], source="")
     return answers
 
 
@@ -112,8 +58,162 @@ class _TubeRow:
     community_code: str
 
 
-def _answer(answer: dict, status: str, message: str) -> None:
-    answer["status"], answer["message"] = status, message
+def _barcode_of(value: object) -> str:
+    """A barcode as typed or copied: half-width, no spaces; a number Excel made of it back to digits."""
+    if isinstance(value, str) and value.isascii() and value.isalnum():  # as machines send it
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return clean_code(value)
+    return clean_text(value).replace(" ", "")
+
+
+def _answer(barcode: str, status: str, code: str, **params) -> dict:
+    return {"barcode": barcode, "status": status, "code": code, "message": TESTING.text(code, **params)}
+
+
+def _label(state: str) -> str:
+    return str(Tube.Status(state).label)
+
+
+def _record(actor, round_: Round, items: list[tuple[int, object, object]], source: str) -> tuple[list[dict], int]:
+    """Answers to (row, barcode, value) items, in order, and the number of tubes that became positive."""
+    rule = _barcode_rule(round_)
+    answers: list[dict] = []
+    # barcode -> (answer's index, result, value as written), for the items whose value is understood
+    wanted: dict[str, list[tuple[int, str, str]]] = {}
+    for _row, raw, value in items:
+        barcode = _barcode_of(raw)
+        result = rv.result_of(value)
+        if not barcode:
+            answers.append(_answer(barcode, "error", rv.BARCODE_EMPTY))
+        elif len(barcode) > MAX_BARCODE or not rule.fullmatch(barcode):
+            answers.append(_answer(barcode[:64], "error", rv.BARCODE_FORMAT))
+        elif isinstance(result, Problem):
+            answers.append(_answer(barcode, "error", result.code, **result.params))
+        else:
+            wanted.setdefault(barcode, []).append((len(answers), result, "" if value is None else str(value).strip()))
+            answers.append({})
+    now = timezone.now()
+    analyze_if_stale(Tube, Sample)  # the updates below go by tube; fresh statistics keep them on the index
+    with transaction.atomic():
+        tubes = {
+            row[1]: _TubeRow(*row) for row in tubes_by_barcode(round_, wanted, "id, barcode, status, community_code")
+        }
+        to_move: dict[tuple[str, str], list[_TubeRow]] = {}  # (source, result) -> tubes to move
+        held: list[tuple[_TubeRow, list[dict]]] = []
+        confirmed: dict[str, tuple[str, int]] = {}  # barcode -> (result, tube) of tubes that have it now
+        for barcode, given in wanted.items():
+            tube = tubes.get(barcode)
+            results = {result for _i, result, _w in given}
+            if tube is None:
+                for index, _r, _w in given:
+                    answers[index] = _answer(barcode, "error", rv.NO_SUCH_TUBE)
+            elif len(results) > 1:
+                values = [written for _i, _r, written in given]
+                for index, _r, _w in given:
+                    answers[index] = {
+                        **_answer(barcode, "held", rv.CONFLICT_HELD, values="、".join(values)),
+                        "values": values,
+                    }
+                held.append((tube, [{"row": items[i][0], "value": w} for i, _r, w in given]))
+            else:
+                result = results.pop()
+                if tube.state == result:
+                    first = rv.UNCHANGED
+                    confirmed[barcode] = (result, tube.pk)
+                elif tube.state in SAMPLE_RESULT:
+                    first = rv.RESULT_DIFFERS
+                elif flows.TUBE_FLOW.step(tube.state, result) is None:
+                    first = rv.TUBE_NOT_RESULTABLE
+                else:
+                    first = rv.RECORDED
+                    to_move.setdefault((tube.state, result), []).append(tube)
+                    confirmed[barcode] = (result, tube.pk)
+                for n, (index, _r, _w) in enumerate(given):
+                    if first == rv.RESULT_DIFFERS:
+                        answers[index] = _answer(
+                            barcode, "error", first, recorded=_label(tube.state), given=_label(result)
+                        )
+                    elif first == rv.TUBE_NOT_RESULTABLE:
+                        answers[index] = _answer(barcode, "error", first)
+                    else:
+                        answers[index] = _answer(barcode, "ok", first if n == 0 else rv.REPEATED)
+        raced, positive = _apply_results(round_, to_move, actor, now)
+        if raced:  # another call resulted these tubes between our read and our write: say what it recorded
+            recorded = {
+                b: state
+                for _pk, b, state, _code in tubes_by_barcode(round_, raced, "id, barcode, status, community_code")
+            }
+            for barcode in raced:
+                for n, (index, result, _w) in enumerate(wanted[barcode]):
+                    state = recorded.get(barcode, result)
+                    if state != result:
+                        words = {"recorded": _label(state), "given": _label(result)}
+                        answers[index] = _answer(barcode, "error", rv.RESULT_DIFFERS, **words)
+                        confirmed.pop(barcode, None)
+                    else:
+                        answers[index] = _answer(barcode, "ok", rv.UNCHANGED if n == 0 else rv.REPEATED)
+        _hold_conflicts(round_, held, actor, source, now)
+        by_result: dict[str, list[int]] = {}
+        for result, pk in confirmed.values():
+            by_result.setdefault(result, []).append(pk)
+        _resolve_conflicts(round_, by_result, actor, now)
+    return answers, positive
+
+
+def _barcode_rule(round_: Round):
+    try:
+        return collection.barcode_rule(round_.barcode_pattern)
+    except ValueError:
+        return collection.BARCODE
+
+
+def _hold_conflicts(round_: Round, held: list[tuple["_TubeRow", list[dict]]], actor, source: str, now) -> None:
+    """Keep each tube's disagreeing rows, replacing those a previous call held for it."""
+    if not held:
+        return
+    open_: dict[int, ResultConflict] = {}
+    for chunk in chunks([tube.pk for tube, _rows in held]):
+        open_.update(
+            (c.tube_id, c)
+            for c in ResultConflict.objects.filter(round=round_, resolved_at__isnull=True, tube_id__in=chunk)
+        )
+    by = actor if getattr(actor, "pk", None) else None
+    new, changed = [], []
+    for tube, rows in held:
+        conflict = open_.get(tube.pk)
+        if conflict is None:
+            new.append(
+                ResultConflict(
+                    round=round_,
+                    tube_id=tube.pk,
+                    barcode=tube.barcode,
+                    community_code=tube.community_code,
+                    rows=rows,
+                    source=source[:255],
+                    held_by=by,
+                )
+            )
+        else:
+            conflict.rows, conflict.source, conflict.held_by, conflict.updated_at = rows, source[:255], by, now
+            changed.append(conflict)
+    ResultConflict.objects.bulk_create(new, batch_size=500)
+    ResultConflict.objects.bulk_update(changed, ["rows", "source", "held_by", "updated_at"], batch_size=500)
+
+
+def _resolve_conflicts(round_: Round, tubes: dict[str, list[int]], actor, now, reason: str = "") -> int:
+    """Close the held conflicts of these tubes, which now have a result (result -> tube ids). One
+    indexed query when the round has none held (the normal path)."""
+    if not any(tubes.values()) or not ResultConflict.objects.filter(round=round_, resolved_at__isnull=True).exists():
+        return 0
+    by = actor if getattr(actor, "pk", None) else None
+    resolved = 0
+    for result, ids in sorted(tubes.items()):
+        for chunk in chunks(ids):
+            resolved += ResultConflict.objects.filter(round=round_, resolved_at__isnull=True, tube_id__in=chunk).update(
+                resolved_at=now, resolved_by=by, resolution=result, resolution_reason=reason[:200], updated_at=now
+            )
+    return resolved
 
 
 def _move_tubes(ids: list[int], source: str, result: str, now) -> set[int]:
@@ -137,10 +237,11 @@ def _move_tubes(ids: list[int], source: str, result: str, now) -> set[int]:
     return moved
 
 
-def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"]], actor, now) -> set[str]:
+def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"]], actor, now) -> tuple[set[str], int]:
     """Write the tubes' and their samples' results, the rollup, the workflow events, and announce
     positive pools, for the tubes really moved. The moves were checked against the flows above and
-    again by each UPDATE's WHERE. Returns the barcodes that another call moved first."""
+    again by each UPDATE's WHERE. Returns the barcodes that another call moved first, and the number
+    of tubes made positive."""
     refused = flows.TUBE_FLOW.check_all(to_move)
     if refused:
         raise ApplicationError(_("采样管状态不能这样变更"), {"moves": refused}, status=409)
@@ -186,44 +287,128 @@ def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"
                     {"round": round_.pk, "tubes": [t.pk for t in chunk], "actor": getattr(actor, "pk", None)},
                     area_code=min(t.community_code for t in chunk),
                 )
-    return raced
+    return raced, len(by_result.get(flows.POSITIVE, ()))
 
 
-RESULT_FILE_ALIASES = {
-    "barcode": ("管号", "条码", "采样管条码", "试管编号", "barcode", "tube"),
-    "result": ("结果", "检测结果", "result"),
-}
+def tube_result_correct(*, actor, round_: Round, barcode: str, result: str, reason: str) -> dict:
+    """Correct a tube's recorded result after a retest (复检更正), or give a tube whose rows were held
+    its result; the reason is required and kept on the workflow events with the lab's account.
+
+    Negative to positive: the members become positive-pool and the pool is announced, so their
+    recalls open (again, for recalls a former correction cancelled) after the commit, as for any
+    positive result. Positive to negative: the members become negative and their recalls not yet
+    re-swabbed are cancelled by the platform; recalls already re-swabbed keep their course. The
+    round's rollup follows. The caller decided the round with RECORD_RESULTS (round_get_for_user),
+    as for recorded results."""
+    reason = " ".join(str(reason or "").split())[:200]  # as written: Chinese punctuation stays full-width
+    target = rv.result_of(result)
+    if isinstance(target, Problem):
+        raise ApplicationError(TESTING.of(target), status=422)
+    if not reason:
+        raise ApplicationError(_("更正检测结果须写明原因（如复检结果）"), status=422)
+    barcode = _barcode_of(barcode)
+    now = timezone.now()
+    with transaction.atomic():
+        tube = Tube.objects.select_for_update().filter(round=round_, barcode=barcode).first()
+        if tube is None:
+            raise ApplicationError(TESTING.text(rv.NO_SUCH_TUBE), status=404)
+        source = tube.status
+        resolved = _resolve_conflicts(round_, {target: [tube.pk]}, actor, now, reason=reason) > 0
+        answer = {
+            "barcode": barcode,
+            "from_status": source,
+            "to_status": target,
+            "samples": 0,
+            "recalls_cancelled": 0,
+            "conflict_resolved": resolved,
+        }
+        if source == target:
+            if resolved:  # the recorded result confirmed against the rows that disagreed with it
+                return answer
+            raise ApplicationError(_("该管已是{result}，无需更正").format(result=_label(target)), status=409)
+        if flows.TUBE_FLOW.step(source, target) is None:
+            raise ApplicationError(TESTING.text(rv.TUBE_NOT_RESULTABLE), status=409)
+        detail = {"round": round_.public_id, "correction": True}
+        code = tube.community_code
+        moved = transitions.move_many(
+            flow=flows.TUBE_FLOW,
+            queryset=Tube.objects.filter(pk=tube.pk),
+            source=source,
+            target=target,
+            actor=actor,
+            keys=[barcode],
+            area_codes=[code],
+            reason=reason,
+            also={"result_at": now, "closed_at": tube.closed_at or now},
+            detail=detail,
+        )
+        if not moved:
+            raise ApplicationError(_("采样管状态不能这样变更"), status=409)
+        answer["samples"] = transitions.move_many(
+            flow=flows.SAMPLE_FLOW,
+            queryset=Sample.objects.filter(tube_id=tube.pk),
+            source=SAMPLE_RESULT.get(source, flows.PENDING),
+            target=SAMPLE_RESULT[target],
+            actor=actor,
+            keys=[barcode],
+            area_codes=[code],
+            reason=reason,
+            detail={**detail, "by": "tube"},
+        )
+        # The community's rollup row exists since the tube was scanned; an upsert would check the
+        # row it inserts against positive_tubes >= 0 before finding the conflict, so this updates.
+        delta = int(target == flows.POSITIVE) - int(source == flows.POSITIVE)
+        counts = {"positive_tubes": F("positive_tubes") + delta}
+        if source not in SAMPLE_RESULT:
+            counts["tubes_resulted"] = F("tubes_resulted") + 1
+        RoundProgress.objects.filter(round=round_, community_code=code).update(**counts)
+        if target == flows.POSITIVE:
+            payload = {"round": round_.pk, "tubes": [tube.pk], "actor": getattr(actor, "pk", None), "reason": reason}
+            events.publish(POOLS_POSITIVE, payload, area_code=code)
+        elif source == flows.POSITIVE:
+            answer["recalls_cancelled"] = recalls.recalls_cancel(actor=actor, tube=tube, reason=reason)
+    return answer
 
 
 def tube_results_import(*, actor, round_: Round, file_name: str, content: bytes) -> dict:
-    """Lab results from a .csv or .xlsx (columns 管号 and 结果). Per-row answers carry the row
-    number as Excel shows it; valid rows are recorded even when others are wrong (each tube's
-    result stands alone), and nothing partial is written for a row. The file is audited (name,
-    rows, recorded) beside the workflow events of its tubes."""
+    """Lab results from a .csv or .xlsx (columns 管号 and 结果). Every row is accounted for, with its
+    number as Excel shows it: recorded, unchanged (or the same again), held (the file's rows for the
+    tube disagree) or an error with its code and reason. Rows of one tube are recorded together
+    however far apart, so they are held together. The file is audited (name and counts) beside the
+    workflow events of its tubes."""
     try:
-        table = tabular.read_table(
-            content,
-            file_name,
-            aliases=RESULT_FILE_ALIASES,
-            required=["barcode", "result"],
-            max_rows=100_000,
-            max_bytes=20 * 1024 * 1024,
-            labels={"barcode": "管号", "result": "结果"},
-        )
-    except tabular.TabularError as exc:
-        raise ApplicationError(CORE.of(exc.problem), status=422) from exc
-    answers = []
-    for start in range(0, len(table.rows), MAX_RESULTS):
-        chunk = table.rows[start : start + MAX_RESULTS]
-        items = [(clean_code(row.get("barcode")), clean_text(row.get("result"))) for _, row in chunk]
-        for (number, _row), answer in zip(
-            chunk, tube_results_record(actor=actor, round_=round_, results=items), strict=True
-        ):
-            answers.append({"row": number, **answer})
+        rows = result_file.read_result_file(content, file_name)
+    except result_file.ResultFileError as exc:
+        problem = exc.problem
+        raise ApplicationError((CORE if problem.code in CORE else TESTING).of(problem), status=422) from exc
+    answers: dict[int, dict] = {}
+    by_tube: dict[str, list[tuple[int, object, object]]] = {}
+    for row in rows:
+        if row.formulas:
+            barcode = "" if result_file.LABELS["barcode"] in row.formulas else _barcode_of(row.barcode)
+            columns = "、".join(row.formulas)
+            answers[row.number] = {"row": row.number, **_answer(barcode, "error", rv.FORMULA_NO_VALUE, columns=columns)}
+        else:
+            by_tube.setdefault(_barcode_of(row.barcode), []).append((row.number, row.barcode, row.value))
+    positive = 0
+    batch: list[tuple[int, object, object]] = []
+    tubes = list(by_tube.values())
+    for n, items in enumerate(tubes, start=1):
+        batch += items
+        if n % MAX_RESULTS == 0 or n == len(tubes):
+            recorded, made_positive = _record(actor, round_, batch, source=file_name)
+            positive += made_positive
+            for (number, _b, _v), answer in zip(batch, recorded, strict=True):
+                answers[number] = {"row": number, **answer}
+            batch = []
+    ordered = [answers[n] for n in sorted(answers)]
     outcome = {
-        "rows": len(answers),
-        "recorded": sum(a["status"] == "ok" for a in answers),
-        "errors": [a for a in answers if a["status"] != "ok"],
+        "rows": len(ordered),
+        "recorded": sum(a["code"] == rv.RECORDED for a in ordered),
+        "unchanged": sum(a["code"] in (rv.UNCHANGED, rv.REPEATED) for a in ordered),
+        "positive": positive,
+        "held": [a for a in ordered if a["status"] == "held"],
+        "errors": [a for a in ordered if a["status"] == "error"],
     }
     audit_record(
         actor=actor,
@@ -234,7 +419,9 @@ def tube_results_import(*, actor, round_: Round, file_name: str, content: bytes)
         detail={
             "round": round_.public_id,
             "file_name": file_name[:255],
-            **{k: outcome[k] for k in ("rows", "recorded")},
+            **{k: outcome[k] for k in ("rows", "recorded", "unchanged", "positive")},
+            "held": len(outcome["held"]),
+            "errors": len(outcome["errors"]),
         },
     )
     return outcome

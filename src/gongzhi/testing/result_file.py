@@ -1,0 +1,219 @@
+"""Reading a lab's results file (.xlsx or .csv, columns 管号 and 结果). No Django here.
+
+core.tabular finds the header and the rows; this module adds what a results file needs on top:
+
+- a file with one of the two columns but not the other is told which column is missing and which
+  columns its header holds (tabular, seeing one known column, only says it found no header);
+- an .xlsx formula cell whose value the file does not store is that row's error, never a blank.
+  openpyxl (data_only) reads such a cell as None, and a row whose every known cell is such a formula
+  would look empty and be skipped. Files written by programs (openpyxl writes `<f>…</f><v/>`) hold
+  no values for their formulas; Excel stores each formula's last value, an empty text as
+  `t="str"` with an empty `<v>` (a formula filled down past the data: a blank row, rightly).
+"""
+
+import csv
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from xml.etree import ElementTree
+
+from gongzhi.core import tabular
+from gongzhi.core.cleaning import clean_text
+from gongzhi.core.errors import Problem
+from gongzhi.testing.result_values import FORMULA_NO_VALUE
+
+ALIASES = {
+    "barcode": ("管号", "条码", "采样管条码", "采样管号", "试管编号", "barcode", "tube"),
+    "result": ("结果", "检测结果", "核酸结果", "result"),
+}
+LABELS = {"barcode": "管号", "result": "结果"}
+FIELDS = ("barcode", "result")
+MAX_ROWS = 100_000
+MAX_BYTES = 20 * 1024 * 1024
+
+RESULT_COLUMN_MISSING = "result_column_missing"
+CODES = (RESULT_COLUMN_MISSING, FORMULA_NO_VALUE)
+
+_RELATIONSHIP_ID = re.compile(r"^\{[^}]*relationships\}id$")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+class ResultFileError(Exception):
+    """The file cannot be read as results: `problem` says why (a tabular code, or one of CODES)."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.code)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    number: int  # the row as Excel shows it
+    barcode: object
+    value: object
+    formulas: tuple[str, ...] = ()  # labels of this row's columns holding a formula without a value
+
+
+def read_result_file(content: bytes, file_name: str) -> list[ResultRow]:
+    """Every row of the file that holds something in 管号 or 结果 (or a formula there), in file order.
+    Raises ResultFileError for a file that cannot be read as a whole."""
+    try:
+        table = _read(content, file_name, list(FIELDS))
+    except tabular.TabularError as exc:
+        if exc.problem.code in (tabular.NO_HEADER, tabular.MISSING_COLUMNS):
+            _explain_missing_column(content, file_name)
+        raise ResultFileError(exc.problem) from exc
+    formulas = _formulas_without_value(content, table) if content.startswith(b"PK") else {}
+    rows = {
+        number: ResultRow(number, values.get("barcode"), values.get("result"), formulas.get(number, ()))
+        for number, values in table.rows
+    }
+    for number, labels in formulas.items():  # rows that looked empty: every known cell such a formula
+        rows.setdefault(number, ResultRow(number, None, None, labels))
+    return [rows[n] for n in sorted(rows)]
+
+
+def _read(content: bytes, file_name: str, required: list[str]) -> tabular.Table:
+    return tabular.read_table(
+        content,
+        file_name,
+        aliases=ALIASES,
+        required=required,
+        max_rows=MAX_ROWS,
+        max_bytes=MAX_BYTES,
+        labels=LABELS,
+    )
+
+
+def _explain_missing_column(content: bytes, file_name: str) -> None:
+    """Raise RESULT_COLUMN_MISSING when the header holds one of the two columns; return otherwise."""
+    for present in FIELDS:
+        try:
+            table = _read(content, file_name, [present])
+        except tabular.TabularError:
+            continue
+        missing = next(f for f in FIELDS if f != present)
+        found = [text for text in (clean_text(c) for c in _header_cells(content, table)) if text]
+        raise ResultFileError(
+            Problem(
+                RESULT_COLUMN_MISSING, {"missing": LABELS[missing], "row": table.header_row, "found": "、".join(found)}
+            )
+        )
+
+
+def _header_cells(content: bytes, table: tabular.Table) -> tuple[object, ...]:
+    rows: Iterator[tuple[object, ...]]
+    if content.startswith(b"PK"):
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            sheet: Any = book[table.sheet_name]
+            sheet.reset_dimensions()
+            rows = sheet.iter_rows(min_row=table.header_row, max_row=table.header_row, values_only=True)
+            return tuple(next(rows, ()))
+        finally:
+            book.close()
+    text = tabular.decode_text(content)
+    counts = {d: text[:8192].count(d) for d in (",", "\t", ";")}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=max(counts, key=lambda d: (counts[d], d == ",")))
+    for number, cells in enumerate(reader, start=1):
+        if number == table.header_row:
+            return tuple(cells)
+    return ()
+
+
+def _formulas_without_value(content: bytes, table: tabular.Table) -> dict[int, tuple[str, ...]]:
+    """Row number -> labels of the 管号/结果 cells of that row holding a formula without a stored value."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        path = _sheet_path(archive, table.sheet_name)
+        if path is None:
+            return {}
+        data = archive.read(path)
+    if not _FORMULA.search(data):
+        return {}
+    columns = _header_columns(content, table)
+    found: dict[int, list[str]] = {}
+    row_number, column = 0, 0
+    for event, element in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if event == "start":
+            if tag == "row":
+                row_number = int(element.get("r") or row_number + 1)
+                column = 0
+            continue
+        if tag == "c":
+            ref = _CELL.match(element.get("r") or "")
+            column = _column_number(ref.group(1)) if ref else column + 1
+            field = columns.get(column)
+            if field is not None and row_number > table.header_row and _formula_without_value(element):
+                found.setdefault(row_number, []).append(LABELS[field])
+            element.clear()
+        elif tag == "row":
+            element.clear()
+    return {number: tuple(labels) for number, labels in found.items()}
+
+
+def _formula_without_value(cell: ElementTree.Element) -> bool:
+    formula = value = None
+    for child in cell:
+        name = child.tag.rsplit("}", 1)[-1]
+        if name == "f":
+            formula = child
+        elif name == "v":
+            value = child
+    if formula is None:
+        return False
+    return value is None or (not value.text and cell.get("t") != "str")
+
+
+def _header_columns(content: bytes, table: tabular.Table) -> dict[int, str]:
+    """Column number (1 = A) -> field, as the header row names them."""
+    positions = tabular.match_header(_header_cells(content, table), ALIASES)
+    return {position + 1: field for field, position in positions.items()}
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _sheet_path(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+    """The part of the archive holding the named sheet, through the workbook's relationships."""
+    workbook = _office_document(archive)
+    try:
+        sheets = ElementTree.fromstring(archive.read(workbook))
+        rels = ElementTree.fromstring(
+            archive.read(posixpath.join(posixpath.dirname(workbook), "_rels", posixpath.basename(workbook) + ".rels"))
+        )
+    except (KeyError, ElementTree.ParseError):
+        return None
+    rel_id = None
+    for sheet in sheets.iter():
+        if sheet.tag.rsplit("}", 1)[-1] == "sheet" and sheet.get("name") == sheet_name:
+            rel_id = next((v for k, v in sheet.attrib.items() if _RELATIONSHIP_ID.match(k)), None)
+    for rel in rels.iter():
+        if rel.get("Id") == rel_id and rel_id is not None:
+            target = rel.get("Target", "")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return posixpath.normpath(posixpath.join(posixpath.dirname(workbook), target))
+    return None
+
+
+def _office_document(archive: zipfile.ZipFile) -> str:
+    try:
+        rels = ElementTree.fromstring(archive.read("_rels/.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return "xl/workbook.xml"
+    for rel in rels.iter():
+        if rel.get("Type", "").endswith("/officeDocument"):
+            return rel.get("Target", "xl/workbook.xml").lstrip("/")
+    return "xl/workbook.xml"
