@@ -59,7 +59,8 @@ def test_only_assigned_collectors_scan_and_anywhere_in_the_rounds_area(client, s
     assert [o["code"] for o in answer.json()["outcomes"]] == ["ok", "ok", "ok"]
     # and every scan records its collector
     assert set(Sample.objects.filter(round=round_).values_list("collector_id", flat=True)) == {collector.pk}
-    assert AuditEvent.objects.filter(action="testing.collector_assign", actor=street).count() == 1
+    assigned = AuditEvent.objects.filter(entity="testing.round_collector", actor=street)
+    assert [e.detail["assigned"] for e in assigned] == ["col_a"]
     # taken off the round, the collector scans no more
     services.round_collector_remove(actor=street, round_=round_, user=collector)
     assert _post(client, round_, events, batch_id="b2").status_code == 404

@@ -88,6 +88,9 @@ def test_collect_page_for_collectors_only(client, sampled_round, community_a, wo
     round_, _ = sampled_round
     collector = make_user_with_role("c2", "collector", community_a.code)
     client.force_login(collector)
+    # a collector of the round's area who is not assigned to the round does not collect in it
+    assert client.get(f"/rounds/{round_.public_id}/collect/").status_code == 404
+    services.round_collector_assign(actor=round_.created_by, round_=round_, user=collector)
     page = client.get(f"/rounds/{round_.public_id}/collect/").content.decode()
     assert 'id="barcode"' in page and "collect.js" in page
     client.force_login(worker_b)
@@ -109,7 +112,8 @@ def test_lab_results_file_records_valid_rows_and_reports_bad_ones(client, sample
     body = response.json()
     assert response.status_code == 200, body
     assert body["rows"] == 3 and body["recorded"] == 1
-    assert [(e["row"], e["message"]) for e in body["errors"]] == [(4, "本轮没有这个管号"), (5, "结果只能是阴性或阳性")]
+    assert [(e["row"], e["code"]) for e in body["errors"]] == [(4, "no_such_tube"), (5, "result_unknown")]
+    assert body["errors"][0]["message"] == "本轮没有这个管号" and "“不确定”" in body["errors"][1]["message"]
     assert round_.tubes.get().status == "negative"
     broken = client.post(
         f"/api/rounds/{round_.public_id}/results/file",
@@ -240,7 +244,9 @@ def test_lab_uploads_results_and_sees_the_rows_not_recorded(client, sampled_roun
     assert Recall.objects.filter(round=round_).count() == 2
     again = client.post(url, {"file": _upload("结果.csv", csv)})
     events.deliver_pending()
-    assert 'id="recorded-count">1<' in again.content.decode() and Recall.objects.filter(round=round_).count() == 2
+    again_text = again.content.decode()
+    assert 'id="recorded-count">0<' in again_text and 'id="unchanged-count">1<' in again_text
+    assert Recall.objects.filter(round=round_).count() == 2
     broken = client.post(url, {"file": _upload("结果.xlsx", b"not a workbook")})
     assert broken.status_code == 422 and 'role="alert"' in broken.content.decode()
     assert client.post(url, {}).status_code == 422

@@ -78,9 +78,7 @@ class RoundCollector(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="collectors")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     assigned_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -188,6 +186,7 @@ class Recall(TimeStampedModel):
         RESAMPLED = flows.RESAMPLED, _("已单采")
         NEGATIVE = flows.NEGATIVE, _("单采阴性")
         POSITIVE = flows.POSITIVE, _("单采阳性")
+        CANCELLED = flows.CANCELLED, _("已撤销")  # the pool's result corrected to negative
 
     area_paths = _VIA_RESIDENT
 
@@ -267,3 +266,37 @@ class ScanBatch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "collector", "batch_key"], name="scan_batch_key_unique"),
         ]
+
+
+class ResultConflict(TimeStampedModel):
+    """Rows of one results file or API call that gave a tube different results: none of them was
+    applied, and they are held here for the lab to see until a later file or call, or a correction,
+    gives the tube its result (`resolved_at`). `rows` keeps each row's number (the file's row as Excel
+    shows it, or the item's place in the call) and its value as written."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="result_conflicts")
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="+")
+    barcode = models.CharField(_("管号"), max_length=32)
+    community_code = models.CharField(max_length=12)
+    rows = models.JSONField(default=list)
+    source = models.CharField(max_length=255, blank=True, help_text="The file's name; empty for an API call")
+    held_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.CharField(max_length=16, blank=True, help_text="The result the tube got")
+    resolution_reason = models.CharField(max_length=200, blank=True)
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round_id", "barcode", "id"]
+        constraints = [
+            # One open conflict a tube; it also finds a round's open conflicts (round_id leads).
+            models.UniqueConstraint(
+                fields=["round", "tube"], condition=models.Q(resolved_at__isnull=True), name="result_conflict_open"
+            ),
+        ]
+        verbose_name = _("待核实的检测结果")
+        verbose_name_plural = _("待核实的检测结果")

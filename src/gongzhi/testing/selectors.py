@@ -1,5 +1,6 @@
 """Reads of rounds, recalls and coverage, always inside the user's areas."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -7,7 +8,18 @@ from django.http import Http404
 from gongzhi.core import access, roles
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area
-from gongzhi.testing.models import Exemption, Recall, Round, RoundProgress, Sample, Site, SlotAssignment
+from gongzhi.testing import flows
+from gongzhi.testing.models import (
+    Exemption,
+    Recall,
+    ResultConflict,
+    Round,
+    RoundCollector,
+    RoundProgress,
+    Sample,
+    Site,
+    SlotAssignment,
+)
 
 _PLACE_OF_RECALL = ("resident", "resident__household", "resident__household__building", "tube")
 
@@ -24,6 +36,54 @@ def round_get_for_user(*, user, public_id: str, capability: str) -> Round:
     if round_ is None or not access.may_around(user, capability, round_.area_code):
         raise Http404
     return round_
+
+
+def round_get_for_collector(*, user, public_id: str) -> RoundCollector:
+    """The user's assignment as a collector of this round (with the round), else 404: only
+    collectors assigned to a round scan in it, anywhere in its area. One indexed query a batch."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    assignment = (
+        RoundCollector.objects.filter(round__public_id=public_id, user_id=user.pk)
+        .select_related("round", "site")
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def rounds_collecting(*, user):
+    """The open rounds this user is assigned to collect in, newest first."""
+    return Round.objects.filter(collectors__user_id=user.pk, status=flows.OPEN).order_by("-starts_at", "-id")
+
+
+def round_collectors(*, round_: Round):
+    return RoundCollector.objects.filter(round=round_).select_related("user", "site").order_by("id")
+
+
+def collector_candidates(*, round_: Round):
+    """Users who may be assigned to collect in this round: active holders of a collecting role in
+    its area (a collector from elsewhere can still be named by login)."""
+    collecting = [role for role, caps in roles.CAPABILITIES.items() if roles.COLLECT_SAMPLES in caps]
+    assigned = RoundCollector.objects.filter(round=round_).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            role_assignments__role__in=collecting,
+            role_assignments__area_code__startswith=round_.area_code,
+        )
+        .exclude(pk__in=assigned)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def active_user_by_username(username: str):
+    if not username:
+        return None
+    return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
 def recall_list(*, user, round_: Round):
@@ -216,3 +276,10 @@ def slot_for_building(*, user, round_: Round, building_public_id: str):
     if slot is None:
         raise Http404
     return slot
+
+
+def result_conflicts_held(*, round_: Round):
+    """The round's held result conflicts, by barcode. The caller has decided the round with
+    RECORD_RESULTS (round_get_for_user): a lab works every tube of the round it may result, as it
+    records them, and these rows hold no personal data."""
+    return ResultConflict.objects.filter(round=round_, resolved_at__isnull=True).order_by("barcode")

@@ -11,6 +11,7 @@ from gongzhi.core import access, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.pii import pii_visible
+from gongzhi.core.workflow import STAFF
 from gongzhi.people.selectors import resident_personal_data
 from gongzhi.testing import flows, pooling, selectors, services
 from gongzhi.testing.models import Recall, Round
@@ -20,7 +21,7 @@ from gongzhi.testing.models import Recall, Round
 @capability_required(roles.VIEW_TESTING, roles.COLLECT_SAMPLES, roles.RECORD_RESULTS)
 def round_list(request):
     rounds = list(selectors.round_list(user=request.user, capability=roles.VIEW_TESTING)[:100])
-    collecting = list(selectors.round_list(user=request.user, capability=roles.COLLECT_SAMPLES)[:20])
+    collecting = list(selectors.rounds_collecting(user=request.user)[:20])
     resulting = list(selectors.round_list(user=request.user, capability=roles.RECORD_RESULTS)[:20])
     return render(
         request,
@@ -35,10 +36,26 @@ RESULT_FILE_LIMIT = 20 * 1024 * 1024
 @login_required
 def results_import(request, public_id: str):
     """A lab uploads a round's results (.csv or .xlsx, columns 管号 and 结果) and sees every row
-    that was not recorded, with its row number and the reason; the other rows are recorded."""
+    accounted for: recorded, unchanged, held (the file's rows for a tube disagree) or not recorded,
+    with its row number and the reason. The round's held conflicts stay listed, and a result is
+    corrected here with the reason (复检更正)."""
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.RECORD_RESULTS)
-    error, outcome = None, None
-    if request.method == "POST":
+    error, outcome, correction_error = None, None, None
+    if request.method == "POST" and request.POST.get("action") == "correct":
+        try:
+            services.tube_result_correct(
+                actor=request.user,
+                round_=round_,
+                barcode=request.POST.get("barcode", "")[:64],
+                result=request.POST.get("result", "")[:16],
+                reason=request.POST.get("reason", "")[:200],
+            )
+            barcode = request.POST.get("barcode", "")[:64]
+            messages.success(request, _("已更正 %(barcode)s 的检测结果") % {"barcode": barcode})
+            return redirect("testing:results_import", public_id=round_.public_id)
+        except ApplicationError as exc:
+            correction_error = exc.message
+    elif request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             error = _("请选择要上传的结果文件（.xlsx 或 .csv）")
@@ -54,8 +71,16 @@ def results_import(request, public_id: str):
     return render(
         request,
         "testing/results_import.html",
-        {"round": round_, "error": error, "outcome": outcome},
-        status=422 if error else 200,
+        {
+            "round": round_,
+            "error": error,
+            "outcome": outcome,
+            "held": list(selectors.result_conflicts_held(round_=round_)[:500]),
+            "correction_error": correction_error,
+            "correction": request.POST if correction_error else {},
+            "may_see_recalls": access.may_around(request.user, roles.VIEW_TESTING, round_.area_code),
+        },
+        status=422 if error or correction_error else 200,
     )
 
 
@@ -86,7 +111,11 @@ def round_new(request):
         else:
             try:
                 round_ = services.round_create(
-                    actor=request.user, name=request.POST.get("name", ""), area_code=code, pool_size=pool_size
+                    actor=request.user,
+                    name=request.POST.get("name", ""),
+                    area_code=code,
+                    pool_size=pool_size,
+                    barcode_pattern=request.POST.get("barcode_pattern", "")[:200],
                 )
                 return redirect("testing:round_dashboard", public_id=round_.public_id)
             except ApplicationError as exc:
@@ -103,6 +132,9 @@ def round_dashboard(request, public_id: str):
         "testing/round_dashboard.html",
         {
             "round": round_,
+            "may_manage": may_manage,
+            "collectors": list(selectors.round_collectors(round_=round_)) if may_manage else [],
+            "candidates": list(selectors.collector_candidates(round_=round_)[:200]) if may_manage else [],
             "totals": selectors.progress_totals(user=request.user, round_=round_),
             "next_steps": [(s, Round.Status(s).label) for s in flows.ROUND_FLOW.next_states(round_.status)]
             if may_manage
@@ -117,6 +149,27 @@ def round_transition(request, public_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.MANAGE_ROUNDS)
     try:
         services.round_transition(actor=request.user, round_=round_, to_status=request.POST.get("to_status", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("testing:round_dashboard", public_id=round_.public_id)
+
+
+@login_required
+@require_POST
+def round_collectors(request, public_id: str):
+    """Assign a collector to the round (by login), or take one off it."""
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.MANAGE_ROUNDS)
+    username = request.POST.get("username", "").strip()[:150]
+    user = selectors.active_user_by_username(username)
+    try:
+        if user is None:
+            raise ApplicationError(_("没有这个账号：%(name)s") % {"name": username}, status=422)
+        if request.POST.get("remove"):
+            services.round_collector_remove(actor=request.user, round_=round_, user=user)
+            messages.success(request, _("已取消 %(name)s 的采样指派") % {"name": username})
+        else:
+            services.round_collector_assign(actor=request.user, round_=round_, user=user)
+            messages.success(request, _("已指派 %(name)s 为本轮采样人员") % {"name": username})
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("testing:round_dashboard", public_id=round_.public_id)
@@ -169,7 +222,8 @@ def recall_rows(user, recalls):
     rows = []
     for recall in recalls:
         full = pii_visible(user, recall.resident)
-        steps = flows.RECALL_FLOW.next_states(recall.status) if access.may(user, roles.HANDLE_RECALLS, recall) else ()
+        may_handle = access.may(user, roles.HANDLE_RECALLS, recall)
+        steps = flows.RECALL_FLOW.next_states(recall.status, by=STAFF) if may_handle else ()  # not the platform's
         rows.append(
             (recall, resident_personal_data(recall.resident, full=full), [(s, Recall.Status(s).label) for s in steps])
         )
@@ -205,8 +259,8 @@ def recall_transition(request, public_id: str):
 
 @login_required
 def collect(request, public_id: str):
-    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.COLLECT_SAMPLES)
-    return render(request, "testing/collect.html", {"round": round_})
+    assignment = selectors.round_get_for_collector(user=request.user, public_id=public_id)
+    return render(request, "testing/collect.html", {"round": assignment.round, "site": assignment.site})
 
 
 def collect_service_worker(request):

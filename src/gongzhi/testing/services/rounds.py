@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import roles, transitions
 from gongzhi.core.errors import ApplicationError
-from gongzhi.core.models import RoleAssignment
+from gongzhi.core.models import AuditEvent, RoleAssignment
 from gongzhi.core.services import audit_record
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area, Building
@@ -81,11 +81,11 @@ def round_collector_assign(*, actor, round_: Round, user, site: Site | None = No
         )
         audit_record(
             actor=actor,
-            action="testing.collector_assign",
-            entity="testing.round",
+            action=AuditEvent.Action.UPDATE,
+            entity="testing.round_collector",
             row_ids=[round_.public_id],
             area_codes=[round_.area_code],
-            detail={"user": user.username, "site": site.public_id if site else None, "new": created},
+            detail={"assigned": user.username, "site": site.public_id if site else None, "new": created},
         )
     return assignment
 
@@ -97,11 +97,11 @@ def round_collector_remove(*, actor, round_: Round, user) -> None:
         if removed:
             audit_record(
                 actor=actor,
-                action="testing.collector_remove",
-                entity="testing.round",
+                action=AuditEvent.Action.UPDATE,
+                entity="testing.round_collector",
                 row_ids=[round_.public_id],
                 area_codes=[round_.area_code],
-                detail={"user": user.username},
+                detail={"removed": user.username},
             )
 
 

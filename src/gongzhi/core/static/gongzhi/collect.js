@@ -11,6 +11,7 @@
   var URL_SCANS = root.dataset.url;
   var KEY = "gongzhi-collect-" + root.dataset.round + "-" + root.dataset.user;
   var BATCH = 500;
+  var CODE = /^(?:[RH]:[0-9A-Za-z]{1,62}|[0-9]{17}[0-9Xx])$/;  // what the server can resolve
   var barcodeRule = null;
   try { barcodeRule = new RegExp("^(?:" + root.dataset.pattern + ")$"); } catch (e) { barcodeRule = null; }
   var $ = function (id) { return document.getElementById(id); };
@@ -96,6 +97,7 @@
     var code = $("code").value.trim();
     if (!state.tube) { say(T("openFirst"), "error"); return; }
     if (!code) return;
+    if (!CODE.test(code)) { $("code").value = ""; say(T("badCode"), "error"); return; }  // a health-code URL, a typo
     if (state.mustClose === state.tube) { say(T("closeFirst"), "error"); return; }
     if ((state.tubes[state.tube] || 0) + (state.pending[state.tube] || 0) >= POOL) {
       say(T("tubeFull"), "error"); return;
