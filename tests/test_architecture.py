@@ -142,6 +142,7 @@ PURE_MODULES = [
     "people/flows.py",
     "people/id_rules.py",
     "people/register_rules.py",
+    "people/register_tags.py",
     "people/register_plan.py",
     "testing/collection.py",
     "testing/flows.py",

@@ -466,10 +466,10 @@ def street_row(number, name, id_number, *, sex="", groups="", room="501"):
 
 
 def test_every_word_for_a_tag_maps_to_a_stored_tag():
-    from gongzhi.people import register_rules
+    from gongzhi.people import register_tags
     from gongzhi.people.models import VulnerabilityTag
 
-    targets = set(register_rules.TAG_WORDS.values()) | {tag for _, tag in register_rules.TAG_KEYWORDS}
+    targets = set(register_tags.TAG_WORDS.values()) | {tag for _, tag in register_tags.TAG_KEYWORDS}
     assert targets <= set(VulnerabilityTag.values)
 
 

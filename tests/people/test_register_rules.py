@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from gongzhi.people import id_rules, register_plan, register_rules
+from gongzhi.people import id_rules, register_plan, register_rules, register_tags
 from gongzhi.people.id_rules import make_id_number
 from gongzhi.people.messages import PEOPLE
 from gongzhi.people.register_rules import RegisterRecord, RowError, clean_row
@@ -258,7 +258,7 @@ def test_absent_optional_columns_are_none_and_present_empty_ones_clear():
 
 
 def test_tags_separated_in_every_way_people_type_them():
-    tags, unknown = register_rules.parse_tags("独居老人、慢性病，透析;elderly_alone / 透析", TAGS)
+    tags, unknown = register_tags.parse_tags("独居老人、慢性病，透析;elderly_alone / 透析", TAGS)
 
     assert tags == frozenset({"elderly_alone", "chronic", "dialysis"})
     assert unknown == []
@@ -439,20 +439,20 @@ VOCABULARY.update({value: value for value in list(VOCABULARY.values())})
     ],
 )
 def test_the_words_people_write_map_to_the_tag_vocabulary(written, tag):
-    assert register_rules.tag_of(written, VOCABULARY) == tag
+    assert register_tags.tag_of(written, VOCABULARY) == tag
 
 
 @pytest.mark.parametrize(
     "written", ["低保", "低保户", "空巢老人", "退役军人", "流动人口", "非残疾", "无残疾", "备孕", "户籍人口"]
 )
 def test_words_outside_the_vocabulary_do_not_map(written):
-    assert register_rules.tag_of(written, VOCABULARY) is None
+    assert register_tags.tag_of(written, VOCABULARY) is None
 
 
 def test_the_words_of_the_template_column_map_too_and_none_means_empty():
-    assert register_rules.parse_tags("残疾人、孕妇；无", VOCABULARY) == (frozenset({"disabled", "pregnant"}), [])
-    assert register_rules.parse_tags(" / ", VOCABULARY) == (frozenset(), [])
-    assert register_rules.parse_tags("—", VOCABULARY) == (frozenset(), [])
+    assert register_tags.parse_tags("残疾人、孕妇；无", VOCABULARY) == (frozenset({"disabled", "pregnant"}), [])
+    assert register_tags.parse_tags(" / ", VOCABULARY) == (frozenset(), [])
+    assert register_tags.parse_tags("—", VOCABULARY) == (frozenset(), [])
 
 
 @pytest.mark.parametrize("header", ["人员类别", "人员类型", "特殊人群", "特殊人群类别"])
