@@ -200,3 +200,39 @@ def test_a_page_opened_once_reloads_offline(page, live_server, community_a):
     page.click("#open-tube")
     wait_until(page, "document.getElementById('current').textContent === 'TUBE000001'")
     assert not [text for text in console if "pattern" in text.lower() or "regular expression" in text.lower()]
+
+
+def test_two_rounds_queued_on_one_phone_each_reach_their_own_round(page, live_server, community_a):
+    # nothing is ever lost: each round keeps its own queue (event numbers count per round)
+    first = _collector_round(community_a)
+    worker = first.created_by
+    second = services.round_create(actor=worker, name="第二轮", area_code=community_a.code, pool_size=10)
+    collector = first.collectors.get().user
+    services.round_collector_assign(actor=worker, round_=second, user=collector)
+    residents = [ResidentFactory() for _ in range(6)]
+    login(page, live_server, "collector_a")
+    pages = {}
+    for round_ in (first, second):
+        pages[round_.pk] = f"{live_server.url}/rounds/{round_.public_id}/collect/"
+        page.goto(pages[round_.pk])
+        wait_until(page, "document.getElementById('collect').dataset.cached === '1'")
+    page.context.set_offline(True)
+    for round_, tube, group in ((second, "TUBEB00001", residents[3:]), (first, "TUBEA00001", residents[:3])):
+        page.goto(pages[round_.pk])  # offline: from the service worker's cache
+        page.fill("#barcode", tube)
+        page.click("#open-tube")
+        for resident in group:
+            page.fill("#code", "R:" + resident.public_id)
+            page.click("#scan")
+        page.click("#close-tube")
+        wait_until(page, "document.getElementById('queued').textContent === '5'")
+    page.context.set_offline(False)
+    wait_until(page, "document.getElementById('people').textContent === '3'", timeout=30_000)
+    page.goto(pages[second.pk])
+    wait_until(page, "document.getElementById('people').textContent === '3'", timeout=30_000)
+    assert sorted(Sample.objects.filter(round=first).values_list("resident_id", flat=True)) == sorted(
+        r.pk for r in residents[:3]
+    )
+    assert sorted(Sample.objects.filter(round=second).values_list("resident_id", flat=True)) == sorted(
+        r.pk for r in residents[3:]
+    )

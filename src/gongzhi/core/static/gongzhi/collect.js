@@ -22,12 +22,38 @@
   Object.keys(defaults).forEach(function (k) { if (state[k] === undefined) state[k] = defaults[k]; });
   function save() { localStorage.setItem(KEY, JSON.stringify(state)); render(); }
 
-  var dbp = new Promise(function (resolve, reject) {
-    var req = indexedDB.open("gongzhi-collect", 1);
-    req.onupgradeneeded = function () { req.result.createObjectStore("events", {keyPath: "n"}); };
-    req.onsuccess = function () { resolve(req.result); };
-    req.onerror = function () { reject(req.error); };
-  });
+  // One queue per round and collector: event numbers count per round and collector, so a shared
+  // queue let two rounds' events overwrite each other and be sent to the wrong round.
+  function openQueue(name) {
+    return new Promise(function (resolve, reject) {
+      var req = indexedDB.open(name, 1);
+      req.onupgradeneeded = function () { req.result.createObjectStore("events", {keyPath: "n"}); };
+      req.onsuccess = function () { resolve(req.result); };
+      req.onerror = function () { reject(req.error); };
+    });
+  }
+  function moveLegacy(db) {  // events queued by the page before queues were per round
+    return openQueue("gongzhi-collect").then(function (old) {
+      return new Promise(function (resolve) {
+        var read = old.transaction("events", "readonly").objectStore("events").getAll();
+        read.onsuccess = function () {
+          var mine = read.result.filter(function (e) { return e.round === root.dataset.round; });
+          if (!mine.length) { old.close(); resolve(db); return; }
+          var t = db.transaction("events", "readwrite");
+          mine.forEach(function (e) { t.objectStore("events").put(e); });
+          t.oncomplete = function () {
+            var d = old.transaction("events", "readwrite");
+            mine.forEach(function (e) { d.objectStore("events").delete(e.n); });
+            d.oncomplete = function () { old.close(); resolve(db); };
+            d.onerror = function () { old.close(); resolve(db); };
+          };
+          t.onerror = function () { old.close(); resolve(db); };
+        };
+        read.onerror = function () { old.close(); resolve(db); };
+      });
+    }, function () { return db; });
+  }
+  var dbp = openQueue(KEY).then(moveLegacy);
   function tx(mode, fn) {
     return dbp.then(function (db) {
       return new Promise(function (resolve, reject) {
