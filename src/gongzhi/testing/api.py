@@ -75,15 +75,15 @@ def round_create(request, payload: RoundCreateIn):
 
 @router.post("/rounds/{public_id}/scans", response=ScanBatchOut, summary="Batch of up to 500 scan events, idempotent")
 def scan_batch(request, public_id: str, payload: ScanBatchIn):
-    assignment = selectors.round_get_for_collector(user=request.user, public_id=public_id)
+    round_, site = selectors.round_get_for_collector(user=request.user, public_id=public_id)
     now, tz = timezone.now(), timezone.get_default_timezone()
     events = [collection.read_event(e, i, default_at=now, tz=tz) for i, e in enumerate(payload.events)]
     # Load shedding for this path happens before the body is parsed: core.overload.LoadSheddingMiddleware.
     outcomes = services.scan_batch_ingest(
-        round_=assignment.round,
+        round_=round_,
         collector=request.user,
         events=events,
-        site=assignment.site,
+        site=site,
         batch_key=payload.batch_id,
     )
     # Built directly: the answer is plain data already, and re-validating 500 outcomes was slow.

@@ -259,8 +259,8 @@ def recall_transition(request, public_id: str):
 
 @login_required
 def collect(request, public_id: str):
-    assignment = selectors.round_get_for_collector(user=request.user, public_id=public_id)
-    return render(request, "testing/collect.html", {"round": assignment.round, "site": assignment.site})
+    round_, site = selectors.round_get_for_collector(user=request.user, public_id=public_id)
+    return render(request, "testing/collect.html", {"round": round_, "site": site})
 
 
 def collect_service_worker(request):
