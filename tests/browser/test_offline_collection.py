@@ -22,6 +22,24 @@ def wait_until(page, expression: str, timeout: int = 15_000) -> None:
         time.sleep(0.05)
 
 
+# Puts one event straight into the page's queue (IndexedDB), numbered just after the last one, as a
+# page that did not check codes would have queued it.
+INJECT_EVENT = """async (extra) => {
+  const root = document.getElementById("collect");
+  const key = "gongzhi-collect-" + root.dataset.round + "-" + root.dataset.user;
+  const seq = JSON.parse(localStorage.getItem(key)).seq;
+  const event = {n: seq + 0.5, round: root.dataset.round, event_id: "injected-" + seq, kind: "scan",
+                 barcode: extra.barcode || "TUBEBAD001", code: extra.code, at: new Date().toISOString()};
+  const db = await new Promise((ok, no) => {
+    const r = indexedDB.open(key, 1); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  await new Promise((ok, no) => {
+    const t = db.transaction("events", "readwrite"); t.objectStore("events").put(event);
+    t.oncomplete = ok; t.onerror = () => no(t.error); });
+  db.close();
+  return true;
+}"""
+
+
 def _queued(page) -> int:
     return int(page.locator("#queued").inner_text())
 
@@ -137,19 +155,25 @@ def test_a_bad_event_among_200_offline_scans_is_refused_and_every_good_one_arriv
             page.fill("#code", "R:01NOSUCHRESIDENT0000000000")
             page.click("#scan")
             page.click("#close-tube")
-    wait_until(page, "document.getElementById('queued').textContent === '243'")
+            # and an event the page of the day before queued without checking it: a health-code
+            # URL over 64 characters, which made the old server refuse the whole batch (422)
+            page.evaluate(INJECT_EVENT, {"code": "https://hc.example.gov.cn/q?uid=" + "7" * 70})
+    wait_until(page, "document.getElementById('queued').textContent === '244'")
     page.context.set_offline(False)
     wait_until(page, "document.getElementById('queued').textContent === '0'", timeout=30_000)
     assert Sample.objects.filter(round=round_).count() == 200
     wait_until(page, "document.getElementById('people').textContent === '200'")
-    assert page.locator("#refused-count").inner_text() == "1"
-    assert "未找到该居民" in page.locator("#refused li").first.inner_text()
+    assert page.locator("#refused-count").inner_text() == "2"
+    refused = page.locator("#refused li").all_inner_texts()
+    assert any("未找到该居民" in text for text in refused)
+    assert any("不是居民码" in text for text in refused)
     # a health-code URL scanned by mistake is refused on the phone at once, and never queued
     page.fill("#barcode", "TUBE999999")
     page.click("#open-tube")
     page.fill("#code", "https://hc.example.gov.cn/q?uid=" + "7" * 70)
     page.click("#scan")
     assert "不是居民码" in page.locator("#message").inner_text()
+    wait_until(page, "document.getElementById('refused-count').textContent === '3'")  # kept in view
     wait_until(page, "document.getElementById('queued').textContent === '0'")
 
 
@@ -236,3 +260,19 @@ def test_two_rounds_queued_on_one_phone_each_reach_their_own_round(page, live_se
     assert sorted(Sample.objects.filter(round=second).values_list("resident_id", flat=True)) == sorted(
         r.pk for r in residents[3:]
     )
+
+
+def test_scanning_the_same_person_twice_counts_one_person(page, live_server, community_a):
+    round_ = _collector_round(community_a)
+    resident = ResidentFactory(name="王小明")
+    login(page, live_server, "collector_a")
+    page.goto(f"{live_server.url}/rounds/{round_.public_id}/collect/")
+    page.fill("#barcode", "TUBE000001")
+    page.click("#open-tube")
+    for _ in range(2):
+        page.fill("#code", "R:" + resident.public_id)
+        page.click("#scan")
+    wait_until(page, "document.getElementById('queued').textContent === '0'")
+    wait_until(page, "document.getElementById('sent').textContent === '3'")
+    assert page.locator("#people").inner_text() == "1" and page.locator("#in-tube").inner_text() == "1"
+    assert Sample.objects.filter(round=round_).count() == 1

@@ -101,27 +101,28 @@ def test_a_bad_event_is_that_events_error_and_the_rest_of_the_batch_goes_in(clie
     answer = _post(client, round_, events)
     assert answer.status_code == 200
     outcomes = answer.json()["outcomes"]
-    assert [(o["event_id"], o["status"], o["code"]) for o in outcomes] == [
-        ("1", "ok", "ok"),
-        ("2", "ok", "ok"),
-        ("3", "error", "bad_code"),
-        ("4", "error", "bad_time"),
-        ("5", "error", "bad_time"),
-        ("6", "error", "bad_time"),
-        ("#6", "error", "bad_event"),
-        ("#7", "error", "bad_event"),
-        ("9", "error", "bad_barcode"),
-        ("10", "ok", "ok"),
+    assert [(o["event_id"], o["status"], o["code"], o["added"]) for o in outcomes] == [
+        ("1", "ok", "ok", 0),
+        ("2", "ok", "ok", 1),
+        ("3", "error", "bad_code", 0),
+        ("4", "warning", "time_replaced", 1),
+        ("5", "warning", "time_replaced", 0),
+        ("6", "warning", "time_replaced", 0),
+        ("#6", "error", "bad_event", 0),
+        ("#7", "error", "bad_event", 0),
+        ("9", "error", "bad_barcode", 0),
+        ("10", "ok", "ok", 0),
     ]
-    assert all(o["message"] for o in outcomes if o["status"] == "error")
-    # the good scans are recorded, with their own times; nothing implausible was stored
+    assert all(o["message"] for o in outcomes if o["status"] != "ok")
+    assert "1970-01-01" in outcomes[3]["message"]
+    # the scans are recorded, none with a time it could not have had (the 1970 one at the server's)
     samples = Sample.objects.filter(round=round_)
     assert sorted(samples.values_list("resident_id", flat=True)) == sorted([a[0].pk, a[1].pk])
     earliest = timezone.now() - dt.timedelta(hours=1)
-    assert all(s.collected_at > earliest for s in samples)
+    assert all(earliest < s.collected_at <= timezone.now() for s in samples)
     # the answers name who went in, masked as the collector may see them
     assert outcomes[1]["params"]["names"] == ["王*明"]
-    assert outcomes[9]["params"]["names"] == ["李*"]
+    assert outcomes[3]["params"]["names"] == ["李*"]
 
 
 def test_a_household_that_does_not_fit_says_how_many_did_not_and_nothing_of_it_is_recorded(
@@ -185,4 +186,14 @@ def test_the_rounds_manager_assigns_and_removes_collectors_on_the_dashboard(clie
     # someone who does not manage the round cannot assign
     client.force_login(collector)
     assert client.post(url, {"username": "col_a"}).status_code == 404
+    assert not RoundCollector.objects.filter(round=round_).exists()
+
+
+def test_a_worker_of_one_community_cannot_name_collectors_of_a_street_wide_round(client, street_round, community_a):
+    round_, _street, _a, _b = street_round
+    worker = make_user_with_role("wa", "community_worker", community_a.code)
+    with pytest.raises(ApplicationError):
+        services.round_collector_assign(actor=worker, round_=round_, user=worker)
+    client.force_login(worker)
+    client.post(f"/rounds/{round_.public_id}/collectors/", {"username": "wa"})
     assert not RoundCollector.objects.filter(round=round_).exists()

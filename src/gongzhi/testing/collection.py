@@ -6,6 +6,7 @@ Applying events again to the state they left never adds a sample (natural keys);
 depend on event order, so the service stores each batch's answers and replays them.
 """
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -15,8 +16,11 @@ OPEN, SCAN, CLOSE = "open", "scan", "close"
 # A round's barcode format is a regular expression the whole barcode must match (Round.barcode_pattern).
 DEFAULT_BARCODE_PATTERN = "[A-Za-z0-9]{6,32}"
 MAX_FIELD = 64  # event ids, barcodes and codes longer than this are that event's error
+MAX_BARCODE = 32  # what a tube's barcode holds (Tube.barcode), whatever a round's format accepts
 # Event times are believed from a day before the round started until a little after the server's
-# clock (devices' clocks drift); outside that they are refused (a phone reset to 1970, a typo'd year).
+# clock (devices' clocks drift). Outside that (a phone reset to 1970, a typo'd year) or unreadable,
+# the scan is still recorded, since the swab is in the tube, at the time the server received it, and
+# the answer says so (a warning, kept with the batch's answers).
 EARLIEST_BEFORE_ROUND = timedelta(days=1)
 LATEST_AHEAD = timedelta(minutes=15)
 
@@ -32,7 +36,7 @@ CODES = (
     "tube_taken",
     "bad_barcode",
     "bad_code",
-    "bad_time",
+    "time_replaced",
     "bad_event",
     "unknown_resident",
     "bad_kind",
@@ -78,6 +82,7 @@ class Event:
     code: str = ""
     at: datetime | None = None
     refused: str = ""  # an outcome code when the event could not be read (read_event)
+    time_note: str = ""  # the device's time when it was not believed ("?" when unreadable)
 
 
 def read_event(raw: Any, index: int, *, default_at: datetime, tz: tzinfo) -> Event:
@@ -98,15 +103,20 @@ def read_event(raw: Any, index: int, *, default_at: datetime, tz: tzinfo) -> Eve
             and type(code) is str
         ):
             at = raw.get("at")
-            when, refused = default_at, ""
+            when, note = default_at, ""
             if at is not None and at != "":
                 parsed = _parse_time(at, tz)
                 if parsed is None:
-                    refused = "bad_time"
+                    note = "?"
                 else:
                     when = parsed
             return Event(
-                event_id, kind.strip(), barcode.strip()[: MAX_FIELD + 1], code.strip()[: MAX_FIELD + 1], when, refused
+                event_id,
+                kind.strip(),
+                barcode.strip()[: MAX_FIELD + 1],
+                code.strip()[: MAX_FIELD + 1],
+                when,
+                time_note=note,
             )
     return _read_odd_event(raw, index)
 
@@ -165,74 +175,84 @@ def apply_events(
     single_tube_residents: frozenset[int] = frozenset(),
     barcode: re.Pattern[str] = BARCODE,
     window: tuple[datetime, datetime] | None = None,
+    received_at: datetime | None = None,
     names: dict[int, str] | None = None,
 ) -> BatchResult:
     """Apply events in order. `tubes` are this round's tubes named by the batch; `sampled` maps
     resident -> barcode of their sample in this round; `residents_by_code` maps each scanned code
     to the residents it names (a household code names all members). Both dicts are updated.
-    `barcode` is the round's barcode format, `window` the believable event times, `names` the
-    residents' names as the collector may see them (masked), named in the scans' answers."""
+    `barcode` is the round's barcode format; `window` the believable event times: an event outside
+    it (or with an unreadable time) is applied at `received_at` and answered with a warning;
+    `names` the residents' names as the collector may see them (masked), named in the answers."""
     result = BatchResult(tubes=tubes)
     barcodes_checked: dict[str, bool] = {}  # a batch names each tube many times
     for event in events:
-        problem = _unreadable(event, barcode, window, barcodes_checked)
+        problem = _unreadable(event, barcode, barcodes_checked)
         if problem:
             result.outcomes.append(problem)
             continue
-        tube = tubes.get(event.barcode)
-        if event.kind == OPEN:
-            if tube is None:
-                tubes[event.barcode] = TubeState(
-                    event.barcode, collector_id, pool_size, is_new=True, opened_at=event.at
-                )
-                result.outcomes.append(_outcome(event, "ok", OK))
-            elif tube.collector_id != collector_id:
-                result.outcomes.append(_outcome(event, "tube_taken", ERROR))
-            else:
-                result.outcomes.append(_outcome(event, "ok", OK))
-            continue
-        if event.kind == CLOSE:
-            if tube is None:
-                result.outcomes.append(_outcome(event, "tube_not_open", ERROR))
-            elif tube.collector_id != collector_id:
-                result.outcomes.append(_outcome(event, "tube_taken", ERROR))
-            else:
-                if not tube.closed:
-                    tube.closed, tube.closed_now, tube.closed_at = True, True, event.at
-                result.outcomes.append(_outcome(event, "ok", OK))
-            continue
-        outcome = _scan(event, tube, collector_id, sampled, residents_by_code, single_tube_residents, result)
-        if names is not None and event.code in residents_by_code:
-            outcome.params["names"] = [names.get(r, "") for r in residents_by_code[event.code]]
+        note = event.time_note
+        if not note and window is not None and event.at is not None and not window[0] <= event.at <= window[1]:
+            note = event.at.isoformat(timespec="minutes")[:16]
+        if note and received_at is not None:
+            event = dataclasses.replace(event, at=received_at)
+        outcome = _apply(event, tubes.get(event.barcode), collector_id, pool_size, tubes, result)
+        if outcome is None:
+            outcome = _scan(
+                event, tubes.get(event.barcode), collector_id, sampled, residents_by_code, single_tube_residents, result
+            )
+            if names is not None and event.code in residents_by_code:
+                outcome.params["names"] = [names.get(r, "") for r in residents_by_code[event.code]]
+        if note and outcome.status == OK:
+            outcome = Outcome(event.event_id, WARNING, "time_replaced", {**outcome.params, "at": note}, outcome.added)
         result.outcomes.append(outcome)
     return result
 
 
-def _unreadable(
+def _apply(
     event: Event,
-    barcode: re.Pattern[str],
-    window: tuple[datetime, datetime] | None,
-    barcodes_checked: dict[str, bool],
+    tube: TubeState | None,
+    collector_id: int,
+    pool_size: int,
+    tubes: dict[str, TubeState],
+    result: BatchResult,
 ) -> Outcome | None:
+    """The outcome of an open or a close (None for a scan)."""
+    if event.kind == OPEN:
+        if tube is None:
+            tubes[event.barcode] = TubeState(event.barcode, collector_id, pool_size, is_new=True, opened_at=event.at)
+            return _outcome(event, "ok", OK)
+        if tube.collector_id != collector_id:
+            return _outcome(event, "tube_taken", ERROR)
+        return _outcome(event, "ok", OK)
+    if event.kind == CLOSE:
+        if tube is None:
+            return _outcome(event, "tube_not_open", ERROR)
+        if tube.collector_id != collector_id:
+            return _outcome(event, "tube_taken", ERROR)
+        if not tube.closed:
+            tube.closed, tube.closed_now, tube.closed_at = True, True, event.at
+        return _outcome(event, "ok", OK)
+    return None
+
+
+def _unreadable(event: Event, barcode: re.Pattern[str], barcodes_checked: dict[str, bool]) -> Outcome | None:
     """The error of an event that cannot be applied whatever the state: unreadable, an unknown kind,
-    a barcode not in the round's format, a code too long to be one, a time outside the window."""
+    a barcode not in the round's format (or longer than a tube's barcode can be), a code too long to
+    be one."""
     if event.refused:
-        if event.refused == "bad_time":
-            return _outcome(event, "bad_time", ERROR, at="?")
         return _outcome(event, event.refused, ERROR)
     if event.kind not in (OPEN, SCAN, CLOSE):
         return _outcome(event, "bad_kind", ERROR)
     valid = barcodes_checked.get(event.barcode)
     if valid is None:
         valid = barcodes_checked[event.barcode] = (
-            len(event.barcode) <= MAX_FIELD and barcode.fullmatch(event.barcode) is not None
+            len(event.barcode) <= MAX_BARCODE and barcode.fullmatch(event.barcode) is not None
         )
     if not valid:
         return _outcome(event, "bad_barcode", ERROR)
     if event.kind == SCAN and len(event.code) > MAX_FIELD:
         return _outcome(event, "bad_code", ERROR)
-    if window is not None and event.at is not None and not (window[0] <= event.at <= window[1]):
-        return _outcome(event, "bad_time", ERROR, at=event.at.isoformat(timespec="minutes")[:16])
     return None
 
 
@@ -259,8 +279,8 @@ def _scan(
             todo.append(r)
         elif where != tube.barcode:
             elsewhere.append(r)
-    if not todo and not elsewhere:  # a repeated scan into the same tube
-        return _outcome(event, "ok", OK, added=len(resident_ids))
+    if not todo and not elsewhere:  # a repeated scan into the same tube: nobody new in it
+        return _outcome(event, "ok", OK, repeat=True)
     if todo:
         if tube.closed:
             return _outcome(event, "tube_closed", ERROR)
@@ -278,7 +298,5 @@ def _scan(
             result.new_samples.append((r, tube.barcode, event.at))
         tube.count += len(todo)
     if elsewhere:
-        return _outcome(
-            event, "already_sampled", WARNING, added=len(resident_ids) - len(elsewhere), barcode=sampled[elsewhere[0]]
-        )
-    return _outcome(event, "ok", OK, added=len(resident_ids))
+        return _outcome(event, "already_sampled", WARNING, added=len(todo), barcode=sampled[elsewhere[0]])
+    return _outcome(event, "ok", OK, added=len(todo))

@@ -187,6 +187,7 @@ def scan_batch_ingest(
             residents_by_code=residents_by_code,
             barcode=_barcode_rule(round_.barcode_pattern),
             window=event_window(round_, now),
+            received_at=now,
             names=names,
         )
         progress: dict[str, Counter] = {"sampled": Counter(), "tubes": Counter()}

@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import roles, transitions
+from gongzhi.core import access, roles, transitions
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AuditEvent, RoleAssignment
 from gongzhi.core.services import audit_record
@@ -67,9 +67,17 @@ def round_transition(*, actor, round_: Round, to_status: str, note: str = "") ->
     return transitions.transition(flow=flows.ROUND_FLOW, row=round_, to=to_status, actor=actor, reason=note)
 
 
+def _manages(actor, round_: Round) -> None:
+    if not access.may(actor, roles.MANAGE_ROUNDS, round_):
+        raise ApplicationError(_("只有负责本轮整个区域的人员才能指派采样人员"), status=403)
+
+
 def round_collector_assign(*, actor, round_: Round, user, site: Site | None = None) -> RoundCollector:
     """Name a collector of the round (or of one of its sites): they may then scan any resident of
-    the round's area. The user must be active and hold a role that collects samples."""
+    the round's area. The user must be active and hold a role that collects samples; the actor must
+    manage rounds over the round's whole area (a worker of one community of a street-wide round may
+    not name collectors for the street)."""
+    _manages(actor, round_)
     collecting = [role for role, caps in roles.CAPABILITIES.items() if roles.COLLECT_SAMPLES in caps]
     if user is None or not user.is_active or not RoleAssignment.objects.filter(user=user, role__in=collecting).exists():
         raise ApplicationError(_("只能指派持有采样角色的在岗账号"), status=422)
@@ -92,6 +100,7 @@ def round_collector_assign(*, actor, round_: Round, user, site: Site | None = No
 
 def round_collector_remove(*, actor, round_: Round, user) -> None:
     """The user no longer scans in this round (their scans so far stay, with their name)."""
+    _manages(actor, round_)
     with transaction.atomic():
         removed, _n = RoundCollector.objects.filter(round=round_, user=user).delete()
         if removed:

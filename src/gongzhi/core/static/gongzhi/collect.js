@@ -123,7 +123,13 @@
     var code = $("code").value.trim();
     if (!state.tube) { say(T("openFirst"), "error"); return; }
     if (!code) return;
-    if (!CODE.test(code)) { $("code").value = ""; say(T("badCode"), "error"); return; }  // a health-code URL, a typo
+    if (!CODE.test(code)) {  // a health-code URL, a typo: refused here, and kept in view like the server's refusals
+      $("code").value = "";
+      state.refused.unshift({event_id: "", text: state.tube + " · " + masked(code) + " · " + T("badCode")});
+      save();
+      say(T("badCode"), "error");
+      return;
+    }
     if (state.mustClose === state.tube) { say(T("closeFirst"), "error"); return; }
     if ((state.tubes[state.tube] || 0) + (state.pending[state.tube] || 0) >= POOL) {
       say(T("tubeFull"), "error"); return;
@@ -205,6 +211,11 @@
             // Jitter: phones told "busy" together must not all come back in the same second.
             wait = Date.now() + 1000 * (parseInt(r.headers.get("Retry-After") || "2", 10)) * (0.5 + Math.random());
             throw new Error("busy");
+          }
+          if (r.status === 409) {  // the round is not open: nothing is lost, the queue waits
+            say(T("roundClosed"), "error");
+            wait = Date.now() + 60000;
+            throw new Error("closed");
           }
           if (r.status === 401 || r.status === 403 || r.status === 404) {
             // Not these events' fault: the login ran out or the collector is not on this round.
