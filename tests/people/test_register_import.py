@@ -497,6 +497,23 @@ def test_columns_the_importer_does_not_understand_are_reported_and_groups_become
     assert data["warning_count"] == 2
 
 
+def test_an_offices_category_column_adds_tags_and_never_removes_those_a_worker_recorded(community_a, ids):
+    # given residents whose tags a worker recorded (dialysis, pregnant)
+    first = [street_row(1, "张三", ids[0], groups="透析"), street_row(2, "李四", ids[1], groups="孕妇")]
+    assert run(community_a, csv_bytes(first, header=STREET_HEADER), file_name="a.csv").imported is True
+    # when the street office's file lists one category each, or nothing that is a tag
+    again = [
+        street_row(1, "张三", ids[0], groups="残疾人"),
+        street_row(2, "李四", ids[1], groups="户籍"),
+        street_row(3, "王五", ids[2], groups=""),
+    ]
+    report = run(community_a, csv_bytes(again, header=STREET_HEADER), file_name="b.csv")
+    # then the named categories are added and nothing is taken away
+    assert report.errors == [] and report.imported is True
+    tags = {r.name: set(r.tags.values_list("tag", flat=True)) for r in Resident.objects.all()}
+    assert tags == {"张三": {"dialysis", "disabled"}, "李四": {"pregnant"}, "王五": set()}
+
+
 def test_the_ignored_columns_are_kept_with_a_rejected_preview(community_a, worker_a, ids):
     rows = [street_row(1, "张三", ids[0], sex="女")]
 
@@ -514,7 +531,7 @@ def test_a_sex_that_contradicts_the_id_number_stops_the_import(community_a, ids)
         street_row(1, "张三", ids[0], sex=" 男性 "),
         street_row(2, "李四", ids[1], sex="F"),
         street_row(3, "王五", ids[2], sex="女"),
-        street_row(4, "赵六", ids[3], sex="未知"),
+        street_row(4, "赵六", ids[3], sex="不明"),
     ]
 
     report = run(community_a, xlsx_bytes(rows, header=STREET_HEADER))

@@ -495,14 +495,16 @@ def test_vulnerable_group_values_map_to_tags_and_the_rest_are_reported_not_error
     ]
 
 
-def test_the_group_column_alone_sets_the_tags():
+def test_the_group_column_alone_adds_tags():
     headers = {k: v for k, v in HEADERS.items() if k != "tags"} | {"groups": "特殊人群"}
     rows = [raw(id_number=ID, groups="透析")]
     del rows[0]["tags"]
 
     checked = _check(rows, headers)
 
-    assert checked.errors == [] and checked.records[0].tags == frozenset({"dialysis"})
+    # added to the stored tags, not replacing them: such a column lists a category, not every tag
+    assert checked.errors == [] and checked.records[0].tags is None
+    assert checked.records[0].add_tags == frozenset({"dialysis"})
 
 
 def test_the_rows_of_a_reported_value_are_shortened():
@@ -519,17 +521,21 @@ def test_the_rows_of_a_reported_value_are_shortened():
 FEMALE_ID = make_id_number("510104", dt.date(1980, 5, 17), 2, False)
 
 
-@pytest.mark.parametrize("written", ["男", " 男 ", "男性", "M", "m", "Ｍ", "male", "Male"])
+@pytest.mark.parametrize("written", ["男", " 男 ", "男性", "M", "m", "Ｍ", "male", "Male", "1", 1, 1.0])
 def test_the_ways_of_writing_male_agree_with_a_male_id(written):
+    # (the codes 1 and 2 of GB/T 2261.1, as government systems export them, too)
     assert clean(raw(gender=written), dict(HEADERS, gender="性别"))[1] == []
 
 
-@pytest.mark.parametrize("written", ["女", "女性", "F", "f", " 女　"])
+@pytest.mark.parametrize("written", ["女", "女性", "F", "f", " 女　", "2", 2, 2.0])
 def test_the_ways_of_writing_female_agree_with_a_female_id(written):
     assert clean(raw(id_number=FEMALE_ID, gender=written), dict(HEADERS, gender="性别"))[1] == []
 
 
-@pytest.mark.parametrize(("id_number", "written"), [(ID, "女"), (ID, "F"), (FEMALE_ID, "男性"), (FEMALE_ID, "m")])
+@pytest.mark.parametrize(
+    ("id_number", "written"),
+    [(ID, "女"), (ID, "F"), (ID, "2"), (FEMALE_ID, "男性"), (FEMALE_ID, "m"), (FEMALE_ID, "1")],
+)
 def test_a_sex_that_contradicts_the_id_number_is_a_row_error(id_number, written):
     record, errors = clean(raw(id_number=id_number, gender=written), dict(HEADERS, gender="性别"))
 
@@ -547,7 +553,8 @@ def test_a_sex_that_contradicts_the_id_number_is_a_row_error(id_number, written)
 def test_an_unreadable_sex_is_a_row_error_and_an_empty_one_is_not_checked():
     headers = dict(HEADERS, gender="性别")
 
-    assert said(clean(raw(gender="未知"), headers)[1]) == [(7, "性别", "性别应填写“男”或“女”")]
+    assert said(clean(raw(gender="3"), headers)[1]) == [(7, "性别", "性别应填写“男”或“女”")]
+    assert said(clean(raw(gender="男女"), headers)[1]) == [(7, "性别", "性别应填写“男”或“女”")]
     assert clean(raw(gender=""), headers)[1] == []
     assert clean(raw(gender=None), headers)[1] == []
 
@@ -643,3 +650,8 @@ def test_a_group_column_where_no_word_names_a_tag_leaves_the_stored_tags_alone()
 
     assert checked.errors == [] and [r.tags for r in checked.records] == [None, None, None]
     assert [w.params["value"] for w in checked.warnings] == ["户籍人口", "流动人口"]
+
+
+@pytest.mark.parametrize("written", ["0", 9, "未知", "未说明"])
+def test_an_unknown_sex_code_says_nothing_and_is_no_error(written):
+    assert clean(raw(id_number=FEMALE_ID, gender=written), dict(HEADERS, gender="性别"))[1] == []

@@ -218,12 +218,16 @@ def _write(
     households = _write_places(community, plan, grids, buildings)
     created = _create_residents(community, plan.create, households)
     _update_residents(plan.update, households)
-    wanted = {created[r.id_number][0]: r.tags for r in plan.create if r.tags}
+    wanted = {created[r.id_number][0]: r.tags or r.add_tags for r in plan.create if r.tags or r.add_tags}
     replace = []
     for resident, record in plan.update:
-        if record.tags is not None and stored.tags.get(resident.pk) != record.tags:
+        had = stored.tags.get(resident.pk) or frozenset()
+        if record.tags is not None and had != record.tags:
             replace.append(resident.pk)
             wanted[resident.pk] = record.tags
+        elif record.add_tags and not record.add_tags <= had:
+            replace.append(resident.pk)
+            wanted[resident.pk] = had | record.add_tags
     _write_tags(community, wanted, replace)
     row_ids = [public_id for _, public_id in created.values()]
     row_ids += [resident.public_id for resident, _ in plan.update]

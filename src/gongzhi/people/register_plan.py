@@ -47,6 +47,7 @@ def _changed(stored: Any, record: RegisterRecord, door: Door | None, tags: froze
         or (record.relation is not None and stored.relation != record.relation)
         or (record.notes is not None and stored.notes != record.notes)
         or (record.tags is not None and tags != record.tags)
+        or (record.add_tags is not None and not record.add_tags <= (tags or frozenset()))
     )
 
 

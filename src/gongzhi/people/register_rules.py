@@ -5,7 +5,6 @@ Every error is (row number as Excel shows it, column header as written in the fi
 its parameters), so a community worker can go straight to the cell; the words are in people.messages.
 """
 
-import dataclasses
 import datetime as dt
 import functools
 import re
@@ -99,8 +98,11 @@ class RegisterRecord:
     room: str
     phone: str | None = None
     relation: str | None = None
-    tags: frozenset[str] | None = None
+    tags: frozenset[str] | None = None  # the row's tags: they replace the stored ones
     notes: str | None = None
+    # Tags read from another office's category column (人员类别...): added to the stored ones, never
+    # removing any (such a column lists one category, not every tag a worker recorded).
+    add_tags: frozenset[str] | None = None
 
     @property
     def door(self) -> tuple[int, int, str]:
@@ -167,15 +169,17 @@ def parse_room(value: object) -> str:
     return re.sub(r"(室|号|房)$", "", text) if len(text) > 1 else text
 
 
+# GB/T 2261.1 codes, as government systems export them: 1 男, 2 女, 0 未知, 9 未说明.
 _SEXES = {
-    **dict.fromkeys(("男", "男性", "男士", "m", "male"), "M"),
-    **dict.fromkeys(("女", "女性", "女士", "f", "female"), "F"),
+    **dict.fromkeys(("男", "男性", "男士", "m", "male", "1", "1.0"), "M"),
+    **dict.fromkeys(("女", "女性", "女士", "f", "female", "2", "2.0"), "F"),
+    **dict.fromkeys(("0", "0.0", "9", "9.0", "未知", "未说明", "不详", "-"), ""),
 }
 
 
 def parse_gender(value: object) -> str | None:
-    """'M' or 'F' for the ways people write a sex (男, 男性, M, female...), '' for an empty cell,
-    None for anything else."""
+    """'M' or 'F' for the ways people write a sex (男, 男性, M, female, the codes 1 and 2...), ''
+    for an empty cell or an unknown sex (0, 9, 未知), None for anything else."""
     text = clean_text(value).replace(" ", "").lower()
     return _SEXES.get(text) if text else ""
 
@@ -306,10 +310,14 @@ def clean_row(
         if unknown:
             known = "、".join(label for label, tag in tag_by_label.items() if label != tag)
             fail("tags", TAGS_UNKNOWN, unknown="、".join(unknown), known=known)
+    add_tags = None
     if "groups" in headers:
         # Other offices' categories: the words that name no tag are reported by check_rows.
         found, _ = parse_tags(raw.get("groups"), tag_by_label)
-        tags = found | (tags or frozenset())
+        if tags is not None:
+            tags = found | tags  # with a tags column the row says all its tags
+        elif found:
+            add_tags = found
 
     birth_value = raw.get("birth_date")
     if isinstance(birth_value, int | float) and 18000101 <= birth_value <= 29991231:
@@ -325,7 +333,7 @@ def clean_row(
         return None, errors
     # Optional columns absent from the file stay None: the stored value is kept.
     assert grid is not None and building is not None and unit is not None  # no errors: all parsed
-    return RegisterRecord(row, name, id_number, grid, building, unit, room, phone, relation, tags, notes), []
+    return RegisterRecord(row, name, id_number, grid, building, unit, room, phone, relation, tags, notes, add_tags), []
 
 
 def duplicate_errors(ids: list[tuple[int, str]], id_header: str) -> list[RowError]:
@@ -390,7 +398,7 @@ def check_rows(
     headers = {name: file_headers.get(name, LABELS[name]) for name in COLUMNS}
     read = [(row, raw, id_number_of(raw)) for row, raw in rows if not is_example_row(raw)]
     damaged = any(shows_excel_damage(raw.get("id_number"), text, today) for _, raw, text in read)
-    records, errors, ids, unmapped, group_tags = [], [], [], [], False
+    records, errors, ids, unmapped = [], [], [], []
     for row, raw, id_number in read:
         record, row_errors = clean_row(
             row, raw, file_headers, tag_by_label=tag_by_label, today=today, excel_damaged=damaged
@@ -401,13 +409,8 @@ def check_rows(
         if not any(e.code in EXCEL_DAMAGE for e in row_errors):
             ids.append((row, id_number))
         if "groups" in file_headers:
-            found, words = parse_tags(raw.get("groups"), tag_by_label)
-            group_tags = group_tags or bool(found)
+            _found, words = parse_tags(raw.get("groups"), tag_by_label)
             unmapped += [(row, word) for word in words]
-    if "groups" in file_headers and "tags" not in file_headers and not group_tags:
-        # Not one word of the column names a tag (人员类型 is 户籍/流动 in some files): it says
-        # nothing about tags, so the stored ones are kept.
-        records = [dataclasses.replace(r, tags=None) for r in records]
     duplicates = duplicate_errors(ids, headers["id_number"])
     repeated = {e.row for e in duplicates}
     records = [r for r in records if r.row not in repeated]
