@@ -218,7 +218,10 @@ def _write(
     households = _write_places(community, plan, grids, buildings)
     created = _create_residents(community, plan.create, households)
     _update_residents(plan.update, households)
-    wanted = {created[r.id_number][0]: r.tags or r.add_tags for r in plan.create if r.tags or r.add_tags}
+    wanted: dict[int, frozenset[str]] = {}
+    for r in plan.create:
+        if r.tags or r.add_tags:
+            wanted[created[r.id_number][0]] = r.tags or r.add_tags or frozenset()
     replace = []
     for resident, record in plan.update:
         had = stored.tags.get(resident.pk) or frozenset()
