@@ -16,7 +16,7 @@ from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AuditEvent
 from gongzhi.testing import services
 from gongzhi.testing.collection import CLOSE, OPEN, SCAN, Event
-from gongzhi.testing.models import Tube
+from gongzhi.testing.models import ResultConflict, Tube
 from tests.factories import ResidentFactory, make_user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +271,24 @@ def test_the_page_accounts_for_every_row_and_leads_on_to_the_recalls(client, rou
     assert f'href="{recalls}"' in page
     page = client.post(url, {"file": SimpleUploadedFile("r.csv", csv([(T6, "阴性")]))}).content.decode()
     assert f'href="{recalls}"' not in page  # no positive in this file: nothing to go on to
+
+
+def test_a_row_that_cannot_be_read_holds_its_tubes_other_rows(round_a, lab):
+    # 弱阳性 (not a result this platform records) beside 阴性 for T1; an uncalculated formula beside
+    # 阳性 for T2: neither tube is recorded from the readable row alone, both are held with every row
+    content = workbook(
+        [
+            (T1, "阴性"),  # 2
+            (T1, "弱阳性"),  # 3
+            (T2, '=IF(1,"阴性")'),  # 4: a formula nobody calculated
+            (T2, "阳性"),  # 5
+            (T3, "阴性"),  # 6
+        ]
+    )
+    outcome = run(lab, round_a, "结果.xlsx", content)
+    assert outcome["rows"] == 5 == accounted(outcome)
+    assert [(a["row"], a["barcode"]) for a in outcome["held"]] == [(2, T1), (5, T2)]
+    assert [(e["row"], e["code"]) for e in outcome["errors"]] == [(3, "result_unknown"), (4, "formula_no_value")]
+    assert status()[T1] == "closed" and status()[T2] == "closed" and status()[T3] == "negative"
+    held = {c.barcode: [r["row"] for r in c.rows] for c in ResultConflict.objects.filter(resolved_at=None)}
+    assert held == {T1: [2, 3], T2: [4, 5]}

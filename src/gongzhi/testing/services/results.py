@@ -81,14 +81,16 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
     answers: list[dict] = []
     # barcode -> (answer's index, result, value as written), for the items whose value is understood
     wanted: dict[str, list[tuple[int, str, str]]] = {}
-    for _row, raw, value in items:
+    unclear: dict[str, list[tuple[int, str]]] = {}  # barcode -> rows whose value is not understood
+    for row, raw, value in items:
         barcode = _barcode_of(raw)
-        result = rv.result_of(value)
+        result = value if isinstance(value, Problem) else rv.result_of(value)
         if not barcode:
             answers.append(_answer(barcode, "error", rv.BARCODE_EMPTY))
         elif len(barcode) > MAX_BARCODE or not rule.fullmatch(barcode):
             answers.append(_answer(barcode[:64], "error", rv.BARCODE_FORMAT))
         elif isinstance(result, Problem):
+            unclear.setdefault(barcode, []).append((row, "?" if isinstance(value, Problem) else str(value).strip()))
             answers.append(_answer(barcode, "error", result.code, **result.params))
         else:
             wanted.setdefault(barcode, []).append((len(answers), result, "" if value is None else str(value).strip()))
@@ -108,14 +110,18 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
             if tube is None:
                 for index, _r, _w in given:
                     answers[index] = _answer(barcode, "error", rv.NO_SUCH_TUBE)
-            elif len(results) > 1:
-                values = [written for _i, _r, written in given]
+            elif len(results) > 1 or barcode in unclear:
+                # Rows that disagree, or a row whose value could not be read beside a readable one
+                # (弱阳性 beside 阴性, a formula with no saved value): none is applied, all are held.
+                values = [written for _i, _r, written in given] + [w for _row, w in unclear.get(barcode, [])]
                 for index, _r, _w in given:
                     answers[index] = {
                         **_answer(barcode, "held", rv.CONFLICT_HELD, values="、".join(values)),
                         "values": values,
                     }
-                held.append((tube, [{"row": items[i][0], "value": w} for i, _r, w in given]))
+                rows = [{"row": items[i][0], "value": w} for i, _r, w in given]
+                rows += [{"row": row, "value": w} for row, w in unclear.get(barcode, [])]
+                held.append((tube, sorted(rows, key=lambda r: r["row"])))
             else:
                 result = results.pop()
                 if tube.state == result:
@@ -387,7 +393,14 @@ def tube_results_import(*, actor, round_: Round, file_name: str, content: bytes)
         if row.formulas:
             barcode = "" if result_file.LABELS["barcode"] in row.formulas else _barcode_of(row.barcode)
             columns = "、".join(row.formulas)
-            answers[row.number] = {"row": row.number, **_answer(barcode, "error", rv.FORMULA_NO_VALUE, columns=columns)}
+            if barcode:  # its tube's other rows are held with it: this row may say otherwise
+                problem = Problem(rv.FORMULA_NO_VALUE, {"columns": columns})
+                by_tube.setdefault(barcode, []).append((row.number, row.barcode, problem))
+            else:
+                answers[row.number] = {
+                    "row": row.number,
+                    **_answer(barcode, "error", rv.FORMULA_NO_VALUE, columns=columns),
+                }
         else:
             by_tube.setdefault(_barcode_of(row.barcode), []).append((row.number, row.barcode, row.value))
     positive = 0
