@@ -101,3 +101,19 @@ def test_django_log_lines_with_a_url_drop_the_searched_numbers(settings):
     message = record.getMessage()
     assert ID_NUMBER not in message
     assert "/residents/?" in message and "page=2" in message and "area_code=510104017001" in message
+
+
+def test_runservers_request_lines_are_written_redacted(settings):
+    # django.server does not pass its records on to the root handler: its own handler must redact
+    import io
+    from logging.config import dictConfig
+
+    dictConfig(settings.LOGGING)
+    logger = logging.getLogger("django.server")
+    stream = io.StringIO()
+    for handler in logger.handlers:
+        handler.setStream(stream)
+    logger.info('"%s" %s %s', f"GET /residents/?q={ID_NUMBER}&page=2 HTTP/1.1", "200", "1234")
+    written = stream.getvalue()
+    assert "/residents/?" in written and "page=2" in written
+    assert ID_NUMBER not in written

@@ -174,3 +174,23 @@ def test_the_limits_have_defaults_that_settings_override(settings):
     }
     settings.VOLUNTEER_SIGN_UP_PER_ADDRESS = 1
     assert public._limit("VOLUNTEER_SIGN_UP_PER_ADDRESS") == 1
+
+
+@override_settings(
+    VOLUNTEER_SIGN_UP_PER_ADDRESS=2,
+    VOLUNTEER_SIGN_UP_PER_COMMUNITY=100,
+    TRUSTED_PROXIES=["127.0.0.1"],
+    AXES_CLIENT_IP_CALLABLE="gongzhi.core.throttle.proxied_client_address",
+)
+def test_behind_the_proxy_each_client_is_counted_apart(client, community_a):
+    # nginx on this machine: every request comes from 127.0.0.1, the client is in X-Forwarded-For
+    def post(n, client_address, remote="127.0.0.1"):
+        return client.post(
+            "/join/", _form(community_a, n), REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=client_address
+        ).status_code
+
+    assert [post(0, "203.0.113.7"), post(1, "203.0.113.7"), post(2, "203.0.113.7")] == [200, 200, 429]
+    assert post(3, "203.0.113.8") == 200  # another client behind the same proxy is not held up
+    # a header sent by a client that is not the proxy is not believed: it is counted by its address
+    assert [post(4, "10.0.0.1", "198.51.100.9"), post(5, "10.0.0.2", "198.51.100.9")] == [200, 200]
+    assert post(6, "10.0.0.3", "198.51.100.9") == 429

@@ -6,13 +6,26 @@ import time
 from typing import Any
 
 from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.core.cache import cache
 
 
 def client_address(request: Any) -> str:
-    """The client's address, found the way the login lockout finds it (django-axes: REMOTE_ADDR,
-    or the proxy headers named by AXES_IPWARE_* behind a reverse proxy), so one setting serves both."""
+    """The client's address, found the way the login lockout finds it (django-axes, which calls
+    `proxied_client_address` when GONGZHI_TRUSTED_PROXIES is set), so one setting serves both."""
     return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or ""
+
+
+def proxied_client_address(request: Any) -> str:
+    """Behind a reverse proxy every request comes from the proxy: the client is the address the proxy
+    wrote last into X-Forwarded-For, believed only when the request came from a trusted proxy
+    (settings.TRUSTED_PROXIES; a client elsewhere could write any header)."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    if remote in settings.TRUSTED_PROXIES:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return remote
 
 
 def attempt(scope: str, key: str, *, limit: int, window: int) -> int:

@@ -205,6 +205,13 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Login throttling (django-axes): 5 failures per username and IP lock out for 30 minutes.
+# Behind a reverse proxy (docs/deployment.md) every request comes from the proxy's address: name it
+# (GONGZHI_TRUSTED_PROXIES=127.0.0.1) and the client's address is taken from the X-Forwarded-For it
+# writes, for the login lockout and the sign-up limits alike; otherwise they would count everyone
+# as one client.
+TRUSTED_PROXIES = [a.strip() for a in os.environ.get("GONGZHI_TRUSTED_PROXIES", "").split(",") if a.strip()]
+if TRUSTED_PROXIES:
+    AXES_CLIENT_IP_CALLABLE = "gongzhi.core.throttle.proxied_client_address"
 AXES_FAILURE_LIMIT = int(os.environ.get("GONGZHI_AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -251,6 +258,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_queries": {"()": "gongzhi.config.access_log.RedactQueriesFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_queries"]}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_queries"]},
+        # runserver's request lines go to a logger of their own that does not pass them on: the
+        # same handler as Django's, with the filter.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_queries"],
+        },
+    },
+    "loggers": {"django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "WARNING")},
 }
