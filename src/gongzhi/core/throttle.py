@@ -20,9 +20,9 @@ def proxied_client_address(request: Any) -> str:
     """Behind a reverse proxy every request comes from the proxy: the client is the address the proxy
     wrote last into X-Forwarded-For, believed only when the request came from a trusted proxy
     (settings.TRUSTED_PROXIES; a client elsewhere could write any header)."""
-    remote = request.META.get("REMOTE_ADDR", "")
+    remote = str(request.META.get("REMOTE_ADDR", ""))
     if remote in settings.TRUSTED_PROXIES:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")[-1].strip()
         if forwarded:
             return forwarded
     return remote
