@@ -197,3 +197,16 @@ def test_a_worker_of_one_community_cannot_name_collectors_of_a_street_wide_round
     client.force_login(worker)
     client.post(f"/rounds/{round_.public_id}/collectors/", {"username": "wa"})
     assert not RoundCollector.objects.filter(round=round_).exists()
+
+
+def test_a_collector_whose_role_was_taken_away_scans_no_more(client, street_round, community_a):
+    from gongzhi.core.models import RoleAssignment
+
+    round_, street, a, _b = street_round
+    collector = make_user_with_role("col_a", "collector", community_a.code)
+    services.round_collector_assign(actor=street, round_=round_, user=collector)
+    client.force_login(collector)
+    events = [{"event_id": "1", "kind": "open", "barcode": "TUBE0001"}]
+    assert _post(client, round_, events).status_code == 200
+    RoleAssignment.objects.filter(user=collector).delete()
+    assert _post(client, round_, events, batch_id="b2").status_code == 404

@@ -38,6 +38,9 @@ def round_get_for_user(*, user, public_id: str, capability: str) -> Round:
     return round_
 
 
+COLLECTING_ROLES = tuple(role for role, caps in roles.CAPABILITIES.items() if roles.COLLECT_SAMPLES in caps)
+
+
 def round_get_for_collector(*, user, public_id: str) -> tuple[Round, Site | None]:
     """The round (and the site the user is assigned to, if any) when the user is assigned to collect
     in it, else 404: only collectors assigned to a round scan in it, anywhere in its area. One
@@ -45,7 +48,12 @@ def round_get_for_collector(*, user, public_id: str) -> tuple[Round, Site | None
     if not getattr(user, "is_authenticated", False):
         raise Http404
     round_ = (
-        Round.objects.filter(public_id=public_id, collectors__user_id=user.pk)
+        Round.objects.filter(
+            public_id=public_id,
+            collectors__user_id=user.pk,
+            # still holding a role that collects: a collector whose role was taken away stops here
+            collectors__user__role_assignments__role__in=COLLECTING_ROLES,
+        )
         .annotate(assigned_site_id=F("collectors__site_id"))
         .first()
     )
