@@ -8,6 +8,7 @@ from ninja.files import UploadedFile
 from gongzhi.core import access, roles
 from gongzhi.core.api import PageParams, paginate
 from gongzhi.core.pii import pii_visible
+from gongzhi.core.replica import reading_from_replica
 from gongzhi.people.selectors import resident_get_for_user, resident_personal_data
 from gongzhi.testing import collection, selectors, services
 from gongzhi.testing.messages import outcomes_worded
@@ -156,7 +157,8 @@ def recall_list(request, public_id: str, params: Query[PageParams]):
 @router.get("/rounds/{public_id}/coverage", response=CoverageOut)
 def coverage(request, public_id: str, area_code: str = ""):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
-    return selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code[:12])
+    with reading_from_replica():
+        return selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code[:12])
 
 
 @router.post("/recalls/{public_id}/transition", response=RecallOut)

@@ -11,6 +11,7 @@ from gongzhi.core import access, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.pii import pii_visible
+from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.workflow import STAFF
 from gongzhi.people.selectors import resident_personal_data
 from gongzhi.testing import flows, pooling, selectors, services
@@ -127,6 +128,8 @@ def round_new(request):
 def round_dashboard(request, public_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     may_manage = access.may(request.user, roles.MANAGE_ROUNDS, round_)
+    with reading_from_replica():  # the rollup's figures; the round and its collectors from the primary
+        totals = selectors.progress_totals(user=request.user, round_=round_)
     return render(
         request,
         "testing/round_dashboard.html",
@@ -135,7 +138,7 @@ def round_dashboard(request, public_id: str):
             "may_manage": may_manage,
             "collectors": list(selectors.round_collectors(round_=round_)) if may_manage else [],
             "candidates": list(selectors.collector_candidates(round_=round_)[:200]) if may_manage else [],
-            "totals": selectors.progress_totals(user=request.user, round_=round_),
+            "totals": totals,
             "next_steps": [(s, Round.Status(s).label) for s in flows.ROUND_FLOW.next_states(round_.status)]
             if may_manage
             else [],
@@ -178,17 +181,22 @@ def round_collectors(request, public_id: str):
 @login_required
 def round_progress(request, public_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
-    rows = selectors.progress_rows_by_level(user=request.user, round_=round_, level=request.GET.get("level", "street"))
-    return JsonResponse({"totals": selectors.progress_totals(user=request.user, round_=round_), "rows": rows})
+    with reading_from_replica():
+        rows = selectors.progress_rows_by_level(
+            user=request.user, round_=round_, level=request.GET.get("level", "street")
+        )
+        totals = selectors.progress_totals(user=request.user, round_=round_)
+    return JsonResponse({"totals": totals, "rows": rows})
 
 
 @login_required
 def coverage(request, public_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     area_code = request.GET.get("area_code", "")[:12]
-    summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
-    untested = list(selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)[:500])
-    tasks = list(selectors.door_to_door_tasks(user=request.user, round_=round_, area_code=area_code)[:500])
+    with reading_from_replica():
+        summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
+        untested = list(selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)[:500])
+        tasks = list(selectors.door_to_door_tasks(user=request.user, round_=round_, area_code=area_code)[:500])
     return render(
         request,
         "testing/coverage.html",

@@ -79,8 +79,9 @@ TEMPLATES = [
 ]
 
 
-def _database_from_env() -> Any:
-    url = os.environ.get("DATABASE_URL")
+def _database_from_env(url: str | None = None) -> Any:
+    """The database at `url` (DATABASE_URL by default; GONGZHI_REPLICA_URL for the replica)."""
+    url = url or os.environ.get("DATABASE_URL")
     if url:
         db = dj_database_url.parse(url, conn_max_age=60)
     else:
@@ -110,6 +111,12 @@ def _database_from_env() -> Any:
 
 
 DATABASES = {"default": _database_from_env()}
+# A streaming replica of the primary (docs/deploy.md): dashboards, reports and exports read from it
+# (inside core.replica.reading_from_replica()); every other read and every write goes to the primary.
+REPLICA_URL = os.environ.get("GONGZHI_REPLICA_URL")
+if REPLICA_URL:
+    DATABASES["replica"] = _database_from_env(REPLICA_URL)
+    DATABASE_ROUTERS = ["gongzhi.config.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -146,7 +153,7 @@ LOGOUT_REDIRECT_URL = "/login/"
 # Cookies and transport. TLS is on when the operator says so (GONGZHI_TLS=1; GONGZHI_SECURE_COOKIES=1,
 # the earlier name, too) or names an https origin in GONGZHI_CSRF_TRUSTED_ORIGINS; GONGZHI_TLS=0 turns
 # it off. With TLS, TLS ends at a proxy in front of gunicorn (nginx) which sets X-Forwarded-Proto and
-# overwrites any the client sent (docs/deployment.md): cookies are sent over https only, HSTS for a
+# overwrites any the client sent (docs/deploy.md): cookies are sent over https only, HSTS for a
 # year (subdomains and preload unless GONGZHI_HSTS_SUBDOMAINS=0 / GONGZHI_HSTS_PRELOAD=0), and plain
 # http is redirected.
 
@@ -205,7 +212,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Login throttling (django-axes): 5 failures per username and IP lock out for 30 minutes.
-# Behind a reverse proxy (docs/deployment.md) every request comes from the proxy's address: name it
+# Behind a reverse proxy (docs/deploy.md) every request comes from the proxy's address: name it
 # (GONGZHI_TRUSTED_PROXIES=127.0.0.1) and the client's address is taken from the X-Forwarded-For it
 # writes, for the login lockout and the sign-up limits alike; otherwise they would count everyone
 # as one client.

@@ -1,14 +1,18 @@
 """The untested list as a door-knocking workbook: an export of people's names, audited."""
 
 from gongzhi.core.models import AuditEvent
+from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.services import audit_record
 from gongzhi.testing import exports
 from gongzhi.testing.models import Round
 
 
 def untested_export(*, actor, round_: Round, residents, area_code: str = "") -> bytes:
-    """The untested list as a door-knocking workbook; the export is audited with its rows."""
-    content, row_ids, codes = exports.untested_workbook(residents)
+    """The untested list as a door-knocking workbook; the export is audited with its rows. The list
+    is read from the replica when there is one (a moment behind the primary); the audit goes to the
+    primary, outside that read."""
+    with reading_from_replica():
+        content, row_ids, codes = exports.untested_workbook(residents)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,

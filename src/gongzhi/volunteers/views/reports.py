@@ -8,6 +8,7 @@ from django.utils import timezone
 from gongzhi.core import access, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.replica import reading_from_replica
 from gongzhi.volunteers import selectors, services
 from gongzhi.volunteers.views.common import date_of
 
@@ -22,6 +23,9 @@ def hours_report(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     since = date_of(request.GET.get("since"), today.replace(month=1, day=1))
     until = date_of(request.GET.get("until"), today)
+    with reading_from_replica():
+        report = selectors.hours_report(user=request.user, area_code=code, since=since, until=until)
+        commendations = list(selectors.commendation_list(user=request.user, area_code=code))
     return render(
         request,
         "volunteers/hours_report.html",
@@ -30,8 +34,8 @@ def hours_report(request: HttpRequest) -> HttpResponse:
             "area": selectors.area_of(code),
             "since": since,
             "until": until,
-            "report": selectors.hours_report(user=request.user, area_code=code, since=since, until=until),
-            "commendations": selectors.commendation_list(user=request.user, area_code=code),
+            "report": report,
+            "commendations": commendations,
         },
     )
 
@@ -41,7 +45,8 @@ def unit_report(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
     if fmt not in ("xlsx", "pdf"):
         raise Http404
     unit = selectors.unit_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_VOLUNTEERS)
-    report = selectors.unit_report(user=request.user, unit=unit)
+    with reading_from_replica():  # the export's audit, in the service, goes to the primary
+        report = selectors.unit_report(user=request.user, unit=unit)
     try:
         content = services.unit_report_export(
             actor=request.user, unit=unit, report=report, fmt=fmt, ip_address=request.META.get("REMOTE_ADDR")
