@@ -15,6 +15,8 @@ from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.keyset import cursor_of, keyset_page
+from gongzhi.core.messages import CORE
 from gongzhi.core.services import api_token_user
 
 M = TypeVar("M", bound=Model)
@@ -92,6 +94,26 @@ def paginate(queryset: QuerySet[M], *, page: int, page_size: int) -> tuple[list[
     start = (page - 1) * page_size
     rows = list(queryset[start : start + page_size + 1])
     return rows[:page_size], len(rows) > page_size
+
+
+# Offset pages read every row they skip: numbered pages reach this many rows, cursors go further.
+OFFSET_ROWS_MAX = 10_000
+
+
+def paginate_keyset(
+    queryset: QuerySet[M], *, keys: tuple[str, ...], page: int, page_size: int, after: str, before: str
+) -> tuple[list[M], bool, str, str]:
+    """A page of a long list: by cursor (`after`/`before`, core.keyset) at any depth, or by number
+    within the first OFFSET_ROWS_MAX rows. Returns (rows, has_next, next cursor, previous cursor)."""
+    if page_size < 1 or page_size > 200:
+        raise ApplicationError(_("每页条数必须在1到200之间"), status=422)
+    if after or before:
+        found = keyset_page(queryset, keys=keys, size=page_size, after=after, before=before)
+        return found.rows, bool(found.next_cursor), found.next_cursor, found.previous_cursor
+    if page < 1 or (page - 1) * page_size >= OFFSET_ROWS_MAX:
+        raise ApplicationError(CORE.text("offset_too_deep", limit=OFFSET_ROWS_MAX), status=422)
+    rows, has_next = paginate(queryset.order_by(*keys), page=page, page_size=page_size)
+    return rows, has_next, cursor_of(rows[-1], keys) if has_next else "", ""
 
 
 @api.exception_handler(ApplicationError)

@@ -126,6 +126,8 @@ _FULL_PHONE = re.compile(r"^1[0-9]{10}$")
 class NumberQuery:
     kind: str
     value: str
+    # For text: False when it matched only the beginning of names (a list wider than a community).
+    anywhere: bool = True
 
     @property
     def is_full(self) -> bool:

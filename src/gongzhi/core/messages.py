@@ -47,6 +47,8 @@ CORE = MessageTable(
         "no_header": _("前{n}行中没有找到表头（应包含“{columns}”等列名）"),
         "missing_columns": _("缺少必填列：{columns}"),
         "full_number_forbidden": _("您只能按身份证号或手机号的后4位搜索"),
+        "bad_cursor": _("翻页链接无效，请从第一页重新开始"),
+        "offset_too_deep": _("按页码最多翻到第{limit}条，请用 after 参数继续翻页"),
         "age_under_60": _("60岁以下"),
         "age_60_plus": _("60岁及以上"),
         "step_refused": _("状态不能从“{source}”变为“{target}”"),

@@ -12,10 +12,10 @@ be searched. Every app shows ID numbers, phones and birth dates through here.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,6 +24,16 @@ from gongzhi.core.errors import ApplicationError
 from gongzhi.core.masking import NumberQuery, number_query
 from gongzhi.core.messages import CORE
 from gongzhi.core.scope import AreaPaths, scope_q
+
+
+def prefix_q(field: str, text: str) -> Q:
+    """Values beginning with `text`, in a form an index on the field answers: on PostgreSQL a LIKE
+    prefix (its index is built with the pattern operator class, right in every collation), on
+    SQLite a range (its LIKE uses an index only without an ESCAPE clause, which Django always adds);
+    SQLite's BINARY collation orders UTF-8 by code point, so the range holds every such value."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__startswith": text})
+    return Q(**{f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff"})
 
 
 def pii_visible(user: Any, row: models.Model) -> bool:
@@ -67,8 +77,15 @@ def number_search_q(
     id_field: str | None = "id_number",
     phone_field: str | None = "phone",
     text_fields: tuple[str, ...] = ("name",),
+    narrow: bool = True,
+    prefix_fields: tuple[str, ...] = ("name",),
 ) -> tuple[Q, NumberQuery]:
     """The condition for a search box's text over a model's rows, and what was asked.
+
+    Text matches anywhere in `text_fields` when the list is `narrow` (one community or less: a few
+    thousand rows to read), and the beginning of `prefix_fields` otherwise (a district's or the
+    city's millions: an index answers it, a substring would read them all). The last 4 digits are
+    matched on the model's `<field>_tail` columns where it has them (indexed), else by suffix.
 
     Raises ApplicationError (403) when a viewer without `pii.full` anywhere types a full number.
     A full-number search matches only rows whose numbers the user may see in full; the caller audits
@@ -78,15 +95,22 @@ def number_search_q(
         return Q(), query
     if query.kind == masking.TEXT:
         condition = Q(pk__in=[])
-        for name in text_fields:
-            condition |= Q(**{f"{name}__contains": query.value})
+        if narrow:
+            for name in text_fields:
+                condition |= Q(**{f"{name}__contains": query.value})
+        else:
+            for name in prefix_fields:
+                condition |= prefix_q(name, query.value)
+            query = replace(query, anywhere=False)
         return condition, query
     if query.kind == masking.TAIL:
         condition = Q(pk__in=[])
-        if id_field:
-            condition |= Q(**{f"{id_field}__endswith": query.value})
-        if phone_field:
-            condition |= Q(**{f"{phone_field}__endswith": query.value})
+        names = {f.name for f in model._meta.get_fields()}
+        for field in (id_field, phone_field):
+            if field and f"{field}_tail" in names:
+                condition |= Q(**{f"{field}_tail": query.value})
+            elif field:
+                condition |= Q(**{f"{field}__endswith": query.value})
         return condition, query
     if not access.holds(user, roles.SEE_FULL_PII):
         raise ApplicationError(CORE.text("full_number_forbidden"), status=403)

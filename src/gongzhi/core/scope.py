@@ -149,6 +149,18 @@ def scope_q(
     return condition
 
 
+def within_one_community(user: Any, capability: str | None, area_code: str = "") -> bool:
+    """True when the user's list is confined to one community or less: the area asked for is a
+    community, or every place where the user holds the capability lies in the same community. Such
+    a list is a few thousand rows, which a substring search may read; a wider one needs an index."""
+    if area_code and roles.level_of_code(area_code) == "community":
+        return True
+    if getattr(user, "is_superuser", False):
+        return False
+    codes = {e.area_code for e in entries_with(user, capability)}
+    return len(codes) == 1 and roles.level_of_code(next(iter(codes))) == "community"
+
+
 def around_q(user: Any, capability: str | None, field: str) -> Q:
     """Official codes on the way down to one of the user's areas (that area itself and the areas above
     it) or inside one of their official areas: the part of the area tree a user may open, and the

@@ -1,7 +1,7 @@
 from ninja import Query, Router, Status
 
 from gongzhi.core import roles
-from gongzhi.core.api import paginate
+from gongzhi.core.api import paginate_keyset
 from gongzhi.core.services import full_number_search_record
 from gongzhi.people import selectors, services
 from gongzhi.people.models import Resident
@@ -42,13 +42,28 @@ def _data(payload) -> services.ResidentData:
 
 @router.get("/residents", response=ResidentPage)
 def resident_list(request, filters: Query[ResidentFilter]):
-    rows, query = selectors.resident_list(user=request.user, **filters.dict(exclude={"page", "page_size"}))
-    items, has_next = paginate(rows, page=filters.page, page_size=filters.page_size)
+    rows, query = selectors.resident_list(
+        user=request.user, **filters.dict(exclude={"page", "page_size", "after", "before"})
+    )
+    items, has_next, next_cursor, previous_cursor = paginate_keyset(
+        rows,
+        keys=selectors.REGISTER_ORDER,
+        page=filters.page,
+        page_size=filters.page_size,
+        after=filters.after,
+        before=filters.before,
+    )
     if query.is_full:
         full_number_search_record(
             actor=request.user, entity="resident", query=query, rows=items, ip_address=request.META.get("REMOTE_ADDR")
         )
-    return {"items": [resident_out(r) for r in items], "page": filters.page, "has_next": has_next}
+    return {
+        "items": [resident_out(r) for r in items],
+        "page": filters.page,
+        "has_next": has_next,
+        "next": next_cursor,
+        "previous": previous_cursor,
+    }
 
 
 @router.get("/residents/{public_id}", response=ResidentOut)

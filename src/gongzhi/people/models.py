@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import PublicIdField, TimeStampedModel
@@ -45,12 +46,29 @@ class Resident(TimeStampedModel):
     phone = models.CharField(max_length=11, blank=True)
     relation = models.CharField(max_length=20, blank=True)
     notes = models.CharField(max_length=500, blank=True)
+    # The last 4 of the ID number and phone, kept by the database (what everyone may search by):
+    # an index answers a tail among 21 million residents, where a suffix LIKE reads them all.
+    id_number_tail = models.GeneratedField(
+        expression=Right("id_number", 4), output_field=models.CharField(max_length=4), db_persist=True
+    )
+    phone_tail = models.GeneratedField(
+        expression=Right("phone", 4), output_field=models.CharField(max_length=4), db_persist=True
+    )
 
     objects = ResidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["community_code", "household_id", "id"]
-        indexes = [models.Index(fields=["community_code", "name"], name="resident_community_name")]
+        # Every list and search at city scale rests on one of these (docs/benchmarks.md, issue 10):
+        # the register's order (keyset pages), a name's beginning (city-wide; the pattern operator
+        # class on PostgreSQL serves LIKE 'x%' in any collation), a name in one community, a tail.
+        indexes = [
+            models.Index(fields=["community_code", "household", "id"], name="resident_register_order"),
+            models.Index(fields=["name"], name="resident_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["community_code", "name"], name="resident_community_name"),
+            models.Index(fields=["id_number_tail", "community_code"], name="resident_id_tail"),
+            models.Index(fields=["phone_tail", "community_code"], name="resident_phone_tail"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="resident_id_shape"),
             models.CheckConstraint(

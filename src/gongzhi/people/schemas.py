@@ -24,6 +24,10 @@ class ResidentPage(Schema):
     items: list[ResidentOut]
     page: int
     has_next: bool
+    # Keyset cursors: pass `next` as `after` for the following page (every page costs the same);
+    # `page` numbers reach only the first 10,000 rows.
+    next: str = ""
+    previous: str = ""
 
 
 class ResidentFilter(Schema):
@@ -34,6 +38,8 @@ class ResidentFilter(Schema):
     q: str = ""
     page: int = 1
     page_size: int = 50
+    after: str = Field("", max_length=200)
+    before: str = Field("", max_length=200)
 
 
 class ResidentCreateIn(Schema):

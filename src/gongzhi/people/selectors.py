@@ -8,7 +8,11 @@ from django.http import Http404
 from gongzhi.core import access, roles
 from gongzhi.core.masking import NumberQuery
 from gongzhi.core.pii import PersonalData, number_search_q, personal_data
+from gongzhi.core.scope import within_one_community
 from gongzhi.people.models import RegisterImport, Resident, ResidentTag
+
+# The register's order: a community's households together. Index resident_register_order.
+REGISTER_ORDER = ("community_code", "household_id", "id")
 
 
 def resident_list(
@@ -24,8 +28,9 @@ def resident_list(
     """Residents in the user's areas, filtered, and what the search box asked for. Search: the last
     4 digits of an ID number or phone; a full ID number or phone for viewers with `pii.full`, among
     the residents whose numbers they may see (the caller audits it: `query.is_full`); any other text
-    matches names and addresses (core.pii). Raises ApplicationError for a full number searched by a
-    viewer who may not."""
+    matches names and addresses inside one community, and the beginning of names in a wider list
+    (core.pii; `query.narrow` says which). Raises ApplicationError for a full number searched by a
+    viewer who may not. Ordered by REGISTER_ORDER, which an index serves (keyset pages)."""
     rows = Resident.objects.visible_to(user, capability)
     if area_code:
         rows = rows.in_area(area_code)
@@ -35,12 +40,15 @@ def resident_list(
         rows = rows.filter(household__building__public_id=building_id)
     if tag:
         rows = rows.with_tag(tag)
-    condition, query = number_search_q(user, Resident, q, text_fields=("name", "household__address"))
+    narrow = bool(grid_id or building_id) or within_one_community(user, capability, area_code)
+    condition, query = number_search_q(
+        user, Resident, q, text_fields=("name", "household__address"), narrow=narrow, prefix_fields=("name",)
+    )
     rows = rows.filter(condition)
     rows = (
         rows.select_related("household", "household__building")
         .prefetch_related(Prefetch("tags", queryset=ResidentTag.objects.only("resident_id", "tag")))
-        .order_by("community_code", "household_id", "id")
+        .order_by(*REGISTER_ORDER)
     )
     return rows, query
 

@@ -4,11 +4,13 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from gongzhi.core import access, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.keyset import keyset_page
 from gongzhi.core.pii import pii_visible
 from gongzhi.core.services import full_number_search_record
 from gongzhi.people import selectors, services
@@ -26,16 +28,25 @@ def filters_of(request: HttpRequest) -> dict[str, str]:
 @login_required
 @capability_required(roles.VIEW_RESIDENTS)
 def resident_list(request: HttpRequest) -> HttpResponse:
+    """The register in keyset pages (`after` / `before` the cursor of a row; `page` is only the number
+    shown): every page costs the same, the 5,000th of a city too."""
     filters = filters_of(request)
     try:
-        page = max(1, min(int(request.GET.get("page", "1")), 10_000))
+        page = max(1, min(int(request.GET.get("page", "1")), 1_000_000))
     except ValueError:
         page = 1
-    start = (page - 1) * PAGE_SIZE
-    error, rows = "", []
+    error, status, rows, query = "", 200, [], None
+    next_cursor = previous_cursor = ""
     try:
         residents, query = selectors.resident_list(user=request.user, **filters)
-        rows = list(residents[start : start + PAGE_SIZE + 1])
+        found = keyset_page(
+            residents,
+            keys=selectors.REGISTER_ORDER,
+            size=PAGE_SIZE,
+            after=request.GET.get("after", "")[:200],
+            before=request.GET.get("before", "")[:200],
+        )
+        rows, next_cursor, previous_cursor = found.rows, found.next_cursor, found.previous_cursor
         if query.is_full:
             full_number_search_record(
                 actor=request.user,
@@ -45,29 +56,30 @@ def resident_list(request: HttpRequest) -> HttpResponse:
                 ip_address=request.META.get("REMOTE_ADDR"),
             )
     except ApplicationError as exc:
-        error = exc.message
+        error, status = exc.message, exc.status
     area = None
     if filters["area_code"]:
         try:
             area = area_get_for_user(user=request.user, code=filters["area_code"], capability=None)
         except Http404:  # an area the user may not open: the list is empty anyway
             area = None
-    query_string = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(
         request,
         "people/resident_list.html",
         {
-            "residents": [(r, selectors.resident_personal_data(r, full=False)) for r in rows[:PAGE_SIZE]],
+            "residents": [(r, selectors.resident_personal_data(r, full=False)) for r in rows],
             "filters": filters,
             "page": page,
-            "has_next": len(rows) > PAGE_SIZE,
-            "query": query_string,
+            "next_cursor": next_cursor,
+            "previous_cursor": previous_cursor if page > 1 else "",
+            "names_only": query is not None and not query.anywhere,
+            "query": urlencode({k: v for k, v in filters.items() if v}),
             "tags": VulnerabilityTag.choices,
             "area": area,
             "breadcrumb": area_breadcrumb(area) if area else [],
             "error": error,
         },
-        status=403 if error else 200,
+        status=status,
     )
 
 

@@ -9,6 +9,7 @@ masked by default, like residents'.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,13 @@ class Volunteer(TimeStampedModel):
     name = models.CharField(max_length=50)
     id_number = models.CharField(max_length=18, unique=True)
     phone = models.CharField(max_length=11, unique=True)
+    # The last 4 digits, kept by the database and indexed: the search everyone may make (core.pii).
+    id_number_tail = models.GeneratedField(
+        expression=Right("id_number", 4), output_field=models.CharField(max_length=4), db_persist=True
+    )
+    phone_tail = models.GeneratedField(
+        expression=Right("phone", 4), output_field=models.CharField(max_length=4), db_persist=True
+    )
     community_code = models.CharField(max_length=12, help_text=_("居住社区"))
     unit = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="unit_volunteers"
@@ -99,7 +107,12 @@ class Volunteer(TimeStampedModel):
 
     class Meta:
         ordering = ["community_code", "id"]
-        indexes = [models.Index(fields=["community_code", "status"], name="volunteer_community_status")]
+        indexes = [
+            models.Index(fields=["community_code", "status"], name="volunteer_community_status"),
+            models.Index(fields=["name"], name="volunteer_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["id_number_tail", "community_code"], name="volunteer_id_tail"),
+            models.Index(fields=["phone_tail", "community_code"], name="volunteer_phone_tail"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="volunteer_id_shape"

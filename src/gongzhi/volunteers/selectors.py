@@ -12,6 +12,7 @@ from django.utils import timezone
 from gongzhi.core import access, roles
 from gongzhi.core.masking import NumberQuery, mask_name
 from gongzhi.core.pii import number_search_q
+from gongzhi.core.scope import within_one_community
 from gongzhi.places.models import Area
 from gongzhi.volunteers import flows
 from gongzhi.volunteers.models import (
@@ -38,7 +39,8 @@ def volunteer_list(*, user: Any, status: str = "", query: str = "") -> tuple["Qu
     rows = Volunteer.objects.visible_to(user, roles.VIEW_VOLUNTEERS).select_related("unit")
     if status:
         rows = rows.filter(status=status)
-    condition, search = number_search_q(user, Volunteer, query)
+    narrow = within_one_community(user, roles.VIEW_VOLUNTEERS)
+    condition, search = number_search_q(user, Volunteer, query, narrow=narrow)
     return rows.filter(condition).order_by("status", "community_code", "id"), search
 
 
