@@ -59,9 +59,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from gongzhi.core.keyset import cursor_of  # noqa: E402
+from gongzhi.core.models import RoleAssignment  # noqa: E402
 from gongzhi.people.models import Resident, ResidentTag  # noqa: E402
 from gongzhi.people.selectors import REGISTER_ORDER  # noqa: E402
-from gongzhi.core.models import RoleAssignment  # noqa: E402
 from gongzhi.places.models import Grid, Household  # noqa: E402
 
 LIMIT_MS = 200.0
