@@ -43,6 +43,8 @@ ARGS.add_argument(
     metavar="DIR",
     help="SQLite: only time one community's coverage again, on the round an earlier run left in DIR",
 )
+ARGS.add_argument("--keep", action="store_true", help="PostgreSQL: leave the scratch database")
+ARGS.add_argument("--profile-results", default="", metavar="HTML", help="write a pyinstrument profile of the results")
 ARGS = ARGS.parse_args()
 PG_DB = "gongzhi_bench_city"
 ENV = dict(os.environ, DJANGO_SETTINGS_MODULE="gongzhi.config.settings.base", GONGZHI_LOG_LEVEL="ERROR")
@@ -230,6 +232,12 @@ def main() -> None:
     random.Random(3).shuffle(barcodes)
     held_back, barcodes = barcodes[: ARGS.trials], barcodes[ARGS.trials :]
     positives = 0
+    profiler = None
+    if ARGS.profile_results:
+        from pyinstrument import Profiler
+
+        profiler = Profiler()
+        profiler.start()
     for i in range(0, len(barcodes), 5000):
         chunk = barcodes[i : i + 5000]
         items = [(b, "positive" if (i + j) % ARGS.positive_every == 0 else "negative") for j, b in enumerate(chunk)]
@@ -240,6 +248,11 @@ def main() -> None:
     # the outbox; here the same delivery runs in this process, timed with the results.
     delivered = events.deliver_pending(limit=1_000_000)
     results_s = time.perf_counter() - started
+    if profiler is not None:
+        profiler.stop()
+        with open(ARGS.profile_results, "w") as out:
+            out.write(profiler.output_html())
+        print(profiler.output_text(unicode=False, color=False, show_all=False)[:6000], flush=True)
     print(
         f"results: {len(barcodes):,} tubes ({positives:,} positive) in {results_s:.0f} s;"
         f" recalls {Recall.objects.filter(round=round_).count():,} (opened by {delivered} outbox deliveries)",
@@ -287,7 +300,7 @@ def main() -> None:
         f" p95 {p95(coverage_ms):.1f} ms",
         flush=True,
     )
-    if ARGS.postgres:
+    if ARGS.postgres and not ARGS.keep:
         connection.close()
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {PG_DB}"])
 
