@@ -215,10 +215,24 @@ def test_coverage_counts_the_same_for_a_community_worker_and_a_grid_worker(worke
         ],
     )
     whole = selectors.coverage_summary(user=worker_a, round_=round_, area_code=community_a.code)
-    assert whole == {"area_code": community_a.code, "expected": 5, "sampled": 3, "exempted": 1, "untested": 1}
+    assert whole == {
+        "area_code": community_a.code,
+        "expected": 5,
+        "sampled": 3,
+        "exempted": 1,
+        "untested": 1,
+        "archived": False,
+    }
     grid_worker = make_user_with_role("gw", "grid_worker", community_a.code, grid=residents[0].household.building.grid)
     by_grid = selectors.coverage_summary(user=grid_worker, round_=round_, area_code=community_a.code)
-    assert by_grid == {"area_code": community_a.code, "expected": 4, "sampled": 2, "exempted": 1, "untested": 1}
+    assert by_grid == {
+        "area_code": community_a.code,
+        "expected": 4,
+        "sampled": 2,
+        "exempted": 1,
+        "untested": 1,
+        "archived": False,
+    }
 
 
 def test_lab_uploads_results_and_sees_the_rows_not_recorded(client, sampled_round, community_a):

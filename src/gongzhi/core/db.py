@@ -118,8 +118,9 @@ def analyze_if_stale(*tables: type[models.Model], changed: float = 0.2, at_least
     """ANALYZE each table whose rows changed by more than `changed` of its size (and at least
     `at_least` rows) since its last ANALYZE; PostgreSQL only. Autovacuum normally does this, but may
     be off or behind while a round writes millions of rows, and plans from an empty table's
-    statistics turn index lookups into scans. The check is one catalog query. Returns the tables
-    analysed."""
+    statistics turn index lookups into scans. A partitioned table is looked at partition by partition
+    (PostgreSQL counts changes only there, and plans a lookup confined to one partition from that
+    partition's statistics). The check is one catalog query. Returns the tables analysed."""
     if connection.vendor != "postgresql":
         return []
     names = [model._meta.db_table for model in tables]
@@ -127,8 +128,9 @@ def analyze_if_stale(*tables: type[models.Model], changed: float = 0.2, at_least
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.relname, s.n_mod_since_analyze, greatest(c.reltuples, 0) FROM pg_stat_user_tables s"
-            " JOIN pg_class c ON c.oid = s.relid WHERE s.relname = ANY(%s)",
-            [names],
+            " JOIN pg_class c ON c.oid = s.relid WHERE c.relkind = 'r' AND (s.relname = ANY(%s) OR s.relid IN"
+            " (SELECT i.inhrelid FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = ANY(%s)))",
+            [names, names],
         )
         for name, modified, size in cursor.fetchall():
             if modified >= at_least and modified > changed * size:

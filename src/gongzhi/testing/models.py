@@ -35,6 +35,10 @@ class Round(TimeStampedModel):
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Set when the closed round's tubes, samples, recalls, held results and scan batches were written
+    # out and removed from the database (`gongzhi testing-retention`): its figures come from the
+    # per-community rollup from then on, and it cannot be opened again.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AreaQuerySet.as_manager()
 
@@ -108,7 +112,11 @@ class SlotAssignment(models.Model):
 
 
 class Tube(models.Model):
-    """A sampling tube (采样管): up to the round's pool size of residents, then one lab result."""
+    """A sampling tube (采样管): up to the round's pool size of residents, then one lab result.
+
+    On PostgreSQL the table is partitioned by round (a partition per round, made with the round, and
+    a default one): its primary key there is (id, round_id), and foreign keys to a tube are
+    `db_constraint=False` (docs/decisions.md, "Tubes and samples partitioned by round")."""
 
     class Status(models.TextChoices):
         OPEN = flows.OPEN, _("采样中")
@@ -146,7 +154,7 @@ class Tube(models.Model):
 
 class Sample(models.Model):
     """One resident sampled once in a round, in one tube. Unique (resident, round): a replayed or
-    repeated scan changes nothing."""
+    repeated scan changes nothing. Partitioned by round on PostgreSQL, as tubes are."""
 
     class Result(models.TextChoices):
         PENDING = flows.PENDING, _("待出结果")
@@ -159,7 +167,9 @@ class Sample(models.Model):
     # or resident, which those lead with: every index is written for each of millions of scans.
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="samples", db_index=False)
     resident = models.ForeignKey("people.Resident", on_delete=models.PROTECT, related_name="samples", db_index=False)
-    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples")
+    # No database constraint: tubes are partitioned (their key there is (id, round_id)); the scan
+    # ingest writes a batch's tubes before their samples, in the same transaction.
+    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples", db_constraint=False)
     # Who scanned this resident in (the tube's collector may differ: a tube can pass hands).
     # No index: written for each of millions of scans, read per sample only.
     collector = models.ForeignKey(
@@ -193,7 +203,7 @@ class Recall(TimeStampedModel):
     public_id = PublicIdField()
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="recalls")
     resident = models.ForeignKey("people.Resident", on_delete=models.PROTECT, related_name="recalls")
-    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="recalls")
+    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="recalls", db_constraint=False)
     community_code = models.CharField(max_length=12)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
 
@@ -275,7 +285,7 @@ class ResultConflict(TimeStampedModel):
     shows it, or the item's place in the call) and its value as written."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="result_conflicts")
-    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="+")
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     barcode = models.CharField(_("管号"), max_length=32)
     community_code = models.CharField(max_length=12)
     rows = models.JSONField(default=list)

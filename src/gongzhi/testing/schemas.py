@@ -123,6 +123,11 @@ class RecallTransitionIn(Schema):
 class CoverageOut(Schema):
     area_code: str
     expected: int
-    sampled: int
+    sampled: int | None = Field(
+        description="archived rounds: from the per-community rollup; null for a user below a community"
+    )
     exempted: int
-    untested: int
+    untested: int | None
+    archived: bool = Field(
+        default=False, description="the round's samples were archived and removed (gongzhi testing-retention)"
+    )

@@ -131,9 +131,10 @@ def _inside(round_: Round, area_code: str) -> str | None:
 
 def untested_residents(*, user, round_: Round, area_code: str = "", capability: str = roles.VIEW_TESTING):
     """Residents of the round's area and the user's areas (where the user holds the capability) with
-    no sample and no exemption."""
+    no sample and no exemption. None once the round's samples were archived and removed: who was
+    sampled is then in the archive only."""
     inside = _inside(round_, area_code)
-    if inside is None:
+    if inside is None or round_.archived_at is not None:
         return Resident.objects.none()
     qs = Resident.objects.visible_to(user, capability).in_area(inside)
     sampled = Sample.objects.filter(round=round_, resident=OuterRef("pk"))
@@ -152,11 +153,18 @@ def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
     community-code indexes with one prefix each (two prefixes on one column made SQLite range over
     the wider one: 1.8 s for a community at city size). A grid or building worker's residents are
     listed first (hundreds) and their samples looked up by the (resident, round) key. Either way no
-    plan falls back to the round's millions of samples."""
+    plan falls back to the round's millions of samples.
+
+    A round whose samples were archived and removed (`archived`) counts its sampled residents from the
+    per-community rollup, recounted from the samples just before they went; for a user below a
+    community (a grid or a building) that figure, and so the untested one, is no longer known: None."""
     code = area_code or round_.area_code
     inside = _inside(round_, area_code)
+    archived = round_.archived_at is not None
     if inside is None:
-        return {"area_code": code, "expected": 0, "sampled": 0, "exempted": 0, "untested": 0}
+        return {"area_code": code, "expected": 0, "sampled": 0, "exempted": 0, "untested": 0, "archived": archived}
+    if archived:
+        return _archived_coverage(user, round_, code, inside)
     if access.may_in_area(user, roles.VIEW_TESTING, inside):
         expected = Resident.objects.in_area(inside).count()
         sampled = Sample.objects.in_area(inside).filter(round=round_).count()
@@ -175,6 +183,29 @@ def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
         "sampled": sampled,
         "exempted": exempted,
         "untested": max(0, expected - sampled - exempted),
+        "archived": False,
+    }
+
+
+def _archived_coverage(user, round_: Round, code: str, inside: str) -> dict:
+    if access.may_in_area(user, roles.VIEW_TESTING, inside):
+        expected = Resident.objects.in_area(inside).count()
+        sampled: int | None = (
+            RoundProgress.objects.in_area(inside).filter(round=round_).aggregate(n=Sum("sampled"))["n"] or 0
+        )
+        exempted = Exemption.objects.in_area(inside).filter(round=round_).count()
+    else:
+        residents = Resident.objects.visible_to(user, roles.VIEW_TESTING).in_area(inside)
+        expected = residents.count()
+        exempted = Exemption.objects.filter(round=round_, resident__in=residents).count()
+        sampled = None
+    return {
+        "area_code": code,
+        "expected": expected,
+        "sampled": sampled,
+        "exempted": exempted,
+        "untested": None if sampled is None else max(0, expected - sampled - exempted),
+        "archived": True,
     }
 
 

@@ -140,7 +140,7 @@ def round_dashboard(request, public_id: str):
             "candidates": list(selectors.collector_candidates(round_=round_)[:200]) if may_manage else [],
             "totals": totals,
             "next_steps": [(s, Round.Status(s).label) for s in flows.ROUND_FLOW.next_states(round_.status)]
-            if may_manage
+            if may_manage and round_.archived_at is None  # an archived round stays closed
             else [],
         },
     )

@@ -52,11 +52,22 @@ def _resolve_codes(
     # round being no index of its own (`+ 0`). With joins, or the area or round in SQL, PostgreSQL
     # planned from the statistics of a table that grows by millions of rows in a round and scanned
     # the whole area or round for each batch (profiled). Residents outside the area are not found.
+    # On PostgreSQL the round is written plainly: tubes and samples are partitioned by round, so it
+    # confines each probe to the round's partitions, where the (resident, round) and (id, round) keys
+    # are matched whole (one row: no other index can look cheaper).
     resident, sample, tube = Resident._meta.db_table, Sample._meta.db_table, Tube._meta.db_table
-    sampled_in = (
-        f"(SELECT t.barcode FROM {sample} s JOIN {tube} t ON t.id = s.tube_id"
-        " WHERE s.resident_id = r.id AND s.round_id + 0 = %s)"
-    )
+    if connection.vendor == "postgresql":
+        sampled_in = (
+            f"(SELECT t.barcode FROM {sample} s JOIN {tube} t ON t.id = s.tube_id AND t.round_id = %s"
+            " WHERE s.resident_id = r.id AND s.round_id = %s)"
+        )
+        round_params: tuple[int, ...] = (round_.pk, round_.pk)
+    else:
+        sampled_in = (
+            f"(SELECT t.barcode FROM {sample} s JOIN {tube} t ON t.id = s.tube_id"
+            " WHERE s.resident_id = r.id AND s.round_id + 0 = %s)"
+        )
+        round_params = (round_.pk,)
     area = round_.area_code
     found: dict[str, list[int]] = {}
     community_of: dict[int, str] = {}
@@ -85,7 +96,7 @@ def _resolve_codes(
     )
     for prefix, select, column, values in lookups:
         for pk, community, key, name, barcode in select_in(
-            f"{select} WHERE {column} {{in}} ORDER BY r.id", values, round_.pk
+            f"{select} WHERE {column} {{in}} ORDER BY r.id", values, *round_params
         ):
             if community.startswith(area) and (prefix == "H:" or prefix + key not in found):
                 found.setdefault(prefix + key, []).append(pk)

@@ -15,6 +15,7 @@ from gongzhi.people.models import Resident
 from gongzhi.places.models import Area, Building
 from gongzhi.testing import collection, flows, slots
 from gongzhi.testing.models import Exemption, Round, RoundCollector, Site, SlotAssignment
+from gongzhi.testing.services.partitions import round_partitions_create
 
 
 def round_create(
@@ -58,12 +59,16 @@ def round_create(
         )
         round_.full_clean()
         round_.save()
+        round_partitions_create(round_.pk)  # PostgreSQL: its own partition of tubes and samples
         transitions.start(flow=flows.ROUND_FLOW, row=round_, actor=actor)
     return round_
 
 
 def round_transition(*, actor, round_: Round, to_status: str, note: str = "") -> Round:
-    """Close a round (no more scans), or open it again; the actor must manage rounds over its area."""
+    """Close a round (no more scans), or open it again; the actor must manage rounds over its area.
+    A round whose rows were archived and removed (testing-retention) stays closed."""
+    if round_.archived_at is not None:
+        raise ApplicationError(_("本轮的采样明细已归档并移出数据库，不能再变更状态"), status=409)
     return transitions.transition(flow=flows.ROUND_FLOW, row=round_, to=to_status, actor=actor, reason=note)
 
 
