@@ -4,10 +4,13 @@ and the ratio to the raw insert rate of the same sample rows into the same datab
     .venv/bin/python bench/bench_ingest.py                         # SQLite, fresh temporary folder
     .venv/bin/python bench/bench_ingest.py --postgres              # scratch PostgreSQL database
     .venv/bin/python bench/bench_ingest.py --residents 400000 --seconds 20 --clients 4
+    .venv/bin/python bench/bench_ingest.py --postgres --servers 2  # two app servers, one database
 
-Server: gunicorn as `gongzhi serve` runs it (src/gongzhi/config/gunicorn.py), on 127.0.0.1;
-clients: processes on the same 2 cores, sending
-pre-built JSON bodies with keep-alive. Never touches the project's own database.
+Servers: `gongzhi serve --no-consumer --no-access-log` (gunicorn with src/gongzhi/config/gunicorn.py,
+--workers each), --servers of them on consecutive ports from --port, on 127.0.0.1, all against the
+same database; each client sends its batches to them in turn (round-robin), and the batches each
+server answered are reported beside the totals. Clients: processes on the same 2 cores, sending
+pre-built JSON bodies with keep-alive. Never touches the project's own database or var folder.
 """
 
 import argparse
@@ -16,12 +19,14 @@ import json
 import multiprocessing as mp
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 ARGS = argparse.ArgumentParser()
 ARGS.add_argument("--postgres", action="store_true")
@@ -30,16 +35,18 @@ ARGS.add_argument("--seconds", type=float, default=10)
 ARGS.add_argument("--clients", type=int, default=4)
 ARGS.add_argument("--workers", type=int, default=2)
 ARGS.add_argument("--port", type=int, default=8391)
+ARGS.add_argument("--servers", type=int, default=1, help="app servers on consecutive ports from --port")
 ARGS = ARGS.parse_args()
 PG_DB = "gongzhi_bench_ingest"
 ENV = dict(os.environ, DJANGO_SETTINGS_MODULE="gongzhi.config.settings.base", GONGZHI_LOG_LEVEL="ERROR")
+ENV["GONGZHI_VAR_DIR"] = tempfile.mkdtemp(prefix="gongzhi-bench-ingest-")  # SQLite, Huey, static files
+PORTS = [ARGS.port + i for i in range(ARGS.servers)]
 if ARGS.postgres:
     for sql in (f"DROP DATABASE IF EXISTS {PG_DB}", f"CREATE DATABASE {PG_DB}"):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
     ENV["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
 else:
     ENV.pop("DATABASE_URL", None)
-    ENV["GONGZHI_VAR_DIR"] = tempfile.mkdtemp(prefix="gongzhi-bench-ingest-")
 os.environ.update(ENV)
 if "DATABASE_URL" not in ENV:
     os.environ.pop("DATABASE_URL", None)
@@ -93,30 +100,35 @@ def bodies(round_id: str, codes: list[str], scans_per_batch: int, tag: str) -> l
 
 
 def client(round_id, key, batches, deadline, results, index):
-    conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
+    """Sends its batches in turn to each server (client i starting at server i), one keep-alive
+    connection per server."""
+    conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for port in PORTS]
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    done, latencies, statuses = 0, [], {}
-    for body, _scans in batches:
+    done, latencies, statuses, per_server = 0, [], {}, [0] * len(PORTS)
+    for k, (body, _scans) in enumerate(batches):
         if time.monotonic() > deadline:
             break
+        s = (index + k) % len(PORTS)
         start = time.monotonic()
         try:
-            conn.request("POST", f"/api/rounds/{round_id}/scans", body=body, headers=headers)
-            response = conn.getresponse()
+            conns[s].request("POST", f"/api/rounds/{round_id}/scans", body=body, headers=headers)
+            response = conns[s].getresponse()
             payload = response.read()
-        except OSError:
-            conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
-            statuses["connection error"] = statuses.get("connection error", 0) + 1
+        except OSError as exc:
+            conns[s] = http.client.HTTPConnection("127.0.0.1", PORTS[s], timeout=60)
+            error = f"connection error ({type(exc).__name__})"
+            statuses[error] = statuses.get(error, 0) + 1
             continue
         latencies.append(time.monotonic() - start)
         statuses[response.status] = statuses.get(response.status, 0) + 1
+        per_server[s] += 1
         if response.status == 200:
             done += sum(
                 1
                 for o in json.loads(payload)["outcomes"]
                 if o["status"] == "ok" and o["code"] == "ok" and o["event_id"].startswith("s")
             )
-    results.put((index, done, latencies, statuses))
+    results.put((index, done, latencies, statuses, per_server))
 
 
 def open_loop_client(round_id, key, batches, start, interval, threads, results):
@@ -130,30 +142,35 @@ def open_loop_client(round_id, key, batches, start, interval, threads, results):
     heapq.heapify(due)
     lock = threading.Lock()
     statuses, ok_latency, shed_latency, done_at = {}, [], [], []
+    per_server = [0] * len(PORTS)
+    tries = [0] * len(batches)  # a batch offered again goes to the next server
 
     def worker():
-        conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for port in PORTS]
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         while True:
             with lock:
                 if not due:
                     return
                 at, j = heapq.heappop(due)
+                s = (j + tries[j]) % len(PORTS)
+                tries[j] += 1
             time.sleep(max(0.0, at - time.monotonic()))
             sent = time.monotonic()
             try:
-                conn.request("POST", f"/api/rounds/{round_id}/scans", body=batches[j][0], headers=headers)
-                response = conn.getresponse()
+                conns[s].request("POST", f"/api/rounds/{round_id}/scans", body=batches[j][0], headers=headers)
+                response = conns[s].getresponse()
                 response.read()
                 status, retry_after = response.status, float(response.getheader("Retry-After") or 2)
-            except OSError:
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=60)
-                status, retry_after = "connection error", 1.0
+            except OSError as exc:
+                conns[s].close()
+                conns[s] = http.client.HTTPConnection("127.0.0.1", PORTS[s], timeout=60)
+                status, retry_after = f"connection error ({type(exc).__name__})", 1.0
             latency = time.monotonic() - sent
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1
                 if status == 200:
+                    per_server[s] += 1
                     ok_latency.append(latency)
                     done_at.append(time.monotonic())
                 else:
@@ -167,7 +184,7 @@ def open_loop_client(round_id, key, batches, start, interval, threads, results):
         t.start()
     for t in pool:
         t.join()
-    results.put((statuses, ok_latency, shed_latency, max(done_at) if done_at else start))
+    results.put((statuses, ok_latency, shed_latency, max(done_at) if done_at else start, per_server))
 
 
 def open_loop(round_id, key, batches, rate_batches, processes=2, threads=32):
@@ -193,7 +210,8 @@ def open_loop(round_id, key, batches, rate_batches, processes=2, threads=32):
             statuses[k] = statuses.get(k, 0) + v
     ok_latency = sorted(lat for g in gathered for lat in g[1])
     shed_latency = sorted(lat for g in gathered for lat in g[2])
-    return statuses, ok_latency, shed_latency, max(g[3] for g in gathered) - start
+    per_server = [sum(g[4][s] for g in gathered) for s in range(len(PORTS))]
+    return statuses, ok_latency, shed_latency, max(g[3] for g in gathered) - start, per_server
 
 
 def load(round_id, key, per_client_batches, seconds):
@@ -275,38 +293,65 @@ def raw_insert_rate(rows: int) -> float:
     return rate
 
 
+def start_server(port: int) -> subprocess.Popen:
+    """`gongzhi serve` as an operator starts it, without the consumer and the per-request log line.
+    Its own log (gunicorn's lines, requests answered 5xx) goes to a file."""
+    log = Path(ENV["GONGZHI_VAR_DIR"]) / f"server-{port}.log"
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gongzhi.cli",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(ARGS.workers),
+            "--no-consumer",
+            "--no-access-log",
+        ],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+        start_new_session=True,  # stopped with its gunicorn workers as one group
+    )
+
+
+def wait_up(port: int) -> None:
+    """Until the server answers /healthz (with its log, if it never does)."""
+    log = Path(ENV["GONGZHI_VAR_DIR"]) / f"server-{port}.log"
+    for _ in range(300):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            c.request("GET", "/healthz")
+            if c.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server on port {port} did not answer:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def _per_server(counts) -> str:
+    return ", ".join(f":{port} {n:,}" for port, n in zip(PORTS, counts, strict=True))
+
+
 def main() -> None:
     print(f"backend: {'postgresql' if ARGS.postgres else 'sqlite'}; residents {ARGS.residents:,}", flush=True)
     round_id, codes, key = setup()
     raw = raw_insert_rate(min(len(codes), 200_000))
     print(f"raw insert limit (same rows, same indexes, batches of 500): {raw:,.0f} rows/s", flush=True)
     connection.close()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "gongzhi.config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{ARGS.port}",
-            "--config",
-            "python:gongzhi.config.gunicorn",
-            "--workers",
-            str(ARGS.workers),
-            "--log-level",
-            "error",
-        ],
-        env=ENV,
-    )
+    servers = []
     try:
-        for _ in range(100):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", ARGS.port, timeout=1)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        # One after the other: each migrates (nothing to do) and collects the static files first.
+        for port in PORTS:
+            servers.append(start_server(port))
+            wait_up(port)
+        print(
+            f"servers: {len(PORTS)} x `gongzhi serve --workers {ARGS.workers}` on"
+            f" {', '.join(f'127.0.0.1:{port}' for port in PORTS)}, one database",
+            flush=True,
+        )
         # Residents: 45 % for the throughput run, 15 % for the latency run, 40 % for overload.
         a, b = int(len(codes) * 0.45), int(len(codes) * 0.6)
         throughput_codes, latency_codes, overload_codes = codes[:a], codes[a:b], codes[b:]
@@ -337,11 +382,13 @@ def main() -> None:
             f" p99 {_p(probe[1], 0.99)}",
             flush=True,
         )
+        answered = [sum(g[3][s] for g in gathered) for s in range(len(PORTS))]
+        print(f"  batches answered per server: {_per_server(answered)} (total {sum(answered):,})", flush=True)
         # Overload, open loop: batches offered at three times the rate just sustained, on a
         # schedule that does not wait for answers; a shed batch is offered again after Retry-After.
         batches = bodies(round_id, overload_codes, 500, "X")
         offered = 3 * rate
-        statuses, ok_latency, shed_latency, drained = open_loop(
+        statuses, ok_latency, shed_latency, drained, per_server = open_loop(
             round_id, key, batches, offered / (len(overload_codes) / len(batches))
         )
         from gongzhi.testing.models import Sample
@@ -357,6 +404,7 @@ def main() -> None:
             f" stored {stored:,} of {len(overload_codes):,}",
             flush=True,
         )
+        print(f"  batches answered 200 per server: {_per_server(per_server)} (total {sum(per_server):,})", flush=True)
         with (
             connection.cursor() as cursor
         ):  # one plain statement: the ORM's DISTINCT subquery ran minutes on PostgreSQL
@@ -368,8 +416,11 @@ def main() -> None:
             total, distinct = cursor.fetchone()
         print(f"samples in the round: {total:,}, distinct residents {distinct:,}", flush=True)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
+        shutil.rmtree(ENV["GONGZHI_VAR_DIR"], ignore_errors=True)
         if ARGS.postgres:
             connection.close()
             subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {PG_DB}"])

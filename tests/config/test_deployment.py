@@ -1,5 +1,5 @@
 """Production settings: the published development key never serves the public, TLS turns on secure
-cookies and HSTS, and `check --deploy` is clean with the settings docs/deployment.md writes down."""
+cookies and HSTS, and `check --deploy` is clean with the settings docs/deploy.md writes down."""
 
 import importlib
 import os
@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from gongzhi.core.management.commands import serve
 
-DEPLOYMENT_DOC = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
+DEPLOYMENT_DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 
 
 @pytest.fixture
@@ -131,11 +131,11 @@ def test_without_tls_cookies_are_not_secure_only(reload_settings, env):
 
 
 def _documented_environment() -> dict[str, str]:
-    """The `NAME=value` lines of the production block in docs/deployment.md; a generated value
+    """The `NAME=value` lines of the production block in docs/deploy.md; a generated value
     (`$(...)`) is generated here."""
     text = DEPLOYMENT_DOC.read_text(encoding="utf-8")
     block = re.search(r"<!-- production environment -->\s*```(?:sh|bash)?\n(.*?)```", text, re.S)
-    assert block, "docs/deployment.md lists the production environment in a marked block"
+    assert block, "docs/deploy.md lists the production environment in a marked block"
     env = {}
     for line in block.group(1).splitlines():
         match = re.match(r"^(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$", line.strip())
@@ -159,3 +159,19 @@ def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path)
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues (0 silenced)" in done.stdout
+
+
+def test_every_environment_variable_the_code_reads_is_in_the_settings_table():
+    """docs/deploy.md's "Every setting" table names each variable read from the environment."""
+    source = Path(serve.__file__).resolve().parents[3]  # src/gongzhi
+    read = set()
+    for path in source.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r'os\.environ\.(?:get|setdefault)\(\s*"([A-Z][A-Z0-9_]*)"', text))
+        read |= set(re.findall(r'_switch\("([A-Z][A-Z0-9_]*)"\)', text))
+    assert {"DATABASE_URL", "GONGZHI_REPLICA_URL", "GONGZHI_TLS", "GONGZHI_THREADS"} <= read
+    doc = DEPLOYMENT_DOC.read_text(encoding="utf-8")
+    table = doc.split("## Every setting", 1)[1].split("\n## ", 1)[0]
+    assert [name for name in sorted(read) if f"`{name}`" not in table] == []

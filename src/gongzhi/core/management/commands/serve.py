@@ -47,7 +47,7 @@ def refuse_development_key(bind: str) -> None:
         f"--bind {bind} or GONGZHI_ALLOWED_HOSTS ({','.join(settings.ALLOWED_HOSTS)}) reach beyond this machine. "
         "Set GONGZHI_SECRET_KEY to a long random value, made once and kept "
         "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'); "
-        "docs/deployment.md lists the production settings."
+        "docs/deploy.md lists the production settings."
     )
 
 
@@ -55,15 +55,20 @@ class Command(BaseCommand):
     help = (
         "Migrate, collect static files, and serve with gunicorn (one machine), with a Huey consumer beside it "
         "for background work (the outbox of core.events; periodic jobs). At city scale run consumers apart: "
-        "`gongzhi run_huey` on worker machines sharing GONGZHI_REDIS_URL (docs/architecture.md)."
+        "`gongzhi run_huey` on worker machines sharing GONGZHI_REDIS_URL (docs/deploy.md)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--no-consumer", action="store_true", help="do not start a Huey consumer beside it")
+        parser.add_argument(
+            "--no-access-log", action="store_true", help="write no line per request (the benchmarks' servers)"
+        )
 
-    def handle(self, *args: Any, bind: str, workers: int, no_consumer: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, bind: str, workers: int, no_consumer: bool, no_access_log: bool = False, **options: Any
+    ) -> None:
         refuse_development_key(bind)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -83,9 +88,9 @@ class Command(BaseCommand):
             bind,
             "--workers",
             str(workers),
-            "--access-logfile",
-            "-",
         ]
+        if not no_access_log:
+            cmd += ["--access-logfile", "-"]
         self.stdout.write(f"serving at http://{bind}/")
         try:
             code = subprocess.call(cmd)
