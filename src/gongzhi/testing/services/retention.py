@@ -14,17 +14,12 @@ before they go) that the round's dashboard and coverage read from then on, and t
 workflow history. Both the archive (an export of personal data) and the removal are audited.
 """
 
-import csv
 import dataclasses
-import gzip
-import hashlib
 import io
 import json
 import os
 import shutil
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models import Count, Q
@@ -37,6 +32,7 @@ from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
 from gongzhi.testing import flows
 from gongzhi.testing.models import Recall, ResultConflict, Round, RoundProgress, Sample, ScanBatch, Tube
+from gongzhi.testing.services.archive import TableFile, sha256_of, write_orm, write_postgresql
 from gongzhi.testing.services.partitions import PARTITIONED, default_partition_name, partition_of
 
 ARCHIVED: tuple[type[models.Model], ...] = (Sample, Tube, Recall, ResultConflict, ScanBatch)
@@ -45,16 +41,6 @@ REMOVAL_ORDER: tuple[type[models.Model], ...] = (ResultConflict, Recall, Sample,
 RECALL_DONE = (flows.NEGATIVE, flows.POSITIVE, flows.CANCELLED)
 BATCH = 5000
 LOCK_TIMEOUT = "10s"  # how long a drop waits for the tables before giving up (every write waits behind it)
-
-
-@dataclasses.dataclass(frozen=True)
-class TableFile:
-    table: str
-    file: str
-    rows: int
-    bytes: int
-    sha256: str
-    columns: list[str]
 
 
 @dataclasses.dataclass
@@ -180,7 +166,7 @@ def _retain_postgresql(actor, round_: Round, result: Retention, remove: bool) ->
             counts[table] = cursor.fetchone()[0]
     if result.directory is not None:
         for model in ARCHIVED:
-            result.files.append(_write_postgresql(model, round_, sources, result.directory))
+            result.files.append(write_postgresql(model, round_, sources, result.directory))
         _verify_and_audit(actor, round_, result, counts)
     if not remove:
         return
@@ -208,25 +194,6 @@ def _retain_postgresql(actor, round_: Round, result: Retention, remove: bool) ->
     _mark_and_audit_removal(actor, round_, result)
 
 
-def _write_postgresql(model: type[models.Model], round_: Round, sources: dict[str, str], directory: Path) -> TableFile:
-    table = model._meta.db_table
-    columns = [f.column for f in model._meta.concrete_fields]
-    listed = ", ".join(_q(c) for c in columns)
-    source = sources.get(table, table)
-    if source != table:  # the whole partition, as it lies
-        sql = f"COPY {_q(source)} ({listed}) TO STDOUT WITH (FORMAT csv, HEADER true)"
-    else:
-        sql = (
-            f"COPY (SELECT {listed} FROM {_q(table)} WHERE round_id = {int(round_.pk)} ORDER BY id)"
-            " TO STDOUT WITH (FORMAT csv, HEADER true)"
-        )
-    path = directory / f"{table}.csv.gz"
-    with gzip.open(path, "wb", compresslevel=1) as out, connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for block in copy:
-            out.write(block)
-    return _file_entry(table, path, columns)
-
-
 # SQLite: archive by the ORM, then mark, then delete in batches
 
 
@@ -234,7 +201,7 @@ def _retain_sqlite(actor, round_: Round, result: Retention, remove: bool, batch_
     counts: dict[str, int] = {}
     if result.directory is not None:
         for model in ARCHIVED:
-            result.files.append(_write_orm(model, round_, result.directory))
+            result.files.append(write_orm(model, round_, result.directory))
         counts = {f.table: f.rows for f in result.files}
         with write_transaction():
             _verify_and_audit(actor, round_, result, round_rows(round_))
@@ -255,40 +222,6 @@ def _retain_sqlite(actor, round_: Round, result: Retention, remove: bool, batch_
         result.removed = now
         _mark_and_audit_removal(actor, round_, result)
     _remove_rows(round_, batch_size)
-
-
-def _csv_value(value: Any) -> str:
-    """A value as PostgreSQL's COPY writes it in CSV, near enough: NULL empty, binary as \\x hex."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, bytes | memoryview):
-        return "\\x" + bytes(value).hex()
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _write_orm(model: type[models.Model], round_: Round, directory: Path) -> TableFile:
-    table = model._meta.db_table
-    fields = list(model._meta.concrete_fields)
-    columns = [f.column for f in fields]
-    rows = (
-        model._default_manager.filter(round_id=round_.pk)
-        .order_by("pk")
-        .values_list(*[f.attname for f in fields])
-        .iterator(chunk_size=2000)
-    )
-    path = directory / f"{table}.csv.gz"
-    with gzip.open(path, "wt", compresslevel=1, encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_csv_value(v) for v in row])
-    return _file_entry(table, path, columns)
 
 
 def _remove_rows(round_: Round, batch_size: int) -> dict[str, int]:
@@ -312,26 +245,6 @@ def _remove_rows(round_: Round, batch_size: int) -> dict[str, int]:
 
 
 # Both
-
-
-def _file_entry(table: str, path: Path, columns: list[str]) -> TableFile:
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-    return TableFile(table, path.name, _rows_in(path), path.stat().st_size, _sha256(path), columns)
-
-
-def _rows_in(path: Path) -> int:
-    """The data rows of a written file, read back (quoted line breaks are a row's own)."""
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
-        return sum(1 for _row in csv.reader(f)) - 1
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _verify_and_audit(actor, round_: Round, result: Retention, counts: dict[str, int]) -> None:
@@ -363,7 +276,7 @@ def _verify_and_audit(actor, round_: Round, result: Retention, counts: dict[str,
         f.write(buffer.getvalue())
         f.flush()
         os.fsync(f.fileno())
-    result.manifest_sha256 = _sha256(path)
+    result.manifest_sha256 = sha256_of(path)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,
