@@ -60,8 +60,9 @@ from django.test import Client  # noqa: E402
 
 from gongzhi.core.keyset import cursor_of  # noqa: E402
 from gongzhi.core.models import RoleAssignment  # noqa: E402
+from gongzhi.core.pii import prefix_q  # noqa: E402
 from gongzhi.people.models import Resident, ResidentTag  # noqa: E402
-from gongzhi.people.selectors import REGISTER_ORDER  # noqa: E402
+from gongzhi.people.selectors import NAME_ORDER, REGISTER_ORDER  # noqa: E402
 from gongzhi.places.models import Grid, Household  # noqa: E402
 
 LIMIT_MS = 200.0
@@ -97,6 +98,8 @@ def requests_for(label: str, rows, wide: bool) -> list[tuple[str, str, dict]]:
     middle = sample[len(sample) // 2]
     household = Household.objects.get(pk=middle.household_id)
     address_word = household.address[-6:] if not wide else household.address[:4]
+    wang = rows.filter(prefix_q("name", "王")).order_by("id").first() if wide else None
+    wang_cursor = cursor_of(wang, NAME_ORDER) if wang else cursor_of(middle, REGISTER_ORDER)
     tag = ResidentTag.objects.filter(community_code=middle.community_code).values_list("tag", flat=True).first()
     asks = [
         ("list, first page", "/residents/", {}),
@@ -106,6 +109,7 @@ def requests_for(label: str, rows, wide: bool) -> list[tuple[str, str, dict]]:
         ("list, API page before the middle row", "/api/residents", {"before": cursor_of(middle, REGISTER_ORDER)}),
         ("search, a name no one has", "/residents/", {"q": "欧阳无此人"}),
         ("search, a common surname", "/residents/", {"q": "王"}),
+        ("search, a common surname, a later page", "/residents/", {"q": "王", "after": wang_cursor, "page": "2"}),
         ("search, a full name", "/residents/", {"q": sample[1].name}),
         ("search, an address that matches nothing", "/residents/", {"q": "无此街道999号"}),
         ("search, an address", "/residents/", {"q": address_word}),

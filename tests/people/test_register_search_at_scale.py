@@ -125,3 +125,22 @@ def test_numbered_api_pages_stop_at_ten_thousand_rows(client, worker_a):
     assert client.get("/api/residents", {"page": 50, "page_size": 200}).status_code == 200
     deep = client.get("/api/residents", {"page": 51, "page_size": 200})
     assert deep.status_code == 422 and "after" in deep.json()["message"]
+
+
+def test_a_search_by_names_beginning_lists_by_name_and_pages_in_that_order(client, district_user):
+    names = ["王五", "王一", "王三", "王二", "王四", "王六", "李王"]
+    for i, name in enumerate(names):
+        _resident_in(("510104017001", "510104017002")[i % 2], name=name)
+    client.force_login(district_user)
+    first = client.get("/api/residents", {"q": "王", "page_size": 4}).json()
+    second = client.get("/api/residents", {"q": "王", "page_size": 4, "after": first["next"]}).json()
+    listed = [i["name"] for i in first["items"] + second["items"]]
+    assert listed == sorted(n for n in names if n.startswith("王")) and second["next"] == ""
+    back = client.get("/api/residents", {"q": "王", "page_size": 4, "before": second["previous"]}).json()
+    assert [i["name"] for i in back["items"]] == listed[:4]
+
+
+def test_a_beginning_holds_names_with_rare_characters(client, district_user):
+    rare = _resident_in("510104017001", name="王𠀀")  # a CJK Extension B character (4 bytes in UTF-8)
+    client.force_login(district_user)
+    assert [i["public_id"] for i in client.get("/api/residents", {"q": "王"}).json()["items"]] == [rare.public_id]

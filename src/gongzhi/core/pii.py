@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -27,12 +27,12 @@ from gongzhi.core.scope import AreaPaths, scope_q
 
 
 def prefix_q(field: str, text: str) -> Q:
-    """Values beginning with `text`, in a form an index on the field answers: on PostgreSQL a LIKE
-    prefix (its index is built with the pattern operator class, right in every collation), on
-    SQLite a range (its LIKE uses an index only without an ESCAPE clause, which Django always adds);
-    SQLite's BINARY collation orders UTF-8 by code point, so the range holds every such value."""
-    if connection.vendor == "postgresql":
-        return Q(**{f"{field}__startswith": text})
+    """Values beginning with `text`, as a range a plain btree index answers (in order, so a list
+    sorted by the field reads only its page): values are compared by code point, as SQLite's BINARY
+    collation and PostgreSQL's C and C.UTF-8 collations do (docs/deploy.md: the database's
+    collation), where every value that begins with `text` lies below `text` + U+10FFFF. A LIKE prefix
+    would need the pattern operator class on PostgreSQL, which cannot sort, and SQLite refuses its
+    index whenever Django adds an ESCAPE clause."""
     return Q(**{f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff"})
 
 

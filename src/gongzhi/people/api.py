@@ -47,7 +47,7 @@ def resident_list(request, filters: Query[ResidentFilter]):
     )
     items, has_next, next_cursor, previous_cursor = paginate_keyset(
         rows,
-        keys=selectors.REGISTER_ORDER,
+        keys=selectors.resident_order(query),
         page=filters.page,
         page_size=filters.page_size,
         after=filters.after,

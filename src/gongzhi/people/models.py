@@ -60,11 +60,12 @@ class Resident(TimeStampedModel):
     class Meta:
         ordering = ["community_code", "household_id", "id"]
         # Every list and search at city scale rests on one of these (docs/benchmarks.md, issue 10):
-        # the register's order (keyset pages), a name's beginning (city-wide; the pattern operator
-        # class on PostgreSQL serves LIKE 'x%' in any collation), a name in one community, a tail.
+        # the register's order (keyset pages), names in order from a beginning (a search beyond one
+        # community, also in keyset pages; the area is read from the index), a name in one
+        # community, a tail.
         indexes = [
             models.Index(fields=["community_code", "household", "id"], name="resident_register_order"),
-            models.Index(fields=["name"], name="resident_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name", "community_code", "id"], name="resident_name_order"),
             models.Index(fields=["community_code", "name"], name="resident_community_name"),
             models.Index(fields=["id_number_tail", "community_code"], name="resident_id_tail"),
             models.Index(fields=["phone_tail", "community_code"], name="resident_phone_tail"),

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from gongzhi.core import access, roles
+from gongzhi.core import access, masking, roles
 from gongzhi.core.masking import NumberQuery
 from gongzhi.core.pii import PersonalData, number_search_q, personal_data
 from gongzhi.core.scope import within_one_community
@@ -13,6 +13,14 @@ from gongzhi.people.models import RegisterImport, Resident, ResidentTag
 
 # The register's order: a community's households together. Index resident_register_order.
 REGISTER_ORDER = ("community_code", "household_id", "id")
+# A search by names' beginning (beyond one community) lists by name. Index resident_name_order.
+NAME_ORDER = ("name", "community_code", "id")
+
+
+def resident_order(query: NumberQuery) -> tuple[str, ...]:
+    """The keys a list is ordered by (and paged on): by name for a search by names' beginning, where
+    the name index yields the page in order; the register's order otherwise."""
+    return NAME_ORDER if query.kind == masking.TEXT and not query.anywhere else REGISTER_ORDER
 
 
 def resident_list(
@@ -29,8 +37,8 @@ def resident_list(
     4 digits of an ID number or phone; a full ID number or phone for viewers with `pii.full`, among
     the residents whose numbers they may see (the caller audits it: `query.is_full`); any other text
     matches names and addresses inside one community, and the beginning of names in a wider list
-    (core.pii; `query.narrow` says which). Raises ApplicationError for a full number searched by a
-    viewer who may not. Ordered by REGISTER_ORDER, which an index serves (keyset pages)."""
+    (core.pii; `query.anywhere` says which). Raises ApplicationError for a full number searched by a
+    viewer who may not. Ordered by `resident_order(query)`, which an index serves (keyset pages)."""
     rows = Resident.objects.visible_to(user, capability)
     if area_code:
         rows = rows.in_area(area_code)
@@ -48,7 +56,7 @@ def resident_list(
     rows = (
         rows.select_related("household", "household__building")
         .prefetch_related(Prefetch("tags", queryset=ResidentTag.objects.only("resident_id", "tag")))
-        .order_by(*REGISTER_ORDER)
+        .order_by(*resident_order(query))
     )
     return rows, query
 

@@ -41,7 +41,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         residents, query = selectors.resident_list(user=request.user, **filters)
         found = keyset_page(
             residents,
-            keys=selectors.REGISTER_ORDER,
+            keys=selectors.resident_order(query),
             size=PAGE_SIZE,
             after=request.GET.get("after", "")[:200],
             before=request.GET.get("before", "")[:200],

@@ -109,7 +109,7 @@ class Volunteer(TimeStampedModel):
         ordering = ["community_code", "id"]
         indexes = [
             models.Index(fields=["community_code", "status"], name="volunteer_community_status"),
-            models.Index(fields=["name"], name="volunteer_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name", "community_code"], name="volunteer_name_order"),
             models.Index(fields=["id_number_tail", "community_code"], name="volunteer_id_tail"),
             models.Index(fields=["phone_tail", "community_code"], name="volunteer_phone_tail"),
         ]
