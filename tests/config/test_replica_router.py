@@ -227,3 +227,16 @@ def test_without_the_router_every_page_reads_the_primary(client, world, settings
     assert progress["totals"]["sampled"] == 2
     coverage = client.get(f"/rounds/{round_.public_id}/coverage/").content.decode()
     assert 'id="untested-count">1<' in coverage and residents[3].name in coverage
+
+
+@replica_db
+def test_the_residents_export_reads_the_replica_and_audits_on_the_primary(client, world, router_on):
+    worker, _round, residents = world  # the replica holds no residents
+    client.force_login(worker)
+    assert residents[0].name in client.get("/residents/").content.decode()  # the list: the primary
+    before = AuditEvent.objects.filter(entity="resident").count()
+    exported = client.get("/residents/export.xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(exported.streaming_content))).active.iter_rows(values_only=True))
+    assert len(rows) == 1  # the header only: read from the replica
+    assert AuditEvent.objects.filter(entity="resident").count() == before + 1
+    assert AuditEvent.objects.using(REPLICA).count() == 0

@@ -18,6 +18,7 @@ from gongzhi.core import workbook as xlsx
 from gongzhi.core.masking import mask_id_number, mask_phone
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.pii import personal_data, pii_scope_q
+from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.services import audit_record
 from gongzhi.people import register_rules
 from gongzhi.people.id_rules import make_id_number
@@ -159,46 +160,53 @@ def resident_export(*, actor, filters: dict, full: bool, ip_address: str | None 
 
     Returns (open file positioned at 0, row count). Raises ExportTooLarge past EXPORT_MAX_ROWS.
     """
-    qs, query = export_queryset(user=actor, full=full, filters=filters)
-    if qs[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
-        raise ExportTooLarge(
-            _("导出结果超过{limit}行，请按街道、社区、网格或楼栋缩小范围后再导出").format(limit=EXPORT_MAX_ROWS)
-        )
-    genders = _chinese_labels(Gender.choices)
-    tag_labels = _chinese_labels(VulnerabilityTag.choices)
-    workbook = xlsx.new_workbook(write_only=True)
-    sheet = workbook.create_sheet("居民")
-    for position, column_width in enumerate(_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = column_width
-    # Masked, the birth date would give the ID number away: the age group stands in for it.
-    titles = EXPORT_HEADERS if full else MASKED_EXPORT_HEADERS
-    sheet.append([xlsx.cell(sheet, title, font=_HEADER_FONT, fill=_HEADER_FILL) for title in titles])
-    row_ids, codes = [], set()
-    today = timezone.localdate()
-    for resident in qs.iterator(chunk_size=EXPORT_CHUNK):
-        household = resident.household
-        building = household.building
-        pii = personal_data(
-            id_number=resident.id_number, phone=resident.phone, birth_date=resident.birth_date, full=full, today=today
-        )
-        sheet.append(
-            [
-                resident.name,
-                _text(pii.id_number, sheet),
-                _text(pii.phone, sheet),
-                genders.get(resident.gender, ""),
-                _date(pii.birth_date, sheet) if pii.birth_date else pii.age_group,
-                household.address,
-                building.grid.number,
-                building.number,
-                household.unit,
-                _text(household.room, sheet),
-                resident.relation,
-                "、".join(tag_labels.get(t.tag, t.tag) for t in resident.tags.all()),
-            ]
-        )
-        row_ids.append(resident.public_id)
-        codes.add(resident.community_code)
+    # The rows may come from the replica (an export may trail the primary by a moment); the audit
+    # below is a write, on the primary.
+    with reading_from_replica():
+        qs, query = export_queryset(user=actor, full=full, filters=filters)
+        if qs[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
+            raise ExportTooLarge(
+                _("导出结果超过{limit}行，请按街道、社区、网格或楼栋缩小范围后再导出").format(limit=EXPORT_MAX_ROWS)
+            )
+        genders = _chinese_labels(Gender.choices)
+        tag_labels = _chinese_labels(VulnerabilityTag.choices)
+        workbook = xlsx.new_workbook(write_only=True)
+        sheet = workbook.create_sheet("居民")
+        for position, column_width in enumerate(_WIDTHS, start=1):
+            sheet.column_dimensions[get_column_letter(position)].width = column_width
+        # Masked, the birth date would give the ID number away: the age group stands in for it.
+        titles = EXPORT_HEADERS if full else MASKED_EXPORT_HEADERS
+        sheet.append([xlsx.cell(sheet, title, font=_HEADER_FONT, fill=_HEADER_FILL) for title in titles])
+        row_ids, codes = [], set()
+        today = timezone.localdate()
+        for resident in qs.iterator(chunk_size=EXPORT_CHUNK):
+            household = resident.household
+            building = household.building
+            pii = personal_data(
+                id_number=resident.id_number,
+                phone=resident.phone,
+                birth_date=resident.birth_date,
+                full=full,
+                today=today,
+            )
+            sheet.append(
+                [
+                    resident.name,
+                    _text(pii.id_number, sheet),
+                    _text(pii.phone, sheet),
+                    genders.get(resident.gender, ""),
+                    _date(pii.birth_date, sheet) if pii.birth_date else pii.age_group,
+                    household.address,
+                    building.grid.number,
+                    building.number,
+                    household.unit,
+                    _text(household.room, sheet),
+                    resident.relation,
+                    "、".join(tag_labels.get(t.tag, t.tag) for t in resident.tags.all()),
+                ]
+            )
+            row_ids.append(resident.public_id)
+            codes.add(resident.community_code)
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
