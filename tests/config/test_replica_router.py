@@ -236,7 +236,8 @@ def test_the_residents_export_reads_the_replica_and_audits_on_the_primary(client
     assert residents[0].name in client.get("/residents/").content.decode()  # the list: the primary
     before = AuditEvent.objects.filter(entity="resident").count()
     exported = client.get("/residents/export.xlsx")
-    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(exported.streaming_content))).active.iter_rows(values_only=True))
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(exported.streaming_content)))
+    rows = list(workbook.active.iter_rows(values_only=True))
     assert len(rows) == 1  # the header only: read from the replica
     assert AuditEvent.objects.filter(entity="resident").count() == before + 1
     assert AuditEvent.objects.using(REPLICA).count() == 0
