@@ -13,6 +13,7 @@ from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
 from gongzhi.testing import flows
 from gongzhi.testing.models import Recall, Round, Sample, Tube
+from gongzhi.testing.services.partitions import round_filter
 
 
 def recalls_open(*, round_id: int, tube_ids: list[int], actor_id: int | None, reason: str = "") -> int:
@@ -24,12 +25,13 @@ def recalls_open(*, round_id: int, tube_ids: list[int], actor_id: int | None, re
     round_ = Round.objects.get(pk=round_id)
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     with transaction.atomic():
-        # By tube only (a tube belongs to one round): with the round in the condition the planner may
-        # walk the round's (round, community) index, every sample of a city's round, for 2,100 tubes.
+        # By tube (a tube belongs to one round): with the round in the condition SQLite's planner may
+        # walk the round's (round, community) index, every sample of a city's round, for 2,100 tubes;
+        # on PostgreSQL the round only picks the round's partition (round_filter).
         members = list(
-            Sample.objects.filter(tube_id__in=tube_ids, result=flows.POSITIVE_POOL).values_list(
-                "resident_id", "tube_id", "community_code"
-            )
+            Sample.objects.filter(
+                tube_id__in=tube_ids, result=flows.POSITIVE_POOL, **round_filter(round_id)
+            ).values_list("resident_id", "tube_id", "community_code")
         )
         held = dict(
             Recall.objects.filter(round=round_, resident_id__in=[r for r, _, _ in members]).values_list(

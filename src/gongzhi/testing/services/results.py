@@ -13,6 +13,7 @@ A recorded result changes only by a correction (`tube_result_correct`), with the
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -32,6 +33,7 @@ from gongzhi.testing.messages import TESTING
 from gongzhi.testing.models import ResultConflict, Round, RoundProgress, Sample, Tube
 from gongzhi.testing.services import recalls
 from gongzhi.testing.services.lookups import chunks, db_time, tubes_by_barcode
+from gongzhi.testing.services.partitions import round_filter
 from gongzhi.testing.services.rollup import progress_add
 
 MAX_RESULTS = 5000
@@ -222,7 +224,7 @@ def _resolve_conflicts(round_: Round, tubes: dict[str, list[int]], actor, now, r
     return resolved
 
 
-def _move_tubes(ids: list[int], source: str, result: str, now) -> set[int]:
+def _move_tubes(round_id: int, ids: list[int], source: str, result: str, now) -> set[int]:
     """Set these tubes' result where they are still in `source` (the flow's rule, set-wise, in the
     WHERE); returns the ids really moved. Another call that resulted a tube first wins: its tube is not
     moved here, nor counted, nor announced twice."""
@@ -230,8 +232,9 @@ def _move_tubes(ids: list[int], source: str, result: str, now) -> set[int]:
     moved: set[int] = set()
     with connection.cursor() as cursor:
         for chunk in chunks(ids, 5000 if connection.vendor == "postgresql" else 900):
-            if connection.vendor == "postgresql":
-                where, params = "id = ANY(%s::bigint[])", [pg_array(chunk)]
+            params: list[Any]
+            if connection.vendor == "postgresql":  # the round: one partition's index, not every round's
+                where, params = "id = ANY(%s::bigint[]) AND round_id = %s", [pg_array(chunk), round_id]
             else:
                 where, params = f"id IN ({', '.join(['%s'] * len(chunk))})", list(chunk)
             cursor.execute(
@@ -254,7 +257,7 @@ def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"
     by_result: dict[str, list[_TubeRow]] = {}
     raced: set[str] = set()
     for (source, result), planned in sorted(to_move.items()):
-        moved_ids = _move_tubes([t.pk for t in planned], source, result, now)
+        moved_ids = _move_tubes(round_.pk, [t.pk for t in planned], source, result, now)
         tubes = [t for t in planned if t.pk in moved_ids]
         raced |= {t.barcode for t in planned if t.pk not in moved_ids}
         transitions.record_many(
@@ -272,7 +275,9 @@ def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"
         sample_result = SAMPLE_RESULT[result]
         samples = 0
         for chunk in chunks(ids):
-            samples += Sample.objects.filter(tube_id__in=chunk, result=flows.PENDING).update(result=sample_result)
+            samples += Sample.objects.filter(tube_id__in=chunk, result=flows.PENDING, **round_filter(round_.pk)).update(
+                result=sample_result
+            )
         transitions.record_many(
             flow=flows.SAMPLE_FLOW,
             source=flows.PENDING,
