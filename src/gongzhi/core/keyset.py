@@ -71,18 +71,31 @@ def keyset_page(
 
     if before:
         values = decode(before, len(keys))
-        backwards = queryset.filter(_beyond(keys, values, forward=False)).order_by(*[f"-{k}" for k in keys])
+        backwards = _filter_first(queryset, _beyond(keys, values, forward=False)).order_by(*[f"-{k}" for k in keys])
         rows = list(backwards[: size + 1])
         more = len(rows) > size
         rows = rows[:size][::-1]
         return Page(rows, key_of(rows[-1]) if rows else before, key_of(rows[0]) if rows and more else "")
     ordered = queryset.order_by(*keys)
     if after:
-        ordered = ordered.filter(_beyond(keys, decode(after, len(keys)), forward=True))
+        ordered = _filter_first(ordered, _beyond(keys, decode(after, len(keys)), forward=True))
     rows = list(ordered[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows, key_of(rows[-1]) if more else "", key_of(rows[0]) if after and rows else "")
+
+
+def _filter_first(queryset: QuerySet[M], condition: Q) -> QuerySet[M]:
+    """The queryset filtered by `condition`, placed first in its WHERE clause. SQLite's planner
+    starts an index range at the first of several lower bounds on a column: with the viewer's area
+    (`community_code >= '510100000000'`) ahead of the cursor's bound, page 150,000 of the city read
+    the index from the city's first row (1 s at 21 M residents; 0.1 ms with the cursor first). The
+    condition names only the queryset's own columns (the sort keys), so its node fits the same
+    query."""
+    bound = queryset.model._default_manager.filter(condition).query.where
+    chained = queryset.all()
+    chained.query.where.children.insert(0, bound)
+    return chained
 
 
 def cursor_of(row: Model, keys: tuple[str, ...]) -> str:
