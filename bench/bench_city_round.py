@@ -44,9 +44,14 @@ ARGS.add_argument(
     help="SQLite: only time one community's coverage again, on the round an earlier run left in DIR",
 )
 ARGS.add_argument("--keep", action="store_true", help="PostgreSQL: leave the scratch database")
+ARGS.add_argument(
+    "--database",
+    default="gongzhi_bench_city",
+    help="PostgreSQL database; with --reuse, e.g. the register bench_search.py --keep left (gongzhi_bench_search)",
+)
 ARGS.add_argument("--profile-results", default="", metavar="HTML", help="write a pyinstrument profile of the results")
 ARGS = ARGS.parse_args()
-PG_DB = "gongzhi_bench_city"
+PG_DB = ARGS.database
 ENV = dict(os.environ, DJANGO_SETTINGS_MODULE="gongzhi.config.settings.base", GONGZHI_LOG_LEVEL="ERROR")
 if ARGS.postgres:
     if not ARGS.reuse:
