@@ -142,7 +142,7 @@ def test_the_archive_writes_each_table_with_a_verified_manifest_and_keeps_the_ro
 
 
 def test_archive_and_drop_removes_only_the_closed_round_and_keeps_its_figures(
-    sampled_round, other_round, worker_a, tmp_path
+    client, sampled_round, other_round, worker_a, tmp_path
 ):
     close(sampled_round, worker_a)
     progress_before = {
@@ -169,6 +169,11 @@ def test_archive_and_drop_removes_only_the_closed_round_and_keeps_its_figures(
     summary = selectors.coverage_summary(user=worker_a, round_=sampled_round)
     assert summary["archived"] and summary["sampled"] == 7
     assert list(selectors.untested_residents(user=worker_a, round_=sampled_round)) == []
+    client.force_login(worker_a)
+    page = client.get(f"/rounds/{sampled_round.public_id}/coverage/").content.decode()
+    # The page says the details went, not that everyone was tested; no export of an empty list.
+    assert 'id="archived-note"' in page and "明细已归档" in page
+    assert "全部已检测或免检" not in page and "untested.xlsx" not in page
     removal = AuditEvent.objects.get(entity="testing.round")
     assert removal.action == AuditEvent.Action.UPDATE
     assert removal.detail["removed"]["testing_sample"] == 7
