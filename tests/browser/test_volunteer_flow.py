@@ -57,7 +57,9 @@ def test_volunteer_signs_up_serves_and_downloads_a_certificate(page, live_server
     assert id_number not in row.inner_text()
     row.locator("button[value=approved]").click()
     staff_page.wait_for_load_state()
-    staff_page.goto(f"{live_server.url}/volunteers/posts/?community_code={community_a.code}")
+    # The roster of the shift's own day: from midnight to 01:00 Beijing time it began yesterday.
+    shift_day = timezone.localtime(now - dt.timedelta(hours=1)).date().isoformat()
+    staff_page.goto(f"{live_server.url}/volunteers/posts/?community_code={community_a.code}&day={shift_day}")
     staff_page.click("button[value=roster]")
     result = staff_page.locator("#roster-result").inner_text()
     assert "已证明最优" in result and "已排 1 / 需要 1" in result.replace("\xa0", " ")
