@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.volunteers import choices, services
-from gongzhi.volunteers.models import AidRequest, Assignment, CheckIn, Volunteer
+from gongzhi.volunteers.models import AidRequest, Assignment, CheckIn, Shift, Volunteer
 from tests.factories import make_user_with_role, valid_id_number
 
 pytestmark = pytest.mark.django_db
@@ -82,12 +82,17 @@ def served(client, community_a, worker_a):
     return volunteer, post
 
 
+def _shift_day() -> str:
+    return timezone.localtime(Shift.objects.get().starts_at).date().isoformat()
+
+
 def test_roster_check_in_out_confirm_and_certificate(client, community_a, worker_a, served):
     volunteer, post = served
     client.force_login(worker_a)
     page = client.post(
         "/volunteers/posts/",
-        {"community_code": community_a.code, "day": timezone.localdate().isoformat(), "action": "roster"},
+        # The shift's own day (begun three hours ago: yesterday, from midnight to 03:00 Beijing time).
+        {"community_code": community_a.code, "day": _shift_day(), "action": "roster"},
     ).content.decode()
     assert 'id="roster-result"' in page and "已证明最优" in page
     assert Assignment.objects.get().volunteer == volunteer
