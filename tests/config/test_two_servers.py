@@ -17,10 +17,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.servers import wait_up
 
 GONGZHI = str(Path(sys.executable).with_name("gongzhi"))
 SCRATCH_PG = "gongzhi_two_servers_test"
@@ -78,19 +79,6 @@ def env():
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {SCRATCH_PG}"])
 
 
-def _wait_up(port: int, server: subprocess.Popen) -> None:
-    for _ in range(300):
-        assert server.poll() is None, "the server stopped"
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("server did not start")
-
-
 def _call(port: int, method: str, path: str, key: str, body: dict | None = None) -> tuple[int, dict]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
@@ -121,7 +109,7 @@ def test_two_servers_on_two_ports_share_one_database(env):
                 stderr=subprocess.DEVNULL,
             )
             servers.append(server)
-            _wait_up(port, server)
+            wait_up(port, server)
         a, b = ports
         scans = f"/api/rounds/{setup['round']}/scans"
         coverage = f"/api/rounds/{setup['round']}/coverage"

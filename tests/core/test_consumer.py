@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import wait_up
+
 GONGZHI = str(Path(sys.executable).with_name("gongzhi"))
 SCRATCH_PG = "gongzhi_consumer_test"
 
@@ -85,18 +87,6 @@ def env(request):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {SCRATCH_PG}"])
 
 
-def _wait_up(port: int) -> None:
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("server did not start")
-
-
 def test_serve_delivers_a_positive_pool_to_the_recalls_through_its_consumer(env):
     _manage(env, "migrate", "--noinput")
     _manage(env, "demo", "--communities", "1", "--residents-per-community", "60", "--seed", "5")
@@ -110,7 +100,7 @@ def test_serve_delivers_a_positive_pool_to_the_recalls_through_its_consumer(env)
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_up(port)
+        wait_up(port)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         body = json.dumps({"results": [{"barcode": "CONSUMER01", "result": "positive"}]})
         headers = {"Authorization": f"Bearer {setup['key']}", "Content-Type": "application/json"}

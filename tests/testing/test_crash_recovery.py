@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import wait_up
+
 GONGZHI = str(Path(sys.executable).with_name("gongzhi"))
 RESIDENTS = 600
 SCRATCH_PG = "gongzhi_crash_test"
@@ -91,18 +93,6 @@ def _start(env, port):
     )
 
 
-def _wait_up(port):
-    for _ in range(150):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("server did not start")
-
-
 def test_sigkill_mid_upload_loses_and_duplicates_nothing(server_env):
     env = server_env
     _manage(env, "migrate", "--noinput")
@@ -121,7 +111,7 @@ def test_sigkill_mid_upload_loses_and_duplicates_nothing(server_env):
 
     port = _free_port()
     server = _start(env, port)
-    _wait_up(port)
+    wait_up(port, tries=150)
     sent, attempts = [0], [0]
 
     def upload():
@@ -151,7 +141,7 @@ def test_sigkill_mid_upload_loses_and_duplicates_nothing(server_env):
     time.sleep(0.5)
     server = _start(env, port)
     try:
-        _wait_up(port)
+        wait_up(port, tries=150)
         client.join(timeout=120)
         assert not client.is_alive()
     finally:
