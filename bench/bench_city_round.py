@@ -45,6 +45,11 @@ ARGS.add_argument(
 )
 ARGS.add_argument("--keep", action="store_true", help="PostgreSQL: leave the scratch database")
 ARGS.add_argument(
+    "--population-only",
+    action="store_true",
+    help="PostgreSQL: build the population, keep the database and stop (time the round later with --reuse)",
+)
+ARGS.add_argument(
     "--database",
     default="gongzhi_bench_city",
     help="PostgreSQL database; with --reuse, e.g. the register bench_search.py --keep left (gongzhi_bench_search)",
@@ -177,6 +182,8 @@ def main() -> None:
         call_command("demo", communities=ARGS.communities, residents_per_community=ARGS.per_community, seed=11)
     residents = Resident.objects.count()
     print(f"population: {residents:,} residents generated in {time.perf_counter() - started:.0f} s", flush=True)
+    if ARGS.population_only:
+        return
 
     User = get_user_model()
     admin = User.objects.get(username="admin")
@@ -305,7 +312,7 @@ def main() -> None:
         f" p95 {p95(coverage_ms):.1f} ms",
         flush=True,
     )
-    if ARGS.postgres and not ARGS.keep:
+    if ARGS.postgres and not (ARGS.keep or ARGS.population_only):
         connection.close()
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {PG_DB}"])
 

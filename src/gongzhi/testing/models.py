@@ -165,15 +165,29 @@ class Sample(models.Model):
 
     # Indexes: (resident, round) unique, (round, community), tube; no single-column ones on round
     # or resident, which those lead with: every index is written for each of millions of scans.
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="samples", db_index=False)
-    resident = models.ForeignKey("people.Resident", on_delete=models.PROTECT, related_name="samples", db_index=False)
+    # No foreign-key constraints in the database either (docs/decisions.md, "Samples carry no
+    # foreign-key constraints"): each cost PostgreSQL a locked look-up per scan, a third of its work
+    # on a scan batch. Samples are written by the scan ingest alone, from the round, residents and
+    # collector it has just read; deletes are checked by Django (PROTECT, CASCADE, SET_NULL), and no
+    # path of the application deletes a resident or a round.
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="samples", db_index=False, db_constraint=False
+    )
+    resident = models.ForeignKey(
+        "people.Resident", on_delete=models.PROTECT, related_name="samples", db_index=False, db_constraint=False
+    )
     # No database constraint: tubes are partitioned (their key there is (id, round_id)); the scan
     # ingest writes a batch's tubes before their samples, in the same transaction.
     tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples", db_constraint=False)
     # Who scanned this resident in (the tube's collector may differ: a tube can pass hands).
     # No index: written for each of millions of scans, read per sample only.
     collector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     community_code = models.CharField(max_length=12)
     collected_at = models.DateTimeField()
