@@ -370,8 +370,10 @@ def test_two_racing_result_calls_count_and_announce_a_tube_once(
     real = results.tubes_by_barcode
 
     def read_before_the_first_commit(round_, barcodes, columns):
-        assert columns == "id, barcode, status, community_code"
-        return [(pk, barcode, "closed", code) for pk, barcode, _status, code in real(round_, barcodes, columns)]
+        if columns == "id, barcode, status, community_code":  # what the call re-reads after its UPDATE
+            return real(round_, barcodes, columns)
+        assert columns == "id, barcode, status, community_code, sample_count"
+        return [(pk, b, "closed", code, n) for pk, b, _status, code, n in real(round_, barcodes, columns)]
 
     monkeypatch.setattr(results, "tubes_by_barcode", read_before_the_first_commit)
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,6 +10,7 @@ from gongzhi.core.workflow import STAFF, SYSTEM
 from gongzhi.testing import flows, services
 from gongzhi.testing.collection import CLOSE, OPEN, SCAN, Event
 from gongzhi.testing.models import Recall, ResultConflict, RoundProgress, Sample, Tube
+from gongzhi.testing.selectors import sample_result
 from tests.factories import ResidentFactory, make_user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,9 @@ def progress(round_, code):
 
 def states(tube):
     tube.refresh_from_db()
-    return tube.status, sorted(set(Sample.objects.filter(tube=tube).values_list("result", flat=True)))
+    return tube.status, sorted(
+        set(Sample.objects.filter(tube=tube).annotate(result=sample_result()).values_list("result", flat=True))
+    )
 
 
 # --- held conflicts -------------------------------------------------------------------------

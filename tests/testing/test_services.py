@@ -12,6 +12,7 @@ from gongzhi.testing import services
 from gongzhi.testing.collection import CLOSE, OPEN, SCAN, Event
 from gongzhi.testing.messages import outcome_message
 from gongzhi.testing.models import Recall, Round, RoundProgress, Sample, Tube
+from gongzhi.testing.selectors import sample_result
 from tests.factories import GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_ingest_creates_tube_samples_and_progress(round_a, collector, community_
         tube.status,
     ) == (round_a.pk, T1, community_a.code, collector.pk, 10, 3, Tube.Status.CLOSED)
     assert tube.closed_at is not None
-    samples = Sample.objects.order_by("resident_id")
+    samples = Sample.objects.annotate(result=sample_result()).order_by("resident_id")
     assert [(s.resident_id, s.tube_id, s.community_code, s.result) for s in samples] == [
         (r.pk, tube.pk, community_a.code, Sample.Result.PENDING) for r in sorted([r1, r2, r3], key=lambda r: r.pk)
     ]
@@ -390,7 +391,9 @@ def test_negative_result_marks_tube_and_samples_negative(round_a, collector, com
     tube.refresh_from_db()
     assert tube.status == Tube.Status.NEGATIVE
     assert tube.result_at is not None
-    assert set(Sample.objects.values_list("result", flat=True)) == {Sample.Result.NEGATIVE}
+    assert set(Sample.objects.annotate(result=sample_result()).values_list("result", flat=True)) == {
+        Sample.Result.NEGATIVE
+    }
     assert Recall.objects.count() == 0
     assert progress(round_a, community_a.code) == {
         "sampled": 3,
@@ -407,7 +410,9 @@ def test_positive_result_opens_one_recall_per_member(round_a, collector, communi
     assert out == [{"barcode": T1, "status": "ok", "code": "recorded", "message": ""}]
     tube.refresh_from_db()
     assert tube.status == Tube.Status.POSITIVE
-    assert set(Sample.objects.values_list("result", flat=True)) == {Sample.Result.POSITIVE_POOL}
+    assert set(Sample.objects.annotate(result=sample_result()).values_list("result", flat=True)) == {
+        Sample.Result.POSITIVE_POOL
+    }
     recalls = Recall.objects.order_by("resident_id")
     assert [(r.resident_id, r.tube_id, r.community_code, r.status, r.round_id) for r in recalls] == [
         (p.pk, tube.pk, community_a.code, Recall.Status.OPEN, round_a.pk) for p in sorted(residents, key=lambda r: r.pk)
@@ -477,7 +482,9 @@ def test_contradicting_result_keeps_the_first(round_a, collector, community_a, w
     out = record_results(actor=worker_a, round_=round_a, results=[(T1, "positive")])
     assert [(a["status"], a["code"]) for a in out] == [("error", "result_differs")]  # a correction changes it
     assert Tube.objects.get().status == Tube.Status.NEGATIVE
-    assert set(Sample.objects.values_list("result", flat=True)) == {Sample.Result.NEGATIVE}
+    assert set(Sample.objects.annotate(result=sample_result()).values_list("result", flat=True)) == {
+        Sample.Result.NEGATIVE
+    }
     assert Recall.objects.count() == 0
     assert progress(round_a, community_a.code) == {
         "sampled": 2,

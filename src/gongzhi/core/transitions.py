@@ -40,6 +40,8 @@ def _label(flow: Flow, model: Any, state: str) -> str:
     if model is None:
         return state
     model_class: type[models.Model] = model if isinstance(model, type) else type(model)
+    if flow.field is None:
+        return state
     choices = dict(getattr(model_class._meta.get_field(flow.field), "choices", None) or ())
     return str(choices.get(state, state))
 
@@ -102,7 +104,7 @@ def _event(
 
 def _first_step(flow: Flow, row: models.Model, actor: Any, *, owner_id: int | None, system: bool) -> str:
     """Check the step that created a row in its initial state; returns that state."""
-    state: str = getattr(row, flow.field)
+    state: str = getattr(row, flow.stored_field())
     step = flow.step(START, state)
     if step is None:
         raise _refused(flow, row, START, state)
@@ -141,13 +143,14 @@ def transition(
     model = type(row)
     with transaction.atomic():
         locked = model._default_manager.select_for_update().get(pk=row.pk)
-        source = getattr(locked, flow.field)
+        field = flow.stored_field()
+        source = getattr(locked, field)
         step = flow.step(source, to)
         if step is None:
             raise _refused(flow, locked, source, to)
         _authorise(flow, step, row, actor, owner_id=owner_id, system=system)
-        fields = [flow.field, *(also or {})]
-        setattr(locked, flow.field, to)
+        fields = [field, *(also or {})]
+        setattr(locked, field, to)
         for name, value in (also or {}).items():
             setattr(locked, name, value)
         if any(f.name == "updated_at" for f in model._meta.concrete_fields):
@@ -313,10 +316,11 @@ def move_many(
     this inside its transaction."""
     if flow.step(source, target) is None:
         raise _refused(flow, queryset.model, source, target)
-    changes: dict[str, Any] = {flow.field: target, **(also or {})}
+    field = flow.stored_field()
+    changes: dict[str, Any] = {field: target, **(also or {})}
     if any(f.name == "updated_at" for f in queryset.model._meta.concrete_fields):
         changes["updated_at"] = timezone.now()
-    moved = queryset.filter(**{flow.field: source}).update(**changes)
+    moved = queryset.filter(**{field: source}).update(**changes)
     if moved:
         record_many(
             flow=flow,

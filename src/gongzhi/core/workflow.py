@@ -43,11 +43,13 @@ class Flow:
         states: Iterable[str],
         steps: Iterable[Step],
         capability: str | None = None,
-        field: str = "status",
+        field: str | None = "status",
     ) -> None:
         self.name = name
         self.states = tuple(states)
         self.capability = capability
+        # The row's column that holds the state; None for a flow whose state is not stored but
+        # follows another row's (a sample's is its tube's): its steps are recorded as events only.
         self.field = field
         self._steps: dict[tuple[str, str], Step] = {}
         for step in steps:
@@ -61,6 +63,12 @@ class Flow:
             if (step.source, step.target) in self._steps:
                 raise FlowError(f"{name}: step {step.source!r} -> {step.target!r} declared twice")
             self._steps[(step.source, step.target)] = step
+
+    def stored_field(self) -> str:
+        """The column that holds the state; a FlowError for a flow whose state is not stored."""
+        if self.field is None:
+            raise FlowError(f"{self.name}: its state is not stored on a row; record its steps as events")
+        return self.field
 
     def step(self, source: str, target: str) -> Step | None:
         """The step from `source` to `target`, or None when the flow does not allow it."""

@@ -2,11 +2,12 @@
 
 Rounds are opened over an area and closed when done. A tube is opened by its collector, closed when
 full or at the end, and resulted by a lab (a lab may result a tube before it was closed); the lab
-may correct a recorded result after a retest (复检更正), always with the reason. A sample waits for
-its tube's result and follows its corrections. A recall is opened by the platform when a pool is
-positive, then worked by the resident's community or grid worker: notified, re-swabbed singly,
-resulted; the platform cancels a recall not yet re-swabbed when its pool is corrected to negative,
-and opens it again if the pool is corrected back to positive.
+may correct a recorded result after a retest (复检更正), always with the reason. A sample's result is
+its tube's (pending until the tube has one, then negative or positive-pool, following corrections).
+A recall is opened by the platform when a pool is positive, then worked by the resident's community
+or grid worker: notified, re-swabbed singly, resulted; the platform cancels a recall not yet
+re-swabbed when its pool is corrected to negative, and opens it again if the pool is corrected back
+to positive.
 """
 
 from gongzhi.core import roles
@@ -49,10 +50,12 @@ TUBE_FLOW = Flow(
 REASON_REQUIRED = frozenset({(NEGATIVE, POSITIVE), (POSITIVE, NEGATIVE)})
 
 PENDING, POSITIVE_POOL = "pending", "positive_pool"
+# A sample's result is its tube's (SAMPLE_RESULT), not stored on the sample: a tube's result is one
+# row written, not eleven. Its steps are recorded as events beside the tube's, with the count of samples.
 SAMPLE_FLOW = Flow(
     "sample",
     states=(PENDING, NEGATIVE, POSITIVE_POOL),
-    field="result",
+    field=None,
     capability=roles.RECORD_RESULTS,
     steps=[
         Step(START, PENDING, capability=roles.COLLECT_SAMPLES),
@@ -62,6 +65,9 @@ SAMPLE_FLOW = Flow(
         Step(POSITIVE_POOL, NEGATIVE),
     ],
 )
+
+# tube status -> its samples' result; any other status (open, closed): pending
+SAMPLE_RESULT = {NEGATIVE: NEGATIVE, POSITIVE: POSITIVE_POOL}
 
 NOTIFIED, RESAMPLED, CANCELLED = "notified", "resampled", "cancelled"
 RECALL_FLOW = Flow(

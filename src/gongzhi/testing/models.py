@@ -154,9 +154,11 @@ class Tube(models.Model):
 
 class Sample(models.Model):
     """One resident sampled once in a round, in one tube. Unique (resident, round): a replayed or
-    repeated scan changes nothing. Partitioned by round on PostgreSQL, as tubes are."""
+    repeated scan changes nothing. Partitioned by round on PostgreSQL, as tubes are. Its result is
+    its tube's, not stored here (flows.SAMPLE_RESULT; selectors.sample_result): a lab's result is one
+    row written per tube, not one per member as well."""
 
-    class Result(models.TextChoices):
+    class Result(models.TextChoices):  # the words of a sample's result, as read through its tube
         PENDING = flows.PENDING, _("待出结果")
         NEGATIVE = flows.NEGATIVE, _("阴性")
         POSITIVE_POOL = flows.POSITIVE_POOL, _("混管阳性")
@@ -191,7 +193,6 @@ class Sample(models.Model):
     )
     community_code = models.CharField(max_length=12)
     collected_at = models.DateTimeField()
-    result = models.CharField(max_length=16, choices=Result.choices, default=Result.PENDING)
 
     objects = AreaQuerySet.as_manager()
 

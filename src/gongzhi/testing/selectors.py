@@ -1,7 +1,7 @@
 """Reads of rounds, recalls and coverage, always inside the user's areas."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Sum, Value, When
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -22,6 +22,16 @@ from gongzhi.testing.models import (
 )
 
 _PLACE_OF_RECALL = ("resident", "resident__household", "resident__household__building", "tube")
+
+
+def sample_result():
+    """A sample's result, for `.annotate(result=...)`: its tube's (flows.SAMPLE_RESULT), pending
+    until the tube has one. Samples store no result of their own."""
+    return Case(
+        *(When(tube__status=tube, then=Value(sample)) for tube, sample in flows.SAMPLE_RESULT.items()),
+        default=Value(flows.PENDING),
+        output_field=CharField(),
+    )
 
 
 def round_list(*, user, capability: str):

@@ -366,11 +366,11 @@ def _write_samples(cursor, round_, collector, result, tube_rows, community_of, p
     _insert_ignore(
         cursor,
         Sample._meta.db_table,
-        ["round_id", "resident_id", "tube_id", "collector_id", "community_code", "collected_at", "result"],
+        ["round_id", "resident_id", "tube_id", "collector_id", "community_code", "collected_at"],
         [
-            (round_.pk, r, tube_rows[barcode][0], collector.pk, community_of[r], times[at], flows.PENDING)
+            (round_.pk, r, tube_rows[barcode][0], collector.pk, community_of[r], times[at])
             for r, barcode, at in result.new_samples
         ],
-        ["bigint", "bigint", "bigint", "bigint", "text", "timestamptz", "text"],
+        ["bigint", "bigint", "bigint", "bigint", "text", "timestamptz"],
     )
     progress["sampled"].update(community_of[r] for r, _, _ in result.new_samples)

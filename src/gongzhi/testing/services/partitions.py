@@ -9,10 +9,8 @@ from django.db import connection, models
 from gongzhi.testing.models import Sample, Tube
 
 PARTITIONED: tuple[type[models.Model], ...] = (Tube, Sample)
-# Room left in each page of a round's samples: every sample is updated once, when its tube's result
-# comes, and an update that finds room on its own page changes no index (a HOT update); at 100 % each
-# of the round's ~21 M result updates also wrote three index entries.
-FILLFACTOR: dict[type[models.Model], int] = {Sample: 75}
+# Pages are filled whole (the default fillfactor): samples are never updated, a sample's result being
+# its tube's. (Partitions made before testing 0010 left a quarter of each page for that update.)
 
 
 def _q(name: str) -> str:
@@ -77,10 +75,8 @@ def round_partitions_create(round_id: int) -> list[str]:
         parent, name = _q(model._meta.db_table), _q(partition_name(model, round_id))
         columns = ", ".join(_q(f.column) for f in model._meta.concrete_fields)
         with connection.cursor() as cursor:
-            storage = f" WITH (fillfactor = {FILLFACTOR[model]})" if model in FILLFACTOR else ""
             cursor.execute(
                 f"CREATE TABLE {name} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)"
-                + storage
             )
             cursor.execute(
                 f"WITH moved AS (DELETE FROM {_q(default_partition_name(model))} WHERE round_id = %s"

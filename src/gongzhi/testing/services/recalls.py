@@ -19,8 +19,8 @@ from gongzhi.testing.services.partitions import round_filter
 def recalls_open(*, round_id: int, tube_ids: list[int], actor_id: int | None, reason: str = "") -> int:
     """Open a recall for every member of these positive tubes who has none yet in the round, each
     with its opening event naming the lab account that recorded the result; a recall that a former
-    correction of the pool cancelled opens again. Only members still positive-pool count: a pool
-    corrected to negative before this delivery opens nothing. Idempotent: a second delivery opens
+    correction of the pool cancelled opens again. Only tubes still positive count: a pool corrected
+    to negative before this delivery opens nothing. Idempotent: a second delivery opens
     nothing. Returns the number opened."""
     round_ = Round.objects.get(pk=round_id)
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
@@ -28,10 +28,15 @@ def recalls_open(*, round_id: int, tube_ids: list[int], actor_id: int | None, re
         # By tube (a tube belongs to one round): with the round in the condition SQLite's planner may
         # walk the round's (round, community) index, every sample of a city's round, for 2,100 tubes;
         # on PostgreSQL the round only picks the round's partition (round_filter).
+        positive = list(
+            Tube.objects.filter(pk__in=tube_ids, status=flows.POSITIVE, **round_filter(round_id)).values_list(
+                "pk", flat=True
+            )
+        )
         members = list(
-            Sample.objects.filter(
-                tube_id__in=tube_ids, result=flows.POSITIVE_POOL, **round_filter(round_id)
-            ).values_list("resident_id", "tube_id", "community_code")
+            Sample.objects.filter(tube_id__in=positive, **round_filter(round_id)).values_list(
+                "resident_id", "tube_id", "community_code"
+            )
         )
         held = dict(
             Recall.objects.filter(round=round_, resident_id__in=[r for r, _, _ in members]).values_list(

@@ -30,15 +30,13 @@ from gongzhi.core.services import audit_record
 from gongzhi.testing import collection, flows, result_file
 from gongzhi.testing import result_values as rv
 from gongzhi.testing.messages import TESTING
-from gongzhi.testing.models import ResultConflict, Round, RoundProgress, Sample, Tube
+from gongzhi.testing.models import ResultConflict, Round, RoundProgress, Tube
 from gongzhi.testing.services import recalls
 from gongzhi.testing.services.lookups import chunks, db_time, tubes_by_barcode
-from gongzhi.testing.services.partitions import round_filter
 from gongzhi.testing.services.rollup import progress_add
 
 MAX_RESULTS = 5000
 POOLS_POSITIVE = "testing.pools_positive"
-SAMPLE_RESULT = {flows.NEGATIVE: flows.NEGATIVE, flows.POSITIVE: flows.POSITIVE_POOL}
 MAX_BARCODE = 32  # Tube.barcode
 
 
@@ -58,6 +56,7 @@ class _TubeRow:
     barcode: str
     state: str
     community_code: str
+    samples: int
 
 
 def _barcode_of(value: object) -> str:
@@ -98,10 +97,11 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
             wanted.setdefault(barcode, []).append((len(answers), result, "" if value is None else str(value).strip()))
             answers.append({})
     now = timezone.now()
-    analyze_if_stale(Tube, Sample)  # the updates below go by tube; fresh statistics keep them on the index
+    analyze_if_stale(Tube)  # the updates below go by tube; fresh statistics keep them on the index
     with transaction.atomic():
         tubes = {
-            row[1]: _TubeRow(*row) for row in tubes_by_barcode(round_, wanted, "id, barcode, status, community_code")
+            row[1]: _TubeRow(*row)
+            for row in tubes_by_barcode(round_, wanted, "id, barcode, status, community_code, sample_count")
         }
         to_move: dict[tuple[str, str], list[_TubeRow]] = {}  # (source, result) -> tubes to move
         held: list[tuple[_TubeRow, list[dict]]] = []
@@ -129,7 +129,7 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
                 if tube.state == result:
                     first = rv.UNCHANGED
                     confirmed[barcode] = (result, tube.pk)
-                elif tube.state in SAMPLE_RESULT:
+                elif tube.state in flows.SAMPLE_RESULT:
                     first = rv.RESULT_DIFFERS
                 elif flows.TUBE_FLOW.step(tube.state, result) is None:
                     first = rv.TUBE_NOT_RESULTABLE
@@ -271,21 +271,16 @@ def _apply_results(round_: Round, to_move: dict[tuple[str, str], list["_TubeRow"
         )
         by_result.setdefault(result, []).extend(tubes)
     for result, tubes in sorted(by_result.items()):
-        ids = [t.pk for t in tubes]
-        sample_result = SAMPLE_RESULT[result]
-        samples = 0
-        for chunk in chunks(ids):
-            samples += Sample.objects.filter(tube_id__in=chunk, result=flows.PENDING, **round_filter(round_.pk)).update(
-                result=sample_result
-            )
+        # The samples take their tube's result with it (flows.SAMPLE_RESULT): their step is recorded,
+        # nothing of theirs is written.
         transitions.record_many(
             flow=flows.SAMPLE_FLOW,
             source=flows.PENDING,
-            target=sample_result,
+            target=flows.SAMPLE_RESULT[result],
             keys=[t.barcode for t in tubes],
             area_codes={t.community_code for t in tubes},
             actor=actor,
-            count=samples,
+            count=sum(t.samples for t in tubes),
             detail={"round": round_.public_id, "by": "tube"},
         )
         resulted = Counter(t.community_code for t in tubes)
@@ -355,22 +350,23 @@ def tube_result_correct(*, actor, round_: Round, barcode: str, result: str, reas
         )
         if not moved:
             raise ApplicationError(_("采样管状态不能这样变更"), status=409)
-        answer["samples"] = transitions.move_many(
+        answer["samples"] = tube.sample_count  # their result is the tube's: recorded, not written
+        transitions.record_many(
             flow=flows.SAMPLE_FLOW,
-            queryset=Sample.objects.filter(tube_id=tube.pk),
-            source=SAMPLE_RESULT.get(source, flows.PENDING),
-            target=SAMPLE_RESULT[target],
+            source=flows.SAMPLE_RESULT.get(source, flows.PENDING),
+            target=flows.SAMPLE_RESULT[target],
             actor=actor,
             keys=[barcode],
             area_codes=[code],
             reason=reason,
+            count=tube.sample_count,
             detail={**detail, "by": "tube"},
         )
         # The community's rollup row exists since the tube was scanned; an upsert would check the
         # row it inserts against positive_tubes >= 0 before finding the conflict, so this updates.
         delta = int(target == flows.POSITIVE) - int(source == flows.POSITIVE)
         counts = {"positive_tubes": F("positive_tubes") + delta}
-        if source not in SAMPLE_RESULT:
+        if source not in flows.SAMPLE_RESULT:
             counts["tubes_resulted"] = F("tubes_resulted") + 1
         RoundProgress.objects.filter(round=round_, community_code=code).update(**counts)
         if target == flows.POSITIVE:
