@@ -66,3 +66,40 @@ def test_overloaded_scan_endpoint_answers_503_before_reading_the_body(client, co
     response = client.post(url, batch, content_type="application/json")
     assert response.status_code == 200
     assert round_.tubes.count() == 1
+
+
+def test_ingest_slots_follow_the_setting_else_the_database(monkeypatch):
+    from django.db import connection
+
+    from gongzhi.core.overload import ingest_slots
+
+    monkeypatch.delenv("GONGZHI_INGEST_SLOTS", raising=False)
+    assert ingest_slots() == (2 if connection.vendor == "postgresql" else 1)
+    monkeypatch.setenv("GONGZHI_INGEST_SLOTS", "3")
+    assert ingest_slots() == 3
+    monkeypatch.setenv("GONGZHI_INGEST_SLOTS", "0")
+    assert ingest_slots() == 1  # never a gate nobody can pass
+
+
+def test_a_gate_takes_the_default_number_of_slots_at_its_first_use(monkeypatch):
+    from gongzhi.core import overload
+
+    monkeypatch.setattr(overload, "_gates", {})
+    monkeypatch.setenv("GONGZHI_INGEST_SLOTS", "2")
+    inside, release = threading.Barrier(3), threading.Event()
+
+    def hold():
+        with gate("two-slots", wait=1):
+            inside.wait(5)
+            release.wait(5)
+
+    holders = [threading.Thread(target=hold) for _ in range(2)]
+    for h in holders:
+        h.start()
+    inside.wait(5)  # both inside at once
+    with pytest.raises(Overloaded):
+        with gate("two-slots", wait=0.05):
+            pass
+    release.set()
+    for h in holders:
+        h.join()
