@@ -124,7 +124,7 @@ class Tube(models.Model):
         NEGATIVE = flows.NEGATIVE, _("阴性")
         POSITIVE = flows.POSITIVE, _("阳性")
 
-    # No index of its own on round: tube_round_community leads with it (one index less to write).
+    # No index of its own on round: tube_round_area leads with it (one index less to write).
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tubes", db_index=False)
     barcode = models.CharField(max_length=32)
     community_code = models.CharField(max_length=12)
@@ -147,7 +147,10 @@ class Tube(models.Model):
                 condition=models.Q(sample_count__lte=models.F("pool_size")), name="tube_not_overfull"
             ),
         ]
-        indexes = [models.Index(fields=["round", "community_code", "status"], name="tube_round_community")]
+        # No status in any index: a result changes only unindexed columns, so on PostgreSQL it is
+        # written in place on the tube's page (a HOT update, room left by the partitions' fillfactor)
+        # with no index entry; counts by status come from the rollup (RoundProgress).
+        indexes = [models.Index(fields=["round", "community_code"], name="tube_round_area")]
         verbose_name = _("采样管")
         verbose_name_plural = _("采样管")
 
