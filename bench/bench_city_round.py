@@ -288,7 +288,7 @@ def main() -> None:
     recall_ms, coverage_ms = [], []
     for n, barcode in enumerate(held_back):
         tube = Tube.objects.get(round=round_, barcode=barcode)
-        worker = User.objects.create(username=f"bench-worker-{n}")
+        worker = User.objects.create(username=f"bench-worker-{round_.pk}-{n}")  # a kept population: new ones
         role_assignment_create(user=worker, role=roles.COMMUNITY_WORKER, area_code=tube.community_code)
         worker = User.objects.get(pk=worker.pk)
         start = time.perf_counter()
