@@ -1,4 +1,5 @@
-"""Samples carry no foreign-key constraints in the database (migration 0009, docs/decisions.md):
+"""Samples and tubes carry no foreign-key constraints in the database (migrations 0009 and 0012,
+docs/decisions.md):
 what those constraints guarded is guarded by Django's delete rules and by the ingest, which writes a
 sample only for a round, resident and collector it has just read. Each guard is tried here on both
 databases."""
@@ -29,9 +30,10 @@ def sampled(community_a, worker_a):
     return round_, residents, collector
 
 
-def test_the_database_holds_no_foreign_key_constraint_on_samples(sampled):
+@pytest.mark.parametrize("model", [Sample, Tube])
+def test_the_database_holds_no_foreign_key_constraint_on_samples_or_tubes(sampled, model):
     with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, Sample._meta.db_table)
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
     assert [name for name, c in constraints.items() if c["foreign_key"]] == []
 
 
@@ -42,11 +44,13 @@ def test_a_sampled_resident_cannot_be_deleted(sampled):
     assert Sample.objects.filter(resident=residents[0]).count() == 1
 
 
-def test_deleting_a_collector_keeps_the_samples_without_their_collector(sampled):
+def test_deleting_a_collector_keeps_the_samples_and_tubes_without_their_collector(sampled):
     round_, _residents, collector = sampled
     assert Sample.objects.filter(round=round_, collector=collector).count() == 3
+    assert Tube.objects.get(round=round_).collector_id == collector.pk
     collector.delete()
     assert list(Sample.objects.filter(round=round_).values_list("collector_id", flat=True)) == [None] * 3
+    assert Tube.objects.get(round=round_).collector_id is None
 
 
 def test_a_round_with_samples_cannot_be_deleted_so_none_is_left_without_its_round(sampled):

@@ -124,12 +124,21 @@ class Tube(models.Model):
         NEGATIVE = flows.NEGATIVE, _("阴性")
         POSITIVE = flows.POSITIVE, _("阳性")
 
-    # No index of its own on round: tube_round_area leads with it (one index less to write).
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tubes", db_index=False)
+    # No index of its own on round: tube_round_area leads with it (one index less to write). No
+    # foreign-key constraints in the database, as for samples (docs/decisions.md): tubes are written by
+    # the scan ingest alone, for the round, site and collector it has just read; Django applies the
+    # delete rules.
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="tubes", db_index=False, db_constraint=False
+    )
     barcode = models.CharField(max_length=32)
     community_code = models.CharField(max_length=12)
-    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="tubes")
-    collector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="tubes", db_constraint=False
+    )
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     pool_size = models.PositiveSmallIntegerField()
     sample_count = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
