@@ -99,7 +99,11 @@ def main() -> None:
     profiler = None
     spent: dict[str, list[float]] = {}
 
-    backend_stat = None
+    backend_stat = None  # PostgreSQL: /proc of this connection's backend process (same machine)
+    if ARGS.postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend_stat = f"/proc/{cursor.fetchone()[0]}/stat"
 
     def timed(execute, sql, params, many, context):
         """Each statement's time: on PostgreSQL its backend's CPU, on SQLite the wall time."""
@@ -111,22 +115,10 @@ def main() -> None:
             spent.setdefault(" ".join(sql.split())[:110], []).append(clock() - started)
 
     server_cpu = 0.0
-
-    def backend_cpu() -> float:
-        """CPU seconds of this connection's PostgreSQL backend process so far (same machine)."""
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
-        return _cpu_of(f"/proc/{pid}/stat")
-
     for i, body in enumerate(bodies[: ARGS.batches]):
-        if i == WARM_UP and ARGS.postgres:
-            server_cpu = -backend_cpu()
+        if i == WARM_UP and backend_stat:
+            server_cpu = -_cpu_of(backend_stat)
         if i == WARM_UP and ARGS.statements:
-            if ARGS.postgres:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_backend_pid()")
-                    backend_stat = f"/proc/{cursor.fetchone()[0]}/stat"
             spent.clear()
             connection.execute_wrappers.append(timed)
         if i == WARM_UP and ARGS.profile:
@@ -137,8 +129,8 @@ def main() -> None:
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
         assert response.status_code == 200, response.content[:300]
-    if ARGS.postgres:
-        server_cpu += backend_cpu()
+    if backend_stat:
+        server_cpu += _cpu_of(backend_stat)
     if profiler:
         profiler.disable()
         with open(ARGS.profile, "w") as out:  # the functions that spent the most time themselves
