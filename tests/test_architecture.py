@@ -41,9 +41,10 @@ def _names_used(tree) -> set[str]:
     return used
 
 
-# The modules that may ask "anywhere": the function itself, the menu, and the gate of a full-number
-# search (which then matches only the rows whose numbers the user may see).
-MAY_ASK_ANYWHERE = {"core/scope.py", "core/access.py", "core/navigation.py", "core/pii.py"}
+# The modules that may ask "anywhere": the function itself, the menu and the workbench (which items
+# to offer; their counts are read inside the user's areas), and the gate of a full-number search
+# (which then matches only the rows whose numbers the user may see).
+MAY_ASK_ANYWHERE = {"core/scope.py", "core/access.py", "core/navigation.py", "core/workbench.py", "core/pii.py"}
 
 
 def test_no_row_is_decided_by_a_capability_held_anywhere():

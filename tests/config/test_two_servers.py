@@ -96,7 +96,7 @@ def _batch(batch_id: str, barcode: str, codes: list[str]) -> dict:
 
 def test_two_servers_on_two_ports_share_one_database(env):
     _manage(env, "migrate", "--noinput")
-    _manage(env, "demo", "--communities", "1", "--residents-per-community", "60", "--seed", "5")
+    _manage(env, "demo", "--without-round", "--communities", "1", "--residents-per-community", "60", "--seed", "5")
     setup = json.loads(_manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
     ports, servers = [_free_port(), _free_port()], []
     try:

@@ -89,7 +89,7 @@ def env(request):
 
 def test_serve_delivers_a_positive_pool_to_the_recalls_through_its_consumer(env):
     _manage(env, "migrate", "--noinput")
-    _manage(env, "demo", "--communities", "1", "--residents-per-community", "60", "--seed", "5")
+    _manage(env, "demo", "--without-round", "--communities", "1", "--residents-per-community", "60", "--seed", "5")
     setup = _last_json(_manage(env, "shell", "-c", SETUP))
     port = _free_port()
     server = subprocess.Popen(

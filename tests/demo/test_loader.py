@@ -15,6 +15,7 @@ from gongzhi.demo.population import community_plan
 from gongzhi.demo.users import DEMO_PASSWORD
 from gongzhi.people.models import Resident, ResidentTag
 from gongzhi.places.models import Area, Building, Grid, Household
+from gongzhi.testing.models import Recall, Round, Sample, Tube
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,8 @@ def tags_snapshot() -> list[tuple]:
 
 
 def wipe_demo_rows() -> None:
+    for model in (Recall, Sample, Tube, Round):  # the demo round's samples and recalls hold residents
+        model.objects.all().delete()
     ResidentTag.objects.all().delete()
     Resident.objects.all().delete()
     RoleAssignment.objects.exclude(grid=None, building=None).delete()

@@ -96,7 +96,9 @@ def _start(env, port):
 def test_sigkill_mid_upload_loses_and_duplicates_nothing(server_env):
     env = server_env
     _manage(env, "migrate", "--noinput")
-    _manage(env, "demo", "--communities", "1", "--residents-per-community", str(RESIDENTS), "--seed", "3")
+    _manage(
+        env, "demo", "--without-round", "--communities", "1", "--residents-per-community", str(RESIDENTS), "--seed", "3"
+    )
     setup = json.loads(_manage(env, "shell", "-c", "import json\n" + SETUP).strip().splitlines()[-1])
     codes = setup["codes"][:RESIDENTS]
     batches = []

@@ -22,6 +22,7 @@ DEMO_USERNAMES = (
     "grid",
     "leader",
     "collector",
+    "lab",
     "volunteer",
 )
 
@@ -65,6 +66,7 @@ def demo_users_create(*, communities: Sequence[Area]) -> list[DemoLogin]:
         ("grid", roles.GRID_WORKER, first.code, grid, None),
         ("leader", roles.BUILDING_LEADER, first.code, None, building),
         ("collector", roles.COLLECTOR, first.code, None, None),
+        ("lab", roles.LAB, first.code[:6], None, None),
     ]
     password_hash = make_password(DEMO_PASSWORD)
     with transaction.atomic():

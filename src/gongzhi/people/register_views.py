@@ -49,6 +49,7 @@ def _form(request, *, selected: str = "", error: str = "", status: int = 200):
             "error": error,
             "max_rows": settings.REGISTER_MAX_ROWS,
             "max_mb": settings.REGISTER_MAX_BYTES // (1024 * 1024),
+            "waiting": selectors.register_imports_open(user=request.user),
         },
         status=status,
     )

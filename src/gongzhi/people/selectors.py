@@ -1,14 +1,17 @@
 """Reads of residents and register imports, always inside the user's areas."""
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from gongzhi.core import access, masking, roles
 from gongzhi.core.masking import NumberQuery
 from gongzhi.core.pii import PersonalData, number_search_q, personal_data
 from gongzhi.core.scope import within_one_community
+from gongzhi.people import flows
 from gongzhi.people.models import RegisterImport, Resident, ResidentTag
 
 # The register's order: a community's households together. Index resident_register_order.
@@ -87,3 +90,29 @@ def register_import_get_for_user(*, user: Any, public_id: str, capability: str) 
     if not access.may(user, capability, record):
         raise Http404
     return record
+
+
+RECENT_IMPORT_DAYS = 7
+
+
+def register_imports_open(*, user: Any) -> list[RegisterImport]:
+    """The user's own uploads of the last week still waiting on them: previewed and not yet
+    confirmed, or rejected with errors and not followed by an import into the same community. In
+    communities where they still hold the import capability, newest first."""
+    since = timezone.now() - dt.timedelta(days=RECENT_IMPORT_DAYS)
+    rows = list(
+        RegisterImport.objects.defer("content", "report").filter(actor_id=user.pk, created_at__gte=since)[:200]
+    )
+    imported_at: dict[str, Any] = {}
+    for row in rows:
+        if row.status == flows.IMPORTED and row.community_code not in imported_at:
+            imported_at[row.community_code] = row.created_at  # newest first: the latest import
+    return [
+        row
+        for row in rows
+        if (
+            row.status == flows.PREVIEWED
+            or (row.status == flows.REJECTED and row.created_at > imported_at.get(row.community_code, since))
+        )
+        and access.may(user, roles.IMPORT_RESIDENTS, row)
+    ]

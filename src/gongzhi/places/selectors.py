@@ -109,3 +109,16 @@ def household_get_for_user(*, user: Any, public_id: str, capability: str) -> Hou
     if household is None:
         raise Http404
     return household
+
+
+def my_grids_and_buildings(*, user: Any) -> tuple[list[Grid], list[Building]]:
+    """The grids and buildings the user holds a role on (a grid worker's grid, a building leader's
+    building), with their household counts for the workbench."""
+    entries = entries_with(user, roles.VIEW_PLACES, levels=("grid", "building"))
+    grid_ids = [e.grid_id for e in entries if e.grid_id is not None]
+    building_ids = [e.building_id for e in entries if e.building_id is not None]
+    grids = list(Grid.objects.filter(pk__in=grid_ids).annotate(building_count=Count("buildings")).order_by("number"))
+    buildings = list(
+        Building.objects.filter(pk__in=building_ids).annotate(household_count=Count("households")).order_by("number")
+    )
+    return grids, buildings

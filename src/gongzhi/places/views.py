@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from gongzhi.core import access, roles
+from gongzhi.core import access, roles, workbench
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Role
@@ -24,13 +24,16 @@ def _int(value: object, default: int = 0) -> int:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: the user's roles and areas, each with a way in when the role browses places
-    (a volunteer's has none: their pages are their own, in the menu)."""
+    """The landing page, the workbench (工作台): what the user has waiting, app by app, each a count
+    that links to its list (core.workbench); then the user's roles and areas, each with a way in when
+    the role browses places (a volunteer's has none: their pages are their own, in the menu)."""
     assignments = [
         (Role(entry.role).label, entry, area, roles.role_can(entry.role, roles.VIEW_PLACES))
         for entry, area in selectors.my_areas(user=request.user)
     ]
-    return render(request, "places/home.html", {"assignments": assignments})
+    return render(
+        request, "places/home.html", {"assignments": assignments, "sections": workbench.sections_for(request.user)}
+    )
 
 
 @login_required

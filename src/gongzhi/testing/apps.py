@@ -9,12 +9,19 @@ class TestingConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from gongzhi.core import navigation, roles
+        from gongzhi.core import navigation, roles, workbench
         from gongzhi.testing import handlers  # noqa: F401  (subscriptions)
+        from gongzhi.testing import workbench as work_items
 
         navigation.register(
             "testing:round_list",
             _("核酸检测"),
             capabilities=[roles.VIEW_TESTING, roles.COLLECT_SAMPLES, roles.RECORD_RESULTS],
             order=40,
+        )
+        workbench.register(
+            "testing",
+            work_items.work,
+            capabilities=[roles.VIEW_TESTING, roles.COLLECT_SAMPLES, roles.RECORD_RESULTS],
+            order=20,
         )

@@ -273,6 +273,9 @@ class RoundProgress(models.Model):
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="progress")
     community_code = models.CharField(max_length=12)
+    # Residents registered in the community when the round was created: the round's expected count,
+    # so a dashboard or the workbench gives coverage as a share without counting the city's residents.
+    expected = models.PositiveIntegerField(default=0, db_default=0)
     sampled = models.PositiveIntegerField(default=0)
     tubes = models.PositiveIntegerField(default=0)
     tubes_resulted = models.PositiveIntegerField(default=0)

@@ -334,3 +334,45 @@ def result_conflicts_held(*, round_: Round):
     RECORD_RESULTS (round_get_for_user): a lab works every tube of the round it may result, as it
     records them, and these rows hold no personal data."""
     return ResultConflict.objects.filter(round=round_, resolved_at__isnull=True).order_by("barcode")
+
+
+def rounds_open_around(*, user, capability: str):
+    """The open rounds over, around or inside the user's areas where they hold the capability, newest first."""
+    return round_list(user=user, capability=capability).filter(status=flows.OPEN).order_by("-starts_at", "-id")
+
+
+RECALL_OPEN = (flows.OPEN, flows.NOTIFIED, flows.RESAMPLED)
+
+
+def open_recall_count(*, user, round_: Round, area_code: str = "") -> int:
+    """Members of positive pools whose recall is not finished (to notify, notified, re-swabbed and
+    waiting for the result), in the user's areas: one count on the recall index."""
+    rows = Recall.objects.visible_to(user, roles.VIEW_TESTING).filter(round=round_, status__in=RECALL_OPEN)
+    return (rows.in_area(area_code) if area_code else rows).count()
+
+
+def community_coverage(*, user, round_: Round) -> list[dict]:
+    """Each community of the round in the user's areas, from the rollup (one row per community,
+    3,047 at city size): expected (registered when the round was created), sampled, and the share,
+    lowest first: the lagging communities lead."""
+    rows = list(
+        progress_by_community(user=user, round_=round_).values_list("community_code", "expected", "sampled")
+    )
+    out = [
+        {"code": code, "expected": expected, "sampled": sampled, "share": min(1.0, sampled / expected)}
+        for code, expected, sampled in rows
+        if expected
+    ]
+    out.sort(key=lambda r: (r["share"], r["code"]))
+    return out
+
+
+def tubes_waiting_for_results(*, round_: Round) -> int:
+    """Tubes of the round collected and not yet resulted, from the rollup. A lab works every tube of
+    a round it may result (round_get_for_user with RECORD_RESULTS decides the round)."""
+    totals = RoundProgress.objects.filter(round=round_).aggregate(tubes=Sum("tubes"), done=Sum("tubes_resulted"))
+    return max(0, (totals["tubes"] or 0) - (totals["done"] or 0))
+
+
+def area_names(codes) -> dict[str, str]:
+    return dict(Area.objects.filter(code__in=list(codes)).values_list("code", "name"))

@@ -9,7 +9,8 @@ class VolunteersConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from gongzhi.core import navigation, roles
+        from gongzhi.core import navigation, roles, workbench
+        from gongzhi.volunteers import workbench as work_items
 
         navigation.register(
             "volunteers:volunteer_list",
@@ -18,3 +19,9 @@ class VolunteersConfig(AppConfig):
             order=50,
         )
         navigation.register("volunteers:me", _("我的志愿服务"), capabilities=[roles.SERVE], order=60)
+        workbench.register(
+            "volunteers",
+            work_items.work,
+            capabilities=[roles.MANAGE_VOLUNTEERS, roles.CONFIRM_HOURS, roles.SERVE],
+            order=40,
+        )

@@ -320,3 +320,39 @@ def commendation_list(*, user: Any, area_code: str, top: int = 50) -> "QuerySet[
         .filter(status=flows.APPROVED, hours_total__gt=0)
         .order_by("-hours_total", "id")[:top]
     )
+
+
+def pending_count(*, user: Any) -> int:
+    """Sign-ups waiting for review where the user reviews them (the community-status index)."""
+    return Volunteer.objects.visible_to(user, roles.MANAGE_VOLUNTEERS).filter(status=flows.PENDING).count()
+
+
+def open_places(*, user: Any, days: int = 7) -> dict[str, Any]:
+    """Roster places still open on the shifts starting in the next `days` days in the user's
+    communities: their number, and the first shift with one (community and day), where the page
+    to fill them opens."""
+    now = timezone.now()
+    shifts = (
+        Shift.objects.visible_to(user, roles.MANAGE_VOLUNTEERS)
+        .filter(starts_at__gte=now, starts_at__lt=now + dt.timedelta(days=days))
+        .annotate(assigned=Count("assignments"))
+        .values_list("community_code", "starts_at", "needed", "assigned")
+        .order_by("starts_at", "community_code")
+    )
+    total, first = 0, None
+    for code, starts_at, needed, assigned in shifts:
+        missing = max(0, needed - assigned)
+        if missing and first is None:
+            first = (code, timezone.localdate(starts_at))
+        total += missing
+    return {"open": total, "first": first}
+
+
+def next_shift(volunteer: Volunteer) -> Assignment | None:
+    """The volunteer's next shift not yet over."""
+    return (
+        Assignment.objects.filter(volunteer=volunteer, shift__ends_at__gte=timezone.now())
+        .select_related("shift__post")
+        .order_by("shift__starts_at")
+        .first()
+    )

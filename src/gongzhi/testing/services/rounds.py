@@ -14,7 +14,7 @@ from gongzhi.core.services import audit_record
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area, Building
 from gongzhi.testing import collection, flows, slots
-from gongzhi.testing.models import Exemption, Round, RoundCollector, Site, SlotAssignment
+from gongzhi.testing.models import Exemption, Round, RoundCollector, RoundProgress, Site, SlotAssignment
 from gongzhi.testing.services.partitions import round_partitions_create
 
 
@@ -60,8 +60,25 @@ def round_create(
         round_.full_clean()
         round_.save()
         round_partitions_create(round_.pk)  # PostgreSQL: its own partition of tubes and samples
+        _progress_expected(round_)
         transitions.start(flow=flows.ROUND_FLOW, row=round_, actor=actor)
     return round_
+
+
+def _progress_expected(round_: Round) -> None:
+    """One rollup row per community of the round's area that has residents, with the residents
+    registered now as the round's expected count (one grouped count on the community-code index,
+    once per round), so a community nobody has been sampled in yet is listed, at zero."""
+    expected = (
+        Resident.objects.in_area(round_.area_code)
+        .values("community_code")
+        .annotate(n=Count("id"))
+        .values_list("community_code", "n")
+    )
+    RoundProgress.objects.bulk_create(
+        (RoundProgress(round=round_, community_code=code, expected=n) for code, n in expected.iterator()),
+        batch_size=1000,
+    )
 
 
 def round_transition(*, actor, round_: Round, to_status: str, note: str = "") -> Round:

@@ -7,6 +7,7 @@ from gongzhi.core.errors import ApplicationError
 from gongzhi.demo import communities, loader, users
 from gongzhi.demo.population import MAX_RESIDENTS_PER_COMMUNITY
 from gongzhi.demo.reservoir import demo_reservoir_create
+from gongzhi.demo.testing_round import demo_round_for
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area
 from gongzhi.places.services import areas_load
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     help = (
         "Fill real communities with a demo population (grids, buildings, households, residents, "
         "vulnerability tags) and create the demo logins (admin, city, district, street, worker, "
-        f"worker2, grid, leader, collector; password {users.DEMO_PASSWORD}). Same seed, same "
+        f"worker2, grid, leader, collector, lab, volunteer; password {users.DEMO_PASSWORD}). Same seed, same "
         "city. Communities that already have grids are skipped."
     )
 
@@ -50,6 +51,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when any resident is already registered"
+        )
+        parser.add_argument(
+            "--without-round",
+            action="store_true",
+            help="no demo round of mass testing (by default one over the street, partly sampled and resulted)",
         )
 
     def handle(self, *args, **options):
@@ -92,6 +98,8 @@ class Command(BaseCommand):
                 worker=get_user_model().objects.get(username="worker"),
                 password=users.DEMO_PASSWORD,
             )
+            if not options["without_round"]:
+                demo_round_for(chosen)
             logins = users.demo_logins()
         if self.verbosity < 1:
             return
