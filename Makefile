@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/gongzhi
 DEMO_COMMUNITIES ?= 10
 DEMO_STREET ?= 510104017
 
-.PHONY: run test setup setup-test test-sqlite test-postgres browser-deps bench lint messages clean
+.PHONY: run test setup setup-test test-sqlite test-postgres browser-deps bench lint messages screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -28,6 +28,10 @@ run: setup
 	$(GONGZHI) load-areas
 	$(GONGZHI) demo --street $(DEMO_STREET) --seed 2022 --if-empty
 	$(GONGZHI) serve --bind 127.0.0.1:8000
+
+# Each demo role's workbench on a phone and a desktop, saved in docs/screenshots/ (chromium).
+screenshots: setup-test browser-deps
+	GONGZHI_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest tests/browser/test_workbench.py -p no:cacheprovider -q
 
 setup-test: $(VENV)/.installed-test
 

@@ -32,7 +32,7 @@ def demo_round_create(*, communities, street_user, collector, lab) -> Round | No
         ids = ids[: int(len(ids) * share)]
         events_: list[collection.Event] = []
         for start in range(0, len(ids), round_.pool_size):
-            barcode = f"DEMO{area.code[-3:]}{start // round_.pool_size:05d}"
+            barcode = f"{area.code[-6:]}{start // round_.pool_size:05d}"
             barcodes.append(barcode)
             events_.append(collection.Event(f"{barcode}-o", collection.OPEN, barcode))
             for public_id in ids[start : start + round_.pool_size]:

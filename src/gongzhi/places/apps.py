@@ -11,6 +11,6 @@ class PlacesConfig(AppConfig):
         from gongzhi.core import navigation, roles, workbench
         from gongzhi.places import workbench as work_items
 
-        navigation.register("places:home", _("首页"), order=0)
+        navigation.register("places:home", _("工作台"), order=0)
         navigation.register("places:area_browse", _("区域"), capabilities=[roles.VIEW_PLACES], order=10)
         workbench.register("places", work_items.work, capabilities=[roles.VIEW_PLACES], order=10)

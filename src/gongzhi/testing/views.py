@@ -16,6 +16,7 @@ from gongzhi.core.workflow import STAFF
 from gongzhi.people.selectors import resident_personal_data
 from gongzhi.testing import flows, pooling, selectors, services
 from gongzhi.testing.models import Recall, Round
+from gongzhi.testing.round_nav import round_links
 
 
 @login_required
@@ -74,6 +75,7 @@ def results_import(request, public_id: str):
         "testing/results_import.html",
         {
             "round": round_,
+            "round_nav": round_links(request.user, round_, "results_import"),
             "error": error,
             "outcome": outcome,
             "held": list(selectors.result_conflicts_held(round_=round_)[:500]),
@@ -135,6 +137,7 @@ def round_dashboard(request, public_id: str):
         "testing/round_dashboard.html",
         {
             "round": round_,
+            "round_nav": round_links(request.user, round_, "round_dashboard"),
             "may_manage": may_manage,
             "collectors": list(selectors.round_collectors(round_=round_)) if may_manage else [],
             "candidates": list(selectors.collector_candidates(round_=round_)[:200]) if may_manage else [],
@@ -202,6 +205,7 @@ def coverage(request, public_id: str):
         "testing/coverage.html",
         {
             "round": round_,
+            "round_nav": round_links(request.user, round_, "coverage"),
             "summary": summary,
             "area_code": area_code,
             "tasks": [(r, resident_personal_data(r, full=False)) for r in tasks],
@@ -246,7 +250,11 @@ def recall_list(request, public_id: str):
     services.recall_list_full_view_record(
         actor=request.user, recalls=[r for r, pii, _ in rows if pii.full], ip_address=request.META.get("REMOTE_ADDR")
     )
-    return render(request, "testing/recall_list.html", {"round": round_, "recalls": rows})
+    return render(
+        request,
+        "testing/recall_list.html",
+        {"round": round_, "recalls": rows, "round_nav": round_links(request.user, round_, "recall_list")},
+    )
 
 
 @login_required
@@ -268,7 +276,11 @@ def recall_transition(request, public_id: str):
 @login_required
 def collect(request, public_id: str):
     round_, site = selectors.round_get_for_collector(user=request.user, public_id=public_id)
-    return render(request, "testing/collect.html", {"round": round_, "site": site})
+    return render(
+        request,
+        "testing/collect.html",
+        {"round": round_, "site": site, "round_nav": round_links(request.user, round_, "collect")},
+    )
 
 
 def collect_service_worker(request):
@@ -308,6 +320,7 @@ def site_plan(request, public_id: str):
         "testing/site_plan.html",
         {
             "round": round_,
+            "round_nav": round_links(request.user, round_, "site_plan"),
             "community_code": code,
             "sites": sites,
             "error": error,
