@@ -267,10 +267,12 @@ def test_the_page_accounts_for_every_row_and_leads_on_to_the_recalls(client, rou
 
     role_assignment_create(user=both, role="community_worker", area_code=community_a.code)
     client.force_login(both)
+    go_on = f'<a class="button" href="{recalls}">'  # the button after a positive (the round's links aside)
     page = client.post(url, {"file": SimpleUploadedFile("r.csv", csv([(T5, "阳性")]))}).content.decode()
-    assert f'href="{recalls}"' in page
+    assert go_on in page
     page = client.post(url, {"file": SimpleUploadedFile("r.csv", csv([(T6, "阴性")]))}).content.decode()
-    assert f'href="{recalls}"' not in page  # no positive in this file: nothing to go on to
+    assert go_on not in page  # no positive in this file: nothing to go on to
+    assert f'href="{recalls}"' in page  # the round's own links still lead there
 
 
 def test_a_row_that_cannot_be_read_holds_its_tubes_other_rows(round_a, lab):

@@ -116,3 +116,15 @@ def register_imports_open(*, user: Any) -> list[RegisterImport]:
         )
         and access.may(user, roles.IMPORT_RESIDENTS, row)
     ]
+
+
+def household_members(*, user: Any, household: Any) -> list[tuple[Resident, PersonalData]]:
+    """The members of a household the user may see, with their tags, and their numbers masked (the
+    resident's own page reveals them, audited)."""
+    members = (
+        Resident.objects.visible_to(user, roles.VIEW_RESIDENTS)
+        .filter(household=household)
+        .prefetch_related("tags")
+        .order_by("id")
+    )
+    return [(m, resident_personal_data(m, full=False)) for m in members]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("residents/new/", views.resident_new, name="resident_new"),
     path("residents/export.xlsx", register_views.resident_export, name="resident_export"),
     path("residents/<str:public_id>/", views.resident_detail, name="resident_detail"),
+    path("households/<str:public_id>/", views.household_detail, name="household_detail"),
     path("residents/<str:public_id>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<str:public_id>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("register/template.xlsx", register_views.register_template, name="register_template"),

@@ -1,13 +1,14 @@
 """Pages of the residents register: the list and search, a resident, revealing their numbers
 (audited), new and edit. Thin: reads in selectors, writes in services, access in core.access."""
 
+import segno
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from gongzhi.core import access, roles
+from gongzhi.core import access, panels, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.keyset import keyset_page
@@ -15,7 +16,7 @@ from gongzhi.core.pii import pii_visible
 from gongzhi.core.services import full_number_search_record
 from gongzhi.people import selectors, services
 from gongzhi.people.models import VulnerabilityTag
-from gongzhi.places.selectors import area_breadcrumb, area_get_for_user, household_get_for_user
+from gongzhi.places.selectors import area_breadcrumb, area_breadcrumb_of, area_get_for_user, household_get_for_user
 
 PAGE_SIZE = 50
 FILTERS = ("area_code", "grid_id", "building_id", "tag", "q")
@@ -93,6 +94,34 @@ def _detail(request: HttpRequest, resident, *, revealed: bool) -> HttpResponse:
             "revealed": revealed,
             "may_reveal": pii_visible(request.user, resident),
             "can_edit": access.may(request.user, roles.EDIT_RESIDENTS, resident),
+            "members": [
+                (m, pii)
+                for m, pii in selectors.household_members(user=request.user, household=resident.household)
+                if m.pk != resident.pk
+            ],
+            "panels": panels.panels_for("resident", request, resident),
+        },
+    )
+
+
+@login_required
+def household_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A household (户): its members with their tags, its door code, and what other apps show of it
+    (each member's results by round, later orders and requests: core.panels)."""
+    household = household_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_RESIDENTS)
+    building = household.building
+    return render(
+        request,
+        "people/household_detail.html",
+        {
+            "household": household,
+            "building": building,
+            "breadcrumb": area_breadcrumb_of(household.community_code),
+            "members": selectors.household_members(user=request.user, household=household),
+            "door_code": segno.make(f"H:{household.public_id}", error="m").svg_inline(scale=3),
+            "can_edit": access.may(request.user, roles.EDIT_RESIDENTS, household),
+            "can_edit_place": access.may(request.user, roles.EDIT_PLACES, household),
+            "panels": panels.panels_for("household", request, household),
         },
     )
 

@@ -34,7 +34,12 @@ def area_roots(*, user: Any) -> "QuerySet[Area]":
 
 
 def area_breadcrumb(area: Area) -> list[Area]:
-    codes = [*_ancestor_codes(area.code), area.code]
+    return area_breadcrumb_of(area.code)
+
+
+def area_breadcrumb_of(code: str) -> list[Area]:
+    """The official areas from the city down to the one with this code."""
+    codes = [*_ancestor_codes(code), code]
     return list(Area.objects.filter(code__in=codes).order_by("code"))
 
 

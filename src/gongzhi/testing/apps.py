@@ -9,8 +9,9 @@ class TestingConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from gongzhi.core import navigation, roles, workbench
+        from gongzhi.core import navigation, panels, roles, workbench
         from gongzhi.testing import handlers  # noqa: F401  (subscriptions)
+        from gongzhi.testing import panels as testing_panels
         from gongzhi.testing import workbench as work_items
 
         navigation.register(
@@ -25,3 +26,5 @@ class TestingConfig(AppConfig):
             capabilities=[roles.VIEW_TESTING, roles.COLLECT_SAMPLES, roles.RECORD_RESULTS],
             order=20,
         )
+        panels.register("household", "testing", testing_panels.household_panel, order=20)
+        panels.register("resident", "testing", testing_panels.resident_panel, order=20)

@@ -9,7 +9,12 @@
 """
 
 from gongzhi.testing.services.ingest import MAX_BATCH, batch_key_of, scan_batch_ingest
-from gongzhi.testing.services.recalls import recall_list_full_view_record, recall_transition, recalls_open
+from gongzhi.testing.services.recalls import (
+    recall_list_full_view_record,
+    recall_transition,
+    recalls_open,
+    testing_history_view_record,
+)
 from gongzhi.testing.services.results import tube_result_correct, tube_results_import, tube_results_record
 from gongzhi.testing.services.rounds import (
     exemption_record,
@@ -23,6 +28,7 @@ from gongzhi.testing.services.rounds import (
 from gongzhi.testing.services.untested import untested_export
 
 __all__ = [
+    "testing_history_view_record",
     "MAX_BATCH",
     "batch_key_of",
     "exemption_record",

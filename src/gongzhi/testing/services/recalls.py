@@ -90,3 +90,17 @@ def recall_list_full_view_record(*, actor, recalls, ip_address: str | None = Non
             area_codes=[r.community_code for r in recalls],
             ip_address=ip_address,
         )
+
+
+def testing_history_view_record(*, actor, residents, ip_address: str | None = None) -> None:
+    """Record that the actor saw these residents' results by round (a household's or a resident's
+    page): health status, shown to roles that follow testing in the residents' areas."""
+    if residents:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.VIEW_FULL,
+            entity="test_result",
+            row_ids=[r.public_id for r in residents],
+            area_codes=[r.community_code for r in residents],
+            ip_address=ip_address,
+        )
