@@ -1,7 +1,10 @@
 import io
+import re
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from gongzhi.core import events
 from gongzhi.core.models import AuditEvent
@@ -272,3 +275,68 @@ def _upload(name: str, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content)
+
+
+def test_the_untested_list_pages_through_every_row_and_says_how_many(client, worker_a, community_a):
+    from gongzhi.places.models import Building
+
+    round_ = services.round_create(actor=worker_a, name="第二轮", area_code=community_a.code, pool_size=10)
+    building = HouseholdFactory().building
+    made = [
+        ResidentFactory(household=HouseholdFactory(building=building, unit=1 + i % 2, room=f"{100 + i}"))
+        for i in range(230)
+    ]
+    assert Building.objects.filter(community_code=community_a.code).count() == 1
+    client.force_login(worker_a)
+    url = f"/rounds/{round_.public_id}/coverage/"
+    page = client.get(url).content.decode()
+    assert "共 230 人" in page
+    seen, pages = [], 0
+    while True:
+        pages += 1
+        seen += re.findall(r'<td data-untested="([0-9A-Z]+)">', page)
+        found = re.search(r'href="\?area_code=&amp;after=([^"#]+)#untested" id="untested-next"', page)
+        if not found:
+            break
+        page = client.get(url, {"area_code": "", "after": found.group(1)}).content.decode()
+    assert pages == 3
+    assert sorted(seen) == sorted(r.public_id for r in made) and len(seen) == len(set(seen))
+    assert client.get(url, {"after": "not-a-cursor"}).status_code == 404
+
+
+def test_exports_are_named_by_what_they_hold(client, worker_a, sampled_round):
+    round_, residents = sampled_round
+    client.force_login(worker_a)
+    response = client.get(f"/rounds/{round_.public_id}/untested.xlsx")
+    today = timezone.localdate().isoformat()
+    assert f"水井坊社区居委会-第一轮-未检测名单-{today}.xlsx" in unquote(response["Content-Disposition"])
+
+
+def test_the_recall_list_calls_by_tap_and_exports_to_xlsx_audited(client, worker_a, sampled_round, community_a):
+    round_, residents = sampled_round
+    lab = make_user_with_role("lab", "lab", "5101")
+    services.tube_results_record(actor=lab, round_=round_, results=[("TUBE000001", "阳性")])
+    events.deliver_pending()
+    client.force_login(worker_a)
+    page = client.get(f"/rounds/{round_.public_id}/recalls/").content.decode()
+    assert f'href="tel:{residents[0].phone}"' in page
+    response = client.get(f"/rounds/{round_.public_id}/recalls.xlsx")
+    assert response.status_code == 200
+    assert "第一轮-阳性复核名单-" in unquote(response["Content-Disposition"])
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("管号", "网格", "住址", "姓名", "手机号", "状态")
+    assert sorted(r[3] for r in rows[1:]) == sorted([residents[0].name, residents[1].name])
+    assert {r[4] for r in rows[1:]} == {residents[0].phone, residents[1].phone}  # in full: this worker calls them
+    assert AuditEvent.objects.filter(action="export_full", entity="recall").count() == 1
+    # a street official sees the list masked: no number to tap, none in full in the file
+    street = make_user_with_role("street1", "district_staff", community_a.code[:6])
+    client.force_login(street)
+    page = client.get(f"/rounds/{round_.public_id}/recalls/").content.decode()
+    assert "tel:" not in page and residents[0].phone not in page
+    rows = list(
+        openpyxl.load_workbook(
+            io.BytesIO(client.get(f"/rounds/{round_.public_id}/recalls.xlsx").content)
+        ).active.iter_rows(values_only=True)
+    )
+    assert residents[0].phone not in str(rows) and len(rows) == 3
+    assert not AuditEvent.objects.filter(action="export_full", entity="recall", actor=street).exists()

@@ -114,3 +114,28 @@ def workbook_bytes(book: Any) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_NOT_IN_NAMES = str.maketrans({c: "_" for c in '\\/:*?"<>|\r\n\t'})
+
+
+def file_name(*parts: str, day: Any = None, extension: str = "xlsx") -> str:
+    """A download named by what it holds, as people file them: 水井坊社区-第一轮-未检测名单-2022-09-05.xlsx.
+    Empty parts are left out; characters Windows refuses in names become "_"."""
+    from django.utils import timezone
+
+    words = [p.strip().translate(_NOT_IN_NAMES) for p in parts if p and p.strip()]
+    words.append((day or timezone.localdate()).isoformat())
+    return "-".join(words) + f".{extension}"
+
+
+def download(content: bytes, name: str, content_type: str = XLSX) -> Any:
+    """The response that hands a file over under `name` (UTF-8 names as RFC 6266 asks, with an
+    ASCII fallback for old clients)."""
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+    return response

@@ -32,3 +32,27 @@ def untested_workbook(residents) -> tuple[bytes, list[str], list[str]]:
         ids.append(r.public_id)
         codes.add(r.community_code)
     return workbook_bytes(wb), ids, sorted(codes)
+
+
+RECALL_HEADER = ["管号", "网格", "住址", "姓名", "手机号", "状态"]
+
+
+def recall_workbook(rows) -> bytes:
+    """The recall list as the callers' workbook: each member with the phone as the viewer sees it
+    on the page (in full where they call the members, masked elsewhere)."""
+    wb = new_workbook(write_only=True)
+    ws = wb.create_sheet("阳性复核")
+    ws.append(RECALL_HEADER)
+    for recall, pii, _steps in rows:
+        household = recall.resident.household
+        ws.append(
+            [
+                recall.tube.barcode,
+                household.building.grid.name if household.building.grid_id else "",
+                household.address,
+                recall.resident.name,
+                pii.phone,
+                recall.get_status_display(),
+            ]
+        )
+    return workbook_bytes(wb)

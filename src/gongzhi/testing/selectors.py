@@ -139,6 +139,10 @@ def _inside(round_: Round, area_code: str) -> str | None:
     return None
 
 
+# door by door: building, unit, room; the id makes the key unique for keyset pages
+UNTESTED_ORDER = ("household__building__number", "household__unit", "household__room", "id")
+
+
 def untested_residents(*, user, round_: Round, area_code: str = "", capability: str = roles.VIEW_TESTING):
     """Residents of the round's area and the user's areas (where the user holds the capability) with
     no sample and no exemption. None once the round's samples were archived and removed: who was
@@ -152,7 +156,7 @@ def untested_residents(*, user, round_: Round, area_code: str = "", capability: 
     return (
         qs.filter(~Exists(sampled), ~Exists(exempt))
         .select_related("household", "household__building", "household__building__grid")
-        .order_by("household__building__number", "household__unit", "household__room", "id")
+        .order_by(*UNTESTED_ORDER)
     )
 
 

@@ -1,4 +1,5 @@
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.core import access, roles
+from gongzhi.core import access, roles, workbook
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.keyset import keyset_page
 from gongzhi.core.pii import pii_visible
 from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.workflow import STAFF
@@ -33,6 +35,8 @@ def round_list(request):
 
 
 RESULT_FILE_LIMIT = 20 * 1024 * 1024
+UNTESTED_PAGE = 100
+RECALL_EXPORT_MAX = 50_000
 
 
 @login_required
@@ -194,12 +198,23 @@ def round_progress(request, public_id: str):
 
 @login_required
 def coverage(request, public_id: str):
+    """Coverage of the round in an area, the door-to-door tasks, and the untested residents, every
+    one of them, a page of UNTESTED_PAGE at a time (keyset pages in building, unit, room order)."""
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     area_code = request.GET.get("area_code", "")[:12]
-    with reading_from_replica():
-        summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
-        untested = list(selectors.untested_residents(user=request.user, round_=round_, area_code=area_code)[:500])
-        tasks = list(selectors.door_to_door_tasks(user=request.user, round_=round_, area_code=area_code)[:500])
+    try:
+        with reading_from_replica():
+            summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
+            page = keyset_page(
+                selectors.untested_residents(user=request.user, round_=round_, area_code=area_code),
+                keys=selectors.UNTESTED_ORDER,
+                size=UNTESTED_PAGE,
+                after=request.GET.get("after", "")[:200],
+                before=request.GET.get("before", "")[:200],
+            )
+            tasks = list(selectors.door_to_door_tasks(user=request.user, round_=round_, area_code=area_code)[:500])
+    except ApplicationError as exc:  # a cursor that is not one of ours
+        raise Http404 from exc
     return render(
         request,
         "testing/coverage.html",
@@ -209,7 +224,10 @@ def coverage(request, public_id: str):
             "summary": summary,
             "area_code": area_code,
             "tasks": [(r, resident_personal_data(r, full=False)) for r in tasks],
-            "untested": [(r, resident_personal_data(r, full=False)) for r in untested],
+            "untested": [(r, resident_personal_data(r, full=False)) for r in page.rows],
+            "page": page,
+            "paged": bool(request.GET.get("after") or request.GET.get("before")),
+            "area_query": urlencode({"area_code": area_code}),
         },
     )
 
@@ -223,9 +241,8 @@ def untested_export(request, public_id: str):
         user=request.user, round_=round_, area_code=area_code, capability=roles.EXPORT_RESIDENTS
     )
     content = services.untested_export(actor=request.user, round_=round_, residents=residents, area_code=area_code)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="untested-{round_.public_id}.xlsx"'
-    return response
+    place = selectors.area_names([area_code or round_.area_code]).get(area_code or round_.area_code, "")
+    return workbook.download(content, workbook.file_name(place, round_.name, _("未检测名单")))
 
 
 def recall_rows(user, recalls):
@@ -255,6 +272,18 @@ def recall_list(request, public_id: str):
         "testing/recall_list.html",
         {"round": round_, "recalls": rows, "round_nav": round_links(request.user, round_, "recall_list")},
     )
+
+
+@login_required
+def recall_export(request, public_id: str):
+    """The recall list as .xlsx, the rows the page shows (phones in full where the viewer calls the
+    members), audited."""
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
+    rows = recall_rows(request.user, selectors.recall_list(user=request.user, round_=round_)[:RECALL_EXPORT_MAX])
+    content = services.recall_export(
+        actor=request.user, round_=round_, rows=rows, ip_address=request.META.get("REMOTE_ADDR")
+    )
+    return workbook.download(content, workbook.file_name(round_.name, _("阳性复核名单")))
 
 
 @login_required

@@ -10,6 +10,7 @@
 
 from gongzhi.testing.services.ingest import MAX_BATCH, batch_key_of, scan_batch_ingest
 from gongzhi.testing.services.recalls import (
+    recall_export,
     recall_list_full_view_record,
     recall_transition,
     recalls_open,
@@ -28,6 +29,7 @@ from gongzhi.testing.services.rounds import (
 from gongzhi.testing.services.untested import untested_export
 
 __all__ = [
+    "recall_export",
     "testing_history_view_record",
     "MAX_BATCH",
     "batch_key_of",

@@ -11,7 +11,7 @@ from django.db import transaction
 from gongzhi.core import transitions
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
-from gongzhi.testing import flows
+from gongzhi.testing import exports, flows
 from gongzhi.testing.models import Recall, Round, Sample, Tube
 from gongzhi.testing.services.partitions import round_filter
 
@@ -104,3 +104,31 @@ def testing_history_view_record(*, actor, residents, ip_address: str | None = No
             area_codes=[r.community_code for r in residents],
             ip_address=ip_address,
         )
+
+
+def recall_export(*, actor, round_, rows, ip_address: str | None = None) -> bytes:
+    """The recall list as a workbook (testing.exports), audited: the export with every member, and
+    the members whose phones it holds in full apart."""
+    content = exports.recall_workbook(rows)
+    if rows:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.EXPORT,
+            entity="recall",
+            row_ids=[recall.resident.public_id for recall, _pii, _steps in rows],
+            area_codes=sorted({recall.community_code for recall, _pii, _steps in rows}),
+            detail={"round": round_.public_id},
+            ip_address=ip_address,
+        )
+    full = [recall for recall, pii, _steps in rows if pii.full]
+    if full:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.EXPORT_FULL,
+            entity="recall",
+            row_ids=[r.resident.public_id for r in full],
+            area_codes=sorted({r.community_code for r in full}),
+            detail={"round": round_.public_id},
+            ip_address=ip_address,
+        )
+    return content
