@@ -150,6 +150,7 @@ def _fill(route: str, objects: dict) -> str | None:
             return (
                 route.replace(param, value)
                 .replace("<str:building_id>", objects["building"].public_id)
+                .replace("<str:resident_id>", objects["resident"].public_id)
                 .replace("<str:fmt>", "xlsx")
             )
     if route.startswith("admin/"):

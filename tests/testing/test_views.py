@@ -151,14 +151,14 @@ def test_bedridden_untested_become_door_to_door_tasks_for_their_grid_worker(clie
     grid_worker = make_user_with_role("gw", "grid_worker", community_a.code, grid=grid)
     client.force_login(grid_worker)
     page = client.get(f"/rounds/{round_.public_id}/coverage/").content.decode()
-    tasks = page.split('class="door-to-door"')[1].split("</table>")[0]
+    tasks = page.split('class="door-to-door stack"')[1].split("</table>")[0]
     assert bedridden.name in tasks and residents[0].name not in tasks
     other_grid_worker = make_user_with_role(
         "gw2", "grid_worker", community_a.code, grid=HouseholdFactory().building.grid
     )
     client.force_login(other_grid_worker)
     page = client.get(f"/rounds/{round_.public_id}/coverage/").content.decode()
-    assert bedridden.name not in page.split('class="door-to-door"')[1].split("</table>")[0]
+    assert bedridden.name not in page.split('class="door-to-door stack"')[1].split("</table>")[0]
 
 
 def test_recall_steps_from_the_page(client, worker_a, sampled_round):
@@ -283,7 +283,7 @@ def test_the_untested_list_pages_through_every_row_and_says_how_many(client, wor
     round_ = services.round_create(actor=worker_a, name="第二轮", area_code=community_a.code, pool_size=10)
     building = HouseholdFactory().building
     made = [
-        ResidentFactory(household=HouseholdFactory(building=building, unit=1 + i % 2, room=f"{100 + i}"))
+        ResidentFactory(household=HouseholdFactory(building=building, unit=7 + i % 2, room=f"9{i:03d}"))
         for i in range(230)
     ]
     assert Building.objects.filter(community_code=community_a.code).count() == 1
@@ -340,3 +340,41 @@ def test_the_recall_list_calls_by_tap_and_exports_to_xlsx_audited(client, worker
     )
     assert residents[0].phone not in str(rows) and len(rows) == 3
     assert not AuditEvent.objects.filter(action="export_full", entity="recall", actor=street).exists()
+
+
+def test_door_to_door_tasks_are_marked_visited_sampled_or_exempt(client, community_a, worker_a):
+    from gongzhi.people.models import ResidentTag
+    from gongzhi.testing.models import DoorVisit
+    from gongzhi.testing.selectors import door_visits_due
+
+    round_ = services.round_create(actor=worker_a, name="第三轮", area_code=community_a.code, pool_size=10)
+    household = HouseholdFactory()
+    bedridden = [ResidentFactory(household=household, name=f"卧床{i}") for i in range(3)]
+    for r in bedridden:
+        ResidentTag.objects.create(resident=r, tag="bedridden", community_code=r.community_code)
+    grid_worker = make_user_with_role("g1", "grid_worker", community_a.code, grid=household.building.grid)
+    client.force_login(grid_worker)
+    url = f"/rounds/{round_.public_id}/door-to-door/"
+    coverage = f"/rounds/{round_.public_id}/coverage/"
+    assert door_visits_due(user=grid_worker, round_=round_) == 3
+    # nobody home: the reason is required, and the task stays due
+    client.post(f"{url}{bedridden[0].public_id}/", {"action": "visited", "note": ""})
+    assert not DoorVisit.objects.exists()
+    response = client.post(f"{url}{bedridden[0].public_id}/", {"action": "visited", "note": "无人在家"})
+    assert response.status_code == 302 and response["Location"].endswith("#door-to-door")
+    # sampled at the door: no longer due, still untested until the scan arrives
+    client.post(f"{url}{bedridden[1].public_id}/", {"action": "sampled"})
+    # exempt with a reason: off the untested list
+    client.post(f"{url}{bedridden[2].public_id}/", {"action": "exempt", "reason": "hospital", "note": "住院"})
+    assert Exemption.objects.get(round=round_, resident=bedridden[2]).reason == "hospital"
+    assert door_visits_due(user=grid_worker, round_=round_) == 1
+    page = client.get(coverage).content.decode()
+    assert "已上门，未采到：无人在家" in page and "已上门采样，待扫码上传" in page
+    assert f'data-task="{bedridden[2].public_id}"' not in page
+    assert list(DoorVisit.objects.values_list("outcome", flat=True).order_by("id")) == ["visited", "sampled"]
+    # an exemption needs a reason; a worker elsewhere cannot mark this grid's residents
+    client.post(f"{url}{bedridden[0].public_id}/", {"action": "exempt", "reason": ""})
+    assert not Exemption.objects.filter(resident=bedridden[0]).exists()
+    client.force_login(make_user_with_role("w2", "community_worker", "510104017002"))
+    assert client.post(f"{url}{bedridden[0].public_id}/", {"action": "sampled"}).status_code == 404
+    assert DoorVisit.objects.count() == 2

@@ -267,6 +267,34 @@ class Exemption(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["round", "resident"], name="exemption_round_resident_unique")]
 
 
+class DoorVisit(models.Model):
+    """A door-to-door visit to a resident who cannot come to a site (bedridden, disabled), as the grid
+    worker records it: visited without a sample (nobody home, refused), or sampled at the door (the
+    sample itself arrives through the collector's scan). Appended, never changed: the task's history."""
+
+    area_paths = _VIA_RESIDENT
+
+    class Outcome(models.TextChoices):
+        VISITED = "visited", _("已上门，未采到")
+        SAMPLED = "sampled", _("已上门采样")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    resident = models.ForeignKey("people.Resident", on_delete=models.CASCADE, related_name="+")
+    community_code = models.CharField(max_length=12)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round_id", "resident_id", "id"]
+        indexes = [models.Index(fields=["round", "resident"], name="door_visit_round_resident")]
+        verbose_name = _("上门采样记录")
+        verbose_name_plural = _("上门采样记录")
+
+
 class RoundProgress(models.Model):
     """Per round and community counters, kept by the write path so dashboards never COUNT(*) the
     samples table."""

@@ -1,7 +1,7 @@
 """Reads of rounds, recalls and coverage, always inside the user's areas."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -10,6 +10,7 @@ from gongzhi.people.models import Resident
 from gongzhi.places.models import Area
 from gongzhi.testing import flows
 from gongzhi.testing.models import (
+    DoorVisit,
     Exemption,
     Recall,
     ResultConflict,
@@ -298,11 +299,19 @@ DOOR_TO_DOOR_TAGS = ("bedridden", "disabled")
 
 def door_to_door_tasks(*, user, round_: Round, area_code: str = ""):
     """Untested residents who cannot come to a site (bedridden or disabled): tasks for the grid
-    worker of their grid, who sees exactly their own grid's through the scope."""
+    worker of their grid, who sees exactly their own grid's through the scope. Each with the last
+    visit recorded (`visit_outcome`, `visit_note`, `visit_at`): one a sample was taken at stays
+    listed until its scan arrives."""
+    last = DoorVisit.objects.filter(round=round_, resident=OuterRef("pk")).order_by("-id")
     return (
         untested_residents(user=user, round_=round_, area_code=area_code)
         .filter(tags__tag__in=DOOR_TO_DOOR_TAGS)
         .distinct()
+        .annotate(
+            visit_outcome=Subquery(last.values("outcome")[:1]),
+            visit_note=Subquery(last.values("note")[:1]),
+            visit_at=Subquery(last.values("created_at")[:1]),
+        )
         .order_by(
             "household__building__grid__number",
             "household__building__number",
@@ -310,6 +319,18 @@ def door_to_door_tasks(*, user, round_: Round, area_code: str = ""):
             "household__room",
             "id",
         )
+    )
+
+
+def door_visits_due(*, user, round_: Round, area_code: str = "") -> int:
+    """Door-to-door tasks with no visit at which a sample was taken (the workbench's count)."""
+    sampled = DoorVisit.objects.filter(round=round_, resident=OuterRef("pk"), outcome=DoorVisit.Outcome.SAMPLED)
+    return (
+        untested_residents(user=user, round_=round_, area_code=area_code)
+        .filter(tags__tag__in=DOOR_TO_DOOR_TAGS)
+        .filter(~Exists(sampled))
+        .distinct()
+        .count()
     )
 
 
@@ -359,9 +380,7 @@ def community_coverage(*, user, round_: Round) -> list[dict]:
     """Each community of the round in the user's areas, from the rollup (one row per community,
     3,047 at city size): expected (registered when the round was created), sampled, and the share,
     lowest first: the lagging communities lead."""
-    rows = list(
-        progress_by_community(user=user, round_=round_).values_list("community_code", "expected", "sampled")
-    )
+    rows = list(progress_by_community(user=user, round_=round_).values_list("community_code", "expected", "sampled"))
     out = [
         {"code": code, "expected": expected, "sampled": sampled, "share": min(1.0, sampled / expected)}
         for code, expected, sampled in rows

@@ -13,6 +13,7 @@ urlpatterns = [
     path("rounds/<str:public_id>/coverage/", views.coverage, name="coverage"),
     path("rounds/<str:public_id>/untested.xlsx", views.untested_export, name="untested_export"),
     path("rounds/<str:public_id>/recalls/", views.recall_list, name="recall_list"),
+    path("rounds/<str:public_id>/door-to-door/<str:resident_id>/", views.door_visit, name="door_visit"),
     path("rounds/<str:public_id>/recalls.xlsx", views.recall_export, name="recall_export"),
     path("rounds/<str:public_id>/results/", views.results_import, name="results_import"),
     path("recalls/<str:public_id>/transition/", views.recall_transition, name="recall_transition"),

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,9 +16,9 @@ from gongzhi.core.keyset import keyset_page
 from gongzhi.core.pii import pii_visible
 from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.workflow import STAFF
-from gongzhi.people.selectors import resident_personal_data
+from gongzhi.people.selectors import resident_get_for_user, resident_personal_data
 from gongzhi.testing import flows, pooling, selectors, services
-from gongzhi.testing.models import Recall, Round
+from gongzhi.testing.models import Exemption, Recall, Round
 from gongzhi.testing.round_nav import round_links
 
 
@@ -228,6 +229,7 @@ def coverage(request, public_id: str):
             "page": page,
             "paged": bool(request.GET.get("after") or request.GET.get("before")),
             "area_query": urlencode({"area_code": area_code}),
+            "exemption_reasons": Exemption.Reason.choices,
         },
     )
 
@@ -272,6 +274,32 @@ def recall_list(request, public_id: str):
         "testing/recall_list.html",
         {"round": round_, "recalls": rows, "round_nav": round_links(request.user, round_, "recall_list")},
     )
+
+
+@login_required
+@require_POST
+def door_visit(request, public_id: str, resident_id: str):
+    """A door-to-door task marked: visited without a sample (with why), sampled at the door, or
+    exempt with a reason. The resident is decided with the right to edit them (their grid or
+    community worker)."""
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
+    resident = resident_get_for_user(user=request.user, public_id=resident_id[:26], capability=roles.EDIT_RESIDENTS)
+    action = request.POST.get("action", "")
+    note = request.POST.get("note", "")[:200]
+    try:
+        if action == "exempt":
+            services.exemption_record(
+                actor=request.user, round_=round_, resident=resident, reason=request.POST.get("reason", ""), note=note
+            )
+            messages.success(request, _("已记录 %(name)s 本轮免检") % {"name": resident.name})
+        else:
+            services.door_visit_record(actor=request.user, round_=round_, resident=resident, outcome=action, note=note)
+            messages.success(request, _("已记录对 %(name)s 的上门情况") % {"name": resident.name})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    back = reverse("testing:coverage", args=[round_.public_id])
+    area_code = request.POST.get("area_code", "")[:12]
+    return redirect(back + (f"?{urlencode({'area_code': area_code})}" if area_code else "") + "#door-to-door")
 
 
 @login_required

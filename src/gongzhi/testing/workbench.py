@@ -38,7 +38,7 @@ def _local(user: Any, round_: Round, entry: ScopeEntry, names: dict[str, str]) -
     """A community or grid worker's round: untested, door-to-door, open recalls in their area."""
     code = entry.area_code
     summary = selectors.coverage_summary(user=user, round_=round_, area_code=code)
-    door = selectors.door_to_door_tasks(user=user, round_=round_, area_code=code).count()
+    door = selectors.door_visits_due(user=user, round_=round_, area_code=code)
     recalls = selectors.open_recall_count(user=user, round_=round_, area_code=code)
     items = [
         WorkItem(

@@ -14,7 +14,15 @@ from gongzhi.core.services import audit_record
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area, Building
 from gongzhi.testing import collection, flows, slots
-from gongzhi.testing.models import Exemption, Round, RoundCollector, RoundProgress, Site, SlotAssignment
+from gongzhi.testing.models import (
+    DoorVisit,
+    Exemption,
+    Round,
+    RoundCollector,
+    RoundProgress,
+    Site,
+    SlotAssignment,
+)
 from gongzhi.testing.services.partitions import round_partitions_create
 
 
@@ -225,3 +233,26 @@ def slot_plan_create(*, round_: Round, community_code: str, window_minutes: int 
         "sites": len(sites),
         "collectors": sum(s.collectors for s in sites),
     }
+
+
+def door_visit_record(*, actor, round_: Round, resident: Resident, outcome: str, note: str = "") -> DoorVisit:
+    """Record a door-to-door visit (visited without a sample, or sampled at the door); the caller
+    has decided the resident with the right to edit them. Exempting the resident instead is
+    `exemption_record`, with its reason."""
+    if outcome not in DoorVisit.Outcome.values:
+        raise ApplicationError(_("上门结果只能是“已上门，未采到”或“已上门采样”"), status=422)
+    if round_.status != flows.OPEN:
+        raise ApplicationError(_("该轮次未在进行中"), status=409)
+    if not resident.community_code.startswith(round_.area_code):
+        raise ApplicationError(_("该居民不在本轮次的区域内"), status=422)
+    note = note.strip()[:200]
+    if outcome == DoorVisit.Outcome.VISITED and not note:
+        raise ApplicationError(_("请写明未采到的原因（如无人在家、拒绝）"), status=422)
+    return DoorVisit.objects.create(
+        round=round_,
+        resident=resident,
+        community_code=resident.community_code,
+        outcome=outcome,
+        note=note,
+        created_by=actor,
+    )
