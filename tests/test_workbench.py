@@ -110,7 +110,7 @@ def test_a_volunteer_sees_their_next_shift_hours_and_certificates(client, demo_s
 def test_grid_workers_and_building_leaders_reach_their_place(client, demo_street):
     leader = user("leader").role_assignments.get()
     items = items_of(client, "leader")
-    label = f"我的楼栋：{leader.building.name}"
+    label = f"我的楼栋：{leader.building.label}"
     assert items[label] == (f"/buildings/{leader.building.public_id}/", leader.building.households.count())
     grid = user("grid").role_assignments.get().grid
     assert items_of(client, "grid")[f"我的网格：{grid.name}"][1] == grid.buildings.count()

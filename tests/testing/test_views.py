@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 import re
 from urllib.parse import unquote
@@ -378,3 +379,43 @@ def test_door_to_door_tasks_are_marked_visited_sampled_or_exempt(client, communi
     client.force_login(make_user_with_role("w2", "community_worker", "510104017002"))
     assert client.post(f"{url}{bedridden[0].public_id}/", {"action": "sampled"}).status_code == 404
     assert DoorVisit.objects.count() == 2
+
+
+def test_the_slot_plan_takes_a_start_time_and_all_notices_print_in_one_document(client, community_a, worker_a):
+    from gongzhi.testing.models import SlotAssignment
+
+    round_ = services.round_create(actor=worker_a, name="第四轮", area_code=community_a.code, pool_size=10)
+    buildings = []
+    for _n in range(3):
+        household = HouseholdFactory()
+        buildings.append(household.building)
+        for _i in range(5):
+            ResidentFactory(household=household)
+    client.force_login(worker_a)
+    url = f"/rounds/{round_.public_id}/sites/?community_code={community_a.code}"
+    site = {
+        "community_code": community_a.code,
+        "name": "一号点",
+        "address": "院坝",
+        "hourly_capacity": "20",
+        "collectors": "1",
+    }
+    assert client.post(url, site).status_code == 200
+    plan = {"community_code": community_a.code, "action": "plan", "start": "2022-09-05T07:00", "window_minutes": "20"}
+    response = client.post(url, plan)
+    assert response.status_code == 200, re.findall(r'class="error"[^>]*>([^<]+)', response.content.decode())
+    slots = list(SlotAssignment.objects.order_by("starts_at"))
+    assert len(slots) == 3
+    first = timezone.localtime(slots[0].starts_at)
+    assert (first.date().isoformat(), first.strftime("%H:%M")) == ("2022-09-05", "07:00")
+    assert slots[0].ends_at - slots[0].starts_at == dt.timedelta(minutes=20)
+    # a window that is not offered, a start that is not a time: refused, the plan unchanged
+    assert client.post(url, {**plan, "window_minutes": "7"}).status_code == 422
+    assert client.post(url, {**plan, "start": "明天早上"}).status_code == 422
+    assert SlotAssignment.objects.count() == 3
+    page = client.get(f"/rounds/{round_.public_id}/notices/", {"community_code": community_a.code}).content.decode()
+    assert page.count('class="notice-page"') == 3
+    for building in buildings:
+        assert f'data-building="{building.public_id}"' in page
+        assert building.label in page  # the estate or street address with the building's name
+    assert client.get(f"/rounds/{round_.public_id}/notices/", {"community_code": "510104017002"}).status_code == 404

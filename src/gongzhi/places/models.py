@@ -91,7 +91,15 @@ class Building(TimeStampedModel):
         verbose_name_plural = _("楼栋")
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The building as people name it, with its estate (小区) or street address first:
+        "书院横街39号明珠华庭 1栋". The name alone ("1栋") is ambiguous in a community."""
+        if self.address and not self.address.endswith(self.name):
+            return f"{self.address} {self.name}"
+        return self.address or self.name
 
 
 class Household(TimeStampedModel):

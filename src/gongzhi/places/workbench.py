@@ -24,7 +24,7 @@ def work(user: Any, held: frozenset[str]) -> list[WorkSection]:
     for building in buildings:
         items.append(
             WorkItem(
-                _("我的楼栋：%(name)s") % {"name": building.name},
+                _("我的楼栋：%(name)s") % {"name": building.label},
                 reverse("places:building_detail", args=[building.public_id]),
                 count=building.household_count,  # type: ignore[attr-defined]  # annotated by the selector
                 detail=_("户"),

@@ -342,6 +342,16 @@ def site_list(*, round_: Round, community_code: str):
     )
 
 
+def slots_of_community(*, user, round_: Round, community_code: str):
+    """Every building's slot in a community of the round, in time order, for one printed document."""
+    return (
+        SlotAssignment.objects.visible_to(user, roles.VIEW_TESTING)
+        .filter(site__round=round_, community_code=community_code)
+        .select_related("site", "building")
+        .order_by("starts_at", "building__number")
+    )
+
+
 def slot_for_building(*, user, round_: Round, building_public_id: str):
     slot = (
         SlotAssignment.objects.visible_to(user, roles.VIEW_TESTING)

@@ -21,4 +21,5 @@ urlpatterns = [
     path("rounds/<str:public_id>/collectors/", views.round_collectors, name="round_collectors"),
     path("rounds/<str:public_id>/sites/", views.site_plan, name="site_plan"),
     path("rounds/<str:public_id>/slots/<str:building_id>/notice/", views.slot_notice, name="slot_notice"),
+    path("rounds/<str:public_id>/notices/", views.slot_notices, name="slot_notices"),
 ]

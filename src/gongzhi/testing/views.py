@@ -1,3 +1,4 @@
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -6,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -359,7 +361,12 @@ def site_plan(request, public_id: str):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "plan":
-                figures = services.slot_plan_create(round_=round_, community_code=code)
+                figures = services.slot_plan_create(
+                    round_=round_,
+                    community_code=code,
+                    window_minutes=_int(request.POST.get("window_minutes"), 30),
+                    start=_start_of(request.POST.get("start", "")),
+                )
             else:
                 services.site_create(
                     round_=round_,
@@ -379,12 +386,28 @@ def site_plan(request, public_id: str):
             "round": round_,
             "round_nav": round_links(request.user, round_, "site_plan"),
             "community_code": code,
+            "community_name": selectors.area_names([code]).get(code, code),
             "sites": sites,
             "error": error,
             "figures": figures,
+            "windows": services.SLOT_WINDOWS,
+            "start_value": timezone.localtime(figures["start"] if figures else round_.starts_at).strftime(
+                "%Y-%m-%dT%H:%M"
+            ),
         },
         status=422 if error else 200,
     )
+
+
+@login_required
+def slot_notices(request, public_id: str):
+    """Every building notice of a community in this round, one printed page each, in one document."""
+    round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
+    code = request.GET.get("community_code", "")[:12]
+    if not code or not access.may_around(request.user, roles.VIEW_TESTING, code):
+        raise Http404
+    slots = list(selectors.slots_of_community(user=request.user, round_=round_, community_code=code))
+    return render(request, "testing/slot_notices.html", {"round": round_, "slots": slots, "community_code": code})
 
 
 @login_required
@@ -393,6 +416,19 @@ def slot_notice(request, public_id: str, building_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     slot = selectors.slot_for_building(user=request.user, round_=round_, building_public_id=building_id)
     return render(request, "testing/slot_notice.html", {"round": round_, "slot": slot})
+
+
+def _start_of(value: str):
+    """A start typed in a datetime-local box (2022-09-05T07:00), in the site's time zone; None (the
+    round's start) when empty; ApplicationError when not a time."""
+    value = value.strip()[:20]
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ApplicationError(_("开始时间格式不对，例如 2022-09-05 07:00")) from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def _int(value, default=0) -> int:

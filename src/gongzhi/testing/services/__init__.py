@@ -18,6 +18,7 @@ from gongzhi.testing.services.recalls import (
 )
 from gongzhi.testing.services.results import tube_result_correct, tube_results_import, tube_results_record
 from gongzhi.testing.services.rounds import (
+    SLOT_WINDOWS,
     door_visit_record,
     exemption_record,
     round_collector_assign,
@@ -30,6 +31,7 @@ from gongzhi.testing.services.rounds import (
 from gongzhi.testing.services.untested import untested_export
 
 __all__ = [
+    "SLOT_WINDOWS",
     "door_visit_record",
     "recall_export",
     "testing_history_view_record",

@@ -192,8 +192,16 @@ def site_create(
     return site
 
 
-def slot_plan_create(*, round_: Round, community_code: str, window_minutes: int = 30) -> dict:
-    """(Re)plan the time slots of a community's buildings over its sites in this round."""
+SLOT_WINDOWS = (15, 20, 30, 60)
+
+
+def slot_plan_create(
+    *, round_: Round, community_code: str, window_minutes: int = 30, start: datetime | None = None
+) -> dict:
+    """(Re)plan the time slots of a community's buildings over its sites in this round, from
+    `start` (the round's start by default) in windows of `window_minutes`."""
+    if window_minutes not in SLOT_WINDOWS:
+        raise ApplicationError(_("每个时段只能是15、20、30或60分钟"), status=422)
     sites = list(Site.objects.filter(round=round_, community_code=community_code).order_by("id"))
     if not sites:
         raise ApplicationError(_("请先为该社区设置采样点"))
@@ -205,7 +213,7 @@ def slot_plan_create(*, round_: Round, community_code: str, window_minutes: int 
     plan, unplaced = slots.plan_slots(
         [slots.BuildingLoad(b.pk, b.people) for b in buildings],
         [slots.SiteCapacity(s.pk, s.hourly_capacity) for s in sites],
-        start=round_.starts_at,
+        start=start or round_.starts_at,
         window_minutes=window_minutes,
     )
     with transaction.atomic():
@@ -232,6 +240,7 @@ def slot_plan_create(*, round_: Round, community_code: str, window_minutes: int 
         "collectors_needed": slots.collectors_needed(population),
         "sites": len(sites),
         "collectors": sum(s.collectors for s in sites),
+        "start": start or round_.starts_at,
     }
 
 
