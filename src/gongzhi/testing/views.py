@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -209,13 +210,19 @@ def coverage(request, public_id: str):
         with reading_from_replica():
             summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
             page = keyset_page(
-                selectors.untested_residents(user=request.user, round_=round_, area_code=area_code),
+                selectors.untested_residents(user=request.user, round_=round_, area_code=area_code).prefetch_related(
+                    "tags"
+                ),
                 keys=selectors.UNTESTED_ORDER,
                 size=UNTESTED_PAGE,
                 after=request.GET.get("after", "")[:200],
                 before=request.GET.get("before", "")[:200],
             )
-            tasks = list(selectors.door_to_door_tasks(user=request.user, round_=round_, area_code=area_code)[:500])
+            tasks = list(
+                selectors.door_to_door_tasks(user=request.user, round_=round_, area_code=area_code).prefetch_related(
+                    "tags"
+                )[:500]
+            )
     except ApplicationError as exc:  # a cursor that is not one of ours
         raise Http404 from exc
     return render(
@@ -231,7 +238,10 @@ def coverage(request, public_id: str):
             "page": page,
             "paged": bool(request.GET.get("after") or request.GET.get("before")),
             "area_query": urlencode({"area_code": area_code}),
-            "exemption_reasons": Exemption.Reason.choices,
+            "visit_options": _options(
+                [("sampled", _("已上门采样")), ("visited", _("已上门，未采到")), ("exempt", _("本轮免检"))]
+            ),
+            "reason_options": _options([("", _("免检原因（免检时选）")), *Exemption.Reason.choices]),
         },
     )
 
@@ -416,6 +426,11 @@ def slot_notice(request, public_id: str, building_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     slot = selectors.slot_for_building(user=request.user, round_=round_, building_public_id=building_id)
     return render(request, "testing/slot_notice.html", {"round": round_, "slot": slot})
+
+
+def _options(choices) -> str:
+    """<option>s made once for a form repeated on every row (the door-to-door tasks)."""
+    return format_html_join("", '<option value="{}">{}</option>', ((value, label) for value, label in choices))
 
 
 def _start_of(value: str):
