@@ -75,3 +75,19 @@ def test_door_codes_sheet_has_one_qr_per_household(client, community_a):
     assert all(h.room in page for h in households)
     other = BuildingFactory(grid=GridFactory(community=community_a, number=2), number=5)
     assert client.get(f"/buildings/{other.public_id}/door-codes/").status_code == 404
+
+
+def test_doors_are_listed_in_number_order_on_the_building_page_and_the_door_codes(client, community_a, worker_a):
+    from tests.factories import BuildingFactory, GridFactory, HouseholdFactory
+
+    building = BuildingFactory(grid=GridFactory(community=community_a, number=9))
+    for unit, room in ((1, "1001"), (1, "201"), (2, "101"), (1, "903"), (1, "地下室"), (1, "2")):
+        HouseholdFactory(building=building, unit=unit, room=room)
+    client.force_login(worker_a)
+    wanted = ["2", "201", "903", "1001", "地下室", "101"]
+    page = client.get(f"/buildings/{building.public_id}/").content.decode()
+    positions = [page.index(f">{room}</a>") for room in wanted]
+    assert positions == sorted(positions)
+    page = client.get(f"/buildings/{building.public_id}/door-codes/").content.decode()
+    positions = [page.index(f" {room}</p>") for room in wanted]
+    assert positions == sorted(positions)

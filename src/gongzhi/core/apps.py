@@ -4,10 +4,12 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "gongzhi.core"
     label = "core"
+    verbose_name = "平台"
 
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from gongzhi.core import navigation, roles
+        from gongzhi.core import audit_words, navigation, roles
 
         navigation.register("core:audit_list", _("审计日志"), capabilities=[roles.READ_AUDIT], order=900)
+        audit_words.register("api_token", _("接口令牌"))

@@ -128,3 +128,8 @@ def household_members(*, user: Any, household: Any) -> list[tuple[Resident, Pers
         .order_by("id")
     )
     return [(m, resident_personal_data(m, full=False)) for m in members]
+
+
+def resident_names(public_ids: list[str]) -> dict[str, str]:
+    """Residents' names by public id, for the audit log (whose data was seen or exported)."""
+    return dict(Resident.objects.filter(public_id__in=public_ids).values_list("public_id", "name"))

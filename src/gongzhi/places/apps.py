@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class PlacesConfig(AppConfig):
     name = "gongzhi.places"
     label = "places"
+    verbose_name = "区域"
 
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
@@ -14,3 +15,7 @@ class PlacesConfig(AppConfig):
         navigation.register("places:home", _("工作台"), order=0)
         navigation.register("places:area_browse", _("区域"), capabilities=[roles.VIEW_PLACES], order=10)
         workbench.register("places", work_items.work, capabilities=[roles.VIEW_PLACES], order=10)
+        from gongzhi.core import audit_words
+        from gongzhi.places.selectors import area_names
+
+        audit_words.register_area_names(area_names)

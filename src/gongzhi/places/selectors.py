@@ -92,6 +92,18 @@ def building_get_for_user(*, user: Any, public_id: str, capability: str) -> Buil
     return building
 
 
+def door_order(household: Household) -> tuple:
+    """Doors as people count them: by unit, then the room as a number (2 before 10, 1001 after 903),
+    rooms that are not numbers after, by their text."""
+    digits = household.room.isdigit()
+    return (household.unit, not digits, int(household.room) if digits else 0, household.room)
+
+
+def households_in_door_order(*, user: Any, building: Building) -> list[Household]:
+    """A building's households (with their people counted) in door order, for the building page."""
+    return sorted(households_with_counts(user=user, building=building), key=door_order)
+
+
 def household_list(*, user: Any, building: Building | None = None) -> "QuerySet[Household]":
     rows = Household.objects.visible_to(user, roles.VIEW_PLACES)
     if building is not None:

@@ -131,7 +131,7 @@ def building_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "building": building,
             "breadcrumb": selectors.area_breadcrumb(building.grid.community),
-            "households": selectors.households_with_counts(user=request.user, building=building),
+            "households": selectors.households_in_door_order(user=request.user, building=building),
             "can_add": access.may(request.user, roles.EDIT_RESIDENTS, building),
         },
     )
@@ -185,6 +185,6 @@ def door_codes(request: HttpRequest, public_id: str) -> HttpResponse:
     """A printable sheet of household QR codes (H:<household id>) for the doors of a building; a
     collector scanning one adds every member of the household to the tube."""
     building = selectors.building_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_PLACES)
-    households = selectors.household_list(user=request.user, building=building)
+    households = sorted(selectors.household_list(user=request.user, building=building), key=selectors.door_order)
     codes = [(h, segno.make(f"H:{h.public_id}", error="m").svg_inline(scale=4)) for h in households]
     return render(request, "places/door_codes.html", {"building": building, "codes": codes})

@@ -28,3 +28,13 @@ class TestingConfig(AppConfig):
         )
         panels.register("household", "testing", testing_panels.household_panel, order=20)
         panels.register("resident", "testing", testing_panels.resident_panel, order=20)
+        from gongzhi.core import audit_words
+        from gongzhi.people.selectors import resident_names
+        from gongzhi.testing.selectors import round_names
+
+        audit_words.register("recall", _("阳性复核名单"), resident_names)
+        audit_words.register("test_result", _("核酸检测结果"), resident_names)
+        audit_words.register("tube_results", _("检测结果录入"), round_names)
+        audit_words.register("testing.round", _("检测轮次"), round_names)
+        audit_words.register("testing.round_archive", _("轮次归档"), round_names)
+        audit_words.register("testing.round_collector", _("采样人员指派"), round_names)

@@ -444,3 +444,7 @@ def testing_history(*, rounds: list[Round], resident_ids: list[int]) -> dict[tup
     for round_id, resident_id, state in recalls.values_list("round_id", "resident_id", "status"):
         found.setdefault((round_id, resident_id), {})["recall"] = Recall.Status(state).label
     return found
+
+
+def round_names(public_ids: list[str]) -> dict[str, str]:
+    return dict(Round.objects.filter(public_id__in=public_ids).values_list("public_id", "name"))

@@ -25,3 +25,15 @@ class VolunteersConfig(AppConfig):
             capabilities=[roles.MANAGE_VOLUNTEERS, roles.CONFIRM_HOURS, roles.SERVE],
             order=40,
         )
+        from gongzhi.core import audit_words
+        from gongzhi.volunteers.selectors import volunteer_names
+
+        audit_words.register("volunteer", _("志愿者"), volunteer_names)
+        audit_words.register("volunteer_hours", _("服务时长"), volunteer_names)
+        audit_words.register("certification", _("培训合格"), volunteer_names)
+        audit_words.register("organisation", _("组织"))
+        audit_words.register("post", _("岗位"))
+        audit_words.register("shift", _("班次"))
+        audit_words.register("roster", _("排班"))
+        audit_words.register("training_session", _("培训场次"))
+        audit_words.register("unit_report", _("单位报表"))

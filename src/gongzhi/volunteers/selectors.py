@@ -356,3 +356,8 @@ def next_shift(volunteer: Volunteer) -> Assignment | None:
         .order_by("shift__starts_at")
         .first()
     )
+
+
+def volunteer_names(public_ids: list[str]) -> dict[str, str]:
+    """Volunteers' names by public id, for the audit log; names only, never their numbers."""
+    return dict(Volunteer.objects.filter(public_id__in=public_ids).values_list("public_id", "name"))
