@@ -139,3 +139,36 @@ def my_grids_and_buildings(*, user: Any) -> tuple[list[Grid], list[Building]]:
         Building.objects.filter(pk__in=building_ids).annotate(household_count=Count("households")).order_by("number")
     )
     return grids, buildings
+
+
+def picker_levels(*, user: Any, capability: str, code: str = "", within: str = "") -> dict[str, Any]:
+    """The area picker (places/area_picker.html): a select per level, from the user's own areas where
+    they hold `capability` (narrowed to `within`, e.g. a round's area) down to the chosen area, and
+    one more for its children. An unknown or foreign `code` falls back to the user's first area.
+    Returns {"levels": [{"options": [(code, name)], "chosen": code}], "code": the area chosen}."""
+    tops: list[str] = []
+    for entry in entries_with(user, capability):
+        top = entry.area_code
+        if within and not top.startswith(within):
+            top = within if within.startswith(top) else ""
+        if top and top not in tops:
+            tops.append(top)
+    tops.sort()
+    names = area_names([*tops, *_ancestor_codes(code), code]) if tops else {}
+    if not tops:
+        return {"levels": [], "code": ""}
+    top = next((t for t in tops if code.startswith(t)), "")
+    if not top or (code and code not in names):
+        code, top = tops[0], tops[0]
+    code = code or top
+    chain = [top, *[c for c in _ancestor_codes(code) if len(c) > len(top)], *([code] if code != top else [])]
+    levels = [{"options": [(t, names.get(t, t)) for t in tops], "chosen": top}]
+    for parent, chosen in zip(chain, [*chain[1:], ""], strict=True):
+        children = list(Area.objects.filter(parent__code=parent).order_by("code").values_list("code", "name"))
+        if children:
+            levels.append({"options": children, "chosen": chosen, "parent": parent})
+    return {"levels": levels, "code": code}
+
+
+def area_exists(code: str) -> bool:
+    return bool(code) and code.isdigit() and Area.objects.filter(code=code).exists()

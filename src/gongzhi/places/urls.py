@@ -6,6 +6,7 @@ app_name = "places"
 urlpatterns = [
     path("", views.home, name="home"),
     path("areas/", views.area_browse, name="area_browse"),
+    path("areas/pick/", views.area_picker, name="area_picker"),
     path("areas/<str:code>/", views.area_detail, name="area_detail"),
     path("areas/<str:code>/grids/new/", views.grid_new, name="grid_new"),
     path("grids/<str:public_id>/", views.grid_detail, name="grid_detail"),

@@ -188,3 +188,32 @@ def door_codes(request: HttpRequest, public_id: str) -> HttpResponse:
     households = sorted(selectors.household_list(user=request.user, building=building), key=selectors.door_order)
     codes = [(h, segno.make(f"H:{h.public_id}", error="m").svg_inline(scale=4)) for h in households]
     return render(request, "places/door_codes.html", {"building": building, "codes": codes})
+
+
+PICKER_CAPABILITIES = {roles.MANAGE_ROUNDS, roles.VIEW_TESTING, roles.VIEW_PLACES, roles.VIEW_RESIDENTS}
+
+
+@login_required
+def area_picker(request: HttpRequest) -> HttpResponse:
+    """The area picker re-drawn after a choice (htmx): the levels down to the area chosen."""
+    field = request.GET.get("field", "area_code")
+    capability = request.GET.get("capability", roles.VIEW_PLACES)
+    if not field.replace("_", "").isalpha() or len(field) > 30 or capability not in PICKER_CAPABILITIES:
+        raise Http404
+    within = request.GET.get("within", "")[:12]
+    code = request.GET.get("code", "")[:12]
+    return render(
+        request,
+        "places/_area_picker.html",
+        {
+            "picker": selectors.picker_levels(
+                user=request.user,
+                capability=capability,
+                code=code if code.isdigit() else "",
+                within=within if within.isdigit() else "",
+            ),
+            "field": field,
+            "capability": capability,
+            "within": within if within.isdigit() else "",
+        },
+    )

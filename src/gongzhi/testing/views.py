@@ -20,6 +20,7 @@ from gongzhi.core.pii import pii_visible
 from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.workflow import STAFF
 from gongzhi.people.selectors import resident_get_for_user, resident_personal_data
+from gongzhi.places.selectors import area_exists, picker_levels
 from gongzhi.testing import flows, pooling, selectors, services
 from gongzhi.testing.models import Exemption, Recall, Round
 from gongzhi.testing.round_nav import round_links
@@ -110,6 +111,9 @@ def round_new(request):
         "guideline": pooling.GUIDELINE_POOL_SIZE,
         "form": request.POST,
         "error": None,
+        "picker": picker_levels(
+            user=request.user, capability=roles.MANAGE_ROUNDS, code=request.POST.get("area_code", "").strip()[:12]
+        ),
     }
     if request.method == "POST":
         code = request.POST.get("area_code", "").strip()[:12]
@@ -206,6 +210,20 @@ def coverage(request, public_id: str):
     one of them, a page of UNTESTED_PAGE at a time (keyset pages in building, unit, room order)."""
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     area_code = request.GET.get("area_code", "")[:12]
+    picker = picker_levels(user=request.user, capability=roles.VIEW_TESTING, code=area_code, within=round_.area_code)
+    if area_code and not area_exists(area_code):
+        # a name or a typo where a code belongs: say so, never count nothing as "all tested"
+        return render(
+            request,
+            "testing/coverage.html",
+            {
+                "round": round_,
+                "round_nav": round_links(request.user, round_, "coverage"),
+                "picker": picker,
+                "error": _("没有这个区域：请从列表中选择"),
+            },
+            status=422,
+        )
     try:
         with reading_from_replica():
             summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
@@ -238,6 +256,7 @@ def coverage(request, public_id: str):
             "page": page,
             "paged": bool(request.GET.get("after") or request.GET.get("before")),
             "area_query": urlencode({"area_code": area_code}),
+            "picker": picker,
             "visit_options": _options(
                 [("sampled", _("已上门采样")), ("visited", _("已上门，未采到")), ("exempt", _("本轮免检"))]
             ),
@@ -251,6 +270,8 @@ def coverage(request, public_id: str):
 def untested_export(request, public_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     area_code = request.GET.get("area_code", "")[:12]
+    if area_code and not area_exists(area_code):
+        return HttpResponse(_("没有这个区域：请从列表中选择"), status=422, content_type="text/plain; charset=utf-8")
     residents = selectors.untested_residents(
         user=request.user, round_=round_, area_code=area_code, capability=roles.EXPORT_RESIDENTS
     )
