@@ -19,14 +19,14 @@ def test_a_community_is_picked_by_name_and_its_coverage_shown(page, live_server,
     page.goto(f"{live_server.url}/rounds/{round_.public_id}/coverage/")
     page.locator("#picker-area_code select").nth(1).select_option(label="崇德里社区居委会")
     page.wait_for_function(
-        "document.querySelector('#picker-area_code input[name=area_code]').value === '%s'" % community_b.code
+        f"document.querySelector('#picker-area_code input[name=area_code]').value === '{community_b.code}'"
     )
     page.click("form.filters button")
     page.wait_for_url(f"**area_code={community_b.code}**")
     assert page.locator("#untested-count").inner_text() == "0"
     page.locator("#picker-area_code select").nth(1).select_option(label="水井坊社区居委会")
     page.wait_for_function(
-        "document.querySelector('#picker-area_code input[name=area_code]').value === '%s'" % community_a.code
+        f"document.querySelector('#picker-area_code input[name=area_code]').value === '{community_a.code}'"
     )
     page.click("form.filters button")
     page.wait_for_url(f"**area_code={community_a.code}**")
