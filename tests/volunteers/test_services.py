@@ -174,9 +174,21 @@ def rostered(community_a, worker_a):
     return volunteer, post, day
 
 
+def test_a_check_in_at_a_post_with_no_shift_says_so(rostered, worker_a, community_a):
+    volunteer, _post, day = rostered
+    other = services.post_create(actor=worker_a, community_code=community_a.code, name="核酸扫码", group="screening")
+    # rostered elsewhere: told the shift they do have
+    with pytest.raises(ApplicationError, match="您的班次：楼栋配送"):
+        services.checkin(volunteer=volunteer, post=other, now=at(day, 9))
+    Assignment.objects.filter(volunteer=volunteer).delete()
+    with pytest.raises(ApplicationError, match="在核酸扫码没有排班"):
+        services.checkin(volunteer=volunteer, post=other, now=at(day, 9))
+
+
 def test_check_in_and_out_counts_hours_within_the_shift_once_confirmed(rostered, worker_a):
     volunteer, post, day = rostered
-    with pytest.raises(ApplicationError, match="不在您在该岗位的班次时间内"):
+    # too early: the refusal names the volunteer's shift, where and when
+    with pytest.raises(ApplicationError, match="您的班次：楼栋配送，.* 08:00–12:00（可提前30分钟签到）"):
         services.checkin(volunteer=volunteer, post=post, now=at(day, 6))
     services.checkin(volunteer=volunteer, post=post, now=at(day, 7, 45))
     with pytest.raises(ApplicationError, match="已经签到过了"):

@@ -95,6 +95,7 @@ def test_roster_check_in_out_confirm_and_certificate(client, community_a, worker
         {"community_code": community_a.code, "day": _shift_day(), "action": "roster"},
     ).content.decode()
     assert 'id="roster-result"' in page and "已证明最优" in page
+    assert "lp+" not in page and "min-cost" not in page and "cp-sat" not in page  # the solver's words stay out
     assert Assignment.objects.get().volunteer == volunteer
     qr = client.get(f"/volunteers/posts/{post.public_id}/qr/").content.decode()
     assert f"/checkin/{post.checkin_key}/" in qr and "<svg" in qr
@@ -160,6 +161,9 @@ def test_aid_request_from_the_volunteer_page_reviewed_by_community_then_street(c
     client.post("/me/aid/", {"kind": "illness", "description": "家人住院，收入减少", "amount": "1500"})
     aid = AidRequest.objects.get()
     client.force_login(worker_a)
+    page = client.get("/volunteers/aid/").content.decode()
+    assert '<button name="to_status" value="community_approved">社区同意</button>' in page
+    assert '<button name="to_status" value="rejected">不同意</button>' in page
     client.post("/volunteers/aid/", {"request": aid.public_id, "to_status": "approved"})
     aid.refresh_from_db()
     assert aid.status == "submitted"  # the community cannot approve for the street
@@ -215,3 +219,13 @@ def test_full_numbers_only_by_post_for_roles_that_call_and_audited(client, commu
     district = make_user_with_role("district", "district_staff", community_a.code[:6])
     client.force_login(district)
     assert client.get(url).status_code == 200 and client.post(url).status_code == 404
+
+
+def test_review_buttons_say_what_they_do(client, community_a, worker_a, served):
+    volunteer, _post = served
+    client.force_login(worker_a)
+    page = client.get(f"/volunteers/{volunteer.public_id}/").content.decode()
+    assert '<button name="to_status" value="suspended">暂停</button>' in page  # approved: it can be paused
+    client.post(f"/volunteers/{volunteer.public_id}/review/", {"to_status": "suspended"})
+    page = client.get(f"/volunteers/{volunteer.public_id}/").content.decode()
+    assert '<button name="to_status" value="approved">恢复</button>' in page and "已通过</button>" not in page

@@ -23,6 +23,28 @@ def _hours(start: dt.datetime, end: dt.datetime) -> Decimal:
     return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def _refusal_words(volunteer: Volunteer, post: Post, now: dt.datetime) -> str:
+    """Why a check-in is refused, with the volunteer's own shift: at this post later or earlier
+    today, or elsewhere, so they know where and when to be."""
+    mine = Assignment.objects.select_related("shift__post").filter(volunteer=volunteer, shift__ends_at__gt=now)
+    shift = (mine.filter(shift__post=post).order_by("shift__starts_at").first()) or mine.order_by(
+        "shift__starts_at"
+    ).first()
+    if shift is None:
+        return _("您今天在%(post)s没有排班，不能签到；请联系社区确认排班") % {"post": post.name}
+    starts = timezone.localtime(shift.shift.starts_at)
+    ends = timezone.localtime(shift.shift.ends_at)
+    return _(
+        "现在不在您的班次时间内，不能签到。您的班次：%(post)s，%(day)s %(start)s–%(end)s（可提前%(early)d分钟签到）"
+    ) % {
+        "post": shift.shift.post.name,
+        "day": starts.strftime("%m-%d"),
+        "start": starts.strftime("%H:%M"),
+        "end": ends.strftime("%H:%M"),
+        "early": int(CHECKIN_EARLY.total_seconds() // 60),
+    }
+
+
 def checkin(*, volunteer: Volunteer, post: Post, now: dt.datetime | None = None) -> CheckIn:
     """Check in at a post (its QR code) for the volunteer's shift there that is on now."""
     now = now or timezone.now()
@@ -40,7 +62,7 @@ def checkin(*, volunteer: Volunteer, post: Post, now: dt.datetime | None = None)
         or on_now.order_by("shift__starts_at").first()
     )
     if assignment is None:
-        raise ApplicationError(_("现在不在您在该岗位的班次时间内，不能签到"), status=409)
+        raise ApplicationError(_refusal_words(volunteer, post, now), status=409)
     try:
         with transaction.atomic():
             Assignment.objects.select_for_update().get(pk=assignment.pk)  # two taps at once: one waits

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core import access, roles
@@ -22,6 +23,21 @@ from gongzhi.core.services import full_number_search_record
 from gongzhi.volunteers import choices, flows, selectors, services
 from gongzhi.volunteers.models import AidRequest, Organisation, Volunteer
 from gongzhi.volunteers.views.common import community_in_scope, date_of
+
+# Buttons say what they do (通过, 暂停), not the state they lead to (已通过, 已暂停).
+VOLUNTEER_ACTIONS = {
+    (flows.PENDING, flows.APPROVED): gettext_lazy("通过"),
+    (flows.PENDING, flows.REJECTED): gettext_lazy("不通过"),
+    (flows.APPROVED, flows.SUSPENDED): gettext_lazy("暂停"),
+    (flows.SUSPENDED, flows.APPROVED): gettext_lazy("恢复"),
+}
+AID_ACTIONS = {
+    (flows.SUBMITTED, flows.COMMUNITY_APPROVED): gettext_lazy("社区同意"),
+    (flows.SUBMITTED, flows.AID_REJECTED): gettext_lazy("不同意"),
+    (flows.COMMUNITY_APPROVED, flows.AID_APPROVED): gettext_lazy("街道批准"),
+    (flows.COMMUNITY_APPROVED, flows.AID_REJECTED): gettext_lazy("不批准"),
+    (flows.AID_APPROVED, flows.PAID): gettext_lazy("确认已发放"),
+}
 
 
 def _masked(volunteer: Volunteer, *, full: bool = False):
@@ -82,7 +98,12 @@ def _detail(request: HttpRequest, volunteer: Volunteer, *, revealed: bool) -> Ht
             "may_reveal": pii_visible(request.user, volunteer),
             "skills": [choices.SKILLS.get(s, s) for s in volunteer.skills],
             **selectors.volunteer_record(volunteer),
-            "flow": flows.VOLUNTEER_FLOW.next_states(volunteer.status) if may_manage else (),
+            "actions": [
+                (s, VOLUNTEER_ACTIONS[(volunteer.status, s)])
+                for s in flows.VOLUNTEER_FLOW.next_states(volunteer.status)
+            ]
+            if may_manage
+            else [],
             "timeline": workflow_events(flow=flows.VOLUNTEER_FLOW.name, row_key=volunteer.public_id),
             "status_labels": dict(Volunteer.Status.choices),
             "can_manage": may_manage,
@@ -194,7 +215,7 @@ def aid_list(request: HttpRequest) -> HttpResponse:
         request,
         "volunteers/aid_list.html",
         {
-            "rows": [(r, _aid_steps(request.user, r)) for r in rows],
+            "rows": [(r, [(s, AID_ACTIONS[(r.status, s)]) for s in _aid_steps(request.user, r)]) for r in rows],
             "labels": dict(AidRequest.Status.choices),
         },
     )
