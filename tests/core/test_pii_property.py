@@ -182,6 +182,7 @@ def _page_urls(world) -> list[str]:
         "v/cert/<str:public_id>": "v/cert/" + world["certificate"].public_id,
         "checkin/<str:key>": "checkin/" + world["post"].checkin_key,
         "<str:building_id>": world["building"].public_id,
+        "<str:resident_id>": world["residents"][0].public_id,  # a POST (door-to-door): 405 to a GET
     }
     urls = []
     for route in _walk(get_resolver().url_patterns):

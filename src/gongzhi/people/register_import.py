@@ -28,6 +28,7 @@ from gongzhi.people import flows, id_rules, register_rules
 from gongzhi.people.models import RegisterImport, Resident, ResidentTag, VulnerabilityTag
 from gongzhi.people.register_plan import Plan, RegisterReport, Stored, plan_import
 from gongzhi.people.register_rules import RegisterRecord
+from gongzhi.people.services import residents_changed
 from gongzhi.places import services as place_services
 from gongzhi.places.models import Area, Building, Grid, Household
 
@@ -235,6 +236,8 @@ def _write(
     row_ids = [public_id for _, public_id in created.values()]
     row_ids += [resident.public_id for resident, _ in plan.update]
     counts = {"created": len(created), "updated": len(plan.update), "unchanged": plan.unchanged}
+    if created or plan.update:
+        residents_changed([community.code, *(resident.community_code for resident, _ in plan.update)])
     audit_record(
         actor=actor,
         action=AuditEvent.Action.IMPORT,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from gongzhi.core import events
 from gongzhi.core.cleaning import clean_code, clean_text
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AuditEvent
@@ -78,6 +79,17 @@ def _id_number_taken() -> ApplicationError:
     return ApplicationError(message, {"fields": {"id_number": message}}, status=409)
 
 
+RESIDENTS_CHANGED = "people.residents_changed"
+
+
+def residents_changed(community_codes) -> None:
+    """Tell the apps that count residents (a round's expected figure) that these communities'
+    residents changed: one event, delivered after the commit."""
+    codes = sorted(set(community_codes))
+    if codes:
+        events.publish(RESIDENTS_CHANGED, {"communities": codes}, area_code=codes[0] if len(codes) == 1 else "")
+
+
 def resident_create(*, actor, household: Household, data: ResidentData) -> Resident:
     """Register a resident in a household. Refuses an ID number already registered anywhere."""
     _raise_if_invalid(data)
@@ -106,6 +118,7 @@ def resident_create(*, actor, household: Household, data: ResidentData) -> Resid
                 row_ids=[resident.public_id],
                 area_codes=[resident.community_code],
             )
+            residents_changed([resident.community_code])
     except IntegrityError as exc:  # a concurrent registration of the same ID number
         raise _id_number_taken() from exc
     return resident
@@ -127,6 +140,8 @@ def resident_update(*, actor, resident: Resident, data: ResidentData, household:
             resident.relation = data.relation
             resident.notes = data.notes
             if household is not None and household.pk != resident.household_id:
+                if household.community_code != resident.community_code:  # moved out: both counts change
+                    residents_changed([resident.community_code, household.community_code])
                 resident.household = household
                 resident.community_code = household.community_code
                 resident.tags.update(community_code=household.community_code)

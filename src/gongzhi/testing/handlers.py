@@ -4,7 +4,8 @@ TestingConfig.ready so the subscriptions exist in every process, Huey consumers 
 from typing import Any
 
 from gongzhi.core import events
-from gongzhi.testing.services import recalls
+from gongzhi.people.services import RESIDENTS_CHANGED
+from gongzhi.testing.services import recalls, rollup
 from gongzhi.testing.services.results import POOLS_POSITIVE
 
 
@@ -18,3 +19,10 @@ def open_recalls_for_positive_pools(payload: dict[str, Any]) -> None:
         actor_id=payload.get("actor"),
         reason=payload.get("reason", ""),
     )
+
+
+@events.subscriber(RESIDENTS_CHANGED)
+def refresh_expected(payload: dict[str, Any]) -> None:
+    """Residents registered, moved or imported: the open rounds' expected figures for those
+    communities follow, so the dashboard's totals keep agreeing with the coverage page."""
+    rollup.expected_refresh(payload.get("communities", []))

@@ -20,7 +20,7 @@ from gongzhi.core.pii import pii_visible
 from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.workflow import STAFF
 from gongzhi.people.selectors import resident_get_for_user, resident_personal_data
-from gongzhi.places.selectors import area_exists, picker_levels
+from gongzhi.places.selectors import area_breadcrumb_of, area_exists, picker_levels
 from gongzhi.testing import flows, pooling, selectors, services
 from gongzhi.testing.models import Exemption, Recall, Round
 from gongzhi.testing.round_nav import round_links
@@ -150,6 +150,7 @@ def round_dashboard(request, public_id: str):
         {
             "round": round_,
             "round_nav": round_links(request.user, round_, "round_dashboard"),
+            "area_name": selectors.area_names([round_.area_code]).get(round_.area_code, round_.area_code),
             "may_manage": may_manage,
             "collectors": list(selectors.round_collectors(round_=round_)) if may_manage else [],
             "candidates": list(selectors.collector_candidates(round_=round_)[:200]) if may_manage else [],
@@ -195,13 +196,54 @@ def round_collectors(request, public_id: str):
 
 @login_required
 def round_progress(request, public_id: str):
+    """The dashboard's figures. With `area` (or `grid`): the parts of that area with coverage as a
+    share, lagging first, each with where clicking it leads (drill-down); with `level`: the rollup
+    grouped by that level (the earlier form)."""
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
+    if "level" not in request.GET:
+        return _coverage_drill(request, round_)
     with reading_from_replica():
         rows = selectors.progress_rows_by_level(
             user=request.user, round_=round_, level=request.GET.get("level", "street")
         )
         totals = selectors.progress_totals(user=request.user, round_=round_)
     return JsonResponse({"totals": totals, "rows": rows})
+
+
+def _coverage_drill(request, round_):
+    area_code = request.GET.get("area", "")[:12] or round_.area_code
+    grid = None
+    if request.GET.get("grid"):
+        grid = selectors.grid_in_round(user=request.user, round_=round_, public_id=request.GET["grid"][:26])
+        if grid is None:
+            raise Http404
+        area_code = grid.community_code
+    elif not area_exists(area_code):
+        raise Http404
+    with reading_from_replica():
+        found = selectors.coverage_children(user=request.user, round_=round_, area_code=area_code, grid=grid)
+    if not found["level"]:  # an area the round does not cover
+        raise Http404
+    coverage_url = reverse("testing:coverage", args=[round_.public_id])
+    for row in found["rows"]:
+        if found["level"] in ("district", "street", "community"):
+            row["drill"] = {"area": row["key"]}
+            row["list"] = f"{coverage_url}?{urlencode({'area_code': row['key']})}#untested"
+        elif found["level"] == "grid":
+            row["drill"] = {"grid": row["key"]}
+            row["list"] = f"{coverage_url}?{urlencode({'area_code': area_code})}#untested"
+        else:
+            row["drill"] = None
+            row["list"] = reverse("places:building_detail", args=[row["key"]]) if row["key"] else ""
+    totals = {k: sum(r[k] for r in found["rows"]) for k in ("expected", "sampled", "exempted", "untested")}
+    trail = [
+        {"name": a.name, "area": a.code}
+        for a in area_breadcrumb_of(area_code)
+        if a.code.startswith(round_.area_code) or a.code == round_.area_code
+    ]
+    if grid is not None:
+        trail.append({"name": grid.name, "grid": grid.public_id})
+    return JsonResponse({"level": found["level"], "rows": found["rows"], "totals": totals, "trail": trail})
 
 
 @login_required

@@ -5,6 +5,8 @@ from collections import Counter
 
 from django.db import connection
 
+from gongzhi.people.models import Resident
+from gongzhi.testing import flows
 from gongzhi.testing.models import Round, RoundProgress
 from gongzhi.testing.services.lookups import chunks
 
@@ -28,3 +30,26 @@ def progress_add(round_: Round, counts: dict[str, Counter]) -> None:
                 f" ON CONFLICT (round_id, community_code) DO UPDATE SET {updates}",
                 [value for row in chunk for value in row],
             )
+
+
+def expected_refresh(community_codes: list[str]) -> int:
+    """The residents registered now, as the expected figure of every open round over these
+    communities (people.residents_changed): one count per community on its index, one upsert per
+    round. Returns the rollup rows written."""
+    written = 0
+    for code in sorted(set(community_codes)):
+        if len(code) != 12 or not code.isdigit():
+            continue
+        prefixes = [code[:n] for n in (4, 6, 9, 12)]
+        rounds = list(Round.objects.filter(status=flows.OPEN, area_code__in=prefixes).values_list("id", flat=True))
+        if not rounds:
+            continue
+        residents = Resident.objects.filter(community_code=code).count()
+        for round_id in rounds:
+            updated = RoundProgress.objects.filter(round_id=round_id, community_code=code).update(expected=residents)
+            if not updated:
+                RoundProgress.objects.get_or_create(
+                    round_id=round_id, community_code=code, defaults={"expected": residents}
+                )
+            written += 1
+    return written
