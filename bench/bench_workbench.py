@@ -95,8 +95,16 @@ def main() -> None:
     pid = round_.public_id
     household = recall.resident.household if recall else building.households.order_by("id").first()
     viewers = [
-        ("city", user_with("bench_wb_city", "city_staff", "5101"), [f"/rounds/{pid}/"]),
-        ("district", user_with("bench_wb_district", "district_staff", community[:6]), []),
+        (
+            "city",
+            user_with("bench_wb_city", "city_staff", "5101"),
+            [f"/rounds/{pid}/", f"/rounds/{pid}/progress.json", f"/rounds/{pid}/progress.json?area={community[:6]}"],
+        ),
+        (
+            "district",
+            user_with("bench_wb_district", "district_staff", community[:6]),
+            [f"/rounds/{pid}/progress.json?area={community[:9]}"],
+        ),
         (
             "street",
             user_with("bench_wb_street", "street_staff", community[:9]),
@@ -107,6 +115,8 @@ def main() -> None:
             user_with("bench_wb_community", "community_worker", community),
             [
                 f"/rounds/{pid}/coverage/?area_code={community}",
+                f"/rounds/{pid}/progress.json?area={community}",
+                f"/rounds/{pid}/progress.json?grid={grid.public_id}",
                 f"/rounds/{pid}/recalls/",
                 f"/households/{household.public_id}/",
                 "/register/import/",
