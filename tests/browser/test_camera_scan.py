@@ -1,0 +1,82 @@
+"""The collector page reads a household's door code from the phone's camera: chromium is fed a fake
+camera stream showing the code (--use-file-for-fake-video-capture), and the household's members go
+into the open tube, as the server recorded them."""
+
+import io
+
+import pytest
+import segno
+from PIL import Image
+from playwright.sync_api import expect
+
+from gongzhi.testing import services
+from gongzhi.testing.models import Sample
+from tests.browser.conftest import CHROMIUM, login
+from tests.factories import HouseholdFactory, ResidentFactory, make_user_with_role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTH, HEIGHT = 640, 480
+
+
+def camera_showing(text: str, path) -> None:
+    """A few frames of a Y4M video (what chromium's fake camera reads) showing `text` as a QR code."""
+    png = io.BytesIO()
+    segno.make(text, error="m").save(png, kind="png", scale=10, border=4)
+    code = Image.open(png).convert("L")
+    side = min(WIDTH, HEIGHT) - 80
+    code = code.resize((side, side), Image.NEAREST)
+    frame = Image.new("L", (WIDTH, HEIGHT), 255)
+    frame.paste(code, ((WIDTH - side) // 2, (HEIGHT - side) // 2))
+    luma = frame.tobytes()
+    chroma = bytes([128]) * (WIDTH // 2 * HEIGHT // 2)  # grey: no colour
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(10):
+            out.write(b"FRAME\n" + luma + chroma + chroma)
+
+
+def test_a_door_code_read_by_the_camera_puts_the_household_in_the_tube(browser, live_server, community_a, tmp_path):
+    collector = make_user_with_role("collector_cam", "collector", community_a.code)
+    household = HouseholdFactory()
+    members = [ResidentFactory(household=household) for _ in range(3)]
+    worker = make_user_with_role("worker_cam", "community_worker", community_a.code)
+    round_ = services.round_create(actor=worker, name="摄像头轮", area_code=community_a.code, pool_size=10)
+    services.round_collector_assign(actor=worker, round_=round_, user=collector)
+    video = tmp_path / "door.y4m"
+    camera_showing(f"H:{household.public_id}", video)
+    with_camera = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = with_camera.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+        context.grant_permissions(["camera"], origin=live_server.url)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        login(page, live_server, "collector_cam")
+        page.goto(f"{live_server.url}/rounds/{round_.public_id}/collect/")
+        page.fill("#barcode", "TUBECAM001")  # the tube typed (or scanned by a hand-held scanner)
+        page.click("#open-tube")
+        expect(page.locator("#current")).to_have_text("TUBECAM001")
+        page.click("#camera-toggle")
+        expect(page.locator("#camera video")).to_be_visible()
+        expect(page.locator("#people")).to_have_text(str(len(members)), timeout=30_000)  # the server's answer
+        assert sorted(Sample.objects.filter(round=round_).values_list("resident_id", flat=True)) == sorted(
+            m.pk for m in members
+        )
+        page.click("#camera-toggle")
+        expect(page.locator("#camera")).to_be_hidden()
+        assert errors == []
+        context.close()
+    finally:
+        with_camera.close()
