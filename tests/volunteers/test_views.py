@@ -229,3 +229,15 @@ def test_review_buttons_say_what_they_do(client, community_a, worker_a, served):
     client.post(f"/volunteers/{volunteer.public_id}/review/", {"to_status": "suspended"})
     page = client.get(f"/volunteers/{volunteer.public_id}/").content.decode()
     assert '<button name="to_status" value="approved">恢复</button>' in page and "已通过</button>" not in page
+
+
+def test_street_staff_pick_a_community_by_name_for_posts_and_hours(client, community_a, community_b):
+    street = make_user_with_role("street_pick", "street_staff", community_a.code[:9])
+    client.force_login(street)
+    page = client.get("/volunteers/posts/", {"community_code": community_b.code}).content.decode()
+    assert f"{community_b.name} ·" in page and f'name="community_code" value="{community_b.code}"' in page
+    page = client.get("/volunteers/posts/", {"community_code": community_a.code[:9]}).content.decode()
+    assert f'name="community_code" value="{community_a.code}"' in page  # a street picked: its first community
+    assert client.get("/volunteers/posts/", {"community_code": "510104018001"}).status_code == 404
+    page = client.get("/volunteers/hours/", {"area_code": community_b.code}).content.decode()
+    assert 'class="area-picker"' in page and f'name="area_code" value="{community_b.code}"' in page

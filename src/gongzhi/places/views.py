@@ -190,7 +190,14 @@ def door_codes(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "places/door_codes.html", {"building": building, "codes": codes})
 
 
-PICKER_CAPABILITIES = {roles.MANAGE_ROUNDS, roles.VIEW_TESTING, roles.VIEW_PLACES, roles.VIEW_RESIDENTS}
+PICKER_CAPABILITIES = {
+    roles.MANAGE_ROUNDS,
+    roles.VIEW_TESTING,
+    roles.VIEW_PLACES,
+    roles.VIEW_RESIDENTS,
+    roles.MANAGE_VOLUNTEERS,
+    roles.VIEW_VOLUNTEERS,
+}
 
 
 @login_required

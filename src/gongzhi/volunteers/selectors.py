@@ -124,8 +124,13 @@ def community_of_user(*, user: Any, capability: str, wanted: str = "") -> str:
     """The community a reservoir page is about: the one asked for, if the user holds the capability
     there; else the user's own community, or the first of their street or district. "" when none."""
     if wanted:
-        return wanted if access.may_in_area(user, capability, wanted) and len(wanted) == 12 else ""
-    areas = access.official_areas(user, capability)
+        if not access.may_in_area(user, capability, wanted):
+            return ""
+        if len(wanted) == 12:
+            return wanted
+        areas = [wanted]  # a street or district picked: its first community
+    else:
+        areas = access.official_areas(user, capability)
     own = next((a for a in areas if len(a) == 12), "")
     if own or not areas:
         return own

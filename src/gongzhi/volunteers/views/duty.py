@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
+from gongzhi.places.selectors import picker_levels
 from gongzhi.volunteers import choices, flows, selectors, services
 from gongzhi.volunteers.messages import uncovered_reason
 from gongzhi.volunteers.models import Volunteer
@@ -65,6 +66,8 @@ def posts(request: HttpRequest) -> HttpResponse:
         "volunteers/posts.html",
         {
             "community_code": code,
+            "community_name": getattr(selectors.area_of(code), "name", code),
+            "picker": picker_levels(user=request.user, capability=roles.MANAGE_VOLUNTEERS, code=code),
             "day": day,
             "posts": rows,
             "day_start": start,

@@ -9,6 +9,7 @@ from gongzhi.core import access, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.replica import reading_from_replica
+from gongzhi.places.selectors import picker_levels
 from gongzhi.volunteers import selectors, services
 from gongzhi.volunteers.views.common import date_of
 
@@ -32,6 +33,7 @@ def hours_report(request: HttpRequest) -> HttpResponse:
         {
             "area_code": code,
             "area": selectors.area_of(code),
+            "picker": picker_levels(user=request.user, capability=roles.VIEW_VOLUNTEERS, code=code),
             "since": since,
             "until": until,
             "report": report,
