@@ -366,3 +366,41 @@ def next_shift(volunteer: Volunteer) -> Assignment | None:
 def volunteer_names(public_ids: list[str]) -> dict[str, str]:
     """Volunteers' names by public id, for the audit log; names only, never their numbers."""
     return dict(Volunteer.objects.filter(public_id__in=public_ids).values_list("public_id", "name"))
+
+
+def shift_get_for_user(*, user: Any, public_id: str, capability: str) -> Shift:
+    shift = Shift.objects.visible_to(user, capability).filter(public_id=public_id).select_related("post").first()
+    if shift is None:
+        raise Http404
+    return shift
+
+
+def assignment_get_for_user(*, user: Any, pk: int, capability: str) -> Assignment:
+    """An assignment, decided against its shift's community (where the roster is made)."""
+    assignment = Assignment.objects.filter(pk=pk).select_related("shift", "volunteer").first()
+    if assignment is None or not access.may(user, capability, assignment.shift):
+        raise Http404
+    return assignment
+
+
+def roster_candidates(*, user: Any, community_code: str, limit: int = 300) -> "QuerySet[Volunteer]":
+    """Approved volunteers a worker may put on a shift by hand: the community's own first, then the
+    rest of the street's, by name."""
+    return (
+        Volunteer.objects.visible_to(user, roles.VIEW_VOLUNTEERS)
+        .filter(status=flows.APPROVED, community_code__startswith=community_code[:9])
+        .order_by("name", "id")[:limit]
+    )
+
+
+def roster_of_day(*, user: Any, community_code: str, start: dt.datetime, end: dt.datetime) -> list[Assignment]:
+    """A community's shifts of one day with who is on them, for the export and the printed roster."""
+    return list(
+        Assignment.objects.filter(
+            shift__in=Shift.objects.visible_to(user, roles.MANAGE_VOLUNTEERS).filter(
+                community_code=community_code, starts_at__gte=start, starts_at__lt=end
+            )
+        )
+        .select_related("shift__post", "volunteer")
+        .order_by("shift__starts_at", "shift__post__name", "volunteer__name")
+    )

@@ -17,7 +17,7 @@ from gongzhi.volunteers.services.hours import (
     checkout,
     hours_correct,
 )
-from gongzhi.volunteers.services.reports import unit_report_export
+from gongzhi.volunteers.services.reports import roster_export, unit_report_export
 from gongzhi.volunteers.services.reservoir import (
     organisation_create,
     volunteer_reveal,
@@ -25,10 +25,20 @@ from gongzhi.volunteers.services.reservoir import (
     volunteer_sign_up,
     volunteer_sign_up_public,
 )
-from gongzhi.volunteers.services.rosters import post_create, roster_build, roster_inputs, shift_create
+from gongzhi.volunteers.services.rosters import (
+    assignment_add,
+    assignment_remove,
+    post_create,
+    roster_build,
+    roster_inputs,
+    shift_create,
+)
 from gongzhi.volunteers.services.training import attendance_record, training_session_create
 
 __all__ = [
+    "roster_export",
+    "assignment_add",
+    "assignment_remove",
     "aid_request_submit",
     "aid_transition",
     "attendance_record",

@@ -15,7 +15,7 @@ from gongzhi.core.services import audit_record
 from gongzhi.volunteers import flows, rostering
 from gongzhi.volunteers.choices import DAY_PARTS, ROSTER_RULES, SKILLS, WEEKDAYS
 from gongzhi.volunteers.messages import roster_refusal
-from gongzhi.volunteers.models import Assignment, Certification, Course, Post, Shift, Volunteer
+from gongzhi.volunteers.models import Assignment, Certification, CheckIn, Course, Post, Shift, Volunteer
 from gongzhi.volunteers.services.common import community
 
 
@@ -136,14 +136,21 @@ def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer], rules=None):
 
 
 def roster_build(
-    *, actor, community_code: str, day: dt.date, reservoir: str = "community", time_limit: float = 10.0
+    *,
+    actor,
+    community_code: str,
+    day: dt.date,
+    reservoir: str = "community",
+    time_limit: float = 10.0,
+    replan: bool = False,
 ) -> rostering.RosterResult:
     """Roster a community's shifts of one day with the optimiser and write the assignments.
 
     `reservoir`: "community" takes approved volunteers living in the community; "street" (the
     one-action mobilisation) asks every approved volunteer of the street, preferring the
-    community's own. Earlier optimiser assignments of these shifts are replaced; manual ones,
-    and any with a check-in, stay."""
+    community's own. Assignments already made stay and only the open places are filled, unless
+    `replan`: then the optimiser's earlier assignments of these shifts (of this reservoir) are
+    planned again; manual ones, and any with a check-in, always stay."""
     community(community_code)
     if errors := rostering.rules_errors(ROSTER_RULES):  # before roster_inputs uses them
         raise ApplicationError(roster_refusal(errors), status=422)
@@ -161,7 +168,8 @@ def roster_build(
     volunteers = list(Volunteer.objects.in_area(area).filter(status=flows.APPROVED).order_by("id"))
     source = Assignment.Source.OPTIMISER if reservoir == "community" else Assignment.Source.MOBILISED
     with transaction.atomic():
-        Assignment.objects.filter(shift__in=shifts, source__in=[source], checkin__isnull=True).delete()
+        if replan:
+            Assignment.objects.filter(shift__in=shifts, source__in=[source], checkin__isnull=True).delete()
         candidates, pure_shifts, needs = roster_inputs(shifts, volunteers)
         result = rostering.roster_solve(candidates, pure_shifts, needs, ROSTER_RULES, time_limit=time_limit)
         if result.status == "infeasible_input":  # a bad number named; the rollback keeps the earlier roster
@@ -189,3 +197,47 @@ def roster_build(
             },
         )
     return result
+
+
+def assignment_add(*, actor, shift: Shift, volunteer: Volunteer) -> Assignment:
+    """Put a volunteer on a shift by hand (手工安排): approved, living in the shift's street, not on
+    it already, and only into an open place."""
+    if volunteer.status != flows.APPROVED:
+        raise ApplicationError(_("只能安排已通过审核的志愿者"), status=422)
+    if not volunteer.community_code.startswith(shift.community_code[:9]):
+        raise ApplicationError(_("只能安排本街道的志愿者"), status=422)
+    with transaction.atomic():
+        Shift.objects.select_for_update().get(pk=shift.pk)  # two workers filling the last place: one wins
+        if Assignment.objects.filter(shift=shift, volunteer=volunteer).exists():
+            raise ApplicationError(_("该志愿者已在这个班次上"), status=409)
+        if Assignment.objects.filter(shift=shift).count() >= shift.needed:
+            raise ApplicationError(_("这个班次已排满，请先换下一人"), status=409)
+        assignment = Assignment.objects.create(
+            shift=shift, volunteer=volunteer, community_code=volunteer.community_code, source=Assignment.Source.MANUAL
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            entity="roster",
+            row_ids=[volunteer.public_id],
+            area_codes=[shift.community_code],
+            detail={"shift": shift.public_id, "assigned": volunteer.public_id},
+        )
+    return assignment
+
+
+def assignment_remove(*, actor, assignment: Assignment) -> None:
+    """Take a volunteer off a shift (to swap in another): not once they have checked in, whose
+    hours are on record."""
+    with transaction.atomic():
+        if CheckIn.objects.filter(assignment=assignment).exists():
+            raise ApplicationError(_("已签到的班次不能换人"), status=409)
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            entity="roster",
+            row_ids=[assignment.volunteer.public_id],
+            area_codes=[assignment.community_code],
+            detail={"shift": assignment.shift.public_id, "removed": assignment.volunteer.public_id},
+        )
+        assignment.delete()

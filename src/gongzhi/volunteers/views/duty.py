@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import roles
+from gongzhi.core import roles, workbook
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.places.selectors import picker_levels
@@ -50,11 +50,28 @@ def posts(request: HttpRequest) -> HttpResponse:
                     ends_at=timezone.make_aware(end), needed=int(request.POST.get("needed") or 0),
                 )  # fmt: skip
                 messages.success(request, _("已添加班次"))
-            elif action in ("roster", "mobilise"):
+            elif action in ("roster", "mobilise", "replan"):
                 result = services.roster_build(
                     actor=request.user, community_code=code, day=day,
-                    reservoir="community" if action == "roster" else "street",
+                    reservoir="street" if action == "mobilise" else "community", replan=action == "replan",
                 )  # fmt: skip
+            elif action == "assign":
+                shift = selectors.shift_get_for_user(
+                    user=request.user, public_id=request.POST.get("shift", "")[:26], capability=roles.MANAGE_VOLUNTEERS
+                )
+                volunteer = selectors.volunteer_get_for_user(
+                    user=request.user,
+                    public_id=request.POST.get("volunteer", "")[:26],
+                    capability=roles.VIEW_VOLUNTEERS,
+                )
+                services.assignment_add(actor=request.user, shift=shift, volunteer=volunteer)
+                messages.success(request, _("已安排 %(name)s") % {"name": volunteer.name})
+            elif action == "unassign":
+                assignment = selectors.assignment_get_for_user(
+                    user=request.user, pk=_int(request.POST.get("assignment")), capability=roles.MANAGE_VOLUNTEERS
+                )
+                services.assignment_remove(actor=request.user, assignment=assignment)
+                messages.success(request, _("已换下 %(name)s") % {"name": assignment.volunteer.name})
         except ApplicationError as exc:
             messages.error(request, exc.message)
         except ValueError:
@@ -77,6 +94,7 @@ def posts(request: HttpRequest) -> HttpResponse:
             "groups": Volunteer.Group.choices,
             "skills": choices.SKILLS.items(),
             "courses": selectors.courses(),
+            "candidates": list(selectors.roster_candidates(user=request.user, community_code=code)),
         },
     )
 
@@ -149,5 +167,49 @@ def training(request: HttpRequest) -> HttpResponse:
             "courses": selectors.courses(),
             "sessions": selectors.training_sessions(community_code=code),
             "volunteers": volunteers.filter(community_code=code)[:500],
+        },
+    )
+
+
+def _int(value) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return 0
+
+
+def _day_roster(request: HttpRequest):
+    code = community_in_scope(request, roles.MANAGE_VOLUNTEERS)
+    day = date_of(request.GET.get("day"), timezone.localdate())
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    rows = selectors.roster_of_day(
+        user=request.user, community_code=code, start=start, end=start + dt.timedelta(days=1)
+    )
+    return code, day, rows
+
+
+@login_required
+@capability_required(roles.MANAGE_VOLUNTEERS)
+def roster_export(request: HttpRequest) -> HttpResponse:
+    """A community's roster of one day as .xlsx (names and posts, no numbers)."""
+    code, day, rows = _day_roster(request)
+    content = services.roster_export(actor=request.user, community_code=code, day=day, rows=rows)
+    name = getattr(selectors.area_of(code), "name", code)
+    return workbook.download(content, workbook.file_name(name, _("排班表"), day=day))
+
+
+@login_required
+@capability_required(roles.MANAGE_VOLUNTEERS)
+def roster_print(request: HttpRequest) -> HttpResponse:
+    """A community's roster of one day, to print and pin up at the posts."""
+    code, day, rows = _day_roster(request)
+    return render(
+        request,
+        "volunteers/roster_print.html",
+        {
+            "rows": rows,
+            "day": day,
+            "community_code": code,
+            "community_name": getattr(selectors.area_of(code), "name", code),
         },
     )
