@@ -13,8 +13,8 @@ from gongzhi.core.scope import AreaPaths, AreaQuerySet
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -49,11 +49,15 @@ class RoleAssignment(TimeStampedModel):
 
     area_paths = AreaPaths(community="area_code", grid="grid_id", building="building_id", full_codes=False)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
-    role = models.CharField(max_length=32, choices=Role.choices)
-    area_code = models.CharField(max_length=12, db_index=True)
-    grid = models.ForeignKey("places.Grid", null=True, blank=True, on_delete=models.CASCADE)
-    building = models.ForeignKey("places.Building", null=True, blank=True, on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("用户")
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    area_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
+    grid = models.ForeignKey("places.Grid", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("网格"))
+    building = models.ForeignKey(
+        "places.Building", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("楼栋")
+    )
 
     class Meta:
         ordering = ["user_id", "area_code", "role"]
@@ -100,17 +104,19 @@ class AuditEvent(models.Model):
         UPDATE = "update", _("修改")
         LOGIN_TOKEN = "token", _("签发接口令牌")
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    actor_name = models.CharField(max_length=150)
-    action = models.CharField(max_length=16, choices=Action.choices)
-    entity = models.CharField(max_length=32)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人")
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150)
+    action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
+    entity = models.CharField(_("对象"), max_length=32)
     # The narrowest area containing every row touched; staff of that area and above read the event.
-    area_code = models.CharField(max_length=12, db_index=True)
-    row_count = models.PositiveIntegerField(default=0)
-    row_ids = models.JSONField(default=list)
-    detail = models.JSONField(default=dict)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    area_code = models.CharField(_("区域"), max_length=12, db_index=True)
+    row_count = models.PositiveIntegerField(_("条数"), default=0)
+    row_ids = models.JSONField(_("记录"), default=list)
+    detail = models.JSONField(_("详情"), default=dict)
+    ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
 
     objects = AreaQuerySet.as_manager()
 
@@ -124,12 +130,14 @@ class AuditEvent(models.Model):
 class ApiToken(TimeStampedModel):
     """A device's credential for the API (collector phones, lab systems). Only its hash is kept."""
 
-    public_id = PublicIdField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    key_hash = models.CharField(max_length=64, unique=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    public_id = PublicIdField(_("编号"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    key_hash = models.CharField(_("密钥摘要"), max_length=64, unique=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -151,19 +159,23 @@ class WorkflowEvent(models.Model):
     trail and the timeline users see. A bulk step (a scan batch, a results file) is one event naming
     its rows in `row_keys`."""
 
-    flow = models.CharField(max_length=32)
-    row_key = models.CharField(max_length=64, blank=True, help_text="the row's public id; blank for a bulk step")
-    row_keys = models.JSONField(default=list, blank=True)
-    row_count = models.PositiveIntegerField(default=1)
-    from_status = models.CharField(max_length=32, blank=True)
-    to_status = models.CharField(max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    actor_name = models.CharField(max_length=150)
-    reason = models.CharField(max_length=200, blank=True)
+    flow = models.CharField(_("流程"), max_length=32)
+    row_key = models.CharField(
+        _("记录编号"), max_length=64, blank=True, help_text="the row's public id; blank for a bulk step"
+    )
+    row_keys = models.JSONField(_("记录编号（批量）"), default=list, blank=True)
+    row_count = models.PositiveIntegerField(_("条数"), default=1)
+    from_status = models.CharField(_("原状态"), max_length=32, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人")
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
     # The row's community (or the narrowest area holding every row of a bulk step).
-    area_code = models.CharField(max_length=12)
-    at = models.DateTimeField(default=timezone.now)
-    detail = models.JSONField(default=dict, blank=True)
+    area_code = models.CharField(_("区域"), max_length=12)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
 
     area_paths = AreaPaths(community="area_code", full_codes=False)
     objects = AreaQuerySet.as_manager()

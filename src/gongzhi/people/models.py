@@ -36,16 +36,18 @@ class Resident(TimeStampedModel):
 
     area_paths = AreaPaths(grid="household__building__grid_id", building="household__building_id")
 
-    public_id = PublicIdField()
-    household = models.ForeignKey("places.Household", on_delete=models.PROTECT, related_name="residents")
-    community_code = models.CharField(max_length=12)
-    name = models.CharField(max_length=50)
-    id_number = models.CharField(max_length=18, unique=True)
-    gender = models.CharField(max_length=1, choices=Gender.choices)
-    birth_date = models.DateField()
-    phone = models.CharField(max_length=11, blank=True)
-    relation = models.CharField(max_length=20, blank=True)
-    notes = models.CharField(max_length=500, blank=True)
+    public_id = PublicIdField(_("编号"))
+    household = models.ForeignKey(
+        "places.Household", on_delete=models.PROTECT, related_name="residents", verbose_name=_("户")
+    )
+    community_code = models.CharField(_("社区代码"), max_length=12)
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    relation = models.CharField(_("与户主关系"), max_length=20, blank=True)
+    notes = models.CharField(_("备注"), max_length=500, blank=True)
     # The last 4 of the ID number and phone, kept by the database (what everyone may search by):
     # an index answers a tail among 21 million residents, where a suffix LIKE reads them all.
     id_number_tail = models.GeneratedField(

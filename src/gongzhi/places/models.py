@@ -17,10 +17,12 @@ class Area(models.Model):
 
     area_paths = AreaPaths(community="code", full_codes=False)
 
-    code = models.CharField(max_length=12, unique=True)
-    name = models.CharField(max_length=100)
-    level = models.CharField(max_length=16, choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级区域")
+    )
     population_2020 = models.PositiveIntegerField(null=True, blank=True)
 
     objects = AreaQuerySet.as_manager()
@@ -46,11 +48,11 @@ class Grid(TimeStampedModel):
     # A building leader sees the grid their building is in.
     area_paths = AreaPaths(grid="id", building="buildings__id")
 
-    public_id = PublicIdField()
-    community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="grids")
-    community_code = models.CharField(max_length=12, db_index=True)
-    number = models.PositiveIntegerField()
-    name = models.CharField(max_length=60)
+    public_id = PublicIdField(_("编号"))
+    community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="grids", verbose_name=_("社区"))
+    community_code = models.CharField(_("社区代码"), max_length=12, db_index=True)
+    number = models.PositiveIntegerField(_("网格号"))
+    name = models.CharField(_("名称"), max_length=60)
 
     objects = AreaQuerySet.as_manager()
 
@@ -71,14 +73,14 @@ class Building(TimeStampedModel):
 
     area_paths = AreaPaths(grid="grid_id", building="id")
 
-    public_id = PublicIdField()
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="buildings")
-    community_code = models.CharField(max_length=12, db_index=True)
-    number = models.PositiveIntegerField()
-    name = models.CharField(max_length=60)
-    address = models.CharField(max_length=200, blank=True)
-    floors = models.PositiveSmallIntegerField(default=1)
-    units = models.PositiveSmallIntegerField(default=1)
+    public_id = PublicIdField(_("编号"))
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("网格"))
+    community_code = models.CharField(_("社区代码"), max_length=12, db_index=True)
+    number = models.PositiveIntegerField(_("楼栋号"))
+    name = models.CharField(_("名称"), max_length=60)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    floors = models.PositiveSmallIntegerField(_("层数"), default=1)
+    units = models.PositiveSmallIntegerField(_("单元数"), default=1)
 
     objects = AreaQuerySet.as_manager()
 
@@ -107,12 +109,12 @@ class Household(TimeStampedModel):
 
     area_paths = AreaPaths(grid="building__grid_id", building="building_id")
 
-    public_id = PublicIdField()
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="households")
-    community_code = models.CharField(max_length=12, db_index=True)
-    unit = models.PositiveSmallIntegerField(default=1)
-    room = models.CharField(max_length=20)
-    address = models.CharField(max_length=200)
+    public_id = PublicIdField(_("编号"))
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="households", verbose_name=_("楼栋"))
+    community_code = models.CharField(_("社区代码"), max_length=12, db_index=True)
+    unit = models.PositiveSmallIntegerField(_("单元"), default=1)
+    room = models.CharField(_("房号"), max_length=20)
+    address = models.CharField(_("门牌地址"), max_length=200)
 
     objects = AreaQuerySet.as_manager()
 
