@@ -1,10 +1,12 @@
 """Export of a filtered resident list to .xlsx: masked by default, full on request, audited."""
 
 import io
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.people import exports
@@ -48,6 +50,8 @@ def test_masked_export_by_default_and_audited(client, worker_a, residents):
 
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
+    named = unquote(response["Content-Disposition"])
+    assert f"居民名单-{timezone.localdate().isoformat()}.xlsx" in named  # named by what it holds
     _, rows, sheet = rows_of(response)
     assert rows[0] == list(exports.MASKED_EXPORT_HEADERS)
     assert rows[0][4] == "年龄段"  # the birth date would give the masked ID number away

@@ -1,6 +1,7 @@
 import datetime as dt
 import io
 from decimal import Decimal
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -149,6 +150,7 @@ def test_unit_report_and_hours_report_from_the_rollup(client, community_a, worke
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[2][0] == "王报到" and rows[2][3] == 12.5 and "10小时" in rows[2][4]
     pdf = client.get(f"/volunteers/units/{unit.public_id}/report.pdf")
+    assert "锦江区某局-志愿服务报表-" in unquote(pdf["Content-Disposition"])
     assert "王报到" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert AuditEvent.objects.filter(entity="unit_report", action="export").count() == 2
     report = client.get("/volunteers/hours/", {"area_code": community_a.code}).content.decode()

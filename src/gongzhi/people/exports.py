@@ -231,7 +231,7 @@ def _filters_for_log(filters: dict, query) -> dict:
     return logged
 
 
-def export_file_name(filters: dict) -> str:
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    area = filters.get("area_code") or "all"
-    return f"居民_{area}_{stamp}.xlsx"
+def export_file_name(filters: dict, area_name: str = "") -> str:
+    """水井坊社区居委会-居民名单-2022-09-05.xlsx: the area's name (all of the user's areas when none
+    was chosen), what it holds, the day."""
+    return xlsx.file_name(area_name or filters.get("area_code", ""), _("居民名单"))

@@ -21,7 +21,7 @@ from gongzhi.people import exports, register_import, selectors
 from gongzhi.people.flows import IMPORTED
 from gongzhi.people.messages import row_error_text
 from gongzhi.people.views import filters_of
-from gongzhi.places.selectors import communities_in, community_get
+from gongzhi.places.selectors import area_names, communities_in, community_get
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
@@ -148,4 +148,6 @@ def _export(request: HttpRequest, *, full: bool) -> HttpResponseBase:
         messages.error(request, getattr(exc, "message", str(exc)))
         query = urlencode({k: v for k, v in filters.items() if v})
         return redirect(f"{reverse('people:resident_list')}?{query}")
-    return FileResponse(output, as_attachment=True, content_type=XLSX, filename=exports.export_file_name(filters))
+    code = filters.get("area_code", "")
+    name = exports.export_file_name(filters, area_names([code]).get(code, "") if code else "")
+    return FileResponse(output, as_attachment=True, content_type=XLSX, filename=name)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.core import roles
+from gongzhi.core import roles, workbook
 from gongzhi.core.errors import ApplicationError
 from gongzhi.volunteers import documents, selectors, services
 from gongzhi.volunteers.models import AidRequest, Volunteer
@@ -49,9 +49,8 @@ def certificate_download(request: HttpRequest, public_id: str) -> HttpResponse:
         )
     except ApplicationError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{cert.threshold}h.pdf"'
-    return response
+    name = workbook.file_name(_("志愿服务证书"), f"{cert.threshold}h", extension="pdf")
+    return workbook.download(content, name, "application/pdf")
 
 
 @login_required

@@ -4,8 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gongzhi.core import access, roles
+from gongzhi.core import access, roles, workbook
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.replica import reading_from_replica
@@ -55,7 +56,5 @@ def unit_report(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
         )
     except ApplicationError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
-    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "application/pdf"
-    response = HttpResponse(content, content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="unit-report.{fmt}"'
-    return response
+    kind = workbook.XLSX if fmt == "xlsx" else "application/pdf"
+    return workbook.download(content, workbook.file_name(unit.name, _("志愿服务报表"), extension=fmt), kind)
