@@ -63,3 +63,13 @@ def test_a_round_is_started_over_the_area_picked(client, worker_a, community_a):
     assert f'name="area_code" value="{community_a.code}"' in form and "区划代码" not in form
     response = client.post("/rounds/new/", {"name": "第六轮", "area_code": community_a.code, "pool_size": "10"})
     assert response.status_code == 302
+
+
+def test_the_coverage_api_refuses_a_name_where_a_code_belongs(client, community_a, worker_a):
+    ResidentFactory(household=HouseholdFactory())
+    round_ = services.round_create(actor=worker_a, name="第七轮", area_code=community_a.code, pool_size=10)
+    client.force_login(worker_a)
+    answer = client.get(f"/api/rounds/{round_.public_id}/coverage", {"area_code": "水井坊"})
+    assert answer.status_code == 422 and "没有这个区域" in answer.json()["message"]
+    answer = client.get(f"/api/rounds/{round_.public_id}/coverage", {"area_code": community_a.code})
+    assert answer.status_code == 200 and answer.json()["untested"] == 1

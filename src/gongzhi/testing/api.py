@@ -2,14 +2,17 @@ import json
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gongzhi.core import access, roles
 from gongzhi.core.api import PageParams, paginate
+from gongzhi.core.errors import ApplicationError
 from gongzhi.core.pii import pii_visible
 from gongzhi.core.replica import reading_from_replica
 from gongzhi.people.selectors import resident_get_for_user, resident_personal_data
+from gongzhi.places.selectors import area_exists
 from gongzhi.testing import collection, selectors, services
 from gongzhi.testing.messages import outcomes_worded
 from gongzhi.testing.schemas import (
@@ -157,6 +160,8 @@ def recall_list(request, public_id: str, params: Query[PageParams]):
 @router.get("/rounds/{public_id}/coverage", response=CoverageOut)
 def coverage(request, public_id: str, area_code: str = ""):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
+    if area_code and not area_exists(area_code[:12]):  # a name where a code belongs: never "all tested"
+        raise ApplicationError(_("没有这个区域：请从列表中选择"), {"area_code": area_code[:12]}, status=422)
     with reading_from_replica():
         return selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code[:12])
 
