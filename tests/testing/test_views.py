@@ -311,6 +311,9 @@ def test_exports_are_named_by_what_they_hold(client, worker_a, sampled_round):
     response = client.get(f"/rounds/{round_.public_id}/untested.xlsx")
     today = timezone.localdate().isoformat()
     assert f"水井坊社区居委会-第一轮-未检测名单-{today}.xlsx" in unquote(response["Content-Disposition"])
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    building = residents[3].household.building
+    assert rows[1][1] == building.label and building.address in building.label  # its estate or street with it
 
 
 def test_the_recall_list_calls_by_tap_and_exports_to_xlsx_audited(client, worker_a, sampled_round, community_a):

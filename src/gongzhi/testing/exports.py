@@ -20,7 +20,7 @@ def untested_workbook(residents) -> tuple[bytes, list[str], list[str]]:
         ws.append(
             [
                 h.building.grid.name,
-                h.building.name,
+                h.building.label,
                 h.unit,
                 h.room,
                 r.name,
