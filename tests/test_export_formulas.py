@@ -54,7 +54,8 @@ def _assert_text_not_formula(content: bytes, expected: list[str]) -> None:
 def typed_in(community_a):
     """A grid, a building and a household named by someone's typing, with residents named so."""
     grid = GridFactory(community=community_a, number=1, name=LINK)
-    building = BuildingFactory(grid=grid, number=1, name="=1+1")
+    # no address: the building's label (estate or street, then name) is the typed name alone
+    building = BuildingFactory(grid=grid, number=1, name="=1+1", address="")
     household = HouseholdFactory(building=building, unit=1, room="-1")
     residents = [
         ResidentFactory(household=household, name=name, relation="@户主" if n == 0 else "")
