@@ -8,6 +8,7 @@ from django.http import Http404
 from gongzhi.core import access, roles
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area, Building, Grid
+from gongzhi.places.selectors import area_names
 from gongzhi.testing import flows
 from gongzhi.testing.models import (
     DoorVisit,
@@ -407,10 +408,6 @@ def tubes_waiting_for_results(*, round_: Round) -> int:
     return max(0, (totals["tubes"] or 0) - (totals["done"] or 0))
 
 
-def area_names(codes) -> dict[str, str]:
-    return dict(Area.objects.filter(code__in=list(codes)).values_list("code", "name"))
-
-
 HISTORY_ROUNDS = 6
 
 
@@ -509,7 +506,7 @@ def coverage_children(*, user, round_: Round, area_code: str = "", grid=None) ->
     )
     for row in exempt:
         raw.setdefault(row["area"], {})["exempted"] = row["n"]
-    return {"level": level, "rows": _share_rows(raw, area_names(raw))}
+    return {"level": level, "rows": _share_rows(raw, area_names(list(raw)))}
 
 
 def _inside_community(user, round_: Round, code: str, grid=None) -> dict:

@@ -20,7 +20,7 @@ from gongzhi.core.pii import pii_visible
 from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.workflow import STAFF
 from gongzhi.people.selectors import resident_get_for_user, resident_personal_data
-from gongzhi.places.selectors import area_breadcrumb_of, area_exists, picker_levels
+from gongzhi.places.selectors import area_breadcrumb_of, area_exists, area_names, picker_levels
 from gongzhi.testing import flows, pooling, selectors, services
 from gongzhi.testing.models import Exemption, Recall, Round
 from gongzhi.testing.round_nav import round_links
@@ -150,7 +150,7 @@ def round_dashboard(request, public_id: str):
         {
             "round": round_,
             "round_nav": round_links(request.user, round_, "round_dashboard"),
-            "area_name": selectors.area_names([round_.area_code]).get(round_.area_code, round_.area_code),
+            "area_name": area_names([round_.area_code]).get(round_.area_code, round_.area_code),
             "may_manage": may_manage,
             "collectors": list(selectors.round_collectors(round_=round_)) if may_manage else [],
             "candidates": list(selectors.collector_candidates(round_=round_)[:200]) if may_manage else [],
@@ -318,7 +318,7 @@ def untested_export(request, public_id: str):
         user=request.user, round_=round_, area_code=area_code, capability=roles.EXPORT_RESIDENTS
     )
     content = services.untested_export(actor=request.user, round_=round_, residents=residents, area_code=area_code)
-    place = selectors.area_names([area_code or round_.area_code]).get(area_code or round_.area_code, "")
+    place = area_names([area_code or round_.area_code]).get(area_code or round_.area_code, "")
     return workbook.download(content, workbook.file_name(place, round_.name, _("未检测名单")))
 
 
@@ -459,7 +459,7 @@ def site_plan(request, public_id: str):
             "round": round_,
             "round_nav": round_links(request.user, round_, "site_plan"),
             "community_code": code,
-            "community_name": selectors.area_names([code]).get(code, code),
+            "community_name": area_names([code]).get(code, code),
             "sites": sites,
             "error": error,
             "figures": figures,

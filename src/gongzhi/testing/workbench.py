@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import roles
 from gongzhi.core.scope import ScopeEntry, entries_with
 from gongzhi.core.workbench import WorkItem, WorkSection
+from gongzhi.places.selectors import area_names
 from gongzhi.testing import selectors
 from gongzhi.testing.models import Round
 
@@ -71,7 +72,7 @@ def _overview(user: Any, round_: Round) -> WorkSection:
     expected = sum(r["expected"] for r in rows)
     sampled = sum(r["sampled"] for r in rows)
     lagging = rows[:LAGGING_SHOWN]
-    names = selectors.area_names(r["code"] for r in lagging)
+    names = area_names([r["code"] for r in lagging])
     items = [
         WorkItem(
             _("本轮覆盖"),
@@ -130,7 +131,7 @@ def work(user: Any, held: frozenset[str]) -> list[WorkSection]:
     if entries:
         rounds = list(selectors.rounds_open_around(user=user, capability=roles.VIEW_TESTING)[:20])
         local = [e for e in entries if e.level in LOCAL_LEVELS]
-        names = selectors.area_names(e.area_code for e in local)
+        names = area_names([e.area_code for e in local])
         seen: set[tuple[int, str]] = set()
         for entry in local[:MAX_AREAS]:
             round_ = next((r for r in rounds if _overlaps(r, entry.area_code)), None)
