@@ -30,3 +30,14 @@ def test_the_audit_log_names_entities_rows_and_areas(client, community_a, worker
     assert "阳性复核名单" in page and "审计测试居民" in page and community_a.name in page
     assert resident.public_id not in page and ">recall<" not in page
     assert "something_new" in page and "X1" in page  # an entity nobody registered is shown as recorded
+
+
+def test_volunteer_entities_are_named_too(client, community_a, worker_a):
+    from gongzhi.volunteers import services as volunteer_services
+
+    post = volunteer_services.post_create(
+        actor=worker_a, community_code=community_a.code, name="审计岗位", group="safety"
+    )
+    client.force_login(make_user_with_role("street_auditor2", "street_staff", community_a.code[:9]))
+    page = client.get("/audit/").content.decode()
+    assert "审计岗位" in page and post.public_id not in page

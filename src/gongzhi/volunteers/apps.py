@@ -26,14 +26,20 @@ class VolunteersConfig(AppConfig):
             order=40,
         )
         from gongzhi.core import audit_words
-        from gongzhi.volunteers.selectors import volunteer_names
+        from gongzhi.volunteers.selectors import (
+            organisation_names,
+            post_names,
+            shift_names,
+            training_session_names,
+            volunteer_names,
+        )
 
         audit_words.register("volunteer", _("志愿者"), volunteer_names)
         audit_words.register("volunteer_hours", _("服务时长"), volunteer_names)
         audit_words.register("certification", _("培训合格"), volunteer_names)
-        audit_words.register("organisation", _("组织"))
-        audit_words.register("post", _("岗位"))
-        audit_words.register("shift", _("班次"))
-        audit_words.register("roster", _("排班"))
-        audit_words.register("training_session", _("培训场次"))
-        audit_words.register("unit_report", _("单位报表"))
+        audit_words.register("organisation", _("组织"), organisation_names)
+        audit_words.register("post", _("岗位"), post_names)
+        audit_words.register("shift", _("班次"), shift_names)
+        audit_words.register("roster", _("排班"), volunteer_names)
+        audit_words.register("training_session", _("培训场次"), training_session_names)
+        audit_words.register("unit_report", _("单位报表"), volunteer_names)

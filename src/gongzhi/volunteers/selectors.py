@@ -404,3 +404,30 @@ def roster_of_day(*, user: Any, community_code: str, start: dt.datetime, end: dt
         .select_related("shift__post", "volunteer")
         .order_by("shift__starts_at", "shift__post__name", "volunteer__name")
     )
+
+
+def post_names(public_ids: list[str]) -> dict[str, str]:
+    return dict(Post.objects.filter(public_id__in=public_ids).values_list("public_id", "name"))
+
+
+def shift_names(public_ids: list[str]) -> dict[str, str]:
+    """A shift by its post and time, e.g. "3号采样点扫码 12-03 08:00"."""
+    return {
+        pid: f"{post} {timezone.localtime(starts):%m-%d %H:%M}"
+        for pid, post, starts in Shift.objects.filter(public_id__in=public_ids).values_list(
+            "public_id", "post__name", "starts_at"
+        )
+    }
+
+
+def organisation_names(public_ids: list[str]) -> dict[str, str]:
+    return dict(Organisation.objects.filter(public_id__in=public_ids).values_list("public_id", "name"))
+
+
+def training_session_names(public_ids: list[str]) -> dict[str, str]:
+    return {
+        pid: f"{course} {timezone.localtime(starts):%m-%d}"
+        for pid, course, starts in TrainingSession.objects.filter(public_id__in=public_ids).values_list(
+            "public_id", "course__name", "starts_at"
+        )
+    }
