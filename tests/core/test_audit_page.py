@@ -41,3 +41,12 @@ def test_volunteer_entities_are_named_too(client, community_a, worker_a):
     client.force_login(make_user_with_role("street_auditor2", "street_staff", community_a.code[:9]))
     page = client.get("/audit/").content.decode()
     assert "审计岗位" in page and post.public_id not in page
+
+
+def test_the_platform_is_named_as_such(client, community_a):
+    audit_record(
+        actor=None, action=AuditEvent.Action.CREATE, entity="recall", row_ids=[], area_codes=[community_a.code]
+    )
+    client.force_login(make_user_with_role("street_auditor3", "street_staff", community_a.code[:9]))
+    page = client.get("/audit/").content.decode()
+    assert "<td>系统</td>" in page and "<td>system</td>" not in page

@@ -89,7 +89,18 @@ class RoleAssignment(TimeStampedModel):
         return f"{self.user} {self.role} {self.area_code}"
 
 
-class AuditEvent(models.Model):
+class _ActorWords:
+    """`actor_label`: who acted, as a page shows it: the account's label, or 系统 for the platform
+    (stored as "system" by core.services.account_label)."""
+
+    actor_name: str
+
+    @property
+    def actor_label(self) -> str:
+        return str(_("系统")) if self.actor_name == "system" else self.actor_name
+
+
+class AuditEvent(_ActorWords, models.Model):
     """Who saw or exported which personal information, or changed what, and when."""
 
     area_paths = AreaPaths(community="area_code", full_codes=False)
@@ -153,7 +164,7 @@ class ApiToken(TimeStampedModel):
         return "gz_" + secrets.token_urlsafe(32)
 
 
-class WorkflowEvent(models.Model):
+class WorkflowEvent(_ActorWords, models.Model):
     """One step of a workflow (core.workflow): which row, from which state to which, who, why and
     when. Written only by core.transitions, in the transaction that changes the row; it is the audit
     trail and the timeline users see. A bulk step (a scan batch, a results file) is one event naming
