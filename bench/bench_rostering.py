@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/bench_rostering.py
     .venv/bin/python bench/bench_rostering.py --candidates 500 --posts 120 --shifts 3 --seed 7 --time-limit 10
+    # a street's week (一键动员 at a street's scale): 10 communities, 3,000 volunteers, 400 posts, 21 shifts
+    .venv/bin/python bench/bench_rostering.py --communities 10 --candidates 3000 --posts 400 --shifts 21 \
+        --time-limit 30 --no-cp-sat-alone
 
 No Django, no database. The instance (seeded):
 
@@ -55,10 +58,23 @@ POST_KINDS = [
     ("外语/方言翻译", frozenset({"方言/外语"}), None, 4, (1, 1)),
 ]
 COMMUNITIES = ["水井坊社区", "崇德里社区", "交子社区"]
+STREET = [
+    *COMMUNITIES,
+    "大慈寺社区",
+    "东门街社区",
+    "和平街社区",
+    "天涯石社区",
+    "学道街社区",
+    "镋钯街社区",
+    "太古里社区",
+]
 RULES = Rules(max_hours_per_day=8, min_rest_hours=4, same_community_weight=1, fairness_weight=1)
 
 
-def make_instance(n_candidates: int, n_posts: int, n_shifts: int, seed: int):
+def make_instance(
+    n_candidates: int, n_posts: int, n_shifts: int, seed: int, n_communities: int = 3, availability: float = 0.7
+):
+    communities = STREET[:n_communities]
     rng = random.Random(seed)
     day0 = datetime(2022, 9, 5, 8, 0)
     shifts = []
@@ -71,13 +87,13 @@ def make_instance(n_candidates: int, n_posts: int, n_shifts: int, seed: int):
         skills = frozenset(s for s, p in SKILL_RATES.items() if rng.random() < p)
         # medical people are far more likely to hold the protective-equipment course
         trained = rng.random() < (0.85 if "医疗" in skills else 0.4)
-        available = frozenset(s.id for s in shifts if rng.random() < 0.7)
+        available = frozenset(s.id for s in shifts if rng.random() < availability)
         served = round(min(40.0, rng.expovariate(1 / 8)) * 2) / 2
         candidates.append(
             Candidate(
                 id=1000 + i,
                 name=f"志愿者{i:03d}",
-                community_code=COMMUNITIES[rng.randrange(len(COMMUNITIES))],
+                community_code=communities[rng.randrange(len(communities))],
                 skills=skills,
                 trainings=frozenset({TRAINING}) if trained else frozenset(),
                 available_shifts=available,
@@ -88,8 +104,8 @@ def make_instance(n_candidates: int, n_posts: int, n_shifts: int, seed: int):
     needs = []
     for p in range(n_posts):
         name, skills, training, _, (low, high) = rng.choice(kinds)
-        community = COMMUNITIES[p % len(COMMUNITIES)]
-        post_name = f"{community}{p // len(COMMUNITIES) + 1}号点{name}"
+        community = communities[p % len(communities)]
+        post_name = f"{community}{p // len(communities) + 1}号点{name}"
         for s in shifts:
             if rng.random() < 0.1:  # a few posts do not run every shift
                 continue
@@ -149,12 +165,14 @@ def main() -> None:
     ap.add_argument("--candidates", type=int, default=500)
     ap.add_argument("--posts", type=int, default=120)
     ap.add_argument("--shifts", type=int, default=3)
+    ap.add_argument("--communities", type=int, default=3, choices=range(1, len(STREET) + 1))
+    ap.add_argument("--availability", type=float, default=0.7, help="chance that a volunteer can work a shift")
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--time-limit", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--demand", type=float, default=0.95, help="demand as a share of the most that can be covered")
     ap.add_argument("--rest", type=float, default=4.0, help="minimum rest hours between two shifts")
-    ap.add_argument("--engine", choices=["auto", "lp", "cp-sat"], default="auto")
+    ap.add_argument("--engine", choices=["auto", "lp", "cp-sat", "aggregate"], default="auto")
     ap.add_argument(
         "--no-cp-sat-alone",
         action="store_true",
@@ -162,7 +180,9 @@ def main() -> None:
     )
     args = ap.parse_args()
 
-    candidates, shifts, needs = make_instance(args.candidates, args.posts, args.shifts, args.seed)
+    candidates, shifts, needs = make_instance(
+        args.candidates, args.posts, args.shifts, args.seed, args.communities, args.availability
+    )
     needs, capacity = scale_demand(candidates, shifts, needs, args.demand, args.seed)
     rules = Rules(RULES.max_hours_per_day, args.rest, RULES.same_community_weight, RULES.fairness_weight)
     naive = args.candidates * args.posts * args.shifts

@@ -46,10 +46,13 @@ def _greedy_fill(inst: _Instance, start: Iterable[tuple[int, int]] = ()) -> list
     return sorted(out)
 
 
-def _flow(inst: _Instance) -> tuple[int, list[tuple[int, int]], int]:
+def _flow(inst: _Instance, allowed: dict[int, set[int]] | None = None) -> tuple[int, list[tuple[int, int]], int]:
     """Max flow with min cost on the relaxation without rest/day coupling.
 
-    Returns (max flow = an upper bound on coverage, class-level assignments (candidate, class), flow cost)."""
+    Returns (max flow = an upper bound on coverage, class-level assignments (candidate, class), flow cost).
+    With `allowed` (per volunteer, shifts any subset of which they may work: aggregate.restriction) only those
+    shifts are used and the flow is a feasible roster, optimal among those that keep to them (exactly so when
+    the shifts are of equal length: the fairness arcs are priced per shift of the shortest length)."""
     import numpy as np
     from ortools.graph.python import min_cost_flow
 
@@ -70,14 +73,24 @@ def _flow(inst: _Instance) -> tuple[int, list[tuple[int, int]], int]:
     cs_node: dict[tuple[int, int], int] = {}
     supply = 0
     for cid, person in inst.people.items():
+        shifts: Iterable[int] = person.shifts
+        if allowed is not None:
+            shifts = sorted(allowed.get(cid, ()))
+            if not shifts:
+                continue
+            q = min(inst.quarters[s] for s in shifts)
+            best = [inst.fcost(person.q0, j * q) for j in range(len(shifts) + 1)]
+            size = len(shifts)
+        else:
+            best = inst._size_costs(person)
+            size = person.max_size
         c_node, node = node, node + 1
-        best = inst._size_costs(person)
-        for j in range(1, person.max_size + 1):
+        for j in range(1, size + 1):
             arc(source, c_node, 1, best[j] - best[j - 1])
-        supply += person.max_size
+        supply += size
         singles = {next(iter(p)): cost for p, cost in person.patterns or () if len(p) == 1}
-        for sid in person.shifts:
-            delta = singles.get(sid, best[1]) - best[1] if person.max_size == 1 else 0
+        for sid in shifts:
+            delta = singles.get(sid, best[1]) - best[1] if size == 1 and allowed is None else 0
             cs_node[cid, sid] = node
             arc(c_node, node, 1, max(delta, 0))
             node += 1
@@ -85,6 +98,8 @@ def _flow(inst: _Instance) -> tuple[int, list[tuple[int, int]], int]:
     for k in inst.classes:
         k_node, node = node, node + 1
         for cid in k.members:
+            if (cid, k.shift_id) not in cs_node:
+                continue
             assign_arcs.append(
                 (arc(cs_node[cid, k.shift_id], k_node, 1, inst.pen(cid, k.community_code)), cid, k.index)
             )

@@ -26,16 +26,19 @@ from gongzhi.volunteers.services.reservoir import (
     volunteer_sign_up_public,
 )
 from gongzhi.volunteers.services.rosters import (
+    MOBILISE_MAX_DAYS,
     assignment_add,
     assignment_remove,
     post_create,
     roster_build,
     roster_inputs,
     shift_create,
+    street_mobilise,
 )
 from gongzhi.volunteers.services.training import attendance_record, training_session_create
 
 __all__ = [
+    "MOBILISE_MAX_DAYS",
     "roster_export",
     "assignment_add",
     "assignment_remove",
@@ -51,6 +54,7 @@ __all__ = [
     "organisation_create",
     "post_create",
     "roster_build",
+    "street_mobilise",
     "roster_inputs",
     "shift_create",
     "training_session_create",

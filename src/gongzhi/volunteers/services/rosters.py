@@ -12,11 +12,16 @@ from gongzhi.core.cleaning import clean_text
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
+from gongzhi.places.models import Area
+from gongzhi.places.selectors import area_names
 from gongzhi.volunteers import flows, rostering
 from gongzhi.volunteers.choices import DAY_PARTS, ROSTER_RULES, SKILLS, WEEKDAYS
 from gongzhi.volunteers.messages import roster_refusal
 from gongzhi.volunteers.models import Assignment, Certification, CheckIn, Course, Post, Shift, Volunteer
 from gongzhi.volunteers.services.common import community
+
+MOBILISE_SECONDS = 30.0  # a street's week: the optimiser's time limit (bench/bench_rostering.py)
+MOBILISE_MAX_DAYS = 7
 
 
 def post_create(
@@ -75,11 +80,21 @@ def _compatible(window: tuple, busy: list[tuple], rules) -> bool:
     return held + (end - start).total_seconds() / 3600 <= rules.max_hours_per_day
 
 
-def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer], rules=None):
+def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer], rules=None, named_in_full: bool = False):
     """The pure optimiser's input for these shifts and candidate volunteers: time windows, needs
     (a shift's places not yet held) and candidates with their valid trainings, availability, and
-    the shifts they already hold that day anywhere, which close the windows they would clash with."""
+    the shifts they already hold that day anywhere, which close the windows they would clash with.
+    `named_in_full`: a need is named with its community, day and time (a street's several days),
+    not by its post alone."""
     rules = rules or ROSTER_RULES
+    names = area_names(sorted({s.community_code for s in shifts})) if named_in_full else {}
+
+    def need_name(s: Shift) -> str:
+        if not named_in_full:
+            return s.post.name
+        when = timezone.localtime(s.starts_at).strftime("%m-%d %H:%M")
+        return f"{names.get(s.community_code, s.community_code)} {s.post.name} {when}"
+
     windows: dict[tuple, int] = {}
     for shift in shifts:
         windows.setdefault((shift.starts_at, shift.ends_at), len(windows) + 1)
@@ -92,7 +107,7 @@ def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer], rules=None):
         rostering.Need(
             id=s.pk,
             post_id=s.post_id,
-            post_name=s.post.name,
+            post_name=need_name(s),
             shift_id=windows[(s.starts_at, s.ends_at)],
             community_code=s.community_code,
             needed=max(0, s.needed - taken.get(s.pk, 0)),
@@ -152,25 +167,63 @@ def roster_build(
     `replan`: then the optimiser's earlier assignments of these shifts (of this reservoir) are
     planned again; manual ones, and any with a check-in, always stay."""
     community(community_code)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    shifts = Shift.objects.filter(
+        community_code=community_code, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1)
+    )
+    area = community_code if reservoir == "community" else community_code[:9]
+    source = Assignment.Source.OPTIMISER if reservoir == "community" else Assignment.Source.MOBILISED
+    detail = {"day": day.isoformat(), "reservoir": reservoir}
+    return _roster(
+        actor, community_code, shifts, area, source, replan, time_limit, detail, _("这一天没有需要排班的班次")
+    )
+
+
+def street_mobilise(
+    *, actor, street_code: str, first_day: dt.date, days: int = 7, time_limit: float = MOBILISE_SECONDS
+) -> rostering.RosterResult:
+    """一键动员 for a whole street: every community's open places over `days` days from `first_day`,
+    filled from every approved volunteer of the street (own community preferred, the load spread
+    over the week). Places already held stay; only open ones are filled."""
+    if not (isinstance(days, int) and 1 <= days <= MOBILISE_MAX_DAYS):
+        raise ApplicationError(_("动员天数须在 1 到 %(n)d 天之间") % {"n": MOBILISE_MAX_DAYS}, status=422)
+    if not Area.objects.filter(code=street_code, level=Area.Level.STREET).exists():
+        raise ApplicationError(_("请选择街道"), {"street_code": street_code}, status=422)
+    start = timezone.make_aware(dt.datetime.combine(first_day, dt.time.min))
+    shifts = Shift.objects.filter(
+        community_code__startswith=street_code, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=days)
+    )
+    detail = {"day": first_day.isoformat(), "days": days, "reservoir": "street"}
+    return _roster(
+        actor,
+        street_code,
+        shifts,
+        street_code,
+        Assignment.Source.MOBILISED,
+        False,
+        time_limit,
+        detail,
+        _("这几天街道内没有需要排班的班次"),
+    )
+
+
+def _roster(actor, area_code, shifts_query, reservoir_area, source, replan, time_limit, detail, none_message):
+    """The shared work of a roster: lock the shifts (two people rostering at once: the second waits
+    and fills only what is still open), ask the optimiser, write the assignments, audit."""
     if errors := rostering.rules_errors(ROSTER_RULES):  # before roster_inputs uses them
         raise ApplicationError(roster_refusal(errors), status=422)
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    shifts = list(
-        Shift.objects.filter(
-            community_code=community_code, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1)
-        )
-        .select_related("post", "post__training")
-        .order_by("starts_at", "id")
-    )
-    if not shifts:
-        raise ApplicationError(_("这一天没有需要排班的班次"), status=422)
-    area = community_code if reservoir == "community" else community_code[:9]
-    volunteers = list(Volunteer.objects.in_area(area).filter(status=flows.APPROVED).order_by("id"))
-    source = Assignment.Source.OPTIMISER if reservoir == "community" else Assignment.Source.MOBILISED
     with transaction.atomic():
+        shifts = list(
+            shifts_query.select_for_update(of=("self",))
+            .select_related("post", "post__training")
+            .order_by("starts_at", "id")
+        )
+        if not shifts:
+            raise ApplicationError(none_message, status=422)
+        volunteers = list(Volunteer.objects.in_area(reservoir_area).filter(status=flows.APPROVED).order_by("id"))
         if replan:
             Assignment.objects.filter(shift__in=shifts, source__in=[source], checkin__isnull=True).delete()
-        candidates, pure_shifts, needs = roster_inputs(shifts, volunteers)
+        candidates, pure_shifts, needs = roster_inputs(shifts, volunteers, named_in_full=len(area_code) == 9)
         result = rostering.roster_solve(candidates, pure_shifts, needs, ROSTER_RULES, time_limit=time_limit)
         if result.status == "infeasible_input":  # a bad number named; the rollback keeps the earlier roster
             raise ApplicationError(roster_refusal(result.errors), status=422)
@@ -179,17 +232,17 @@ def roster_build(
             [
                 Assignment(shift_id=need_id, volunteer_id=v, community_code=community_of[v], source=source)
                 for v, need_id in result.assignments
-            ]
+            ],
+            batch_size=2000,
         )
         audit_record(
             actor=actor,
             action=AuditEvent.Action.CREATE,
             entity="roster",
             row_ids=[],
-            area_codes=[community_code],
+            area_codes=[area_code],
             detail={
-                "day": day.isoformat(),
-                "reservoir": reservoir,
+                **detail,
                 "covered": result.covered,
                 "demanded": result.demanded,
                 "status": result.status,

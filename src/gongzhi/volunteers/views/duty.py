@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import roles, workbook
+from gongzhi.core import access, roles, workbook
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.places.selectors import picker_levels
@@ -29,6 +29,7 @@ def posts(request: HttpRequest) -> HttpResponse:
     code = community_in_scope(request, roles.MANAGE_VOLUNTEERS)
     day = date_of(request.POST.get("day") or request.GET.get("day"), timezone.localdate())
     result = None
+    street_result = False
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -55,6 +56,13 @@ def posts(request: HttpRequest) -> HttpResponse:
                     actor=request.user, community_code=code, day=day,
                     reservoir="street" if action == "mobilise" else "community", replan=action == "replan",
                 )  # fmt: skip
+            elif action == "mobilise_street":
+                if not access.may_in_area(request.user, roles.MANAGE_VOLUNTEERS, code[:9]):
+                    raise ApplicationError(_("只有街道的工作人员可以动员全街道"), status=403)
+                result = services.street_mobilise(
+                    actor=request.user, street_code=code[:9], first_day=day, days=_int(request.POST.get("days"))
+                )
+                street_result = True
             elif action == "assign":
                 shift = selectors.shift_get_for_user(
                     user=request.user, public_id=request.POST.get("shift", "")[:26], capability=roles.MANAGE_VOLUNTEERS
@@ -90,7 +98,12 @@ def posts(request: HttpRequest) -> HttpResponse:
             "day_start": start,
             "day_end": start + dt.timedelta(days=1),
             "result": result,
+            "street_result": street_result,
             "uncovered": [(u, uncovered_reason(u)) for u in result.uncovered] if result else [],
+            "street": selectors.area_of(code[:9])
+            if access.may_in_area(request.user, roles.MANAGE_VOLUNTEERS, code[:9])
+            else None,
+            "mobilise_days": range(1, services.MOBILISE_MAX_DAYS + 1),
             "groups": Volunteer.Group.choices,
             "skills": choices.SKILLS.items(),
             "courses": selectors.courses(),
