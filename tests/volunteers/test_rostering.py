@@ -553,3 +553,17 @@ def test_auto_takes_the_aggregated_model_from_a_street_s_size(monkeypatch):
     assert roster_solve(candidates, shifts, needs, rules).details.get("model") is None
     monkeypatch.setattr(solve, "AGGREGATE_FROM", 10)
     assert roster_solve(candidates, shifts, needs, rules).details["model"] == "aggregate"
+
+
+def test_augmenting_paths_fill_a_place_the_rounding_left_open():
+    # The morning place is held by A, who alone could also take the noon place (4 h rest: not both); B can only
+    # take the morning. The path: the noon place <- A drops the morning <- B takes it. Two places, not one.
+    from gongzhi.volunteers.rostering.instance import _Instance
+    from gongzhi.volunteers.rostering.search import _augment
+
+    people = [cand(1, skills=("医疗",), shifts=(1, 2)), cand(2, shifts=(1,))]
+    inst = _Instance(people, DAY_SHIFTS, [need(10, 1), need(11, 2, skills=("医疗",))], SPLIT_OK)
+    morning, noon = inst.class_of[10], inst.class_of[11]
+    filled = _augment(inst, [(1, morning)], target=2, deadline=float("inf"))
+    assert sorted(filled) == sorted([(1, noon), (2, morning)])
+    assert _augment(inst, [(1, noon), (2, morning)], target=3, deadline=float("inf")) == [(1, noon), (2, morning)]

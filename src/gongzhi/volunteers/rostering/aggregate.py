@@ -61,7 +61,12 @@ class _Aggregate:
         # What each class asks for, as the (skills, training) of its first need: its members are exactly the
         # available volunteers who meet it (the needs of a class have the same members).
         req_of = [self._req(inst, c.need_ids[0]) for c in inst.classes]
-        reqs = sorted(set(req_of), key=repr)
+        reqs = sorted(set(req_of), key=lambda r: (sorted(r[0]), r[1] or ""))
+        rank = {r: i for i, r in enumerate(reqs)}
+
+        def order(met: Qualifications) -> list[int]:  # the same order in every run (no string hashes)
+            return sorted(rank[r] for r in met)
+
         self.kind_of: dict[int, Kind] = {}
         members: dict[Kind, list[int]] = defaultdict(list)
         for cid in inst.people:
@@ -123,7 +128,7 @@ class _Aggregate:
         for (cid, sid), cols in work.items():
             working[self.kind_of[cid], sid].extend(cols)
         pools: dict[tuple[Qualifications, int], list[int]] = defaultdict(list)
-        for (kind, sid), cols in sorted(working.items(), key=lambda kv: (kv[0][1], repr(kv[0][0]))):
+        for (kind, sid), cols in sorted(working.items(), key=lambda kv: (kv[0][1], kv[0][0][0], order(kv[0][0][1]))):
             community, met = kind
             size = len(self.members[kind])
             out = []
@@ -139,7 +144,7 @@ class _Aggregate:
                 pools[met, sid].append(j)
                 out.append(j)
             self._row(out + cols, [1] * len(out) + [-1] * len(cols), 0, 0)
-        for (met, sid), arriving in sorted(pools.items(), key=lambda kv: (kv[0][1], repr(kv[0][0]))):
+        for (met, sid), arriving in sorted(pools.items(), key=lambda kv: (kv[0][1], order(kv[0][0]))):
             leaving = []
             for k in classes_of_shift[sid]:
                 if req_of[k] in met:

@@ -4,7 +4,8 @@ flow-exact), and the repair of a flow solution into a feasible roster. No Django
 
 from __future__ import annotations
 
-from collections import defaultdict
+import time
+from collections import defaultdict, deque
 from collections.abc import Iterable
 
 from gongzhi.volunteers.rostering.instance import _Instance
@@ -152,3 +153,66 @@ def _class_members(pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
     for cid, k in pairs:
         members[k].append(cid)
     return members
+
+
+def _augment(inst: _Instance, pairs: list[tuple[int, int]], target: int, deadline: float) -> list[tuple[int, int]]:
+    """Fill more places by augmenting paths, until `target` places are filled or none is found.
+
+    `pairs` are (candidate, class). A path starts at a class with an open place and ends at a volunteer free to
+    take one: on the way a volunteer moves from their class in the same shift to the one before (which leaves
+    a place open in theirs), or drops the one shift that keeps them from it (the same). Breadth first over
+    classes, all open ones at once; each path fills one more place. Coverage only: the secondary terms are not
+    looked at (one more place outweighs all of them)."""
+    works: dict[int, dict[int, int]] = defaultdict(dict)  # candidate -> shift -> class
+    filled: dict[int, int] = defaultdict(int)
+    for cid, k in pairs:
+        works[cid][inst.classes[k].shift_id] = k
+        filled[k] += 1
+    covered = len(pairs)
+    while covered < target and time.perf_counter() < deadline:
+        # parent[k2] = (candidate, class k, shift dropped or None): the candidate leaves k2 (or drops that shift)
+        # to fill a place of k, nearer the open class; None for an open class itself.
+        parent: dict[int, tuple[int, int, int | None] | None] = {}
+        queue: deque[int] = deque()
+        for klass in inst.classes:
+            if filled[klass.index] < klass.capacity:
+                parent[klass.index] = None
+                queue.append(klass.index)
+        end: tuple[int, int] | None = None
+        while queue and end is None:
+            k = queue.popleft()
+            sid = inst.classes[k].shift_id
+            for cid in inst.classes[k].members:
+                mine = works[cid]
+                if sid in mine:
+                    k2 = mine[sid]
+                    if k2 != k and k2 not in parent:
+                        parent[k2] = (cid, k, None)
+                        queue.append(k2)
+                    continue
+                if inst.compatible(sid, mine):
+                    end = (cid, k)
+                    break
+                for t, k2 in mine.items():
+                    if k2 not in parent and inst.compatible(sid, [u for u in mine if u != t]):
+                        parent[k2] = (cid, k, t)
+                        queue.append(k2)
+        if end is None:
+            break
+        # The path back to the open class: the free volunteer joins the last class; each volunteer on the way
+        # leaves their class (or drops that shift) for the class nearer the open one.
+        cid, k = end
+        steps: list[tuple[int, int, int | None]] = [(cid, k, None)]
+        cur = k
+        while (back := parent[cur]) is not None:
+            steps.append((back[0], back[1], back[2]))
+            cur = back[1]
+        if len({c for c, _, _ in steps}) < len(steps):
+            break  # a volunteer twice on one path: not applied (the moves would interfere)
+        for cid, into, dropped in steps:
+            if dropped is not None:
+                works[cid].pop(dropped)
+            works[cid][inst.classes[into].shift_id] = into
+        filled[cur] += 1
+        covered += 1
+    return [(cid, k) for cid, mine in works.items() for k in mine.values()]

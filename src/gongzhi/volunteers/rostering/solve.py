@@ -25,7 +25,7 @@ from gongzhi.volunteers.rostering.model import (
     Shift,
     Uncovered,
 )
-from gongzhi.volunteers.rostering.search import _class_members, _flow, _greedy_fill, _repair
+from gongzhi.volunteers.rostering.search import _augment, _class_members, _flow, _greedy_fill, _repair
 
 AGGREGATE_FROM = 500_000  # eligible (volunteer, need) pairs from which the kind-aggregated model is used
 
@@ -219,25 +219,25 @@ def _solve_aggregate(
 ) -> RosterResult:
     """A street's reservoir: the kind-aggregated model (aggregate.py), its objective in two steps.
 
-    1. Coverage: the min-cost flow's bound; if the LP cannot fill that many places, the LP of coverage alone
-       (HiGHS) gives the most places any roster can fill, C (certified).
+    1. Coverage: the LP of coverage alone (HiGHS) gives the most places any roster can fill, C (certified; the
+       min-cost flow's bound if that is lower). Asked straight for the flow's coverage when the LP cannot reach
+       it, the second LP takes minutes to say so; this one takes seconds.
     2. The secondary terms among rosters filling C places: their LP (HiGHS interior point, crossover to a
        vertex), certified, gives S. W x (demand - C) + S bounds every roster: one that fills fewer places pays W
        more, and W exceeds every secondary total.
     3. The roster: the LP's own if integral. Else (fairness makes the LP split volunteers' shifts) each
        volunteer keeps, per block, the shift set carrying most of the LP's weight, any subset of which they may
        work; among rosters keeping to those the min-cost flow is exact and integral; a greedy fill completes it
-       (aggregate.restriction, search._flow). On a street's week it comes within 0.02 % of the bound."""
+       (aggregate.restriction, search._flow); augmenting paths fill places still open below C (search._augment)."""
     form = _Aggregate(inst)
     details.update(variables=len(form.cost), rows=len(form.rows), kinds=len(form.members), model="aggregate")
     coverage = flow_bound
-    lp = _lp_highs(form.secondary(coverage), 0.8 * (deadline - time.perf_counter()))
-    if lp is None and deadline > time.perf_counter():
-        first = _lp_highs(form.coverage(), 0.5 * (deadline - time.perf_counter()))
-        if first is not None:
-            coverage = min(coverage, -first.bound)
-            details["lp_coverage_bound"] = coverage
-            lp = _lp_highs(form.secondary(coverage), 0.8 * (deadline - time.perf_counter()))
+    lp = None
+    first = _lp_highs(form.coverage(), 0.4 * (deadline - time.perf_counter()))
+    if first is not None:
+        coverage = min(coverage, -first.bound)
+        details["lp_coverage_bound"] = coverage
+        lp = _lp_highs(form.secondary(coverage), 0.9 * (deadline - time.perf_counter()))
     if lp is None:
         details["lp"] = "no time left"
         greedy = _greedy_fill(inst)
@@ -248,8 +248,10 @@ def _solve_aggregate(
     if lp.integral:
         roster = inst.deal(_class_members(form.chosen(lp.values)))
         return _result(inst, roster, "feasible", lower, "aggregate-lp+dual-certificate", started, details)
-    allowed = form.restriction(lp.values)
-    roster = _greedy_fill(inst, inst.deal(_class_members(_flow(inst, allowed)[1])))
+    roster = _greedy_fill(inst, inst.deal(_class_members(_flow(inst, form.restriction(lp.values))[1])))
+    if inst.evaluate(roster)["covered"] < coverage:  # the rounding left open places the LP filled
+        pairs = [(cid, inst.class_of[nid]) for cid, nid in roster]
+        roster = inst.deal(_class_members(_augment(inst, pairs, coverage, deadline)))
     return _result(inst, roster, "feasible", lower, "aggregate-lp+restricted-flow", started, details)
 
 
