@@ -173,19 +173,26 @@ class _Aggregate:
             cost[j] = -1
         return _Stage(self.lb, self.ub, cost, self.rows, 0)
 
-    def restriction(self, values: Sequence[float]) -> dict[int, set[int]]:
+    def restriction(
+        self, values: Sequence[float], wanted: frozenset[tuple[int, int]] = frozenset()
+    ) -> dict[int, set[int]]:
         """Per volunteer, the shifts they may work in a roster close to an LP solution, chosen so that any subset
         of them is allowed: per block the largest shift set carrying the most of the LP's weight (its own and its
         subsets'). Within those, rest and day limits cannot be broken, so the min-cost flow solves the rest
-        exactly and integrally (search._flow with `allowed`)."""
+        exactly and integrally (search._flow with `allowed`). `wanted` (volunteer, shift) pairs, where a place
+        stayed open: a block holding one takes the heaviest set with that shift the LP gave any weight to."""
         allowed: dict[int, set[int]] = defaultdict(set)
         by_block: dict[tuple[int, frozenset[int]], list[tuple[int, frozenset[int]]]] = defaultdict(list)
         for cid, columns in self.patterns.items():
             for j, p in columns:
                 by_block[cid, _block(self.inst, cid, p)].append((j, p))
-        for (cid, _), columns in by_block.items():
+        for (cid, block), columns in by_block.items():
             mass = [(sum(values[j] for j, q in columns if q <= p), len(p), sorted(p), p) for _, p in columns]
             best = max(mass)
+            for sid in sorted(block):
+                if (cid, sid) in wanted and sid not in best[3]:
+                    weighted = [m for (j, p), m in zip(columns, mass, strict=True) if sid in p and values[j] > 1e-6]
+                    best = max(weighted, default=best)
             if best[0] > 1e-6:
                 allowed[cid] |= best[3]
         for (cid, sid), j in self.shift_cols.items():

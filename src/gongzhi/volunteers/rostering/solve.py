@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -228,7 +228,9 @@ def _solve_aggregate(
     3. The roster: the LP's own if integral. Else (fairness makes the LP split volunteers' shifts) each
        volunteer keeps, per block, the shift set carrying most of the LP's weight, any subset of which they may
        work; among rosters keeping to those the min-cost flow is exact and integral; a greedy fill completes it
-       (aggregate.restriction, search._flow); augmenting paths fill places still open below C (search._augment)."""
+       (aggregate.restriction, search._flow); augmenting paths fill places still open below C (search._augment);
+       if some still are, the volunteers who could fill them take a set with that shift the LP weighed, and the
+       flow runs again, up to three times."""
     form = _Aggregate(inst)
     details.update(variables=len(form.cost), rows=len(form.rows), kinds=len(form.members), model="aggregate")
     coverage = flow_bound
@@ -249,10 +251,29 @@ def _solve_aggregate(
         roster = inst.deal(_class_members(form.chosen(lp.values)))
         return _result(inst, roster, "feasible", lower, "aggregate-lp+dual-certificate", started, details)
     roster = _greedy_fill(inst, inst.deal(_class_members(_flow(inst, form.restriction(lp.values))[1])))
-    if inst.evaluate(roster)["covered"] < coverage:  # the rounding left open places the LP filled
-        pairs = [(cid, inst.class_of[nid]) for cid, nid in roster]
-        roster = inst.deal(_class_members(_augment(inst, pairs, coverage, deadline)))
+    roster = _fill_to(inst, roster, coverage, deadline)
+    # Places still open that the LP filled: the volunteers who could take them keep, where the LP gave it
+    # weight, a shift set with that shift instead; the flow and the paths run again (kept if better).
+    for _ in range(3):
+        if inst.evaluate(roster)["covered"] >= coverage or deadline - time.perf_counter() < 3:
+            break
+        held = Counter(nid for _, nid in roster)
+        open_classes = {inst.class_of[n.id] for n in inst.needs if n.id in inst.class_of and held[n.id] < n.needed}
+        wanted = frozenset((cid, inst.classes[k].shift_id) for k in open_classes for cid in inst.classes[k].members)
+        again = _greedy_fill(inst, inst.deal(_class_members(_flow(inst, form.restriction(lp.values, wanted))[1])))
+        again = _fill_to(inst, again, coverage, deadline)
+        if inst.evaluate(again)["cost"] >= inst.evaluate(roster)["cost"]:
+            break
+        roster = again
     return _result(inst, roster, "feasible", lower, "aggregate-lp+restricted-flow", started, details)
+
+
+def _fill_to(inst: _Instance, roster: list[tuple[int, int]], coverage: int, deadline: float) -> list[tuple[int, int]]:
+    """The roster with augmenting paths for places still open while fewer than `coverage` are filled."""
+    if inst.evaluate(roster)["covered"] >= coverage:
+        return roster
+    pairs = [(cid, inst.class_of[nid]) for cid, nid in roster]
+    return inst.deal(_class_members(_augment(inst, pairs, coverage, deadline)))
 
 
 def roster_greedy(
