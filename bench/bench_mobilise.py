@@ -47,11 +47,12 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from tests.factories import make_user_with_role  # noqa: E402
 
+from gongzhi.core.models import RoleAssignment  # noqa: E402
 from gongzhi.people.id_rules import make_id_number  # noqa: E402
 from gongzhi.places.models import Area  # noqa: E402
 from gongzhi.places.services import areas_load  # noqa: E402
@@ -163,7 +164,8 @@ def main() -> None:
         f"{Shift.objects.count()} shifts over {ARGS.days} days, {Certification.objects.count()} certifications "
         f"({'PostgreSQL' if ARGS.postgres else 'SQLite'})"
     )
-    official = make_user_with_role("street_official", "street_staff", street.code)
+    official = get_user_model().objects.create_user(username="street_official", password="bench-street-1")
+    RoleAssignment.objects.create(user=official, role="street_staff", area_code=street.code)
     parts: dict[str, float] = {}
     made, solve = rosters.roster_inputs, rosters.rostering.roster_solve
 
