@@ -567,3 +567,21 @@ def test_augmenting_paths_fill_a_place_the_rounding_left_open():
     filled = _augment(inst, [(1, morning)], target=2, deadline=float("inf"))
     assert sorted(filled) == sorted([(1, noon), (2, morning)])
     assert _augment(inst, [(1, noon), (2, morning)], target=3, deadline=float("inf")) == [(1, noon), (2, morning)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_shift_booleans_when_a_volunteer_has_very_many_shift_sets(monkeypatch, seed):
+    # Above PATTERN_LIMIT shift sets a block is modelled with shift booleans (cliques, hours per day) in both
+    # models; with the limit at 2 every two-day volunteer gets them. Both rosters keep every rule and each
+    # model's bound holds for the other's roster.
+    from gongzhi.volunteers.rostering import instance
+
+    monkeypatch.setattr(instance, "PATTERN_LIMIT", 2)
+    candidates, shifts, needs, rules = _bench_instance(12, 4, 6, seed, 2)
+    full = roster_solve(candidates, shifts, needs, rules, engine="lp", time_limit=20)
+    street = roster_solve(candidates, shifts, needs, rules, engine="aggregate", time_limit=20)
+    for r in (full, street):
+        assert_valid(r, candidates, shifts, needs, rules)
+    assert full.details["variables"] > 0 and street.details["model"] == "aggregate"
+    assert street.bound <= full.objective and full.bound <= street.objective
+    assert street.covered == full.covered

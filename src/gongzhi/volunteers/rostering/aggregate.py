@@ -28,8 +28,8 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
+from gongzhi.volunteers.rostering.formulation import _Model
 from gongzhi.volunteers.rostering.instance import _Instance
 
 Requirement = tuple[frozenset[str], str | None]  # what a need asks: skills, training
@@ -48,15 +48,11 @@ class _Stage:
     offset: int
 
 
-class _Aggregate:
+class _Aggregate(_Model):
     """The kind-aggregated model as plain rows, with the interface of the full one (given to GLOP and CP-SAT)."""
 
     def __init__(self, inst: _Instance):
-        self.lb: list[int] = []
-        self.ub: list[int] = []
-        self.cost: list[int] = []
-        self.rows: list[tuple[list[int], list[int], float, float, bool]] = []
-        self.offset = inst.W * inst.demand
+        super().__init__(inst)
         self.inst = inst
         # What each class asks for, as the (skills, training) of its first need: its members are exactly the
         # available volunteers who meet it (the needs of a class have the same members).
@@ -227,31 +223,7 @@ class _Aggregate:
             j = self._var(0, 1, 0)
             self.shift_cols[cid, sid] = j
             work[cid, sid].append(j)
-        for clique in inst.cliques:
-            cols = [self.shift_cols[cid, s] for s in sorted(clique & block)]
-            if len(cols) > 1:
-                self._row(cols, [1] * len(cols), -math.inf, 1, amo=True)
-        days: dict[date, list[int]] = defaultdict(list)
-        for sid in sorted(block):
-            days[inst.day[sid]].append(sid)
-        for sids in days.values():
-            if sum(inst.length[s] for s in sids) > inst.max_day:
-                g = math.gcd(*(inst.length[s] for s in sids))
-                self._row(
-                    [self.shift_cols[cid, s] for s in sids],
-                    [inst.length[s] // g for s in sids],
-                    -math.inf,
-                    inst.max_day // g,
-                )
-
-    def _var(self, lb: int, ub: int, cost: int) -> int:
-        self.lb.append(lb)
-        self.ub.append(ub)
-        self.cost.append(cost)
-        return len(self.cost) - 1
-
-    def _row(self, cols: list[int], coefs: list[int], lo: float, hi: float, amo: bool = False) -> None:
-        self.rows.append((cols, coefs, lo, hi, amo))
+        self._shift_rows(inst, block, lambda sid: [self.shift_cols[cid, sid]])
 
     # ---- between rosters and column values
 

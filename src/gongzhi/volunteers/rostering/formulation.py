@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -16,18 +16,53 @@ from gongzhi.volunteers.rostering.instance import _Instance
 from gongzhi.volunteers.rostering.search import _class_members, _greedy_fill, _repair
 
 
-class _Formulation:
-    """The integer model as plain rows, built once, given to GLOP (its LP relaxation) and to CP-SAT."""
+class _Model:
+    """A linear model as plain rows, built column by column: the full model here and the kind model
+    (aggregate.py) share this."""
 
-    def __init__(self, inst: _Instance):
+    def __init__(self, inst: _Instance) -> None:
         self.lb: list[int] = []
         self.ub: list[int] = []
         self.cost: list[int] = []
         self.rows: list[tuple[list[int], list[int], float, float, bool]] = []  # columns, coefficients, lo, hi, amo
+        self.offset = inst.W * inst.demand
+
+    def _var(self, lb: int, ub: int, cost: int) -> int:
+        self.lb.append(lb)
+        self.ub.append(ub)
+        self.cost.append(cost)
+        return len(self.cost) - 1
+
+    def _row(self, cols: list[int], coefs: list[int], lo: float, hi: float, amo: bool = False) -> None:
+        self.rows.append((cols, coefs, lo, hi, amo))
+
+    def _shift_rows(self, inst: _Instance, block: frozenset[int], on: Callable[[int], list[int]]) -> None:
+        """A block with very many shift sets, as the columns `on(shift)` that put a volunteer on each shift: at
+        most one per maximal clique of the conflict graph, and the hours of each day."""
+        for clique in inst.cliques:
+            cols = [j for sid in sorted(clique & block) for j in on(sid)]
+            if len(cols) > 1:
+                self._row(cols, [1] * len(cols), -math.inf, 1, amo=True)
+        days: dict[date, list[int]] = defaultdict(list)
+        for sid in sorted(block):
+            days[inst.day[sid]].append(sid)
+        for sids in days.values():
+            if sum(inst.length[s] for s in sids) > inst.max_day:
+                # Lengths in microseconds, exact; divided by their gcd to keep the row's numbers small (the same
+                # integer points: sum(a x) <= limit iff sum(a/g x) <= floor(limit/g)).
+                weighted = [(j, inst.length[s]) for s in sids for j in on(s)]
+                g = math.gcd(*(a for _, a in weighted))
+                self._row([j for j, _ in weighted], [a // g for _, a in weighted], -math.inf, inst.max_day // g)
+
+
+class _Formulation(_Model):
+    """The integer model as plain rows, built once, given to GLOP (its LP relaxation) and to CP-SAT."""
+
+    def __init__(self, inst: _Instance):
+        super().__init__(inst)
         self.x: dict[tuple[int, int], int] = {}  # (candidate, class) -> column
         self.patterns: dict[int, list[tuple[int, frozenset[int], frozenset[int]]]] = {}  # column, set, block
         self.fvar: dict[int, int] = {}  # several blocks: the candidate's fairness cost
-        self.offset = inst.W * inst.demand
         by_class: dict[int, list[int]] = defaultdict(list)
         by_cs: dict[tuple[int, int], list[int]] = defaultdict(list)
         for k in inst.classes:
@@ -105,29 +140,7 @@ class _Formulation:
         for sid in block:
             if len(by_cs[cid, sid]) > 1:
                 self._row(by_cs[cid, sid], [1] * len(by_cs[cid, sid]), -math.inf, 1, amo=True)
-        for clique in inst.cliques:
-            cols = [j for sid in sorted(clique & block) for j in by_cs[cid, sid]]
-            if len(cols) > 1:
-                self._row(cols, [1] * len(cols), -math.inf, 1, amo=True)
-        days: dict[date, list[int]] = defaultdict(list)
-        for sid in sorted(block):
-            days[inst.day[sid]].append(sid)
-        for sids in days.values():
-            if sum(inst.length[s] for s in sids) > inst.max_day:
-                # Lengths in microseconds, exact; divided by their gcd to keep the row's numbers small (the same
-                # integer points: sum(a x) <= limit iff sum(a/g x) <= floor(limit/g)).
-                weighted = [(j, inst.length[s]) for s in sids for j in by_cs[cid, s]]
-                g = math.gcd(*(a for _, a in weighted))
-                self._row([j for j, _ in weighted], [a // g for _, a in weighted], -math.inf, inst.max_day // g)
-
-    def _var(self, lb: int, ub: int, cost: int) -> int:
-        self.lb.append(lb)
-        self.ub.append(ub)
-        self.cost.append(cost)
-        return len(self.cost) - 1
-
-    def _row(self, cols: list[int], coefs: list[int], lo: float, hi: float, amo: bool = False) -> None:
-        self.rows.append((cols, coefs, lo, hi, amo))
+        self._shift_rows(inst, block, lambda sid: by_cs[cid, sid])
 
     def point(self, inst: _Instance, assignments: Iterable[tuple[int, int]]) -> list[int]:
         """The column values of a need-level roster."""
