@@ -153,6 +153,7 @@ PURE_MODULES = [
     "testing/slots.py",
     "volunteers/flows.py",
     "volunteers/rostering/__init__.py",
+    "volunteers/rostering/aggregate.py",
     "volunteers/rostering/formulation.py",
     "volunteers/rostering/instance.py",
     "volunteers/rostering/model.py",
