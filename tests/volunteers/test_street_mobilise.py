@@ -113,6 +113,8 @@ def test_the_page_offers_it_to_street_staff_only_and_shows_what_was_written(
     done = client.post("/volunteers/posts/", form).content.decode()
     assert "全街道动员" in done and "已排 9 / 需要 9 人次" in done and "已证明最优" in done
     assert Assignment.objects.count() == 9
+    again = client.post("/volunteers/posts/", form).content.decode()
+    assert "没有空缺：这些班次都已排满，已排的都保留" in again and Assignment.objects.count() == 9
 
 
 @pytest.mark.django_db(transaction=True)

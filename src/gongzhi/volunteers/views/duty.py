@@ -99,6 +99,7 @@ def posts(request: HttpRequest) -> HttpResponse:
             "day_end": start + dt.timedelta(days=1),
             "result": result,
             "street_result": street_result,
+            "gap_percent": f"{result.gap * 100:.3f}" if result else "",
             "uncovered": [(u, uncovered_reason(u)) for u in result.uncovered] if result else [],
             "street": selectors.area_of(code[:9])
             if access.may_in_area(request.user, roles.MANAGE_VOLUNTEERS, code[:9])
