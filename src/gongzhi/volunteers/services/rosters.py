@@ -5,6 +5,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,12 +81,18 @@ def _compatible(window: tuple, busy: list[tuple], rules) -> bool:
     return held + (end - start).total_seconds() / 3600 <= rules.max_hours_per_day
 
 
-def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer], rules=None, named_in_full: bool = False):
+def roster_inputs(
+    shifts: list[Shift],
+    volunteers: list[Volunteer],
+    rules=None,
+    named_in_full: bool = False,
+    ignoring: Sequence[int] = (),
+):
     """The pure optimiser's input for these shifts and candidate volunteers: time windows, needs
     (a shift's places not yet held) and candidates with their valid trainings, availability, and
     the shifts they already hold that day anywhere, which close the windows they would clash with.
     `named_in_full`: a need is named with its community, day and time (a street's several days),
-    not by its post alone."""
+    not by its post alone. `ignoring`: assignments to plan again, read as if they were not there."""
     rules = rules or ROSTER_RULES
     names = area_names(sorted({s.community_code for s in shifts})) if named_in_full else {}
 
@@ -101,7 +108,9 @@ def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer], rules=None, 
     # Local times: a day's hour limit counts by the local calendar day.
     pure_shifts = [rostering.Shift(i, timezone.localtime(a), timezone.localtime(b)) for (a, b), i in windows.items()]
     taken: dict[int, int] = {}
-    for shift_id in Assignment.objects.filter(shift__in=shifts).values_list("shift_id", flat=True):
+    for shift_id in (
+        Assignment.objects.filter(shift__in=shifts).exclude(pk__in=ignoring).values_list("shift_id", flat=True)
+    ):
         taken[shift_id] = taken.get(shift_id, 0) + 1
     needs = [
         rostering.Need(
@@ -118,18 +127,18 @@ def roster_inputs(shifts: list[Shift], volunteers: list[Volunteer], rules=None, 
     ]
     needs = [n for n in needs if n.needed > 0]
     first = min((s.starts_at for s in shifts), default=timezone.now())
-    last = max((s.ends_at for s in shifts), default=first)
     valid: dict[int, set] = {}
     for volunteer_id, code in Certification.objects.filter(
         volunteer__in=volunteers, expires_at__gt=first, issued_at__lte=first
     ).values_list("volunteer_id", "course__code"):
         valid.setdefault(volunteer_id, set()).add(code)
     busy: dict[int, list[tuple]] = {}
-    for volunteer_id, a, b in Assignment.objects.filter(
-        volunteer__in=volunteers,
-        shift__starts_at__lt=last + dt.timedelta(hours=24),
-        shift__ends_at__gt=first - dt.timedelta(hours=24),
-    ).values_list("volunteer_id", "shift__starts_at", "shift__ends_at"):
+    for volunteer_id, a, b in (
+        _around(shifts, volunteers)
+        .filter(volunteer__in=volunteers)
+        .exclude(pk__in=ignoring)
+        .values_list("volunteer_id", "shift__starts_at", "shift__ends_at")
+    ):
         busy.setdefault(volunteer_id, []).append((a, b))
     candidates = [
         rostering.Candidate(
@@ -208,25 +217,38 @@ def street_mobilise(
 
 
 def _roster(actor, area_code, shifts_query, reservoir_area, source, replan, time_limit, detail, none_message):
-    """The shared work of a roster: lock the shifts (two people rostering at once: the second waits
-    and fills only what is still open), ask the optimiser, write the assignments, audit."""
+    """The shared work of a roster. The optimiser runs outside any transaction (on SQLite a write
+    transaction would hold every other write of the platform, scans included, for its seconds); the
+    write then locks the shifts and checks that nothing it read has changed meanwhile (another
+    roster, a place filled by hand, a shift edited): if something has, nothing is written and the
+    user is asked to press again."""
     if errors := rostering.rules_errors(ROSTER_RULES):  # before roster_inputs uses them
         raise ApplicationError(roster_refusal(errors), status=422)
-    with transaction.atomic():
-        shifts = list(
-            shifts_query.select_for_update(of=("self",))
-            .select_related("post", "post__training")
-            .order_by("starts_at", "id")
+    shifts = list(shifts_query.select_related("post", "post__training").order_by("starts_at", "id"))
+    if not shifts:
+        raise ApplicationError(none_message, status=422)
+    volunteers = list(Volunteer.objects.in_area(reservoir_area).filter(status=flows.APPROVED).order_by("id"))
+    replaced = (
+        list(
+            Assignment.objects.filter(shift__in=shifts, source=source, checkin__isnull=True).values_list(
+                "pk", flat=True
+            )
         )
-        if not shifts:
-            raise ApplicationError(none_message, status=422)
-        volunteers = list(Volunteer.objects.in_area(reservoir_area).filter(status=flows.APPROVED).order_by("id"))
-        if replan:
-            Assignment.objects.filter(shift__in=shifts, source__in=[source], checkin__isnull=True).delete()
-        candidates, pure_shifts, needs = roster_inputs(shifts, volunteers, named_in_full=len(area_code) == 9)
-        result = rostering.roster_solve(candidates, pure_shifts, needs, ROSTER_RULES, time_limit=time_limit)
-        if result.status == "infeasible_input":  # a bad number named; the rollback keeps the earlier roster
-            raise ApplicationError(roster_refusal(result.errors), status=422)
+        if replan
+        else []
+    )
+    seen = _state(shifts, volunteers)
+    candidates, pure_shifts, needs = roster_inputs(
+        shifts, volunteers, named_in_full=len(area_code) == 9, ignoring=replaced
+    )
+    result = rostering.roster_solve(candidates, pure_shifts, needs, ROSTER_RULES, time_limit=time_limit)
+    if result.status == "infeasible_input":  # a bad number named; nothing written, the earlier roster kept
+        raise ApplicationError(roster_refusal(result.errors), status=422)
+    with transaction.atomic():
+        list(Shift.objects.select_for_update().filter(pk__in=[s.pk for s in shifts]).order_by("pk").values("pk"))
+        if _state(shifts, volunteers) != seen:
+            raise ApplicationError(_("排班期间这些班次刚有改动，没有写入，请再点一次"), status=409)
+        Assignment.objects.filter(pk__in=replaced).delete()
         community_of = {v.pk: v.community_code for v in volunteers}
         Assignment.objects.bulk_create(
             [
@@ -250,6 +272,30 @@ def _roster(actor, area_code, shifts_query, reservoir_area, source, replan, time
             },
         )
     return result
+
+
+def _around(shifts: list[Shift], volunteers: list[Volunteer]):
+    """Assignments on shifts within a day of these shifts: those that can clash with them."""
+    if not shifts:
+        return Assignment.objects.none()
+    first = min(s.starts_at for s in shifts)
+    last = max(s.ends_at for s in shifts)
+    return Assignment.objects.filter(
+        shift__starts_at__lt=last + dt.timedelta(hours=24), shift__ends_at__gt=first - dt.timedelta(hours=24)
+    )
+
+
+def _state(shifts: list[Shift], volunteers: list[Volunteer]) -> tuple:
+    """What a roster is planned from, to notice a change while the optimiser runs: the shifts' places,
+    and the assignments on them or of these volunteers around them (any added or removed moves the
+    count or the largest id)."""
+    places = sorted(Shift.objects.filter(pk__in=[s.pk for s in shifts]).values_list("pk", "needed"))
+    held = (
+        _around(shifts, volunteers)
+        .filter(Q(shift__in=shifts) | Q(volunteer__in=volunteers))
+        .aggregate(n=Count("pk"), last=Max("pk"))
+    )
+    return places, held["n"], held["last"]
 
 
 def assignment_add(*, actor, shift: Shift, volunteer: Volunteer) -> Assignment:
