@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "gongzhi.people",
     "gongzhi.testing",
     "gongzhi.volunteers",
+    "gongzhi.supplies",
     "gongzhi.demo",
 ]
 
