@@ -101,3 +101,42 @@ def test_the_command_exits_2_with_the_reason(tmp_path):
     with pytest.raises(CommandError) as refused:
         call_command("solve_cvrp", str(CVRP / "A-n32-k5.vrp"), seconds=0)
     assert refused.value.returncode == 2 and "求解时间须为大于0的秒数" in str(refused.value)
+
+
+EXPLICIT = """NAME : tiny-explicit
+TYPE : CVRP
+DIMENSION : 4
+EDGE_WEIGHT_TYPE : EXPLICIT
+EDGE_WEIGHT_FORMAT : LOWER_ROW
+CAPACITY : 10
+EDGE_WEIGHT_SECTION
+ 5
+ 7 3
+ 4 9 6
+DEMAND_SECTION
+1 0
+2 4
+3 5
+4 6
+DEPOT_SECTION
+ 1
+ -1
+EOF
+"""
+
+
+def test_explicit_distances_are_read_as_given(tmp_path):
+    # Distances as a lower triangle (d21=5; d31=7 d32=3; d41=4 d42=9 d43=6), capacity 10, demands 4, 5, 6: the
+    # optimum is depot-3-depot (4 + 4) and depot-2-1-depot (7 + 3 + 5), 23 in all.
+    found = routing.cvrp_solve(routing.cvrp_read(_file(tmp_path, EXPLICIT)), 0.3)
+    assert found.cost == 23 and sorted(map(sorted, found.routes)) == [[1, 2], [3]]
+
+
+def test_a_fleet_too_small_is_said_not_raised(tmp_path, capsys):
+    # One vehicle of 10 for 15 units: no routes within the fleet; the command says so and exits 2, with no
+    # solver warning in English on the way.
+    path = _file(tmp_path, EXPLICIT.replace("CAPACITY : 10\n", "CAPACITY : 10\nVEHICLES : 1\n"))
+    with pytest.raises(CommandError) as refused:
+        call_command("solve_cvrp", str(path), seconds=0.3)
+    assert refused.value.returncode == 2 and "没有找到满足容量和车辆数的路线" in str(refused.value)
+    assert "Warning" not in capsys.readouterr().err

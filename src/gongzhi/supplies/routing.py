@@ -15,6 +15,7 @@ customers, no routes within the capacity and fleet found in the time given.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,7 +114,9 @@ def cvrp_solve(data: ProblemData, seconds: float, seed: int = 0) -> Routes:
 
     if not (isinstance(seconds, int | float) and math.isfinite(seconds) and 0 < seconds <= 86_400):
         raise RoutingInputError(Problem(BAD_SECONDS, {"value": seconds}))
-    result = solve(data, stop=MaxRuntime(seconds), seed=seed, display=False)
+    with warnings.catch_warnings():  # PyVRP warns in English when it struggles; the answer below says it
+        warnings.simplefilter("ignore")
+        result = solve(data, stop=MaxRuntime(seconds), seed=seed, display=False)
     if not result.best.is_feasible():  # a fleet too small for the demand (a VEHICLES line), say
         raise RoutingInputError(Problem(NO_ROUTES, {"seconds": seconds}))
     # A route's activities: depots and clients, each client by its index among the clients (from 0); the file's
