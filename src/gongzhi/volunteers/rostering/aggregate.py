@@ -83,27 +83,18 @@ class _Aggregate(_Model):
                 self._schedules(cid, person.patterns, work)
                 continue
             quarters: list[tuple[int, int]] = []
-            options: list[set[int]] = []
             for block, pats in person.blocks:
                 if pats is not None:
                     for j, p in self._schedules(cid, [(p, 0) for p in pats], work):
                         quarters.append((j, inst.q(p)))
-                    options.append({0} | {inst.q(p) for p in pats})
                 else:
                     self._compact(cid, block, work)
                     quarters.extend((self.shift_cols[cid, s], inst.quarters[s]) for s in block)
-                    sums = {0}
-                    for sid in block:
-                        sums |= {t + inst.quarters[sid] for t in sums}
-                    options.append(sums)
             if not inst.wf:
                 continue
-            sums = {0}
-            for choice in options:
-                sums = {a + b for a in sums for b in choice}
             # The convex cost as segments between the attainable totals a < b, each at its slope
             # wf (2 q0 + a + b) (a whole number), filled cheapest first at any optimum.
-            points = sorted(sums)
+            points = inst.attainable(person)
             segments = []
             for a, b in zip(points, points[1:], strict=False):
                 segments.append(self._var(0, b - a, inst.wf * (2 * person.q0 + a + b)))

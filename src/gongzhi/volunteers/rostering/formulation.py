@@ -79,27 +79,18 @@ class _Formulation(_Model):
                 continue
             # Several blocks (days): patterns per block, fairness on the total through its convex envelope.
             total: list[tuple[int, int]] = []  # (column, quarter-hours)
-            options: list[set[int]] = []  # the quarter-hours each block can add
             for block, pats in person.blocks:
                 if pats is not None:
                     columns = self._patterns(cid, block, [(p, 0) for p in pats], by_cs)
                     total.extend((j, inst.q(p)) for j, p in columns)
-                    options.append({0} | {inst.q(p) for p in pats})
                 else:
                     self._compact(inst, cid, block, by_cs)
                     total.extend((j, inst.quarters[s]) for s in block for j in by_cs[cid, s])
-                    sums = {0}
-                    for sid in block:
-                        sums |= {t + inst.quarters[sid] for t in sums}
-                    options.append(sums)
             if not inst.wf:
                 continue
             f = self._var(0, person.max_cost, 1)
             self.fvar[cid] = f
-            sums = {0}
-            for choice in options:
-                sums = {a + b for a in sums for b in choice}
-            points = sorted(sums)
+            points = inst.attainable(person)
             for a, b in zip(points, points[1:], strict=False):
                 fa, fb = inst.fcost(person.q0, a), inst.fcost(person.q0, b)
                 # the chord through (a, fa) and (b, fb), times (b - a): (b-a) f - (fb-fa) total >= (b-a) fa - (fb-fa) a

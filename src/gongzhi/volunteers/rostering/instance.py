@@ -332,6 +332,19 @@ class _Instance:
     def q(self, shifts: Iterable[int]) -> int:
         return sum(self.quarters[s] for s in shifts)
 
+    def attainable(self, person: _Person) -> list[int]:
+        """The totals of quarter-hours a volunteer can be given: one shift set (or none) per block, summed."""
+        sums = {0}
+        for block, pats in person.blocks:
+            if pats is not None:
+                choice = {0} | {self.q(p) for p in pats}
+            else:
+                choice = {0}
+                for sid in block:
+                    choice |= {t + self.quarters[sid] for t in choice}
+            sums = {a + b for a in sums for b in choice}
+        return sorted(sums)
+
     def _blocks(self, own: tuple[int, ...]) -> list[tuple[int, ...]]:
         """Split shifts into groups with no conflict and no shared day between groups (usually: the days)."""
         group = {s: s for s in own}
