@@ -122,7 +122,8 @@ def test_two_people_mobilising_at_once_never_fill_a_place_twice(street_week, str
     # Real parallel connections: both optimise at once (no lock held meanwhile); the first to write wins, the
     # second finds the assignments changed since it read them and writes nothing (409, press again) - or, if
     # it read after the first wrote, finds nothing open. SQLite's in-memory test database may refuse the
-    # second writer outright ("database table is locked", with or without the table's name). Either way no place is filled twice.
+    # second writer outright ("database table is locked", with or without the table's name). Either way no
+    # place is filled twice.
     import threading
 
     from django.db import connection
