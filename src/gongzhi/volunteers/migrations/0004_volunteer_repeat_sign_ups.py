@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('volunteers', '0003_aid_events_to_workflow_events'),
+        ("volunteers", "0003_aid_events_to_workflow_events"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='volunteer',
-            name='repeat_sign_up_at',
+            model_name="volunteer",
+            name="repeat_sign_up_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='volunteer',
-            name='repeat_sign_ups',
+            model_name="volunteer",
+            name="repeat_sign_ups",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

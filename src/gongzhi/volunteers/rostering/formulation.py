@@ -197,9 +197,9 @@ def _lp(form: _Rows, time_limit: float) -> _LP | None:
     return _certify(form, values, [c.dual_value() for c in cons], started)
 
 
-def _lp_highs(form: _Rows, time_limit: float, crossover: bool = True) -> _LP | None:
-    """Solve the LP relaxation with HiGHS's interior point method (with crossover to a vertex unless told not
-    to) and certify its bound: on a street's week it is several times faster than the simplex methods."""
+def _lp_highs(form: _Rows, time_limit: float) -> _LP | None:
+    """Solve the LP relaxation with HiGHS's interior point method (crossover to a vertex, from which the roster
+    is rounded) and certify its bound: on a street's week it is several times faster than the simplex methods."""
     import highspy
     import numpy as np
 
@@ -207,7 +207,7 @@ def _lp_highs(form: _Rows, time_limit: float, crossover: bool = True) -> _LP | N
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "ipm")
-    h.setOptionValue("run_crossover", "on" if crossover else "off")
+    h.setOptionValue("run_crossover", "on")
     h.setOptionValue("time_limit", max(0.05, float(time_limit)))
     h.setOptionValue("threads", 1)
     inf = highspy.kHighsInf

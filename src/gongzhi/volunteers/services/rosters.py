@@ -184,7 +184,15 @@ def roster_build(
     source = Assignment.Source.OPTIMISER if reservoir == "community" else Assignment.Source.MOBILISED
     detail = {"day": day.isoformat(), "reservoir": reservoir}
     return _roster(
-        actor, community_code, shifts, area, source, replan, time_limit, detail, _("这一天没有需要排班的班次")
+        actor=actor,
+        area_code=community_code,
+        shifts_query=shifts,
+        reservoir_area=area,
+        source=source,
+        replan=replan,
+        time_limit=time_limit,
+        detail=detail,
+        none_message=_("这一天没有需要排班的班次"),
     )
 
 
@@ -204,19 +212,32 @@ def street_mobilise(
     )
     detail = {"day": first_day.isoformat(), "days": days, "reservoir": "street"}
     return _roster(
-        actor,
-        street_code,
-        shifts,
-        street_code,
-        Assignment.Source.MOBILISED,
-        False,
-        time_limit,
-        detail,
-        _("这几天街道内没有需要排班的班次"),
+        actor=actor,
+        area_code=street_code,
+        shifts_query=shifts,
+        reservoir_area=street_code,
+        source=Assignment.Source.MOBILISED,
+        replan=False,
+        time_limit=time_limit,
+        detail=detail,
+        none_message=_("这几天街道内没有需要排班的班次"),
+        named_in_full=True,
     )
 
 
-def _roster(actor, area_code, shifts_query, reservoir_area, source, replan, time_limit, detail, none_message):
+def _roster(
+    *,
+    actor,
+    area_code,
+    shifts_query,
+    reservoir_area,
+    source,
+    replan,
+    time_limit,
+    detail,
+    none_message,
+    named_in_full=False,
+):
     """The shared work of a roster. The optimiser runs outside any transaction (on SQLite a write
     transaction would hold every other write of the platform, scans included, for its seconds); the
     write then locks the shifts and checks that nothing it read has changed meanwhile (another
@@ -238,9 +259,7 @@ def _roster(actor, area_code, shifts_query, reservoir_area, source, replan, time
         else []
     )
     seen = _state(shifts, volunteers)
-    candidates, pure_shifts, needs = roster_inputs(
-        shifts, volunteers, named_in_full=len(area_code) == 9, ignoring=replaced
-    )
+    candidates, pure_shifts, needs = roster_inputs(shifts, volunteers, named_in_full=named_in_full, ignoring=replaced)
     result = rostering.roster_solve(candidates, pure_shifts, needs, ROSTER_RULES, time_limit=time_limit)
     if result.status == "infeasible_input":  # a bad number named; nothing written, the earlier roster kept
         raise ApplicationError(roster_refusal(result.errors), status=422)

@@ -30,6 +30,7 @@ def posts(request: HttpRequest) -> HttpResponse:
     day = date_of(request.POST.get("day") or request.GET.get("day"), timezone.localdate())
     result = None
     street_result = False
+    may_mobilise_street = access.may_in_area(request.user, roles.MANAGE_VOLUNTEERS, code[:9])
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -57,7 +58,7 @@ def posts(request: HttpRequest) -> HttpResponse:
                     reservoir="street" if action == "mobilise" else "community", replan=action == "replan",
                 )  # fmt: skip
             elif action == "mobilise_street":
-                if not access.may_in_area(request.user, roles.MANAGE_VOLUNTEERS, code[:9]):
+                if not may_mobilise_street:
                     raise ApplicationError(_("只有街道的工作人员可以动员全街道"), status=403)
                 result = services.street_mobilise(
                     actor=request.user, street_code=code[:9], first_day=day, days=_int(request.POST.get("days"))
@@ -101,9 +102,7 @@ def posts(request: HttpRequest) -> HttpResponse:
             "street_result": street_result,
             "gap_percent": f"{result.gap * 100:.3f}" if result else "",
             "uncovered": [(u, uncovered_reason(u)) for u in result.uncovered] if result else [],
-            "street": selectors.area_of(code[:9])
-            if access.may_in_area(request.user, roles.MANAGE_VOLUNTEERS, code[:9])
-            else None,
+            "street": selectors.area_of(code[:9]) if may_mobilise_street else None,
             "mobilise_days": range(1, services.MOBILISE_MAX_DAYS + 1),
             "groups": Volunteer.Group.choices,
             "skills": choices.SKILLS.items(),
