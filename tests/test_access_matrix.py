@@ -38,6 +38,7 @@ def world(community_a, community_b):
     objects.update(_testing_objects(community_a, resident))
     objects.update(_volunteer_objects(community_a))
     objects["register_import"] = _register_import_for(community_a)
+    objects.update(_supplies_objects(community_a, household))
     outsider = make_user_with_role("outsider", "community_worker", community_b.code)
     outsider.is_staff = True  # so the admin's own scoping is what is tested, not its login wall
     outsider.save()
@@ -99,8 +100,34 @@ def _volunteer_objects(community):
     }
 
 
-# Pages anyone may open: the sign-up page and the public certificate check (masked name only).
-PUBLIC_ROUTES = ("join/", "join/communities/", "v/cert/<str:public_id>/")
+def _supplies_objects(community, household):
+    from gongzhi.supplies import services
+    from gongzhi.supplies.models import SupplyPoint
+
+    district = make_user_with_role("supplies_district_a", "district_staff", community.code[:6])
+    worker = make_user_with_role("supplies_worker_a", "community_worker", community.code)
+    courier = make_user_with_role("supplies_volunteer_a", "volunteer", community.code)
+    household.building.latitude, household.building.longitude = 30.6421, 104.1031
+    household.building.save()
+    item = services.item_create(actor=district, name="甲大米", category="grain", unit="袋", kg_per_unit="5")
+    point = SupplyPoint.objects.create(
+        kind="distribution", name=SECRET_NAME, community_code=community.code, latitude=30.642, longitude=104.103
+    )
+    services.stock_receive(actor=worker, point=point, item=item, quantity=10)
+    order = services.order_place(household=household, lines=[services.LineIn("item", item.public_id, 1)])
+    services.order_accept(actor=worker, order=order)
+    services.orders_pack(actor=worker, orders=[order])
+    planned = services.runs_plan(
+        actor=worker, point=point, couriers=[services.CourierIn(user=courier, vehicle="cart")], seconds=0.5
+    )
+    return {"point": point, "order": order, "run": planned.runs[0], "supply_item": item}
+
+
+# Pages anyone may open: the sign-up page and the public certificate check (masked name only); a
+# household's own supplies page, reached through its door code (the code is the key).
+PUBLIC_ROUTES = ("join/", "join/communities/", "v/cert/<str:public_id>/", "o/<str:code>/")
+# API operations anyone may call: a household's order through its door code.
+PUBLIC_API = ("/api/supplies/households/{code}/orders",)
 
 
 def _register_import_for(community):
@@ -144,6 +171,10 @@ def _fill(route: str, objects: dict) -> str | None:
         "me/certificates/<str:public_id>": ("<str:public_id>", objects["certificate"].public_id),
         "v/cert/<str:public_id>/": ("<str:public_id>", objects["certificate"].public_id),
         "checkin/<str:key>/": ("<str:key>", objects["post"].checkin_key),
+        "o/<str:code>/": ("<str:code>", "H:" + objects["household"].public_id),
+        "supplies/points/<str:public_id>/": ("<str:public_id>", objects["point"].public_id),
+        "supplies/orders/<str:public_id>/": ("<str:public_id>", objects["order"].public_id),
+        "supplies/runs/<str:public_id>/": ("<str:public_id>", objects["run"].public_id),
     }
     for start, (param, value) in replacements.items():
         if route.startswith(start):
@@ -242,6 +273,8 @@ def _fill_api(path: str, objects: dict) -> str:
         ("/api/recalls/{public_id}", objects["recall"].public_id),
         ("/api/volunteers/{public_id}", objects["volunteer"].public_id),
         ("/api/checkin/{key}", objects["post"].checkin_key),
+        ("/api/supplies/households/{code}", objects["household"].public_id),
+        ("/api/supplies/runs/{public_id}", objects["run"].public_id),
     ):
         if path.startswith(start):
             return path.replace("{code}", value).replace("{public_id}", value).replace("{key}", value)
@@ -282,6 +315,7 @@ def test_every_api_operation_hides_another_communitys_rows(client, world):
                     "resident_id": objects["resident"].public_id,
                     "reason": "away",
                     "action": "in",
+                    "code": "H:" + objects["household"].public_id,
                 },
             )
         )
@@ -297,7 +331,9 @@ def test_every_api_operation_hides_another_communitys_rows(client, world):
         else:
             response = getattr(client, method)(url, body, content_type="application/json")
         assert response.status_code < 500, (method, url)
-        if url != path or path in ("/api/grids", "/api/residents", "/api/rounds") and method != "get":
+        if path in PUBLIC_API:
+            pass  # the door code is the key: who holds it may order for that household (tests/supplies)
+        elif url != path or path in ("/api/grids", "/api/residents", "/api/rounds") and method != "get":
             assert response.status_code in (404, 403), (method, url, response.status_code, response.content[:200])
         assert not _leaks(response), (method, url)
     assert Resident.objects.count() == before
@@ -327,4 +363,7 @@ def test_anonymous_is_sent_to_login_or_refused(client, world):
         response = (
             getattr(client, method)(url, {}, content_type="application/json") if method != "get" else client.get(url)
         )
+        if path in PUBLIC_API:
+            assert response.status_code == 422, (method, url)  # no lines: refused, nothing written
+            continue
         assert response.status_code == 401, (method, url)

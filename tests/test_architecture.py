@@ -153,6 +153,8 @@ PURE_MODULES = [
     "testing/slots.py",
     "volunteers/flows.py",
     "supplies/routing.py",
+    "supplies/baseline.py",
+    "supplies/flows.py",
     "volunteers/rostering/__init__.py",
     "volunteers/rostering/aggregate.py",
     "volunteers/rostering/formulation.py",

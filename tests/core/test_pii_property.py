@@ -126,7 +126,9 @@ def world(areas, django_user_model):
         actor=manager, volunteer=volunteer, hours=Decimal("12"), reason="补录", served_on=timezone.localdate()
     )
     post = volunteers.post_create(actor=manager, community_code=COMMUNITY, name="岗位", group="screening")
+    supplies_objects = _supplies(manager, household, volunteer.user)
     return {
+        **supplies_objects,
         "code": COMMUNITY,
         "grid": grid,
         "building": building,
@@ -140,6 +142,28 @@ def world(areas, django_user_model):
         "post": post,
         "certificate": volunteer.certificates.get(),
     }
+
+
+def _supplies(manager, household, courier) -> dict:
+    """An order of the household packed and routed to the volunteer: the supplies pages show it."""
+    from gongzhi.supplies import services as supplies
+    from gongzhi.supplies.models import SupplyPoint
+
+    district = make_user_with_role("supplies_district", roles.DISTRICT_STAFF, COMMUNITY[:6])
+    household.building.latitude, household.building.longitude = 30.6421, 104.1031
+    household.building.save()
+    item = supplies.item_create(actor=district, name="大米", category="grain", unit="袋", kg_per_unit="5")
+    point = SupplyPoint.objects.create(
+        kind="distribution", name="分发点", community_code=COMMUNITY, latitude=30.642, longitude=104.103
+    )
+    supplies.stock_receive(actor=manager, point=point, item=item, quantity=10)
+    order = supplies.order_place(household=household, lines=[supplies.LineIn("item", item.public_id, 1)])
+    supplies.order_accept(actor=manager, order=order)
+    supplies.orders_pack(actor=manager, orders=[order])
+    planned = supplies.runs_plan(
+        actor=manager, point=point, couriers=[supplies.CourierIn(user=courier, vehicle="cart")], seconds=0.5
+    )
+    return {"point": point, "order": order, "run": planned.runs[0]}
 
 
 def _viewers(world) -> dict:
@@ -181,6 +205,10 @@ def _page_urls(world) -> list[str]:
         "me/certificates/<str:public_id>": "me/certificates/" + world["certificate"].public_id,
         "v/cert/<str:public_id>": "v/cert/" + world["certificate"].public_id,
         "checkin/<str:key>": "checkin/" + world["post"].checkin_key,
+        "o/<str:code>": "o/H:" + world["household"].public_id,
+        "supplies/points/<str:public_id>": "supplies/points/" + world["point"].public_id,
+        "supplies/orders/<str:public_id>": "supplies/orders/" + world["order"].public_id,
+        "supplies/runs/<str:public_id>": "supplies/runs/" + world["run"].public_id,
         "<str:building_id>": world["building"].public_id,
         "<str:resident_id>": world["residents"][0].public_id,  # a POST (door-to-door): 405 to a GET
     }

@@ -32,7 +32,8 @@ def volunteer_user(community_a, worker_a):
 
 
 def test_the_volunteer_role_carries_only_its_own_work():
-    assert roles.CAPABILITIES[roles.VOLUNTEER] == frozenset({roles.SERVE})
+    # Their shifts and check-ins, and the delivery runs they are given (decided per run: its volunteer).
+    assert roles.CAPABILITIES[roles.VOLUNTEER] == frozenset({roles.SERVE, roles.DELIVER})
 
 
 def test_a_volunteer_opens_no_places_page(client, community_a, places, volunteer_user):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("gongzhi.people.urls")),
     path("", include("gongzhi.testing.urls")),
     path("", include("gongzhi.volunteers.urls")),
+    path("", include("gongzhi.supplies.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -40,8 +40,23 @@ MANAGE_VOLUNTEERS = "volunteers.manage"
 CONFIRM_HOURS = "volunteers.confirm_hours"
 VIEW_VOLUNTEERS = "volunteers.view"
 SERVE = "volunteers.serve"  # a volunteer's own page, shifts and check-in
+VIEW_SUPPLIES = "supplies.view"
+ORDER_SUPPLIES = "supplies.order"  # order for a household, on its behalf
+MANAGE_SUPPLIES = "supplies.manage"  # accept, pack, plan delivery runs
+MANAGE_STOCK = "supplies.stock"  # supply points and their stock ledger; allocation at street level
+DELIVER = "supplies.deliver"  # a volunteer's delivery runs and doorstep confirmations
 
-_STAFF = {VIEW_PLACES, VIEW_RESIDENTS, EXPORT_RESIDENTS, READ_AUDIT, MANAGE_ROUNDS, VIEW_TESTING, VIEW_VOLUNTEERS}
+_STAFF = {
+    VIEW_PLACES,
+    VIEW_RESIDENTS,
+    EXPORT_RESIDENTS,
+    READ_AUDIT,
+    MANAGE_ROUNDS,
+    VIEW_TESTING,
+    VIEW_VOLUNTEERS,
+    VIEW_SUPPLIES,
+    MANAGE_STOCK,
+}
 CAPABILITIES: dict[str, frozenset[str]] = {
     CITY_STAFF: frozenset(_STAFF),
     DISTRICT_STAFF: frozenset(_STAFF),
@@ -51,12 +66,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _STAFF
         | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, EDIT_PLACES, COLLECT_SAMPLES, HANDLE_RECALLS}
         | {MANAGE_VOLUNTEERS, CONFIRM_HOURS}
+        | {ORDER_SUPPLIES, MANAGE_SUPPLIES}
     ),
     GRID_WORKER: frozenset(
         {VIEW_PLACES, VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII, VIEW_TESTING, HANDLE_RECALLS}
+        | {VIEW_SUPPLIES, ORDER_SUPPLIES}
     ),
-    BUILDING_LEADER: frozenset({VIEW_PLACES, VIEW_RESIDENTS}),
-    VOLUNTEER: frozenset({SERVE}),
+    BUILDING_LEADER: frozenset({VIEW_PLACES, VIEW_RESIDENTS, VIEW_SUPPLIES, ORDER_SUPPLIES}),
+    VOLUNTEER: frozenset({SERVE, DELIVER}),
     COLLECTOR: frozenset({VIEW_PLACES, VIEW_RESIDENTS, COLLECT_SAMPLES}),
     LAB: frozenset({RECORD_RESULTS}),
 }

@@ -81,6 +81,9 @@ class Building(TimeStampedModel):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     floors = models.PositiveSmallIntegerField(_("层数"), default=1)
     units = models.PositiveSmallIntegerField(_("单元数"), default=1)
+    # Where its door is (WGS84), for delivery routes; empty until known.
+    latitude = models.FloatField(_("纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("经度"), null=True, blank=True)
 
     objects = AreaQuerySet.as_manager()
 

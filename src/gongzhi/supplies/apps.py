@@ -4,4 +4,18 @@ from django.utils.translation import gettext_lazy as _
 
 class SuppliesConfig(AppConfig):
     name = "gongzhi.supplies"
+    label = "supplies"
     verbose_name = _("生活物资")
+
+    def ready(self) -> None:
+        from gongzhi.core import navigation, roles, workbench
+        from gongzhi.supplies import workbench as work_items
+
+        navigation.register("supplies:home", _("生活物资"), capabilities=[roles.VIEW_SUPPLIES], order=55)
+        navigation.register("supplies:my_runs", _("我的配送"), capabilities=[roles.DELIVER], order=61)
+        workbench.register(
+            "supplies",
+            work_items.work,
+            capabilities=[roles.VIEW_SUPPLIES, roles.MANAGE_SUPPLIES, roles.DELIVER],
+            order=45,
+        )

@@ -1,9 +1,12 @@
-"""The words for the codes of the supplies app's rule modules (delivery routes)."""
+"""The words for the codes of the supplies app's rule modules (delivery routes, days of supply)."""
+
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.errors import Problem
 from gongzhi.core.messages import MessageTable
-from gongzhi.supplies import routing
+from gongzhi.supplies import baseline, routing
 
 SUPPLIES = MessageTable(
     {
@@ -17,5 +20,14 @@ SUPPLIES = MessageTable(
         routing.MISSING_FIELD: _("文件缺少 {field}"),
         routing.NO_ROUTES: _("{seconds:g} 秒内没有找到满足容量和车辆数的路线"),
         routing.BAD_SECONDS: _("求解时间须为大于0的秒数（最多86400），不是{value}"),
+        baseline.LOW: _("{category}仅够{days}天（低于{threshold:g}天）"),
+        baseline.NONE_HELD: _("{category}没有库存"),
+        baseline.BAD_AMOUNT: _("{category}的人均每日用量须为0到10千克之间的数，不是{value}"),
     }
 )
+
+
+def alert_text(problem: Problem, labels: dict[str, str]) -> str:
+    """An alert of days of supply in words, the category named as people name it."""
+    params: dict[str, Any] = {**problem.params, "category": labels.get(problem.params.get("category", ""), "")}
+    return SUPPLIES.text(problem.code, **params)
