@@ -154,6 +154,7 @@ PURE_MODULES = [
     "volunteers/flows.py",
     "supplies/routing.py",
     "supplies/baseline.py",
+    "supplies/route_plan.py",
     "supplies/flows.py",
     "volunteers/rostering/__init__.py",
     "volunteers/rostering/aggregate.py",

@@ -275,7 +275,7 @@ def _reach(inst: _Instance, s: int) -> Problem | None:
     legs = [(int(inst.duration(t)[0, loc]), int(inst.duration(t)[loc, 0])) for t in kinds]
     if inst.loading + min(a + b for a, b in legs) + inst.service(s) > inst.horizon:
         minutes = math.ceil((inst.loading + min(a + b for a, b in legs)) / 60)
-        return Problem(OUT_OF_REACH, {"stop": stop.key, "minutes": minutes})
+        return Problem(OUT_OF_REACH, {"stop": stop.key, "minutes": minutes, "horizon": inst.horizon // 60})
     for out, home in legs:
         arrive = max(inst.loading + out, inst.early(s))
         if arrive <= inst.late(s) and arrive + inst.service(s) + home <= inst.horizon:

@@ -28,7 +28,7 @@ from gongzhi.supplies.models import DeliveryRun, DeliveryStop, Order, SupplyPoin
 
 # Capacity (kg) and walking or riding speed (metres a minute) of each kind of vehicle, as volunteers
 # use them inside a compound; a run's capacity may be given lower.
-VEHICLES = {
+VEHICLES: dict[str, tuple[int, float]] = {
     DeliveryRun.Vehicle.FOOT: (15, 70.0),
     DeliveryRun.Vehicle.CART: (60, 60.0),
     DeliveryRun.Vehicle.TRICYCLE: (150, 150.0),
@@ -71,6 +71,13 @@ def _courier_checked(point: SupplyPoint, courier: CourierIn) -> tuple[int, float
             )
         capacity = courier.capacity_kg
     return capacity, speed
+
+
+def courier_label(user: Any) -> str:
+    """How a run names its volunteer: their name and login (a phone login masked, core.services)."""
+    label = account_label(user)
+    name = getattr(user, "first_name", "") or ""
+    return f"{name}（{label}）" if name and name not in label else label
 
 
 def _minutes(at: dt.datetime | None, start: dt.datetime) -> int:
@@ -171,7 +178,7 @@ def _write(actor, point, couriers, vehicles, plan, by_household, households, ord
             courier, vehicle = couriers[index], vehicles[index]
             run = DeliveryRun(
                 community_code=point.community_code, point=point, courier=courier.user,
-                courier_name=account_label(courier.user), vehicle=courier.vehicle, capacity_kg=vehicle.capacity,
+                courier_name=courier_label(courier.user), vehicle=courier.vehicle, capacity_kg=vehicle.capacity,
                 status=flows.PLANNED, distance_m=route.distance_metres, minutes=math.ceil(route.duration_seconds / 60),
                 trips=route.trips, planned_at=start,
             )  # fmt: skip
@@ -280,7 +287,7 @@ def _record(actor: Any, run: DeliveryRun, stop: DeliveryStop, outcome: str, reas
         else:
             failed = transitions.transition(
                 flow=flows.ORDER_FLOW, row=order, to=flows.FAILED, actor=actor, owner_id=run.courier_id,
-                also={"failure_reason": reason}, reason=DeliveryStop.Failure(reason).label,
+                also={"failure_reason": reason}, reason=str(DeliveryStop.Failure(reason).label),
                 detail={"run": run.public_id},
             )  # fmt: skip
             transitions.transition(

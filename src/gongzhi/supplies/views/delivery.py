@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import access, roles
@@ -76,10 +77,9 @@ def run(request: HttpRequest, public_id: str) -> HttpResponse:
                 )
             else:
                 result = services.stop_confirm(actor=request.user, run=found, code=code)
-                if result.already:
-                    messages.info(
-                        request, _("这一户已于%(time)s确认送达") % {"time": result.stop.confirmed_at.strftime("%H:%M")}
-                    )
+                if result.already and result.stop.confirmed_at is not None:
+                    at = timezone.localtime(result.stop.confirmed_at).strftime("%H:%M")
+                    messages.info(request, _("这一户已于%(time)s确认送达") % {"time": at})
                 else:
                     messages.success(request, _("已确认送达：%(address)s") % {"address": result.stop.household.address})
         except ApplicationError as exc:

@@ -26,6 +26,7 @@ def lines_asked(request: HttpRequest) -> list[services.LineIn]:
     lines = []
     for name, value in request.POST.items():
         kind, _sep, public_id = name.partition(":")
+        value = str(value)
         if kind in ("package", "item") and value.strip() not in ("", "0"):
             lines.append(services.LineIn(kind=kind, public_id=public_id[:26], quantity=value))
     return lines
