@@ -79,7 +79,7 @@ def test_views_and_endpoints_hold_no_orm_calls_and_no_audit_writes():
 FLOW_FIELDS = {"status", "result"}
 FLOW_MODELS = {"Round", "Tube", "Sample", "Recall", "Volunteer", "CheckIn", "AidRequest", "RegisterImport"}
 WRITES = {"update", "create", "bulk_create", "update_or_create", "get_or_create"}
-STEPS = {"transition", "start", "start_many", "record_many", "move_many", "check_all"}
+STEPS = {"transition", "start", "start_many", "record_many", "move_many", "check_all", "record_each"}
 
 
 def _status_writes(function):
@@ -155,6 +155,10 @@ PURE_MODULES = [
     "supplies/routing.py",
     "supplies/baseline.py",
     "supplies/route_plan.py",
+    "supplies/allocation/__init__.py",
+    "supplies/allocation/model.py",
+    "supplies/allocation/instance.py",
+    "supplies/allocation/solve.py",
     "supplies/flows.py",
     "volunteers/rostering/__init__.py",
     "volunteers/rostering/aggregate.py",

@@ -67,6 +67,8 @@ def test_every_message_of_the_rule_modules_is_in_english(table):
 def test_every_code_a_rule_module_returns_has_words():
     from gongzhi.core import tabular
     from gongzhi.people import id_rules, register_rules
+    from gongzhi.supplies import allocation, baseline, route_plan
+    from gongzhi.supplies.messages import SUPPLIES
     from gongzhi.testing import collection
     from gongzhi.volunteers import rostering
 
@@ -74,3 +76,4 @@ def test_every_code_a_rule_module_returns_has_words():
     assert set(id_rules.CODES) | set(register_rules.CODES) <= set(PEOPLE.texts)
     assert set(collection.CODES) <= set(TESTING.texts)
     assert set(rostering.CODES) <= set(VOLUNTEERS.texts)
+    assert set(allocation.CODES) | set(baseline.CODES) | set(route_plan.CODES) <= set(SUPPLIES.texts)

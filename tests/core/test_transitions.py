@@ -756,3 +756,25 @@ def test_timeline_of_a_row_without_a_public_id_goes_by_its_primary_key(on_duty):
     _volunteer, _post, record = on_duty
     assert not hasattr(record, "public_id")
     assert [e.row_key for e in transitions.timeline(flow=CHECKIN_FLOW, row=record)] == [str(record.pk)]
+
+
+def test_record_each_writes_one_event_per_row_in_each_rows_timeline(worker_a, community_a, community_b):
+    first = services.round_create(actor=worker_a, name="第1轮", area_code=community_a.code, pool_size=10)
+    second = services.round_create(actor=worker_a, name="第2轮", area_code=community_a.code, pool_size=10)
+    before = WorkflowEvent.objects.count()
+    written = transitions.record_each(
+        flow=ROUND_FLOW, source="open", target="closed", rows=[first, second], actor=worker_a, detail={"why": "x"}
+    )
+    assert written == 2 and WorkflowEvent.objects.count() == before + 2
+    for round_ in (first, second):
+        last = list(transitions.timeline(flow=ROUND_FLOW, row=round_))[-1]
+        assert (last.from_status, last.to_status, last.actor, last.row_count) == ("open", "closed", worker_a, 1)
+        assert last.area_code == community_a.code and last.detail == {"why": "x"}
+
+
+def test_record_each_refuses_a_step_the_flow_does_not_have(worker_a, community_a):
+    round_ = services.round_create(actor=worker_a, name="第1轮", area_code=community_a.code, pool_size=10)
+    before = WorkflowEvent.objects.count()
+    with pytest.raises(ApplicationError) as refused:
+        transitions.record_each(flow=ROUND_FLOW, source="closed", target="planned", rows=[round_], actor=worker_a)
+    assert refused.value.status == 409 and WorkflowEvent.objects.count() == before

@@ -297,6 +297,29 @@ def bulk_event(
     )
 
 
+def record_each(
+    *,
+    flow: Flow,
+    source: str,
+    target: str,
+    rows: Sequence[models.Model],
+    actor: Any,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """One event per row for a set-wise move the caller wrote itself (checked by the caller against
+    the flow and the actor's right), in one INSERT: each row's timeline shows the step, as after
+    `transition`."""
+    if flow.step(source, target) is None:
+        raise _refused(flow, None, source, target)
+    events = []
+    for row in rows:
+        event = _event(flow, row, source, target, actor, reason, detail)
+        event.row_count = 1
+        events.append(event)
+    return record_all(events)
+
+
 def move_many(
     *,
     flow: Flow,
@@ -346,6 +369,7 @@ __all__ = [
     "bulk_event",
     "move_many",
     "record_all",
+    "record_each",
     "record_many",
     "start",
     "start_many",

@@ -143,7 +143,9 @@ def demo_supplies_create(*, communities: Sequence[Area]) -> int:
         scale = 1 if index == 0 else 4  # the first community runs short: its alert shows
         for name, n in DISTRIBUTION_STOCK:
             services.stock_receive(actor=street, point=point, item=items[name], quantity=n * scale, reason="首批配送")
-    return _orders(first, items, vegetables, elderly, users)
+    made = _orders(first, items, vegetables, elderly, users)
+    services.allocation_propose(actor=street, area_code=street_code)  # a plan waiting for the street to confirm
+    return made
 
 
 def _orders(community: Area, items, vegetables, elderly, users) -> int:

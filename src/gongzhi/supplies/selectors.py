@@ -19,6 +19,8 @@ from gongzhi.people.models import Resident, ResidentTag
 from gongzhi.places.models import Area, Building, Household
 from gongzhi.supplies import baseline, flows
 from gongzhi.supplies.models import (
+    AllocationLine,
+    AllocationPlan,
     Category,
     DeliveryRun,
     DeliveryStop,
@@ -211,7 +213,7 @@ def run_stops(run: DeliveryRun) -> list[DeliveryStop]:
     return list(run.stops.select_related("household__building").order_by("sequence"))
 
 
-def _daily_amounts() -> tuple[dict[str, float], dict[str, float], float]:
+def daily_amounts() -> tuple[dict[str, float], dict[str, float], float]:
     daily = dict(baseline.DAILY_KG)
     chronic = dict(baseline.CHRONIC_DAILY_KG)
     configured = getattr(settings, "GONGZHI_SUPPLY_DAILY_KG", {}) or {}
@@ -242,7 +244,7 @@ def community_supply(*, user: Any, area_code: str, with_orders: bool = True) -> 
         .order_by("code").values_list("code", "name")
     )  # fmt: skip
     codes = [c for c, _n in communities]
-    daily, chronic_daily, threshold = _daily_amounts()
+    daily, chronic_daily, threshold = daily_amounts()
     residents = dict(
         Resident.objects.filter(community_code__in=codes).values_list("community_code").annotate(n=Count("id"))
     )
@@ -365,3 +367,18 @@ def order_counts_for(*, user: Any) -> dict[str, int]:
 def communities_short(*, user: Any, area_code: str) -> int:
     """How many communities in the area hold less than the alert threshold of some food category."""
     return sum(1 for row in community_supply(user=user, area_code=area_code, with_orders=False) if row.alerts)
+
+
+def plan_list(*, user: Any, area_code: str) -> "QuerySet[AllocationPlan]":
+    return AllocationPlan.objects.visible_to(user, roles.MANAGE_STOCK).filter(community_code=area_code)[:20]
+
+
+def plan_get_for_user(*, user: Any, public_id: str) -> AllocationPlan:
+    plan = AllocationPlan.objects.filter(public_id=public_id[:26]).first()
+    if plan is None or not access.may(user, roles.MANAGE_STOCK, plan):
+        raise Http404
+    return plan
+
+
+def plan_lines(plan: AllocationPlan) -> "QuerySet[AllocationLine]":
+    return plan.lines.select_related("source", "target", "item").order_by("target__community_code", "item__category")

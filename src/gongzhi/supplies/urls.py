@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.supplies.views import dashboard, delivery, orders, stock
+from gongzhi.supplies.views import allocation, dashboard, delivery, orders, stock
 
 app_name = "supplies"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("supplies/orders/", orders.orders, name="orders"),
     path("supplies/orders/new/", orders.order_new, name="order_new"),
     path("supplies/orders/<str:public_id>/", orders.order, name="order"),
+    path("supplies/allocation/", allocation.allocation, name="allocation"),
     path("supplies/runs/", delivery.runs, name="runs"),
     path("supplies/runs/mine/", delivery.my_runs, name="my_runs"),
     path("supplies/runs/<str:public_id>/", delivery.run, name="run"),

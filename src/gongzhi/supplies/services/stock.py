@@ -48,6 +48,62 @@ def _may_stock(actor: Any, point: SupplyPoint) -> None:
         raise ApplicationError(_("您不能管理这个物资点的库存"), status=403)
 
 
+def _change(point: SupplyPoint, item: Item, delta: int) -> int:
+    """Change one balance by `delta` (a conditional UPDATE: never below zero) and return the new balance;
+    refuses (409) what the point does not hold. A point's first receipt of an item makes its balance."""
+    rows = StockBalance.objects.filter(point=point, item=item)
+    if delta < 0:
+        rows = rows.filter(quantity__gte=-delta)
+    changed = rows.update(quantity=F("quantity") + delta)
+    if not changed and delta > 0:
+        StockBalance.objects.bulk_create(
+            [StockBalance(point=point, item=item, community_code=point.community_code, quantity=0)],
+            ignore_conflicts=True,
+        )
+        changed = rows.update(quantity=F("quantity") + delta)
+    if not changed:
+        held = StockBalance.objects.filter(point=point, item=item).values_list("quantity", flat=True).first()
+        raise ApplicationError(
+            _("%(point)s的%(item)s库存不足：现有%(held)s%(unit)s，需要%(wanted)s%(unit)s")
+            % {"point": point.name, "item": item.name, "held": held or 0, "wanted": -delta, "unit": item.unit},
+            {"item": item.public_id, "held": held or 0, "wanted": -delta},
+            status=409,
+        )
+    return StockBalance.objects.filter(point=point, item=item).values_list("quantity", flat=True).get()
+
+
+def _moves(
+    *,
+    actor: Any,
+    point: SupplyPoint,
+    changes: list[tuple[Item, int]],
+    kind: str,
+    reason: str = "",
+    reference: str = "",
+) -> list[StockMovement]:
+    """Change several balances of one point and append a ledger line for each, all or none (inside the
+    caller's transaction when there is one). Items in a fixed order, so two of these never deadlock."""
+    now, reason, name = timezone.now(), clean_text(reason)[:200], account_label(actor)
+    with transaction.atomic():
+        lines = [
+            StockMovement(
+                point=point,
+                item=item,
+                community_code=point.community_code,
+                kind=kind,
+                quantity=delta,
+                balance_after=_change(point, item, delta),
+                reason=reason,
+                reference=reference[:60],
+                actor=actor if getattr(actor, "pk", None) else None,
+                actor_name=name,
+                created_at=now,
+            )  # fmt: skip
+            for item, delta in sorted(changes, key=lambda change: change[0].pk)
+        ]
+        return StockMovement.objects.bulk_create(lines)
+
+
 def _move(
     *,
     actor: Any,
@@ -58,38 +114,8 @@ def _move(
     reason: str = "",
     reference: str = "",
 ) -> StockMovement:
-    """Change one balance by `delta` and append its ledger line; refuses (409) what would go below zero.
-    Runs inside the caller's transaction when there is one."""
-    with transaction.atomic():
-        StockBalance.objects.bulk_create(
-            [StockBalance(point=point, item=item, community_code=point.community_code, quantity=0)],
-            ignore_conflicts=True,
-        )
-        rows = StockBalance.objects.filter(point=point, item=item)
-        if delta < 0:
-            rows = rows.filter(quantity__gte=-delta)
-        if not rows.update(quantity=F("quantity") + delta):
-            held = StockBalance.objects.filter(point=point, item=item).values_list("quantity", flat=True).first()
-            raise ApplicationError(
-                _("%(point)s的%(item)s库存不足：现有%(held)s%(unit)s，需要%(wanted)s%(unit)s")
-                % {"point": point.name, "item": item.name, "held": held or 0, "wanted": -delta, "unit": item.unit},
-                {"item": item.public_id, "held": held or 0, "wanted": -delta},
-                status=409,
-            )
-        balance = StockBalance.objects.filter(point=point, item=item).values_list("quantity", flat=True).get()
-        return StockMovement.objects.create(
-            point=point,
-            item=item,
-            community_code=point.community_code,
-            kind=kind,
-            quantity=delta,
-            balance_after=balance,
-            reason=clean_text(reason)[:200],
-            reference=reference[:60],
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_name=account_label(actor),
-            created_at=timezone.now(),
-        )
+    """One balance changed by `delta` and its ledger line; refuses (409) what would go below zero."""
+    return _moves(actor=actor, point=point, changes=[(item, delta)], kind=kind, reason=reason, reference=reference)[0]
 
 
 def stock_receive(*, actor: Any, point: SupplyPoint, item: Item, quantity: Any, reason: str = "") -> StockMovement:
