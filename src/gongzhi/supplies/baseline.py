@@ -49,7 +49,7 @@ def checked_amounts(amounts: Mapping[str, float]) -> list[Problem]:
     return [
         Problem(BAD_AMOUNT, {"category": category, "value": value})
         for category, value in amounts.items()
-        if not isinstance(value, (int, float)) or not 0 < value < 10
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 10
     ]
 
 

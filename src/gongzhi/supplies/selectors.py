@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -217,6 +218,11 @@ def daily_amounts() -> tuple[dict[str, float], dict[str, float], float]:
     daily = dict(baseline.DAILY_KG)
     chronic = dict(baseline.CHRONIC_DAILY_KG)
     configured = getattr(settings, "GONGZHI_SUPPLY_DAILY_KG", {}) or {}
+    wrong = baseline.checked_amounts(configured)
+    if wrong:
+        raise ImproperlyConfigured(
+            f"GONGZHI_SUPPLY_DAILY_KG: {[(p.params['category'], p.params['value']) for p in wrong]}"
+        )
     for category, kg in configured.items():
         (chronic if category in chronic else daily)[category] = kg
     return daily, chronic, float(getattr(settings, "GONGZHI_SUPPLY_ALERT_DAYS", baseline.ALERT_DAYS))

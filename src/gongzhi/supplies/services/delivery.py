@@ -251,7 +251,7 @@ def stop_confirm(*, actor: Any, run: DeliveryRun, code: str) -> DoorResult:
     with transaction.atomic():
         stop = _stop_for(run, code)
         if stop.outcome == DeliveryStop.Outcome.DELIVERED:
-            return DoorResult(stop, already=True, run_done=False)
+            return DoorResult(stop, already=True, run_done=_done(run))
         if stop.outcome == DeliveryStop.Outcome.FAILED:
             raise ApplicationError(_("这一户已记为未送达并重新排队，不能再确认送达"), status=409)
         return _record(actor, run, stop, DeliveryStop.Outcome.DELIVERED, "")
@@ -267,11 +267,15 @@ def stop_fail(*, actor: Any, run: DeliveryRun, code: str, reason: str) -> DoorRe
         stop = _stop_for(run, code)
         if stop.outcome != DeliveryStop.Outcome.PENDING:
             if stop.outcome == DeliveryStop.Outcome.FAILED and stop.failure == reason:
-                return DoorResult(stop, already=True, run_done=False)
+                return DoorResult(stop, already=True, run_done=_done(run))
             raise ApplicationError(
                 _("这一户的结果已经记录：%(outcome)s") % {"outcome": stop.get_outcome_display()}, status=409
             )
         return _record(actor, run, stop, DeliveryStop.Outcome.FAILED, reason)
+
+
+def _done(run: DeliveryRun) -> bool:
+    return DeliveryRun.objects.filter(pk=run.pk, status=flows.DONE).exists()
 
 
 def _record(actor: Any, run: DeliveryRun, stop: DeliveryStop, outcome: str, reason: str) -> DoorResult:

@@ -181,7 +181,9 @@ def order_cancel(*, actor: Any, order: Order, reason: str) -> Order:
     if len(reason) < 2:
         raise ApplicationError(_("请写明取消原因"), status=422)
     with transaction.atomic():
-        packed = order.status in (flows.PACKED, flows.REQUEUED)
+        # The row's state now, not the caller's copy: an order packed since it was read gives its stock back.
+        current = Order.objects.select_for_update().values_list("status", flat=True).get(pk=order.pk)
+        packed = current in (flows.PACKED, flows.REQUEUED)
         cancelled = transitions.transition(
             flow=flows.ORDER_FLOW, row=order, to=flows.CANCELLED, actor=actor, reason=reason
         )

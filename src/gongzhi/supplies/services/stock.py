@@ -139,6 +139,8 @@ def stock_transfer(
 ) -> tuple[StockMovement, StockMovement]:
     """Goods move from one point to another: both lines or neither."""
     _may_stock(actor, source)
+    if not access.may(actor, roles.VIEW_SUPPLIES, target):
+        raise ApplicationError(_("您不能向这个物资点调拨"), status=403)
     if source.pk == target.pk:
         raise ApplicationError(_("调出和调入不能是同一个物资点"), status=422)
     wanted = units(quantity)

@@ -77,7 +77,7 @@ def household_order(request: HttpRequest, code: str) -> HttpResponse:
     and see its orders' state. Orders are limited per client address and per household."""
     household = selectors.household_by_code(code)
     context = {**_form_context(request), "household": household, "orders": [], "placed": None}
-    status = 200
+    status, retry_after = 200, None
     if request.method == "POST":
         try:
             household_order_limit(request, household)
@@ -86,8 +86,11 @@ def household_order(request: HttpRequest, code: str) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, exc.message)
             status = exc.status
+            retry_after = exc.extra.get("retry_after")
     context["orders"] = selectors.household_orders(household)
     response = render(request, "supplies/household_order.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(retry_after or 60)
     response["Referrer-Policy"] = "no-referrer"  # the code is in the URL
     return response
 
