@@ -141,8 +141,11 @@ def main():
         assert issued == ARGS.stock and refused == ARGS.connections, (issued, refused)
         assert held == 0 == ledger and negative == 0, (held, ledger, negative)
         rates.append(issued / seconds)
-        print(f"run {run + 1}: {issued} issued by {ARGS.connections} connections in {seconds:.2f} s "
-              f"({issued / seconds:,.0f} movements/s); {refused} refused once empty; balance {held} = ledger sum {ledger}")  # fmt: skip
+        print(
+            f"run {run + 1}: {issued} issued by {ARGS.connections} connections in {seconds:.2f} s "
+            f"({issued / seconds:,.0f} movements/s); {refused} refused once empty; "
+            f"balance {held} = ledger sum {ledger}"
+        )
         if not ARGS.sqlite:
             raw = raw_run(point, item)
             raw_rates.append(ARGS.stock / raw)

@@ -36,6 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "categories": [(c, labels[c]) for c in rows[0].days] if rows else [],
             "chart": chart,
             "buildings": selectors.building_orders(user=request.user, community_code=code) if len(code) == 12 else [],
+            "runs": selectors.run_list(user=request.user, area_code=code)[:20] if len(code) == 12 else [],
             "name": area_names([code]).get(code, code),
         },
     )
