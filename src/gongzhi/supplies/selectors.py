@@ -13,8 +13,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongzhi.core import access, roles, transitions
+from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.people.models import Resident, ResidentTag
 from gongzhi.places.models import Area, Building, Household
@@ -42,10 +44,11 @@ def catalogue() -> tuple[list[Item], list[Package]]:
     return list(Item.objects.order_by("category", "name")), list(Package.objects.prefetch_related("lines__item"))
 
 
-def item_get(public_id: str) -> Item:
-    item = Item.objects.filter(public_id=public_id[:26]).first()
+def item_chosen(public_id: str) -> Item:
+    """The catalogue's item picked in a form; a clear refusal (not a 404) when none or no such item."""
+    item = Item.objects.filter(public_id=(public_id or "")[:26]).first()
     if item is None:
-        raise Http404
+        raise ApplicationError(_("请选择物资品项"), status=422)
     return item
 
 

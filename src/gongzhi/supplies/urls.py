@@ -1,12 +1,13 @@
 from django.urls import path
 
-from gongzhi.supplies.views import allocation, dashboard, delivery, orders, stock
+from gongzhi.supplies.views import allocation, catalogue, dashboard, delivery, orders, stock
 
 app_name = "supplies"
 urlpatterns = [
     # a household's own page: its door code is the key
     path("o/<str:code>/", orders.household_order, name="household_order"),
     path("supplies/", dashboard.home, name="home"),
+    path("supplies/catalogue/", catalogue.catalogue, name="catalogue"),
     path("supplies/points/", stock.points, name="points"),
     path("supplies/points/<str:public_id>/", stock.point, name="point"),
     path("supplies/points/<str:public_id>/packing/", orders.packing, name="packing"),

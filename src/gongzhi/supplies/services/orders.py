@@ -132,7 +132,8 @@ def order_place(
     start, end = _window(window_start, window_end)
     point = distribution_point(household.community_code)
     with transaction.atomic():
-        Household.objects.select_for_update().filter(pk=household.pk).exists()  # one household's orders in turn
+        # One household's orders in turn: the count of its open orders below cannot be raced.
+        list(Household.objects.select_for_update().filter(pk=household.pk).values_list("pk", flat=True))
         open_orders = Order.objects.filter(household=household, status__in=flows.OPEN_ORDER_STATES).count()
         if open_orders >= MAX_OPEN_PER_HOUSEHOLD:
             raise ApplicationError(_("这一户还有%(n)s个订单未完成，请等送达后再下单") % {"n": open_orders}, status=409)

@@ -48,7 +48,7 @@ def point(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
-            item = selectors.item_get(request.POST.get("item", ""))
+            item = selectors.item_chosen(request.POST.get("item", ""))
             quantity = request.POST.get("quantity", "")
             reason = request.POST.get("reason", "")
             if action == "receive":
