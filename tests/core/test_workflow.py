@@ -16,6 +16,8 @@ from gongzhi.core.models import WorkflowEvent
 from gongzhi.core.workflow import OWNER, STAFF, START, SYSTEM, Flow, FlowError, Step
 from gongzhi.people import flows as people_flows
 from gongzhi.people.models import RegisterImport
+from gongzhi.supplies import flows as supplies_flows
+from gongzhi.supplies.models import AllocationPlan, DeliveryRun, Order
 from gongzhi.testing import flows as testing_flows
 from gongzhi.testing.models import Recall, Round, Sample, Tube
 from gongzhi.volunteers import flows as volunteer_flows
@@ -243,6 +245,9 @@ PROJECT_FLOWS = [
     (volunteer_flows.VOLUNTEER_FLOW, Volunteer, Volunteer.Status.values),
     (volunteer_flows.CHECKIN_FLOW, CheckIn, CheckIn.Status.values),
     (volunteer_flows.AID_FLOW, AidRequest, AidRequest.Status.values),
+    (supplies_flows.ORDER_FLOW, Order, Order.Status.values),
+    (supplies_flows.RUN_FLOW, DeliveryRun, DeliveryRun.Status.values),
+    (supplies_flows.ALLOCATION_FLOW, AllocationPlan, AllocationPlan.Status.values),
 ]
 _IDS = [flow.name for flow, _model, _values in PROJECT_FLOWS]
 

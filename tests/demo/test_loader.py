@@ -52,7 +52,15 @@ def tags_snapshot() -> list[tuple]:
 
 
 def wipe_demo_rows() -> None:
+    from gongzhi.supplies import models as supplies
+
     for model in (Recall, Sample, Tube, Round):  # the demo round's samples and recalls hold residents
+        model.objects.all().delete()
+    for model in (  # the demo's supplies hold households, in the order their keys allow
+        supplies.AllocationLine, supplies.AllocationPlan, supplies.DeliveryStop, supplies.OrderLine,
+        supplies.Order, supplies.DeliveryRun, supplies.StockMovement, supplies.StockBalance,
+        supplies.SupplyPoint, supplies.PackageLine, supplies.Package, supplies.Item,
+    ):  # fmt: skip
         model.objects.all().delete()
     ResidentTag.objects.all().delete()
     Resident.objects.all().delete()
