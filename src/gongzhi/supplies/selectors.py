@@ -153,6 +153,18 @@ def orders_by_ids(*, user: Any, public_ids: list[str], capability: str) -> list[
     return [o for o in found if access.may(user, capability, o)]
 
 
+def order_contents(order: Order) -> dict[Item, int]:
+    """The items of an order, packages opened, in units (its lines prefetched by the caller)."""
+    wanted: dict[Item, int] = defaultdict(int)
+    for line in order.lines.all():
+        if line.item is not None:
+            wanted[line.item] += line.quantity
+        elif line.package is not None:
+            for part in line.package.lines.all():
+                wanted[part.item] += part.quantity * line.quantity
+    return dict(wanted)
+
+
 @dataclass
 class PackingGroup:
     """What to pack for one building: each order with its items, and the building's totals."""
@@ -177,14 +189,8 @@ def packing_list(
     for order in orders:
         building = order.household.building
         group = groups.setdefault(building.pk, PackingGroup(label=building.label))
-        wanted: dict[Item, int] = defaultdict(int)
-        for line in order.lines.all():
-            if line.item is not None:
-                wanted[line.item] += line.quantity
-            elif line.package is not None:
-                for part in line.package.lines.all():
-                    wanted[part.item] += part.quantity * line.quantity
-        group.orders.append((order, dict(wanted)))
+        wanted = order_contents(order)
+        group.orders.append((order, wanted))
         for item, n in wanted.items():
             group.totals[item] = group.totals.get(item, 0) + n
     return list(groups.values())

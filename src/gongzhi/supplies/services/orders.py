@@ -21,6 +21,7 @@ from gongzhi.core.services import account_label
 from gongzhi.places.models import Household
 from gongzhi.supplies import flows
 from gongzhi.supplies.models import Item, Order, OrderLine, Package, StockBalance, StockMovement, SupplyPoint
+from gongzhi.supplies.selectors import order_contents
 from gongzhi.supplies.services.stock import _moves, units
 
 MAX_LINES = 20
@@ -162,18 +163,6 @@ def order_place(
 def order_accept(*, actor: Any, order: Order) -> Order:
     """The community takes the order on."""
     return transitions.transition(flow=flows.ORDER_FLOW, row=order, to=flows.ACCEPTED, actor=actor)
-
-
-def order_contents(order: Order) -> dict[Item, int]:
-    """The items of an order, packages opened, in units."""
-    wanted: dict[Item, int] = defaultdict(int)
-    for line in order.lines.all():
-        if line.item is not None:
-            wanted[line.item] += line.quantity
-        elif line.package is not None:
-            for part in line.package.lines.all():
-                wanted[part.item] += part.quantity * line.quantity
-    return dict(wanted)
 
 
 def order_cancel(*, actor: Any, order: Order, reason: str) -> Order:
