@@ -97,16 +97,14 @@ def raw_run(point, item) -> float:
             start.wait()
             while True:
                 with c.transaction():
-                    changed = c.execute(
+                    row = c.execute(
                         "UPDATE supplies_stockbalance SET quantity = quantity - 1 "
-                        "WHERE point_id = %s AND item_id = %s AND quantity >= 1", (point.pk, item.pk),
-                    ).rowcount  # fmt: skip
-                    if not changed:
-                        return
-                    after = c.execute(
-                        "SELECT quantity FROM supplies_stockbalance WHERE point_id = %s AND item_id = %s",
+                        "WHERE point_id = %s AND item_id = %s AND quantity - 1 >= 0 RETURNING quantity",
                         (point.pk, item.pk),
-                    ).fetchone()[0]
+                    ).fetchone()
+                    if row is None:
+                        return
+                    after = row[0]
                     c.execute(
                         "INSERT INTO supplies_stockmovement (point_id, item_id, community_code, kind, quantity, "
                         "balance_after, reference, reason, actor_name, created_at) "
