@@ -112,8 +112,9 @@ def test_the_panel_shows_days_of_supply_an_alert_and_the_orders(
     client.force_login(worker)
     with django_assert_max_num_queries(25):
         page = client.get(f"/supplies/?area={community_a.code}").content.decode()
-    # 50 kg of rice for 2 residents at 0.325 kg a day: 76.9 days; no milk at all: an alert.
-    assert "76.9" in page and "奶类没有库存" in page
+    # 50 kg of rice for 2 residents at 0.325 kg a day: 76.9 days; five food categories held not at all:
+    # the two lowest named (eggs and meat, in category order), three more counted.
+    assert "76.9" in page and "蛋类没有库存" in page and "肉类没有库存" in page and "另有3类" in page
     assert 'id="building-orders"' in page
 
 

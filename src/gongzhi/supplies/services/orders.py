@@ -143,7 +143,7 @@ def order_place(
             channel=Order.Channel.HOUSEHOLD if actor is None else Order.Channel.ON_BEHALF,
             payment=payment, urgent=urgent, total_price=price, kg=kg, window_start=start, window_end=end,
             note=clean_text(note)[:200], placed_by=actor if getattr(actor, "pk", None) else None,
-            placed_by_name=account_label(actor) if actor is not None else _("住户本人"), point=point,
+            placed_by_name=account_label(actor) if actor is not None else "", point=point,
         )  # fmt: skip
         order.full_clean()
         order.save()

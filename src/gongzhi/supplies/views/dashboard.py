@@ -12,6 +12,8 @@ from gongzhi.supplies import selectors
 from gongzhi.supplies.messages import alert_text
 from gongzhi.supplies.views.common import area_in_scope
 
+ALERTS_SHOWN = 2  # the lowest categories; the table's columns give every category's days
+
 
 @login_required
 @capability_required(roles.VIEW_SUPPLIES)
@@ -32,7 +34,10 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "area": code,
             "trail": area_breadcrumb_of(code),
-            "rows": [(r, [alert_text(a, labels) for a in r.alerts]) for r in rows],
+            "rows": [
+                (r, [alert_text(a, labels) for a in r.alerts[:ALERTS_SHOWN]], len(r.alerts) - ALERTS_SHOWN)
+                for r in rows
+            ],
             "categories": [(c, labels[c]) for c in rows[0].days] if rows else [],
             "chart": chart,
             "buildings": selectors.building_orders(user=request.user, community_code=code) if len(code) == 12 else [],

@@ -10,7 +10,7 @@
   chart.setOption({
     tooltip: {trigger: "axis"},
     legend: {data: [words.lowest, words.open, words.urgent, words.delivered]},
-    grid: {left: 40, right: 40, bottom: 60, containLabel: true},
+    grid: {left: 10, right: 10, top: 40, bottom: 10, containLabel: true},
     xAxis: {type: "category", data: data.names, axisLabel: {interval: 0, rotate: 30}},
     yAxis: [{type: "value", name: words.lowest}, {type: "value", name: words.open}],
     series: [
