@@ -9,10 +9,10 @@
   var chart = echarts.init(el);
   chart.setOption({
     tooltip: {trigger: "axis"},
-    legend: {data: [words.lowest, words.open, words.urgent, words.delivered]},
+    legend: {type: "scroll", data: [words.lowest, words.open, words.urgent, words.delivered]},
     grid: {left: 10, right: 10, top: 40, bottom: 10, containLabel: true},
     xAxis: {type: "category", data: data.names, axisLabel: {interval: 0, rotate: 30}},
-    yAxis: [{type: "value", name: words.lowest}, {type: "value", name: words.open}],
+    yAxis: [{type: "value"}, {type: "value", minInterval: 1}],
     series: [
       {name: words.lowest, type: "bar", data: data.lowest},
       {name: words.open, type: "line", yAxisIndex: 1, data: data.open},
