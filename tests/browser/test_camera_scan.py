@@ -80,3 +80,55 @@ def test_a_door_code_read_by_the_camera_puts_the_household_in_the_tube(browser, 
         context.close()
     finally:
         with_camera.close()
+
+
+def test_a_door_code_read_by_the_camera_confirms_the_delivery(browser, live_server, community_a, tmp_path):
+    from gongzhi.supplies import services as supplies
+    from gongzhi.supplies.models import DeliveryStop
+    from tests.supplies.factories import located_building, make_item, make_point, make_volunteer, receive
+
+    worker = make_user_with_role("worker_door", "community_worker", community_a.code)
+    courier = make_volunteer(community_a.code, phone="13911112222", name="扫码员")
+    rice = make_item("大米", kg="5")
+    point = make_point(community_a.code)
+    receive(worker, point, rice, 5)
+    household = HouseholdFactory(building=located_building(community_a))
+    order = supplies.order_place(household=household, lines=[supplies.LineIn("item", rice.public_id, 1)])
+    supplies.order_accept(actor=worker, order=order)
+    supplies.orders_pack(actor=worker, orders=[order])
+    run = supplies.runs_plan(
+        actor=worker, point=point, couriers=[supplies.CourierIn(user=courier, vehicle="foot")], seconds=0.5
+    ).runs[0]
+    video = tmp_path / "door.y4m"
+    camera_showing(f"H:{household.public_id}", video)
+    with_camera = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = with_camera.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+        context.grant_permissions(["camera"], origin=live_server.url)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        login(page, live_server, "13911112222")
+        page.goto(f"{live_server.url}/supplies/runs/{run.public_id}/")
+        page.click("#door-camera-toggle")
+        expect(page.locator("#door-camera video")).to_be_visible()
+        stop = page.locator(f"#stop-{household.public_id}")
+        expect(stop).to_have_attribute("data-outcome", "delivered", timeout=30_000)  # the server's answer
+        assert DeliveryStop.objects.get(run=run).outcome == "delivered"
+        page.click("#door-camera-toggle")
+        expect(page.locator("#door-camera")).to_be_hidden()
+        assert errors == []
+        context.close()
+    finally:
+        with_camera.close()
