@@ -86,3 +86,41 @@ def test_an_order_for_an_elderly_resident_reaches_the_door(page, live_server, co
     desk.goto(f"{live_server.url}/supplies/orders/{order.public_id}/")
     assert desk.locator("#order-status").inner_text() == "已送达"
     staff.close()
+
+
+def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page, live_server, community_a):
+    from tests.browser.test_offline_collection import wait_until
+    from tests.supplies.factories import located_building, make_item, make_point, make_volunteer, receive
+
+    worker = make_user_with_role("worker_off", "community_worker", community_a.code)
+    courier = make_volunteer(community_a.code, phone="13922224444", name="送货员")
+    rice = make_item("大米", kg="5")
+    point = make_point(community_a.code)
+    receive(worker, point, rice, 10)
+    building = located_building(community_a)
+    households = [HouseholdFactory(building=building, room=str(n)) for n in (101, 102)]
+    orders = [services.order_place(household=h, lines=[services.LineIn("item", rice.public_id, 1)]) for h in households]
+    for order in orders:
+        services.order_accept(actor=worker, order=order)
+    services.orders_pack(actor=worker, orders=orders)
+    run = services.runs_plan(
+        actor=worker, point=point, couriers=[services.CourierIn(user=courier, vehicle="foot")], seconds=0.5
+    ).runs[0]
+    login(page, live_server, "13922224444")
+    page.goto(f"{live_server.url}/supplies/runs/{run.public_id}/")
+    wait_until(page, "document.getElementById('door-scan').dataset.cached === '1'")
+
+    page.context.set_offline(True)
+    page.fill("#door-code", f"H:{households[0].public_id}")
+    page.click("#door-scan button.primary")
+    wait_until(page, "!document.getElementById('door-queue').hidden")  # kept on the phone, waiting
+    page.reload()  # still offline: the page comes from the service worker's cache, the scan from storage
+    assert "1" in page.locator("#door-queue").inner_text()
+    assert DeliveryStop.objects.get(household=households[0]).outcome == "pending"  # nothing reached the server
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector(f"#stop-{households[0].public_id}[data-outcome=delivered]")
+    assert DeliveryStop.objects.get(household=households[0]).outcome == "delivered"
+    assert DeliveryStop.objects.get(household=households[1]).outcome == "pending"
+    wait_until(page, "document.getElementById('door-queue').hidden")

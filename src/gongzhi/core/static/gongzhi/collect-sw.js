@@ -1,8 +1,8 @@
-// Keeps the collection page and its files available offline: network first, the cache when the
-// network is down. On the page's first visit the page sends the list of what it needs (itself,
+// Keeps the pages used out of doors available offline (the collection page, a volunteer's route
+// sheet) with their files: network first, the cache when the network is down. On the page's first visit the page sends the list of what it needs (itself,
 // its scripts and styles) and they are cached at once, so a reload without network works even if
 // the page was opened only once. API calls are never cached; the page's own queue handles them.
-var CACHE = "gongzhi-collect-v2";
+var CACHE = "gongzhi-collect-v3";
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (e) {
   e.waitUntil(caches.keys().then(function (keys) {
@@ -22,7 +22,8 @@ self.addEventListener("message", function (e) {
 self.addEventListener("fetch", function (e) {
   var url = new URL(e.request.url);
   if (e.request.method !== "GET" || url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
-  if (!(url.pathname.includes("/collect/") || url.pathname.startsWith("/static/"))) return;
+  var offlinePage = url.pathname.includes("/collect/") || url.pathname.startsWith("/supplies/runs/");
+  if (!(offlinePage || url.pathname.startsWith("/static/"))) return;
   e.respondWith(
     fetch(e.request).then(function (response) {
       if (response.ok) {

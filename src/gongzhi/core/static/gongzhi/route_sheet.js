@@ -86,6 +86,17 @@
       form.requestSubmit();
     }, function () {}).catch(function () { say(toggle.dataset.failed, true); stopCamera(); });
   });
+  // Offline from the first visit: the service worker the collection page uses keeps this page too.
+  if ("serviceWorker" in navigator && form.dataset.sw) {
+    navigator.serviceWorker.register(form.dataset.sw, {scope: "/"});
+    navigator.serviceWorker.ready.then(function (reg) {
+      var urls = [location.pathname];
+      document.querySelectorAll("script[src], link[rel=stylesheet]").forEach(function (el) { urls.push(el.src || el.href); });
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function (m) { if (m.data === "cached") form.dataset.cached = "1"; };
+      (reg.active || navigator.serviceWorker.controller).postMessage({cache: urls}, [channel.port2]);
+    });
+  }
   window.addEventListener("online", flush);
   setInterval(flush, 20000);
   show(queue());
