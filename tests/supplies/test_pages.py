@@ -146,3 +146,16 @@ def test_planning_runs_from_the_page(client, desk, community_a):
         },
     ).content.decode()
     assert "没有待配送的订单" in page and DeliveryRun.objects.count() == 1
+
+
+def test_a_refused_household_order_comes_back_with_what_was_typed(client, desk):
+    _worker, rice, _point, orders = desk
+    household = orders[0].household
+    page = client.post(
+        f"/o/H:{household.public_id}/",
+        {f"item:{rice.public_id}": "3", "payment": "paid", "note": "放门口", "window_day": "2022-09-05"},
+    ).content.decode()
+    assert "希望送达时间须填日期和起止时刻" in page  # a day without its hours
+    assert f'name="item:{rice.public_id}" inputmode="numeric" size="3" value="3"' in page
+    assert 'value="放门口"' in page and 'value="paid" selected' in page
+    assert Order.objects.filter(household=household).count() == 1  # nothing new written

@@ -54,9 +54,16 @@ def _place(request: HttpRequest, household, actor) -> Order:
     )  # fmt: skip
 
 
-def _form_context(request: HttpRequest) -> dict:
+def _form_context(request: HttpRequest, *, keep: bool = True) -> dict:
+    """The order form's choices, each with what was typed in it when a refused form comes back."""
     items, packages = selectors.catalogue()
-    return {"items": items, "packages": packages, "payments": Order.Payment.choices, "form": request.POST}
+    typed = request.POST if keep else {}
+    return {
+        "items": [(i, str(typed.get(f"item:{i.public_id}", ""))[:5]) for i in items],
+        "packages": [(p, str(typed.get(f"package:{p.public_id}", ""))[:5]) for p in packages],
+        "payments": Order.Payment.choices,
+        "form": typed,
+    }
 
 
 def household_order_limit(request: HttpRequest, household) -> None:
@@ -82,7 +89,7 @@ def household_order(request: HttpRequest, code: str) -> HttpResponse:
         try:
             household_order_limit(request, household)
             context["placed"] = _place(request, household, None)
-            context["form"] = {}
+            context.update(_form_context(request, keep=False))
         except ApplicationError as exc:
             messages.error(request, exc.message)
             status = exc.status
