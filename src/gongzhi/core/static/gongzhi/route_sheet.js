@@ -36,6 +36,7 @@
   function flush() {
     var items = queue();
     if (sending || !items.length) return;
+    if (navigator.onLine === false) { show(items); return; }  // the phone knows it is offline: keep them
     sending = true;
     var item = items[0];
     fetch(api, {
