@@ -36,16 +36,9 @@ def camera_showing(text: str, path) -> None:
             out.write(b"FRAME\n" + luma + chroma + chroma)
 
 
-def test_a_door_code_read_by_the_camera_puts_the_household_in_the_tube(browser, live_server, community_a, tmp_path):
-    collector = make_user_with_role("collector_cam", "collector", community_a.code)
-    household = HouseholdFactory()
-    members = [ResidentFactory(household=household) for _ in range(3)]
-    worker = make_user_with_role("worker_cam", "community_worker", community_a.code)
-    round_ = services.round_create(actor=worker, name="摄像头轮", area_code=community_a.code, pool_size=10)
-    services.round_collector_assign(actor=worker, round_=round_, user=collector)
-    video = tmp_path / "door.y4m"
-    camera_showing(f"H:{household.public_id}", video)
-    with_camera = browser.browser_type.launch(
+def chromium_with_camera(browser, video):
+    """A second chromium whose camera shows the video (and which may use it without asking)."""
+    return browser.browser_type.launch(
         executable_path=CHROMIUM,
         args=[
             "--headless",
@@ -56,6 +49,18 @@ def test_a_door_code_read_by_the_camera_puts_the_household_in_the_tube(browser, 
             f"--use-file-for-fake-video-capture={video}",
         ],
     )
+
+
+def test_a_door_code_read_by_the_camera_puts_the_household_in_the_tube(browser, live_server, community_a, tmp_path):
+    collector = make_user_with_role("collector_cam", "collector", community_a.code)
+    household = HouseholdFactory()
+    members = [ResidentFactory(household=household) for _ in range(3)]
+    worker = make_user_with_role("worker_cam", "community_worker", community_a.code)
+    round_ = services.round_create(actor=worker, name="摄像头轮", area_code=community_a.code, pool_size=10)
+    services.round_collector_assign(actor=worker, round_=round_, user=collector)
+    video = tmp_path / "door.y4m"
+    camera_showing(f"H:{household.public_id}", video)
+    with_camera = chromium_with_camera(browser, video)
     try:
         context = with_camera.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
         context.grant_permissions(["camera"], origin=live_server.url)
@@ -101,17 +106,7 @@ def test_a_door_code_read_by_the_camera_confirms_the_delivery(browser, live_serv
     ).runs[0]
     video = tmp_path / "door.y4m"
     camera_showing(f"H:{household.public_id}", video)
-    with_camera = browser.browser_type.launch(
-        executable_path=CHROMIUM,
-        args=[
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
-    )
+    with_camera = chromium_with_camera(browser, video)
     try:
         context = with_camera.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
         context.grant_permissions(["camera"], origin=live_server.url)
