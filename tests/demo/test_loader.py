@@ -52,6 +52,7 @@ def tags_snapshot() -> list[tuple]:
 
 
 def wipe_demo_rows() -> None:
+    from gongzhi.appeals.models import Appeal
     from gongzhi.supplies import models as supplies
 
     for model in (Recall, Sample, Tube, Round):  # the demo round's samples and recalls hold residents
@@ -62,6 +63,8 @@ def wipe_demo_rows() -> None:
         supplies.SupplyPoint, supplies.PackageLine, supplies.Package, supplies.Item,
     ):  # fmt: skip
         model.objects.all().delete()
+    Appeal.objects.exclude(merged_into=None).delete()  # duplicates before the requests they were merged into
+    Appeal.objects.all().delete()
     ResidentTag.objects.all().delete()
     Resident.objects.all().delete()
     RoleAssignment.objects.exclude(grid=None, building=None).delete()

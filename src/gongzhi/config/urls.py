@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("gongzhi.testing.urls")),
     path("", include("gongzhi.volunteers.urls")),
     path("", include("gongzhi.supplies.urls")),
+    path("", include("gongzhi.appeals.urls")),
+    path("", include("gongzhi.notices.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -45,6 +45,13 @@ ORDER_SUPPLIES = "supplies.order"  # order for a household, on its behalf
 MANAGE_SUPPLIES = "supplies.manage"  # accept, pack, plan delivery runs
 MANAGE_STOCK = "supplies.stock"  # supply points and their stock ledger; allocation at street level
 DELIVER = "supplies.deliver"  # a volunteer's delivery runs and doorstep confirmations
+VIEW_APPEALS = "appeals.view"  # residents' requests (诉求) in one's areas
+ENTER_APPEALS = "appeals.enter"  # a request taken by phone or at the door, on a household's behalf
+HANDLE_APPEALS = "appeals.handle"  # take on, assign, resolve; the level a request sits at decides whose it is
+IMPORT_HOTLINE = "appeals.import"  # 12345 hotline work orders, and placing those no household matched
+VIEW_NOTICES = "notices.view"
+PUBLISH_NOTICES = "notices.publish"
+TELL_NOTICES = "notices.tell"  # a building leader's "told in person" for a household that has not read
 
 _STAFF = {
     VIEW_PLACES,
@@ -56,23 +63,31 @@ _STAFF = {
     VIEW_VOLUNTEERS,
     VIEW_SUPPLIES,
     MANAGE_STOCK,
+    VIEW_APPEALS,
+    VIEW_NOTICES,
+    PUBLISH_NOTICES,
 }
 CAPABILITIES: dict[str, frozenset[str]] = {
     CITY_STAFF: frozenset(_STAFF),
-    DISTRICT_STAFF: frozenset(_STAFF),
+    DISTRICT_STAFF: frozenset(_STAFF | {HANDLE_APPEALS, IMPORT_HOTLINE}),
     # Street staff coordinate door-to-door work and need to call residents.
-    STREET_STAFF: frozenset(_STAFF | {SEE_FULL_PII, MANAGE_VOLUNTEERS}),
+    STREET_STAFF: frozenset(_STAFF | {SEE_FULL_PII, MANAGE_VOLUNTEERS, ENTER_APPEALS, HANDLE_APPEALS, IMPORT_HOTLINE}),
     COMMUNITY_WORKER: frozenset(
         _STAFF
         | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, EDIT_PLACES, COLLECT_SAMPLES, HANDLE_RECALLS}
         | {MANAGE_VOLUNTEERS, CONFIRM_HOURS}
         | {ORDER_SUPPLIES, MANAGE_SUPPLIES}
+        | {ENTER_APPEALS, HANDLE_APPEALS, IMPORT_HOTLINE, TELL_NOTICES}
     ),
     GRID_WORKER: frozenset(
         {VIEW_PLACES, VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII, VIEW_TESTING, HANDLE_RECALLS}
         | {VIEW_SUPPLIES, ORDER_SUPPLIES}
+        | {VIEW_APPEALS, ENTER_APPEALS, HANDLE_APPEALS, VIEW_NOTICES, TELL_NOTICES}
     ),
-    BUILDING_LEADER: frozenset({VIEW_PLACES, VIEW_RESIDENTS, VIEW_SUPPLIES, ORDER_SUPPLIES}),
+    BUILDING_LEADER: frozenset(
+        {VIEW_PLACES, VIEW_RESIDENTS, VIEW_SUPPLIES, ORDER_SUPPLIES}
+        | {VIEW_APPEALS, ENTER_APPEALS, VIEW_NOTICES, TELL_NOTICES}
+    ),
     VOLUNTEER: frozenset({SERVE, DELIVER}),
     COLLECTOR: frozenset({VIEW_PLACES, VIEW_RESIDENTS, COLLECT_SAMPLES}),
     LAB: frozenset({RECORD_RESULTS}),

@@ -123,6 +123,8 @@ class Household(TimeStampedModel):
 
     class Meta:
         ordering = ["community_code", "building_id", "unit", "room"]
+        # A hotline work order's address is matched to the door by its address (appeals.services.hotline).
+        indexes = [models.Index(fields=["address"], name="household_address")]
         constraints = [
             models.UniqueConstraint(fields=["building", "unit", "room"], name="household_door_unique"),
         ]

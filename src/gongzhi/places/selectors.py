@@ -172,3 +172,14 @@ def picker_levels(*, user: Any, capability: str, code: str = "", within: str = "
 
 def area_exists(code: str) -> bool:
     return bool(code) and code.isdigit() and Area.objects.filter(code=code).exists()
+
+
+def household_by_door_code(code: str) -> Household:
+    """The household of a door code ("H:<id>" or the id): the code is its only key (80 random bits).
+    The pages a household opens with it (its own page, orders, requests, notices) ask only this."""
+    text = (code or "").strip()
+    key = text[2:].strip() if text.upper().startswith("H:") else text
+    household = Household.objects.filter(public_id=key[:26]).select_related("building").first()
+    if household is None:
+        raise Http404
+    return household

@@ -14,5 +14,7 @@ urlpatterns = [
     path("buildings/<str:public_id>/", views.building_detail, name="building_detail"),
     path("buildings/<str:public_id>/households/new/", views.household_new, name="household_new"),
     path("buildings/<str:public_id>/door-codes/", views.door_codes, name="door_codes"),
+    # a household's own page: its door code is the key
+    path("h/<str:code>/", views.household_door, name="household_door"),
     path("households/<str:public_id>/edit/", views.household_edit, name="household_edit"),
 ]

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from gongzhi.core import access, roles, workbench
+from gongzhi.core import access, panels, roles, workbench
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Role
@@ -224,3 +224,16 @@ def area_picker(request: HttpRequest) -> HttpResponse:
             "within": within if within.isdigit() else "",
         },
     )
+
+
+def household_door(request: HttpRequest, code: str) -> HttpResponse:
+    """A household's own page, opened with its door code (no account): what each app offers the
+    household (notices, requests, orders) as panels, for this household only."""
+    household = selectors.household_by_door_code(code)
+    response = render(
+        request,
+        "places/household_door.html",
+        {"household": household, "code": code, "panels": panels.panels_for("household_door", request, household)},
+    )
+    response["Referrer-Policy"] = "no-referrer"  # the code is in the URL
+    return response

@@ -8,7 +8,8 @@ class SuppliesConfig(AppConfig):
     verbose_name = _("生活物资")
 
     def ready(self) -> None:
-        from gongzhi.core import navigation, roles, workbench
+        from gongzhi.core import navigation, panels, roles, workbench
+        from gongzhi.supplies import panels as supplies_panels
         from gongzhi.supplies import workbench as work_items
 
         navigation.register("supplies:home", _("生活物资"), capabilities=[roles.VIEW_SUPPLIES], order=55)
@@ -19,3 +20,4 @@ class SuppliesConfig(AppConfig):
             capabilities=[roles.VIEW_SUPPLIES, roles.MANAGE_SUPPLIES, roles.DELIVER],
             order=45,
         )
+        panels.register("household_door", "supplies", supplies_panels.household_door_panel, order=30)

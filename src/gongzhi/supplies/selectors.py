@@ -20,6 +20,7 @@ from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.people.models import Resident, ResidentTag
 from gongzhi.places.models import Area, Building, Household
+from gongzhi.places.selectors import household_by_door_code
 from gongzhi.supplies import baseline, flows
 from gongzhi.supplies.models import (
     AllocationLine,
@@ -80,13 +81,8 @@ def ledger(point: SupplyPoint, *, limit: int = 50) -> list[StockMovement]:
 
 
 def household_by_code(code: str) -> Household:
-    """The household of a door code ("H:<id>" or the id): the code is its only key (80 random bits)."""
-    text = (code or "").strip()
-    key = text[2:].strip() if text.upper().startswith("H:") else text
-    household = Household.objects.filter(public_id=key[:26]).select_related("building").first()
-    if household is None:
-        raise Http404
-    return household
+    """The household of a door code (places.selectors.household_by_door_code)."""
+    return household_by_door_code(code)
 
 
 def household_orders(household: Household, *, limit: int = 10) -> list[Order]:

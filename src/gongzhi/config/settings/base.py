@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "gongzhi.testing",
     "gongzhi.volunteers",
     "gongzhi.supplies",
+    "gongzhi.appeals",
+    "gongzhi.notices",
     "gongzhi.demo",
 ]
 
@@ -281,4 +283,16 @@ LOGGING = {
     },
     "loggers": {"django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "WARNING")},
+}
+
+# Residents' requests: the minutes a request may wait at one level (grid, community, street,
+# district) before the sweep moves it up, per urgency. GONGZHI_APPEAL_SLA="critical=30,urgent=120,normal=1440";
+# `gongzhi check` refuses a wrong one (appeals.sla.check_sla).
+APPEAL_SLA_MINUTES = {
+    name.strip(): int(minutes)
+    for name, _sep, minutes in (
+        part.partition("=")
+        for part in os.environ.get("GONGZHI_APPEAL_SLA", "critical=30,urgent=120,normal=1440").split(",")
+        if part.strip()
+    )
 }

@@ -1,0 +1,266 @@
+"""Reads of residents' requests: the worklists, one request with its timeline and its merged
+duplicates, a household's own requests, the dashboard's figures."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.appeals import flows, sla
+from gongzhi.appeals.models import Appeal, HotlineImport, Level
+from gongzhi.core import access, roles
+from gongzhi.core.models import WorkflowEvent
+from gongzhi.places.models import Area, Building, Household
+
+PAGE = 50
+MAX_PAGES = 200  # a worklist is worked from the top; 10,000 rows deep is as far as anyone pages
+
+
+def appeal_get_for_user(*, user: Any, public_id: str, capability: str) -> Appeal:
+    """One request, if it lies in the user's areas for the capability; 404 otherwise."""
+    appeal = (
+        Appeal.objects.select_related("household__building", "merged_into").filter(public_id=public_id[:26]).first()
+    )
+    if appeal is None or not access.may(user, capability, appeal):
+        raise Http404
+    return appeal
+
+
+def _sla_q(state: str, now: dt.datetime, minutes: dict[str, int]) -> Q:
+    if state == "lapsed":
+        return Q(due_at__lte=now)
+    soon = Q(pk__in=[])
+    for urgency, allowed in minutes.items():
+        # The last quarter of the level's allowance (appeals.sla.sla_state).
+        soon |= Q(urgency=urgency, due_at__gt=now, due_at__lte=now + dt.timedelta(minutes=allowed / 4))
+    return soon if state == "due_soon" else Q(due_at__gt=now) & ~soon
+
+
+def worklist(
+    *,
+    user: Any,
+    area_code: str = "",
+    status: str = "open",
+    category: str = "",
+    urgency: str = "",
+    sla_state: str = "",
+    level: str = "",
+    mine: bool = False,
+    minutes: dict[str, int] | None = None,
+) -> "QuerySet[Appeal]":
+    """The requests in the user's areas, most urgent and soonest due first, with the filters of the
+    worklist page (an unknown filter value is ignored)."""
+    qs = Appeal.objects.visible_to(user, roles.VIEW_APPEALS)
+    if area_code:
+        qs = qs.in_area(area_code)
+    if status == "open":
+        qs = qs.filter(status__in=flows.OPEN_STATES)
+    elif status in Appeal.Status.values:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    if urgency:
+        qs = qs.filter(urgency=urgency)
+    if level in sla.LEVELS:
+        qs = qs.filter(level=level)
+    if sla_state in sla.SLA_STATES:
+        qs = qs.filter(_sla_q(sla_state, timezone.now(), minutes or {}))
+    if mine:
+        qs = qs.filter(assignee=user)
+    return qs.select_related("household__building").order_by("urgency_rank", "due_at", "id")
+
+
+def worklist_page(qs: "QuerySet[Appeal]", page: int) -> tuple[list[Appeal], bool]:
+    """One page of a worklist and whether there is a next one (no COUNT over the list)."""
+    page = min(max(page, 1), MAX_PAGES)
+    rows = list(qs[(page - 1) * PAGE : page * PAGE + 1])
+    return rows[:PAGE], len(rows) > PAGE
+
+
+def worklist_counts(qs: "QuerySet[Appeal]") -> dict[str, int]:
+    """Open requests of a worklist by urgency (the tabs' numbers)."""
+    counts = {u: 0 for u in ("critical", "urgent", "normal")}
+    for row in qs.order_by().values("urgency").annotate(n=Count("id")):
+        counts[row["urgency"]] = row["n"]
+    return counts
+
+
+def _step_label(event: WorkflowEvent) -> str:
+    status = dict(Appeal.Status.choices)
+    level = dict(Level.choices)
+    detail = event.detail or {}
+    if event.reason == "sla_lapsed":
+        return _("超时未办结，由%(from)s升级到%(to)s") % {
+            "from": level.get(detail.get("from_level", ""), ""), "to": level.get(detail.get("to_level", ""), "")
+        }
+    if detail.get("merged_into"):
+        return _("重复诉求，已并入 %(id)s") % {"id": detail["merged_into"]}
+    if detail.get("assignee"):
+        return _("分派给%(name)s") % {"name": detail["assignee"]}
+    return str(status.get(event.to_status, event.to_status))
+
+
+def appeal_timeline(appeal: Appeal) -> list[tuple[WorkflowEvent, str]]:
+    """Every step of the request and of the duplicates merged into it, oldest first, with its words."""
+    keys = [appeal.public_id, *appeal.duplicates.values_list("public_id", flat=True)]
+    events = WorkflowEvent.objects.filter(flow=flows.APPEAL_FLOW.name, row_key__in=keys).order_by("at", "id")
+    return [(e, _step_label(e)) for e in events]
+
+
+def appeal_duplicates(appeal: Appeal) -> list[Appeal]:
+    return list(appeal.duplicates.order_by("id"))
+
+
+def household_appeals(household: Household, *, limit: int = 10) -> list[Appeal]:
+    """A household's own requests, newest first (its page, opened with its door code)."""
+    return list(Appeal.objects.filter(household=household).exclude(status=flows.MERGED).order_by("-id")[:limit])
+
+
+def household_appeal(household: Household, public_id: str) -> Appeal:
+    """One of the household's own requests; 404 for any other."""
+    appeal = Appeal.objects.filter(household=household, public_id=public_id[:26]).first()
+    if appeal is None:
+        raise Http404
+    return appeal
+
+
+def handlers_for(*, user: Any, appeal_area: str) -> list[Any]:
+    """Who a request in `appeal_area` can be given to: users holding appeals.handle inside it or
+    above it (the worklist's assign menu)."""
+    from gongzhi.core.models import RoleAssignment
+
+    codes = [appeal_area[:n] for n in (4, 6, 9, 12)]
+    held = [r for r, caps in roles.CAPABILITIES.items() if roles.HANDLE_APPEALS in caps]
+    assignments = (
+        RoleAssignment.objects.filter(role__in=held)
+        .filter(Q(area_code__in=codes) | Q(area_code=appeal_area[:12]))
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+    seen, users = set(), []
+    for a in assignments:
+        if a.user_id not in seen and a.user.is_active:
+            seen.add(a.user_id)
+            users.append(a.user)
+    return users
+
+
+def hotline_import_get_for_user(*, user: Any, public_id: str) -> HotlineImport:
+    found = HotlineImport.objects.filter(public_id=public_id[:26]).first()
+    if found is None or not access.may_in_area(user, roles.IMPORT_HOTLINE, found.community_code):
+        raise Http404
+    return found
+
+
+def dashboard(*, area_code: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The figures of the requests panel for one area (the caller has decided the user may see it):
+    open by urgency and age, breaches and escalations per level, median time to resolve, per child
+    area for the drill-down."""
+    now = now or timezone.now()
+    qs = Appeal.objects.in_area(area_code)
+    open_qs = qs.filter(status__in=flows.OPEN_STATES)
+    ages = {"<2h": dt.timedelta(hours=2), "2-24h": dt.timedelta(hours=24), "1-3d": dt.timedelta(days=3)}
+    by_urgency: dict[str, dict[str, int]] = {u: {k: 0 for k in [*ages, ">3d"]} for u in ("critical", "urgent", "normal")}
+    for urgency, received in open_qs.values_list("urgency", "received_at").iterator(chunk_size=5000):
+        age = now - received
+        bucket = next((k for k, limit in ages.items() if age < limit), ">3d")
+        by_urgency[urgency][bucket] += 1
+    lapsed = {
+        row["level"]: row["n"]
+        for row in open_qs.filter(due_at__lte=now).order_by().values("level").annotate(n=Count("id"))
+    }
+    escalated_events = WorkflowEvent.objects.filter(
+        flow=flows.APPEAL_FLOW.name, reason="sla_lapsed", area_code__startswith=area_code
+    )
+    escalations: dict[str, int] = {}
+    for detail in escalated_events.values_list("detail", flat=True).iterator(chunk_size=5000):
+        level = (detail or {}).get("from_level", "")
+        escalations[level] = escalations.get(level, 0) + 1
+    durations = sorted(
+        (resolved - received).total_seconds()
+        for received, resolved in qs.filter(resolved_at__isnull=False).values_list("received_at", "resolved_at")[:100_000]
+    )
+    median = durations[len(durations) // 2] if durations else None
+    return {
+        "open_by_urgency": by_urgency,
+        "age_buckets": [*ages, ">3d"],
+        "open_total": sum(sum(v.values()) for v in by_urgency.values()),
+        "lapsed_by_level": {level: lapsed.get(level, 0) for level in sla.LEVELS},
+        "escalations_by_level": {level: escalations.get(level, 0) for level in sla.LEVELS},
+        "median_resolve_minutes": round(median / 60) if median is not None else None,
+        "resolved": len(durations),
+    }
+
+
+def dashboard_children(*, area_code: str, child_codes: list[str], now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+    """Open, critical open and lapsed requests per child area (the drill-down's table)."""
+    now = now or timezone.now()
+    out = {code: {"open": 0, "critical": 0, "lapsed": 0} for code in child_codes}
+    width = len(child_codes[0]) if child_codes else 12
+    rows = (
+        Appeal.objects.in_area(area_code)
+        .filter(status__in=flows.OPEN_STATES)
+        .values_list("community_code", "urgency", "due_at")
+        .iterator(chunk_size=5000)
+    )
+    for code, urgency, due in rows:
+        entry = out.get(code[:width])
+        if entry is None:
+            continue
+        entry["open"] += 1
+        entry["critical"] += urgency == "critical"
+        entry["lapsed"] += due <= now
+    return out
+
+
+def assignee_get(*, user: Any, username: str) -> Any:
+    """The user named in the assign menu (an active account), or None."""
+    from django.contrib.auth import get_user_model
+
+    if not username:
+        return None
+    return get_user_model().objects.filter(username=username[:150], is_active=True).first()
+
+
+def household_for_placing(*, user: Any, code: str) -> Household:
+    """The household an unplaced request is about, by its door code or id, in the user's areas."""
+    from gongzhi.places.selectors import household_by_door_code
+
+    household = household_by_door_code(code)
+    if not access.may(user, roles.IMPORT_HOTLINE, household):
+        raise Http404
+    return household
+
+
+def buildings_for_entry(*, user: Any) -> "QuerySet[Building]":
+    return Building.objects.visible_to(user, roles.ENTER_APPEALS).order_by("community_code", "number")[:500]
+
+
+def households_for_entry(*, user: Any, building: str) -> "QuerySet[Household]":
+    return (
+        Household.objects.visible_to(user, roles.ENTER_APPEALS)
+        .filter(building__public_id=building)
+        .select_related("building")
+        .order_by("unit", "room")
+    )
+
+
+def household_for_entry(*, user: Any, public_id: str) -> Household:
+    household = Household.objects.select_related("building").filter(public_id=public_id[:26]).first()
+    if household is None or not access.may(user, roles.ENTER_APPEALS, household):
+        raise Http404
+    return household
+
+
+def child_areas(code: str) -> list[tuple[str, str]]:
+    """The areas one level down (code, name), for the dashboard's drill-down; none below a community."""
+    if len(code) >= 12:
+        return []
+    return list(Area.objects.filter(parent__code=code).order_by("code").values_list("code", "name"))
+
+
+def area_name(code: str) -> str:
+    return Area.objects.filter(code=code).values_list("name", flat=True).first() or code

@@ -1,0 +1,47 @@
+"""The writes of residents' requests (re-exported: `from gongzhi.appeals import services`)."""
+
+from gongzhi.appeals.services.escalation import appeals_escalate_due
+from gongzhi.appeals.services.hotline import (
+    HotlineReport,
+    hotline_check,
+    hotline_confirm,
+    hotline_import,
+    household_at,
+    queue_area,
+)
+from gongzhi.appeals.services.requests import (
+    AssignOutcome,
+    appeal_answer,
+    appeal_place,
+    appeal_resolve,
+    appeal_submit,
+    appeal_take,
+    appeal_unplaced,
+    appeals_assign,
+    household_tags,
+    sla_minutes,
+    sla_state_of,
+)
+from gongzhi.appeals.services.hotline import MAX_BYTES
+
+__all__ = [
+    "AssignOutcome",
+    "HotlineReport",
+    "appeal_answer",
+    "appeal_place",
+    "appeal_resolve",
+    "appeal_submit",
+    "appeal_take",
+    "appeal_unplaced",
+    "appeals_assign",
+    "appeals_escalate_due",
+    "hotline_check",
+    "hotline_confirm",
+    "hotline_import",
+    "household_at",
+    "household_tags",
+    "queue_area",
+    "sla_minutes",
+    "sla_state_of",
+    "MAX_BYTES",
+]

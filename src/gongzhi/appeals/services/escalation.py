@@ -1,0 +1,57 @@
+"""The sweep that keeps a request from getting stuck: every request whose level's deadline has
+passed moves up one level (grid → community → street → district), pending there with that level's
+deadline. Run every minute by a Huey periodic task (appeals.tasks); set-wise, in batches, so a
+surge of a million open requests is swept in seconds. A request already at the district stays
+there, lapsed, on the district's list and the dashboard's breaches."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gongzhi.appeals import flows, sla
+from gongzhi.appeals.models import Appeal
+from gongzhi.appeals.services.requests import sla_minutes
+from gongzhi.core import transitions
+
+BATCH = 10_000
+_TOP = sla.LEVELS[-1]
+
+
+def appeals_escalate_due(*, now: dt.datetime | None = None, batch: int = BATCH) -> int:
+    """Move every lapsed request up a level; returns how many moved. Each row gets its event (its
+    timeline shows the escalation, from which level to which)."""
+    now = now or timezone.now()
+    minutes = sla_minutes()
+    moved = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Appeal.objects.select_for_update(skip_locked=True)
+                .filter(status__in=flows.LAPSING_STATES, due_at__lte=now)
+                .exclude(level=_TOP)
+                .only("id", "public_id", "community_code", "status", "level", "urgency")
+                .order_by("due_at", "id")[:batch]
+            )
+            if not rows:
+                return moved
+            groups: dict[tuple[str, str, str], list[Appeal]] = defaultdict(list)
+            for row in rows:
+                groups[(row.status, row.level, row.urgency)].append(row)
+            for (status, level, urgency), members in groups.items():
+                upper = sla.next_level(level)
+                assert upper is not None
+                Appeal.objects.filter(pk__in=[m.pk for m in members], status=status).update(
+                    status=flows.PENDING, level=upper, level_since=now, due_at=sla.due_at(now, urgency, minutes),
+                    escalations=F("escalations") + 1, assignee=None, assignee_name="", updated_at=now,
+                )  # fmt: skip
+                transitions.record_each(
+                    flow=flows.APPEAL_FLOW, source=status, target=flows.PENDING, rows=members, actor=None,
+                    reason="sla_lapsed", detail={"from_level": level, "to_level": upper},
+                )  # fmt: skip
+            moved += len(rows)
+        if len(rows) < batch:
+            return moved
+

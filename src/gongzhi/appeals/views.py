@@ -1,0 +1,281 @@
+"""Pages of residents' requests: the household's own form (its door code is the key), the worklist
+with bulk assignment and .xlsx export, one request with its timeline and steps, staff entry for a
+call or a visit, the 12345 import, and the dashboard panel."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.appeals import exports, selectors, services
+from gongzhi.appeals.models import Appeal, Category, Level, Urgency
+from gongzhi.core import access, roles, throttle
+from gongzhi.core.access import capability_required
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.page_area import area_in_scope
+from gongzhi.places.selectors import household_by_door_code
+
+HOUSEHOLD_REQUESTS_PER_HOUR = 10
+
+
+def _household_limit(request: HttpRequest, household) -> None:
+    """Every request through a door code counts, per client address and per household (429 past it)."""
+    wait = throttle.attempt(
+        "appeal_address", throttle.client_address(request), limit=HOUSEHOLD_REQUESTS_PER_HOUR * 3, window=3600
+    ) or throttle.attempt("appeal_household", household.public_id, limit=HOUSEHOLD_REQUESTS_PER_HOUR, window=3600)
+    if wait:
+        raise ApplicationError(
+            _("提交次数过多，请%(minutes)s分钟后再试") % {"minutes": max(1, -(-wait // 60))},
+            {"retry_after": wait},
+            status=429,
+        )
+
+
+def _public(response: HttpResponse, retry_after: int | None = None) -> HttpResponse:
+    response["Referrer-Policy"] = "no-referrer"  # the code is in the URL
+    if response.status_code == 429:
+        response["Retry-After"] = str(retry_after or 60)
+    return response
+
+
+def household_requests(request: HttpRequest, code: str) -> HttpResponse:
+    """The household asks for help (no account: its door code is the key), and sees its requests."""
+    household = household_by_door_code(code)
+    submitted, status, retry_after = None, 200, None
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            _household_limit(request, household)
+            submitted = services.appeal_submit(
+                household=household, category=request.POST.get("category", ""), text=request.POST.get("text", ""),
+                caller_name=request.POST.get("caller_name", ""), caller_phone=request.POST.get("caller_phone", ""),
+            )  # fmt: skip
+            form = {}
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status, retry_after = exc.status, exc.extra.get("retry_after")
+    response = render(
+        request,
+        "appeals/household_requests.html",
+        {"household": household, "code": code, "categories": Category.choices, "form": form, "submitted": submitted,
+         "appeals": selectors.household_appeals(household)},
+        status=status,
+    )  # fmt: skip
+    return _public(response, retry_after)
+
+
+def household_request(request: HttpRequest, code: str, public_id: str) -> HttpResponse:
+    """One of the household's requests; once resolved, the household answers: solved (with a
+    rating) or not solved (back in progress)."""
+    household = household_by_door_code(code)
+    appeal = selectors.household_appeal(household, public_id)
+    status, retry_after = 200, None
+    if request.method == "POST":
+        try:
+            _household_limit(request, household)
+            appeal = services.appeal_answer(
+                appeal=appeal, solved=request.POST.get("solved") == "1", rating=request.POST.get("rating"),
+                feedback=request.POST.get("feedback", ""),
+            )  # fmt: skip
+            messages.success(request, _("谢谢您的评价") if appeal.status == "closed" else _("已转回承办人继续处理"))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status, retry_after = exc.status, exc.extra.get("retry_after")
+    response = render(
+        request,
+        "appeals/household_request.html",
+        {"household": household, "code": code, "appeal": appeal, "ratings": range(5, 0, -1)},
+        status=status,
+    )
+    return _public(response, retry_after)
+
+
+def _filters(request: HttpRequest) -> dict:
+    get = request.GET
+    return {
+        "status": get.get("status", "open")[:16],
+        "category": get.get("category", "")[:20],
+        "urgency": get.get("urgency", "")[:10],
+        "sla_state": get.get("sla", "")[:10],
+        "level": get.get("level", "")[:10],
+        "mine": get.get("mine") == "1",
+    }
+
+
+@login_required
+@capability_required(roles.VIEW_APPEALS)
+def worklist(request: HttpRequest) -> HttpResponse:
+    """The requests of the user's areas, most urgent and soonest due first; bulk assignment; .xlsx."""
+    area = area_in_scope(request, roles.VIEW_APPEALS)
+    filters = _filters(request)
+    if request.method == "POST":
+        chosen = [
+            selectors.appeal_get_for_user(user=request.user, public_id=p, capability=roles.HANDLE_APPEALS)
+            for p in request.POST.getlist("appeal")[:500]
+        ]
+        assignee = selectors.assignee_get(user=request.user, username=request.POST.get("assignee", ""))
+        if not chosen or assignee is None:
+            messages.error(request, _("请选择诉求和承办人"))
+        else:
+            outcome = services.appeals_assign(actor=request.user, appeals=chosen, assignee=assignee)
+            if outcome.assigned:
+                messages.success(request, _("已分派%(n)s件") % {"n": len(outcome.assigned)})
+            for appeal, reason in outcome.refused:
+                messages.error(request, f"{appeal.public_id}：{reason}")
+        return redirect(request.get_full_path())
+    qs = selectors.worklist(user=request.user, area_code=area, minutes=services.sla_minutes(), **filters)
+    if request.GET.get("format") == "xlsx":
+        return exports.worklist_xlsx(request, qs, area)
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    rows, more = selectors.worklist_page(qs, page)
+    now = timezone.now()
+    return render(
+        request,
+        "appeals/worklist.html",
+        {
+            "area": area, "filters": filters, "rows": [(a, services.sla_state_of(a, now)) for a in rows],
+            "page": page, "more": more, "counts": selectors.worklist_counts(qs),
+            "categories": Category.choices, "urgencies": Urgency.choices, "levels": Level.choices,
+            "statuses": Appeal.Status.choices,
+            "can_handle": access.may_in_area(request.user, roles.HANDLE_APPEALS, area)
+            or access.holds(request.user, roles.HANDLE_APPEALS),
+            "handlers": selectors.handlers_for(user=request.user, appeal_area=area) if len(area) >= 9 else [],
+        },
+    )  # fmt: skip
+
+
+@login_required
+@capability_required(roles.VIEW_APPEALS)
+def appeal_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    appeal = selectors.appeal_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_APPEALS)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "take":
+                services.appeal_take(actor=request.user, appeal=appeal)
+            elif action == "resolve":
+                services.appeal_resolve(actor=request.user, appeal=appeal, resolution=request.POST.get("resolution", ""))
+            elif action == "answer":
+                services.appeal_answer(
+                    appeal=appeal, actor=request.user, solved=request.POST.get("solved") == "1",
+                    rating=request.POST.get("rating"), feedback=request.POST.get("feedback", ""),
+                )  # fmt: skip
+            elif action == "place":
+                household = selectors.household_for_placing(user=request.user, code=request.POST.get("household", ""))
+                services.appeal_place(actor=request.user, appeal=appeal, household=household)
+            else:
+                raise ApplicationError(_("未知操作"), status=422)
+            messages.success(request, _("已保存"))
+            return redirect(reverse("appeals:detail", args=[appeal.public_id]))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "appeals/detail.html",
+        {
+            "appeal": appeal, "timeline": selectors.appeal_timeline(appeal),
+            "duplicates": selectors.appeal_duplicates(appeal), "ratings": range(5, 0, -1),
+            "sla_state": services.sla_state_of(appeal, timezone.now()),
+            "can_handle": access.may(request.user, roles.HANDLE_APPEALS, appeal),
+            "can_place": appeal.status == "unplaced" and access.may(request.user, roles.IMPORT_HOTLINE, appeal),
+        },
+    )  # fmt: skip
+
+
+@login_required
+@capability_required(roles.ENTER_APPEALS)
+def appeal_new(request: HttpRequest) -> HttpResponse:
+    """A request taken by phone or at the door: pick the building, the household, then what it needs."""
+    household = None
+    if request.GET.get("household"):
+        household = selectors.household_for_entry(user=request.user, public_id=request.GET["household"])
+    if household is not None and request.method == "POST":
+        try:
+            appeal = services.appeal_submit(
+                household=household, category=request.POST.get("category", ""), text=request.POST.get("text", ""),
+                channel="staff", actor=request.user, caller_name=request.POST.get("caller_name", ""),
+                caller_phone=request.POST.get("caller_phone", ""),
+            )  # fmt: skip
+            messages.success(request, _("已登记"))
+            return redirect(reverse("appeals:detail", args=[appeal.merged_into.public_id if appeal.merged_into else appeal.public_id]))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    building = request.GET.get("building", "")[:26]
+    return render(
+        request,
+        "appeals/new.html",
+        {
+            "household": household, "building": building, "categories": Category.choices,
+            "form": request.POST if request.method == "POST" else {},
+            "buildings": selectors.buildings_for_entry(user=request.user),
+            "households": selectors.households_for_entry(user=request.user, building=building) if building else [],
+        },
+    )  # fmt: skip
+
+
+@login_required
+@capability_required(roles.IMPORT_HOTLINE)
+def hotline(request: HttpRequest) -> HttpResponse:
+    """Upload a 12345 work-order file: checked first, nothing imported until confirmed."""
+    area = area_in_scope(request, roles.IMPORT_HOTLINE)
+    if request.method == "POST" and request.FILES.get("file"):
+        upload = request.FILES["file"]
+        try:
+            pending, _report = services.hotline_check(
+                actor=request.user, area_code=area, file_name=upload.name or "", content=upload.read(services.MAX_BYTES + 1)
+            )  # fmt: skip
+            return redirect(reverse("appeals:hotline_import", args=[pending.public_id]))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    return render(request, "appeals/hotline.html", {"area": area, "areas": access.official_areas(request.user, roles.IMPORT_HOTLINE)})
+
+
+@login_required
+@capability_required(roles.IMPORT_HOTLINE)
+def hotline_import(request: HttpRequest, public_id: str) -> HttpResponse:
+    pending = selectors.hotline_import_get_for_user(user=request.user, public_id=public_id)
+    report = None
+    if pending.confirmed_at is None and pending.content is not None:
+        report = services.hotline_import(
+            actor=request.user, area_code=pending.community_code, file_name=pending.file_name,
+            content=bytes(pending.content), dry_run=True,
+        )  # fmt: skip
+    if request.method == "POST":
+        try:
+            report = services.hotline_confirm(
+                actor=request.user, pending=pending, keep_good_rows=request.POST.get("keep_good_rows") == "1"
+            )
+            messages.success(request, _("已导入"))
+            return redirect(reverse("appeals:hotline_import", args=[pending.public_id]))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    return render(request, "appeals/hotline_import.html", {"pending": pending, "report": report})
+
+
+@login_required
+@capability_required(roles.VIEW_APPEALS)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Open requests by urgency and age, breaches and escalations per level, median time to resolve,
+    and the same per child area, to drill down to the community."""
+    area = area_in_scope(request, roles.VIEW_APPEALS)
+    if len(area) == 12 and not access.may_in_area(request.user, roles.VIEW_APPEALS, area):
+        return redirect(reverse("appeals:worklist"))
+    children = selectors.child_areas(area)
+    per_child = selectors.dashboard_children(area_code=area, child_codes=[c for c, _n in children])
+    rows = [(code, name, per_child[code]) for code, name in children]
+    return render(
+        request,
+        "appeals/dashboard.html",
+        {
+            "area": area, "area_name": selectors.area_name(area), "figures": selectors.dashboard(area_code=area),
+            "children": rows,
+            "chart": {"names": [n for _c, n, _f in rows], "open": [f["open"] for *_r, f in rows],
+                      "critical": [f["critical"] for *_r, f in rows], "lapsed": [f["lapsed"] for *_r, f in rows]},
+        },
+    )  # fmt: skip

@@ -1,0 +1,36 @@
+"""Requests on the landing page: the open ones of the user's areas by urgency, those past their
+level's deadline, those at the user's own level and those given to the user; unplaced hotline orders
+for whoever places them. Counts read inside the user's areas from the worklist's index."""
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.appeals import flows
+from gongzhi.appeals.models import Appeal
+from gongzhi.core import roles
+from gongzhi.core.workbench import WorkItem, WorkSection
+
+
+def work(user: Any, held: set[str]) -> list[WorkSection]:
+    if roles.VIEW_APPEALS not in held:
+        return []
+    url = reverse("appeals:worklist")
+    open_qs = Appeal.objects.visible_to(user, roles.VIEW_APPEALS).filter(status__in=flows.OPEN_STATES)
+    critical = open_qs.filter(urgency="critical").count()
+    lapsed = open_qs.filter(status__in=flows.LAPSING_STATES, due_at__lte=timezone.now()).count()
+    items = [
+        WorkItem(_("紧急诉求未办结"), f"{url}?urgency=critical", count=critical, urgent=critical > 0),
+        WorkItem(_("超时未办结"), f"{url}?sla=lapsed", count=lapsed, urgent=lapsed > 0),
+        WorkItem(_("未办结诉求"), url, count=open_qs.count()),
+    ]
+    if roles.HANDLE_APPEALS in held:
+        mine = open_qs.filter(assignee=user).count()
+        items.append(WorkItem(_("分派给我的诉求"), f"{url}?mine=1", count=mine))
+    if roles.IMPORT_HOTLINE in held:
+        unplaced = open_qs.filter(status=flows.UNPLACED).count()
+        if unplaced:
+            items.append(WorkItem(_("12345工单待定位"), f"{url}?status=unplaced", count=unplaced, urgent=True))
+    return [WorkSection(_("居民诉求"), items)]

@@ -1,0 +1,94 @@
+"""The life of a request through the services: triaged, waiting at the grid, merged when it comes
+twice, taken on, escalated when its level's deadline lapses, resolved, answered by the resident."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from gongzhi.appeals import flows, services
+from gongzhi.appeals.models import Appeal
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import WorkflowEvent
+from gongzhi.people.models import ResidentTag
+from tests.factories import HouseholdFactory, ResidentFactory, make_user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def household(community_a):
+    return HouseholdFactory()
+
+
+@pytest.fixture
+def grid_worker(household):
+    return make_user_with_role("grid_a", "grid_worker", household.community_code, grid=household.building.grid)
+
+
+def test_a_dialysis_patients_request_is_never_normal_and_waits_at_the_grid(household):
+    resident = ResidentFactory(household=household)
+    ResidentTag.objects.create(resident=resident, community_code=household.community_code, tag="dialysis")
+
+    appeal = services.appeal_submit(household=household, category="other", text="想问问下周的安排")
+
+    assert appeal.urgency != "normal"
+    assert appeal.status == flows.PENDING and appeal.level == "grid"
+    assert appeal.due_at > timezone.now()
+    assert WorkflowEvent.objects.filter(flow="appeal", row_key=appeal.public_id).count() == 1
+
+
+def test_a_second_request_of_the_same_kind_is_merged_into_the_open_one_and_raises_it(household):
+    first = services.appeal_submit(household=household, category="medicine", text="需要买降压药")
+    second = services.appeal_submit(household=household, category="medicine", text="胸痛，药还没到")
+
+    first.refresh_from_db()
+    assert second.status == flows.MERGED and second.merged_into_id == first.pk
+    assert first.urgency == "critical"  # the more urgent of the two
+    assert Appeal.objects.filter(status__in=flows.OPEN_STATES).count() == 1
+
+
+def test_the_sweep_moves_a_lapsed_request_up_a_level_and_records_it(household, grid_worker):
+    appeal = services.appeal_submit(household=household, category="food", text="家里没有米了")
+    services.appeal_take(actor=grid_worker, appeal=appeal)
+
+    assert services.appeals_escalate_due(now=appeal.due_at - dt.timedelta(seconds=1)) == 0
+    assert services.appeals_escalate_due(now=appeal.due_at + dt.timedelta(seconds=1)) == 1
+
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.level, appeal.escalations, appeal.assignee_id) == (
+        flows.PENDING,
+        "community",
+        1,
+        None,
+    )
+    event = WorkflowEvent.objects.filter(flow="appeal", row_key=appeal.public_id).order_by("-id").first()
+    assert event.detail == {"from_level": "grid", "to_level": "community"}
+
+
+def test_resolve_then_the_residents_answer_closes_it_or_reopens_it(household, grid_worker):
+    appeal = services.appeal_submit(household=household, category="food", text="家里没有米了")
+    appeal = services.appeal_take(actor=grid_worker, appeal=appeal)
+    appeal = services.appeal_resolve(actor=grid_worker, appeal=appeal, resolution="已送米一袋")
+    reopened = services.appeal_answer(appeal=appeal, solved=False, feedback="只送了米，没有油")
+    assert reopened.status == flows.IN_PROGRESS
+    resolved = services.appeal_resolve(actor=grid_worker, appeal=reopened, resolution="已补送油")
+    closed = services.appeal_answer(appeal=resolved, solved=True, rating=4)
+    assert (closed.status, closed.rating) == (flows.CLOSED, 4)
+    with pytest.raises(ApplicationError):
+        services.appeal_answer(appeal=closed, solved=True, rating=5)
+
+
+def test_staff_outside_the_households_area_cannot_enter_or_handle(household, worker_b):
+    with pytest.raises(ApplicationError) as refused:
+        services.appeal_submit(household=household, category="food", text="没有米了", channel="staff", actor=worker_b)
+    assert refused.value.status == 403
+    appeal = services.appeal_submit(household=household, category="food", text="没有米了")
+    with pytest.raises(ApplicationError):
+        services.appeal_take(actor=worker_b, appeal=appeal)
+
+
+def test_oversized_text_is_refused_and_nothing_written(household):
+    with pytest.raises(ApplicationError):
+        services.appeal_submit(household=household, category="food", text="米" * 1001)
+    assert not Appeal.objects.exists()
