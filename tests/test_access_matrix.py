@@ -39,6 +39,7 @@ def world(community_a, community_b):
     objects.update(_volunteer_objects(community_a))
     objects["register_import"] = _register_import_for(community_a)
     objects.update(_supplies_objects(community_a, household))
+    objects.update(_appeal_objects(community_a, grid))
     outsider = make_user_with_role("outsider", "community_worker", community_b.code)
     outsider.is_staff = True  # so the admin's own scoping is what is tested, not its login wall
     outsider.save()
@@ -123,11 +124,31 @@ def _supplies_objects(community, household):
     return {"point": point, "order": order, "run": planned.runs[0], "supply_item": item}
 
 
+def _appeal_objects(community, grid):
+    """A request whose text names the secret, of another household than the one whose door code the
+    public routes are filled with (a door code opens only its own household's requests); a hotline
+    import of the community."""
+    from gongzhi.appeals import services
+    from gongzhi.appeals.models import HotlineImport
+
+    other = HouseholdFactory(building=BuildingFactory(grid=grid, number=2))
+    appeal = services.appeal_submit(household=other, category="medicine", text=f"{SECRET_NAME}需要降压药")
+    pending = HotlineImport.objects.create(community_code=community.code, file_name=f"{SECRET_NAME}.xlsx", content=b"x")
+    return {"appeal": appeal, "hotline_import": pending}
+
+
 # Pages anyone may open: the sign-up page and the public certificate check (masked name only); a
 # household's own supplies page, reached through its door code (the code is the key).
-PUBLIC_ROUTES = ("join/", "join/communities/", "v/cert/<str:public_id>/", "o/<str:code>/")
-# API operations anyone may call: a household's order through its door code.
-PUBLIC_API = ("/api/supplies/households/{code}/orders",)
+PUBLIC_ROUTES = (
+    "join/",
+    "join/communities/",
+    "v/cert/<str:public_id>/",
+    "o/<str:code>/",
+    "h/<str:code>/",
+    "h/<str:code>/requests/",
+)
+# API operations anyone may call: a household's order or request through its door code.
+PUBLIC_API = ("/api/supplies/households/{code}/orders", "/api/appeals/households/{code}")
 
 
 def _register_import_for(community):
@@ -175,6 +196,11 @@ def _fill(route: str, objects: dict) -> str | None:
         "supplies/points/<str:public_id>/": ("<str:public_id>", objects["point"].public_id),
         "supplies/orders/<str:public_id>/": ("<str:public_id>", objects["order"].public_id),
         "supplies/runs/<str:public_id>/": ("<str:public_id>", objects["run"].public_id),
+        # the household's own pages, with its own door code; the request is another household's
+        "h/<str:code>/requests/<str:public_id>/": ("<str:public_id>", objects["appeal"].public_id),
+        "h/<str:code>/": ("<str:code>", "H:" + objects["household"].public_id),
+        "appeals/hotline/<str:public_id>/": ("<str:public_id>", objects["hotline_import"].public_id),
+        "appeals/<str:public_id>/": ("<str:public_id>", objects["appeal"].public_id),
     }
     for start, (param, value) in replacements.items():
         if route.startswith(start):
@@ -183,6 +209,7 @@ def _fill(route: str, objects: dict) -> str | None:
                 .replace("<str:building_id>", objects["building"].public_id)
                 .replace("<str:resident_id>", objects["resident"].public_id)
                 .replace("<str:fmt>", "xlsx")
+                .replace("<str:code>", "H:" + objects["household"].public_id)
             )
     if route.startswith("admin/"):
         return _fill_admin(route, objects)
@@ -275,6 +302,7 @@ def _fill_api(path: str, objects: dict) -> str:
         ("/api/checkin/{key}", objects["post"].checkin_key),
         ("/api/supplies/households/{code}", objects["household"].public_id),
         ("/api/supplies/runs/{public_id}", objects["run"].public_id),
+        ("/api/appeals/households/{code}", objects["household"].public_id),
     ):
         if path.startswith(start):
             return path.replace("{code}", value).replace("{public_id}", value).replace("{key}", value)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from gongzhi.appeals.messages import APPEALS
 from gongzhi.core.messages import CORE
 from gongzhi.people.messages import PEOPLE
 from gongzhi.testing.messages import TESTING
@@ -52,7 +53,9 @@ def test_translations_keep_the_placeholders():
     assert wrong == []
 
 
-@pytest.mark.parametrize("table", [CORE, PEOPLE, TESTING, VOLUNTEERS], ids=["core", "people", "testing", "volunteers"])
+@pytest.mark.parametrize(
+    "table", [CORE, PEOPLE, TESTING, VOLUNTEERS, APPEALS], ids=["core", "people", "testing", "volunteers", "appeals"]
+)
 def test_every_message_of_the_rule_modules_is_in_english(table):
     with translation.override("en"):
         for code, text in table.texts.items():
@@ -65,6 +68,7 @@ def test_every_message_of_the_rule_modules_is_in_english(table):
 
 
 def test_every_code_a_rule_module_returns_has_words():
+    from gongzhi.appeals import hotline_file, sla, triage
     from gongzhi.core import tabular
     from gongzhi.people import id_rules, register_rules
     from gongzhi.supplies import allocation, baseline, route_plan
@@ -77,3 +81,4 @@ def test_every_code_a_rule_module_returns_has_words():
     assert set(collection.CODES) <= set(TESTING.texts)
     assert set(rostering.CODES) <= set(VOLUNTEERS.texts)
     assert set(allocation.CODES) | set(baseline.CODES) | set(route_plan.CODES) <= set(SUPPLIES.texts)
+    assert set(triage.CODES) | set(sla.CODES) | set(hotline_file.CODES) <= set(APPEALS.texts)

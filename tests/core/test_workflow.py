@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gongzhi
+from gongzhi.appeals import flows as appeal_flows
+from gongzhi.appeals.models import Appeal
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.core.workflow import OWNER, STAFF, START, SYSTEM, Flow, FlowError, Step
 from gongzhi.people import flows as people_flows
@@ -248,6 +250,7 @@ PROJECT_FLOWS = [
     (supplies_flows.ORDER_FLOW, Order, Order.Status.values),
     (supplies_flows.RUN_FLOW, DeliveryRun, DeliveryRun.Status.values),
     (supplies_flows.ALLOCATION_FLOW, AllocationPlan, AllocationPlan.Status.values),
+    (appeal_flows.APPEAL_FLOW, Appeal, Appeal.Status.values),
 ]
 _IDS = [flow.name for flow, _model, _values in PROJECT_FLOWS]
 
@@ -343,6 +346,21 @@ def test_the_project_flows_tables_as_documented():
         ("community_approved", "rejected", STAFF),
         ("approved", "paid", STAFF),
     }
+    assert table["appeal"] == {
+        (START, "pending", SYSTEM),
+        (START, "unplaced", SYSTEM),
+        (START, "merged", SYSTEM),
+        ("unplaced", "pending", STAFF),
+        ("pending", "in_progress", STAFF),
+        ("pending", "resolved", STAFF),
+        ("in_progress", "resolved", STAFF),
+        ("pending", "pending", SYSTEM),  # the deadline of its level lapsed: up one level
+        ("in_progress", "pending", SYSTEM),
+        ("resolved", "closed", SYSTEM),  # the resident's answer
+        ("resolved", "in_progress", SYSTEM),
+    }
+    # Nothing closes a request but the resident's answer: the only ways out of the open states.
+    assert set(appeal_flows.APPEAL_FLOW.terminal_states()) == {"closed", "merged"}
     aid = volunteer_flows.AID_FLOW
     assert aid.step("submitted", "community_approved").levels == {"community"}
     assert aid.step("community_approved", "approved").levels == {"street"}

@@ -63,7 +63,9 @@ class AppealPage(Schema):
 
 
 @router.get("/appeals", response=AppealPage)
-def appeal_list(request: HttpRequest, params: Query[PageParams], area: str = "", status: str = "open", category: str = ""):
+def appeal_list(
+    request: HttpRequest, params: Query[PageParams], area: str = "", status: str = "open", category: str = ""
+):
     """The requests of the caller's areas (inside `area` when given), most urgent and soonest due first."""
     rows, has_next = paginate(
         selectors.worklist(user=request.user, area_code=area[:12], status=status[:16], category=category[:20]),

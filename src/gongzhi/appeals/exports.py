@@ -17,10 +17,24 @@ MAX_ROWS = 50_000
 def worklist_xlsx(request: HttpRequest, qs: "object", area: str) -> HttpResponse:
     book = workbook.new_workbook(write_only=True)
     sheet = book.create_sheet(_("诉求清单"))
-    sheet.append([
-        _("编号"), _("紧急程度"), _("类别"), _("状态"), _("当前层级"), _("本层级办理时限"), _("门牌地址"),
-        _("诉求内容"), _("联系人"), _("联系电话"), _("渠道"), _("工单编号"), _("承办人"), _("提交时间"),
-    ])  # fmt: skip
+    sheet.append(
+        [
+            _("编号"),
+            _("紧急程度"),
+            _("类别"),
+            _("状态"),
+            _("当前层级"),
+            _("本层级办理时限"),
+            _("门牌地址"),
+            _("诉求内容"),
+            _("联系人"),
+            _("联系电话"),
+            _("渠道"),
+            _("工单编号"),
+            _("承办人"),
+            _("提交时间"),
+        ]
+    )
     ids, full_ids = [], []
     with reading_from_replica():
         rows: list[Appeal] = list(qs[:MAX_ROWS])  # type: ignore[index]
@@ -29,17 +43,32 @@ def worklist_xlsx(request: HttpRequest, qs: "object", area: str) -> HttpResponse
         if full:
             full_ids.append(a.public_id)
         ids.append(a.public_id)
-        sheet.append([
-            a.public_id, a.get_urgency_display(), a.get_category_display(), a.get_status_display(),
-            a.get_level_display(), timezone.localtime(a.due_at).strftime("%Y-%m-%d %H:%M"),
-            a.household.address if a.household_id else a.address_text, a.text, a.caller_name if full else mask_name(a.caller_name),
-            a.caller_phone if full else mask_phone(a.caller_phone), a.get_channel_display(), a.hotline_ref or "",
-            a.assignee_name, timezone.localtime(a.received_at).strftime("%Y-%m-%d %H:%M"),
-        ])  # fmt: skip
+        sheet.append(
+            [
+                a.public_id,
+                a.get_urgency_display(),
+                a.get_category_display(),
+                a.get_status_display(),
+                a.get_level_display(),
+                timezone.localtime(a.due_at).strftime("%Y-%m-%d %H:%M"),
+                a.household.address if a.household is not None else a.address_text,
+                a.text,
+                a.caller_name if full else mask_name(a.caller_name),
+                a.caller_phone if full else mask_phone(a.caller_phone),
+                a.get_channel_display(),
+                a.hotline_ref or "",
+                a.assignee_name,
+                timezone.localtime(a.received_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
     audit_record(
-        actor=request.user, action="export", entity="appeal", row_ids=ids, area_codes=[area],
+        actor=request.user,
+        action="export",
+        entity="appeal",
+        row_ids=ids,
+        area_codes=[area],
         detail={"rows": len(ids), "full_phones": len(full_ids)},
-    )  # fmt: skip
+    )
     response = HttpResponse(
         workbook.workbook_bytes(book), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -91,7 +91,7 @@ TEXT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (triage.PREGNANCY, ("孕", "产检", "临产", "待产", "破水")),
     (triage.MEDICAL_EMERGENCY, ("急诊", "急救", "就医", "就诊", "120", "救护车", "送医")),
     (triage.MEDICINE, ("药",)),
-    (triage.PSYCHOLOGICAL, ("心理", "情绪崩溃")),
+    (triage.PSYCHOLOGICAL, ("心理", "情绪崩溃", "抑郁", "想不开", "轻生", "自杀", "不想活")),
     (triage.ELDERLY_CARE, ("老人", "养老", "独居", "照护", "护工")),
     (
         triage.FOOD,
@@ -225,7 +225,7 @@ def _read_row(
 
 def _ref_problems(raw: object, ref: str) -> list[Problem]:
     if _excel_damaged(raw):
-        return [Problem(REF_DAMAGED, {"value": clean_text(raw)})]
+        return [Problem(REF_DAMAGED, {"value": clean_code(raw)})]
     if not ref:
         return [Problem(REF_EMPTY)]
     if len(ref) > MAX_REF:
@@ -252,7 +252,7 @@ def _ref_text(value: object) -> str:
     return clean_text(value)
 
 
-_SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?e\+?[0-9]+", re.IGNORECASE)
+_SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?E\+[0-9]{2}", re.IGNORECASE)  # as Excel shows it
 
 
 def _excel_damaged(value: object) -> bool:
@@ -282,10 +282,10 @@ def clean_phone(value: object) -> str | None:
 
 
 _TIME = re.compile(
-    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
-    r"(?:[ T]*(\d{1,2})[:时点](\d{1,2})(?:[:分](\d{1,2})?)?(?:\.\d+)?秒?)?"
+    r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?"
+    r"(?:[ T]*([0-9]{1,2})[:时点]([0-9]{1,2})(?:[:分]([0-9]{1,2})?)?(?:\.[0-9]+)?秒?)?"
 )
-_SERIAL = re.compile(r"\d{5}(\.\d+)?")
+_SERIAL = re.compile(r"[0-9]{5}(\.[0-9]+)?")
 
 
 def parse_time(value: object) -> dt.datetime | None:
@@ -319,7 +319,10 @@ def _from_serial(serial: float) -> dt.datetime | None:
     if not 1 <= serial < 2958466:  # up to 9999-12-31
         return None
     start = dt.datetime(EXCEL_EPOCH.year, EXCEL_EPOCH.month, EXCEL_EPOCH.day)
-    return start + dt.timedelta(seconds=round(serial * 86400))
+    try:
+        return start + dt.timedelta(seconds=round(serial * 86400))
+    except OverflowError:  # the last second of 9999, rounded up
+        return None
 
 
 def _whole_second(moment: dt.datetime) -> dt.datetime:

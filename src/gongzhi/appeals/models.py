@@ -57,9 +57,13 @@ class Appeal(TimeStampedModel):
 
     public_id = PublicIdField(_("编号"))
     household = models.ForeignKey(
-        "places.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
+        "places.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
         verbose_name=_("户"),
-    )  # fmt: skip
+    )
     # The household's community; while a hotline order is unplaced, the 12-digit official code of the
     # street (or district) it waits at (510104017000): every area's range query finds it where it belongs.
     community_code = models.CharField(_("所属区域代码"), max_length=12)
@@ -79,9 +83,13 @@ class Appeal(TimeStampedModel):
     due_at = models.DateTimeField(_("本层级办理时限"))
     escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("承办人"),
-    )  # fmt: skip
+    )
     assignee_name = models.CharField(_("承办人"), max_length=80, blank=True)
     hotline_ref = models.CharField(_("工单编号"), max_length=40, null=True, blank=True, unique=True)
     received_at = models.DateTimeField(_("来电/提交时间"))
@@ -90,9 +98,13 @@ class Appeal(TimeStampedModel):
     rating = models.PositiveSmallIntegerField(_("评价"), null=True, blank=True)
     feedback = models.CharField(_("住户意见"), max_length=500, blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
         verbose_name=_("合并到"),
-    )  # fmt: skip
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -110,9 +122,7 @@ class Appeal(TimeStampedModel):
                 condition=models.Q(status__in=flows.OPEN_STATES),
             ),
             # The sweep: open requests whose level's deadline has passed.
-            models.Index(
-                fields=["due_at"], name="appeal_lapsing", condition=models.Q(status__in=flows.LAPSING_STATES)
-            ),
+            models.Index(fields=["due_at"], name="appeal_lapsing", condition=models.Q(status__in=flows.LAPSING_STATES)),
             models.Index(fields=["household", "category"], name="appeal_household"),
             models.Index(fields=["community_code", "received_at"], name="appeal_received"),
         ]

@@ -4,7 +4,7 @@ duplicates, a household's own requests, the dashboard's figures."""
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -94,7 +94,8 @@ def _step_label(event: WorkflowEvent) -> str:
     detail = event.detail or {}
     if event.reason == "sla_lapsed":
         return _("超时未办结，由%(from)s升级到%(to)s") % {
-            "from": level.get(detail.get("from_level", ""), ""), "to": level.get(detail.get("to_level", ""), "")
+            "from": level.get(detail.get("from_level", ""), ""),
+            "to": level.get(detail.get("to_level", ""), ""),
         }
     if detail.get("merged_into"):
         return _("重复诉求，已并入 %(id)s") % {"id": detail["merged_into"]}
@@ -155,64 +156,85 @@ def hotline_import_get_for_user(*, user: Any, public_id: str) -> HotlineImport:
     return found
 
 
+AGE_BUCKETS = (("<2h", dt.timedelta(hours=2)), ("2-24h", dt.timedelta(hours=24)), ("1-3d", dt.timedelta(days=3)))
+
+
 def dashboard(*, area_code: str, now: dt.datetime | None = None) -> dict[str, Any]:
     """The figures of the requests panel for one area (the caller has decided the user may see it):
-    open by urgency and age, breaches and escalations per level, median time to resolve, per child
-    area for the drill-down."""
+    open by urgency and age, breaches and escalations per level, median time to resolve. Counted
+    in the database (grouped, conditional counts), never row by row."""
     now = now or timezone.now()
     qs = Appeal.objects.in_area(area_code)
-    open_qs = qs.filter(status__in=flows.OPEN_STATES)
-    ages = {"<2h": dt.timedelta(hours=2), "2-24h": dt.timedelta(hours=24), "1-3d": dt.timedelta(days=3)}
-    by_urgency: dict[str, dict[str, int]] = {u: {k: 0 for k in [*ages, ">3d"]} for u in ("critical", "urgent", "normal")}
-    for urgency, received in open_qs.values_list("urgency", "received_at").iterator(chunk_size=5000):
-        age = now - received
-        bucket = next((k for k, limit in ages.items() if age < limit), ">3d")
-        by_urgency[urgency][bucket] += 1
+    open_qs = qs.filter(status__in=flows.OPEN_STATES).order_by()
+    buckets = [name for name, _limit in AGE_BUCKETS] + [">3d"]
+    bounds: list[Q] = []
+    newer = now
+    for _name, limit in AGE_BUCKETS:
+        bounds.append(Q(received_at__gt=now - limit, received_at__lte=newer))
+        newer = now - limit
+    bounds.append(Q(received_at__lte=newer))
+    counted = open_qs.values("urgency").annotate(
+        **{f"b{i}": Count("id", filter=bound) for i, bound in enumerate(bounds)}
+    )
+    by_urgency = {u: dict.fromkeys(buckets, 0) for u in ("critical", "urgent", "normal")}
+    for row in counted:
+        by_urgency[row["urgency"]] = {name: row[f"b{i}"] for i, name in enumerate(buckets)}
     lapsed = {
         row["level"]: row["n"]
-        for row in open_qs.filter(due_at__lte=now).order_by().values("level").annotate(n=Count("id"))
+        for row in open_qs.filter(status__in=flows.LAPSING_STATES, due_at__lte=now)
+        .values("level")
+        .annotate(n=Count("id"))
     }
-    escalated_events = WorkflowEvent.objects.filter(
+    events = WorkflowEvent.objects.filter(
         flow=flows.APPEAL_FLOW.name, reason="sla_lapsed", area_code__startswith=area_code
     )
-    escalations: dict[str, int] = {}
-    for detail in escalated_events.values_list("detail", flat=True).iterator(chunk_size=5000):
-        level = (detail or {}).get("from_level", "")
-        escalations[level] = escalations.get(level, 0) + 1
-    durations = sorted(
-        (resolved - received).total_seconds()
-        for received, resolved in qs.filter(resolved_at__isnull=False).values_list("received_at", "resolved_at")[:100_000]
-    )
-    median = durations[len(durations) // 2] if durations else None
+    escalations = events.aggregate(**{level: Count("id", filter=Q(detail__from_level=level)) for level in sla.LEVELS})
+    resolved = qs.filter(resolved_at__isnull=False)
+    count = resolved.count()
+    median = None
+    if count:
+        middle = (
+            resolved.annotate(took=F("resolved_at") - F("received_at")).order_by("took").values_list("took", flat=True)
+        )[count // 2]
+        median = round(middle.total_seconds() / 60)
     return {
         "open_by_urgency": by_urgency,
-        "age_buckets": [*ages, ">3d"],
+        "age_buckets": buckets,
         "open_total": sum(sum(v.values()) for v in by_urgency.values()),
         "lapsed_by_level": {level: lapsed.get(level, 0) for level in sla.LEVELS},
-        "escalations_by_level": {level: escalations.get(level, 0) for level in sla.LEVELS},
-        "median_resolve_minutes": round(median / 60) if median is not None else None,
-        "resolved": len(durations),
+        "escalations_by_level": {level: escalations[level] for level in sla.LEVELS},
+        "median_resolve_minutes": median,
+        "resolved": count,
     }
 
 
-def dashboard_children(*, area_code: str, child_codes: list[str], now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
-    """Open, critical open and lapsed requests per child area (the drill-down's table)."""
+def dashboard_children(
+    *, area_code: str, child_codes: list[str], now: dt.datetime | None = None
+) -> dict[str, dict[str, int]]:
+    """Open, critical open and lapsed requests per child area (the drill-down's table), grouped by
+    community in the database and summed up to each child."""
     now = now or timezone.now()
     out = {code: {"open": 0, "critical": 0, "lapsed": 0} for code in child_codes}
-    width = len(child_codes[0]) if child_codes else 12
     rows = (
         Appeal.objects.in_area(area_code)
         .filter(status__in=flows.OPEN_STATES)
-        .values_list("community_code", "urgency", "due_at")
-        .iterator(chunk_size=5000)
+        .order_by()
+        .values("community_code")
+        .annotate(
+            open=Count("id"),
+            critical=Count("id", filter=Q(urgency="critical")),
+            lapsed=Count("id", filter=Q(status__in=flows.LAPSING_STATES, due_at__lte=now)),
+        )
     )
-    for code, urgency, due in rows:
-        entry = out.get(code[:width])
-        if entry is None:
+    for row in rows:
+        code = row["community_code"]
+        # The child holding this community; an unplaced request waiting at the street itself
+        # (510104017000) lies in no community of it and counts only in the street's totals.
+        child = next((c for c in child_codes if (code == c if len(c) == 12 else code.startswith(c))), None)
+        if child is None:
             continue
-        entry["open"] += 1
-        entry["critical"] += urgency == "critical"
-        entry["lapsed"] += due <= now
+        for key in ("open", "critical", "lapsed"):
+            out[child][key] += row[key]
     return out
 
 

@@ -15,7 +15,9 @@ from gongzhi.appeals.models import Appeal, Category, Level, Urgency
 from gongzhi.core import access, roles, throttle
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.masking import mask_name, mask_phone
 from gongzhi.core.page_area import area_in_scope
+from gongzhi.core.scope import entries_with
 from gongzhi.places.selectors import household_by_door_code
 
 HOUSEHOLD_REQUESTS_PER_HOUR = 10
@@ -35,7 +37,7 @@ def _household_limit(request: HttpRequest, household) -> None:
 
 
 def _public(response: HttpResponse, retry_after: int | None = None) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"  # the code is in the URL
+    response["Referrer-Policy"] = "same-origin"  # the code is in the URL: never sent to another site
     if response.status_code == 429:
         response["Retry-After"] = str(retry_after or 60)
     return response
@@ -50,9 +52,12 @@ def household_requests(request: HttpRequest, code: str) -> HttpResponse:
         try:
             _household_limit(request, household)
             submitted = services.appeal_submit(
-                household=household, category=request.POST.get("category", ""), text=request.POST.get("text", ""),
-                caller_name=request.POST.get("caller_name", ""), caller_phone=request.POST.get("caller_phone", ""),
-            )  # fmt: skip
+                household=household,
+                category=request.POST.get("category", ""),
+                text=request.POST.get("text", ""),
+                caller_name=request.POST.get("caller_name", ""),
+                caller_phone=request.POST.get("caller_phone", ""),
+            )
             form = {}
         except ApplicationError as exc:
             messages.error(request, exc.message)
@@ -60,10 +65,16 @@ def household_requests(request: HttpRequest, code: str) -> HttpResponse:
     response = render(
         request,
         "appeals/household_requests.html",
-        {"household": household, "code": code, "categories": Category.choices, "form": form, "submitted": submitted,
-         "appeals": selectors.household_appeals(household)},
+        {
+            "household": household,
+            "code": code,
+            "categories": Category.choices,
+            "form": form,
+            "submitted": submitted,
+            "appeals": selectors.household_appeals(household),
+        },
         status=status,
-    )  # fmt: skip
+    )
     return _public(response, retry_after)
 
 
@@ -77,9 +88,11 @@ def household_request(request: HttpRequest, code: str, public_id: str) -> HttpRe
         try:
             _household_limit(request, household)
             appeal = services.appeal_answer(
-                appeal=appeal, solved=request.POST.get("solved") == "1", rating=request.POST.get("rating"),
+                appeal=appeal,
+                solved=request.POST.get("solved") == "1",
+                rating=request.POST.get("rating"),
                 feedback=request.POST.get("feedback", ""),
-            )  # fmt: skip
+            )
             messages.success(request, _("谢谢您的评价") if appeal.status == "closed" else _("已转回承办人继续处理"))
         except ApplicationError as exc:
             messages.error(request, exc.message)
@@ -91,6 +104,18 @@ def household_request(request: HttpRequest, code: str, public_id: str) -> HttpRe
         status=status,
     )
     return _public(response, retry_after)
+
+
+def _handles_in(request: HttpRequest, area: str) -> bool:
+    """Whether to offer the bulk steps: the user handles requests over the page's area, or over a grid
+    or building inside it (each request is still decided on its own by the service)."""
+    if access.may_in_area(request.user, roles.HANDLE_APPEALS, area):
+        return True
+    return any(
+        e.area_code.startswith(area)
+        for e in entries_with(request.user, roles.HANDLE_APPEALS)
+        if e.grid_id or e.building_id
+    )
 
 
 def _filters(request: HttpRequest) -> dict:
@@ -139,15 +164,20 @@ def worklist(request: HttpRequest) -> HttpResponse:
         request,
         "appeals/worklist.html",
         {
-            "area": area, "filters": filters, "rows": [(a, services.sla_state_of(a, now)) for a in rows],
-            "page": page, "more": more, "counts": selectors.worklist_counts(qs),
-            "categories": Category.choices, "urgencies": Urgency.choices, "levels": Level.choices,
+            "area": area,
+            "filters": filters,
+            "rows": [(a, services.sla_state_of(a, now)) for a in rows],
+            "page": page,
+            "more": more,
+            "counts": selectors.worklist_counts(qs),
+            "categories": Category.choices,
+            "urgencies": Urgency.choices,
+            "levels": Level.choices,
             "statuses": Appeal.Status.choices,
-            "can_handle": access.may_in_area(request.user, roles.HANDLE_APPEALS, area)
-            or access.holds(request.user, roles.HANDLE_APPEALS),
+            "can_handle": _handles_in(request, area),
             "handlers": selectors.handlers_for(user=request.user, appeal_area=area) if len(area) >= 9 else [],
         },
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -160,12 +190,17 @@ def appeal_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             if action == "take":
                 services.appeal_take(actor=request.user, appeal=appeal)
             elif action == "resolve":
-                services.appeal_resolve(actor=request.user, appeal=appeal, resolution=request.POST.get("resolution", ""))
+                services.appeal_resolve(
+                    actor=request.user, appeal=appeal, resolution=request.POST.get("resolution", "")
+                )
             elif action == "answer":
                 services.appeal_answer(
-                    appeal=appeal, actor=request.user, solved=request.POST.get("solved") == "1",
-                    rating=request.POST.get("rating"), feedback=request.POST.get("feedback", ""),
-                )  # fmt: skip
+                    appeal=appeal,
+                    actor=request.user,
+                    solved=request.POST.get("solved") == "1",
+                    rating=request.POST.get("rating"),
+                    feedback=request.POST.get("feedback", ""),
+                )
             elif action == "place":
                 household = selectors.household_for_placing(user=request.user, code=request.POST.get("household", ""))
                 services.appeal_place(actor=request.user, appeal=appeal, household=household)
@@ -179,13 +214,17 @@ def appeal_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         "appeals/detail.html",
         {
-            "appeal": appeal, "timeline": selectors.appeal_timeline(appeal),
-            "duplicates": selectors.appeal_duplicates(appeal), "ratings": range(5, 0, -1),
+            "appeal": appeal,
+            "timeline": selectors.appeal_timeline(appeal),
+            "duplicates": selectors.appeal_duplicates(appeal),
+            "ratings": range(5, 0, -1),
             "sla_state": services.sla_state_of(appeal, timezone.now()),
+            # Masked here; the full number is in the audited export for those who may see it.
+            "caller": (mask_name(appeal.caller_name), mask_phone(appeal.caller_phone)),
             "can_handle": access.may(request.user, roles.HANDLE_APPEALS, appeal),
             "can_place": appeal.status == "unplaced" and access.may(request.user, roles.IMPORT_HOTLINE, appeal),
         },
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -198,12 +237,20 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
     if household is not None and request.method == "POST":
         try:
             appeal = services.appeal_submit(
-                household=household, category=request.POST.get("category", ""), text=request.POST.get("text", ""),
-                channel="staff", actor=request.user, caller_name=request.POST.get("caller_name", ""),
+                household=household,
+                category=request.POST.get("category", ""),
+                text=request.POST.get("text", ""),
+                channel="staff",
+                actor=request.user,
+                caller_name=request.POST.get("caller_name", ""),
                 caller_phone=request.POST.get("caller_phone", ""),
-            )  # fmt: skip
+            )
             messages.success(request, _("已登记"))
-            return redirect(reverse("appeals:detail", args=[appeal.merged_into.public_id if appeal.merged_into else appeal.public_id]))
+            return redirect(
+                reverse(
+                    "appeals:detail", args=[appeal.merged_into.public_id if appeal.merged_into else appeal.public_id]
+                )
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
     building = request.GET.get("building", "")[:26]
@@ -211,12 +258,14 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
         request,
         "appeals/new.html",
         {
-            "household": household, "building": building, "categories": Category.choices,
+            "household": household,
+            "building": building,
+            "categories": Category.choices,
             "form": request.POST if request.method == "POST" else {},
             "buildings": selectors.buildings_for_entry(user=request.user),
             "households": selectors.households_for_entry(user=request.user, building=building) if building else [],
         },
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -224,16 +273,23 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
 def hotline(request: HttpRequest) -> HttpResponse:
     """Upload a 12345 work-order file: checked first, nothing imported until confirmed."""
     area = area_in_scope(request, roles.IMPORT_HOTLINE)
-    if request.method == "POST" and request.FILES.get("file"):
-        upload = request.FILES["file"]
+    upload = request.FILES.get("file") if request.method == "POST" else None
+    if upload is not None:
         try:
             pending, _report = services.hotline_check(
-                actor=request.user, area_code=area, file_name=upload.name or "", content=upload.read(services.MAX_BYTES + 1)
-            )  # fmt: skip
+                actor=request.user,
+                area_code=area,
+                file_name=upload.name or "",
+                content=upload.read(services.MAX_BYTES + 1),
+            )
             return redirect(reverse("appeals:hotline_import", args=[pending.public_id]))
         except ApplicationError as exc:
             messages.error(request, exc.message)
-    return render(request, "appeals/hotline.html", {"area": area, "areas": access.official_areas(request.user, roles.IMPORT_HOTLINE)})
+    return render(
+        request,
+        "appeals/hotline.html",
+        {"area": area, "areas": access.official_areas(request.user, roles.IMPORT_HOTLINE)},
+    )
 
 
 @login_required
@@ -243,9 +299,12 @@ def hotline_import(request: HttpRequest, public_id: str) -> HttpResponse:
     report = None
     if pending.confirmed_at is None and pending.content is not None:
         report = services.hotline_import(
-            actor=request.user, area_code=pending.community_code, file_name=pending.file_name,
-            content=bytes(pending.content), dry_run=True,
-        )  # fmt: skip
+            actor=request.user,
+            area_code=pending.community_code,
+            file_name=pending.file_name,
+            content=bytes(pending.content),
+            dry_run=True,
+        )
     if request.method == "POST":
         try:
             report = services.hotline_confirm(
@@ -273,9 +332,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "appeals/dashboard.html",
         {
-            "area": area, "area_name": selectors.area_name(area), "figures": selectors.dashboard(area_code=area),
+            "area": area,
+            "area_name": selectors.area_name(area),
+            "figures": selectors.dashboard(area_code=area),
             "children": rows,
-            "chart": {"names": [n for _c, n, _f in rows], "open": [f["open"] for *_r, f in rows],
-                      "critical": [f["critical"] for *_r, f in rows], "lapsed": [f["lapsed"] for *_r, f in rows]},
+            "chart": {
+                "names": [n for _c, n, _f in rows],
+                "open": [f["open"] for *_r, f in rows],
+                "critical": [f["critical"] for *_r, f in rows],
+                "lapsed": [f["lapsed"] for *_r, f in rows],
+            },
         },
-    )  # fmt: skip
+    )

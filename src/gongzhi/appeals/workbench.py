@@ -14,7 +14,7 @@ from gongzhi.core import roles
 from gongzhi.core.workbench import WorkItem, WorkSection
 
 
-def work(user: Any, held: set[str]) -> list[WorkSection]:
+def work(user: Any, held: frozenset[str]) -> list[WorkSection]:
     if roles.VIEW_APPEALS not in held:
         return []
     url = reverse("appeals:worklist")
@@ -33,4 +33,4 @@ def work(user: Any, held: set[str]) -> list[WorkSection]:
         unplaced = open_qs.filter(status=flows.UNPLACED).count()
         if unplaced:
             items.append(WorkItem(_("12345工单待定位"), f"{url}?status=unplaced", count=unplaced, urgent=True))
-    return [WorkSection(_("居民诉求"), items)]
+    return [WorkSection(_("居民诉求"), tuple(items), key="appeals")]

@@ -29,21 +29,29 @@ def demo_appeals_create(*, communities: Sequence[Area]) -> int:
     """Returns the number of requests made (0 when there are some already)."""
     if Appeal.objects.exists() or not communities:
         return 0
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=["worker", "grid", "street", "leader"])}
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__in=["worker", "grid", "street", "leader"])
+    }
     worker, grid, street = users.get("worker"), users.get("grid"), users.get("street")
     if worker is None or grid is None or street is None:
         return 0
     first = communities[0]
-    households = list(Household.objects.filter(community_code=first.code).select_related("building").order_by("id")[:30])
+    households = list(
+        Household.objects.filter(community_code=first.code).select_related("building").order_by("id")[:30]
+    )
     if len(households) < len(REQUESTS) + 2:
         return 0
     made = []
     for (category, text, staff), household in zip(REQUESTS, households, strict=False):
         made.append(
             services.appeal_submit(
-                household=household, category=category, text=text, channel="staff" if staff else "household",
-                actor=worker if staff else None, caller_phone="13800138000" if staff else "",
-            )  # fmt: skip
+                household=household,
+                category=category,
+                text=text,
+                channel="staff" if staff else "household",
+                actor=worker if staff else None,
+                caller_phone="13800138000" if staff else "",
+            )
         )
     # A second call about the same thing: merged into the open one.
     made.append(services.appeal_submit(household=households[1], category="medicine", text="药还没有送到，很着急"))
@@ -58,8 +66,14 @@ def demo_appeals_create(*, communities: Sequence[Area]) -> int:
     services.appeals_escalate_due()
     # A hotline order whose address matches no household: waiting at the street to be placed.
     services.appeal_unplaced(
-        actor=street, area_code=first.code[:9].ljust(12, "0"), category="food",
-        text="来电人称在小区门口帐篷值守，需要饮用水", caller_name="王先生", caller_phone="13912345678",
-        address_text=f"{first.name}附近临时值守点", received_at=timezone.now(), hotline_ref="DEMO-12345-0001",
-    )  # fmt: skip
+        actor=street,
+        area_code=first.code[:9].ljust(12, "0"),
+        category="food",
+        text="来电人称在小区门口帐篷值守，需要饮用水",
+        caller_name="王先生",
+        caller_phone="13912345678",
+        address_text=f"{first.name}附近临时值守点",
+        received_at=timezone.now(),
+        hotline_ref="DEMO-12345-0001",
+    )
     return len(made) + 1

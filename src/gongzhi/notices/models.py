@@ -114,10 +114,12 @@ class NoticeReceipt(models.Model):
     area_paths = AreaPaths(grid="building__grid_id", building="building_id")
 
     id = models.BigAutoField(primary_key=True)
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="receipts")
-    household = models.ForeignKey("places.Household", on_delete=models.PROTECT, related_name="+")
+    # No index of their own: the notice leads both of the table's indexes, and nothing looks receipts
+    # up by household or building alone (households and buildings are not deleted).
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="receipts", db_index=False)
+    household = models.ForeignKey("places.Household", on_delete=models.PROTECT, related_name="+", db_index=False)
     community_code = models.CharField(max_length=12)
-    building = models.ForeignKey("places.Building", on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey("places.Building", on_delete=models.PROTECT, related_name="+", db_index=False)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     told_at = models.DateTimeField(_("当面告知时间"), null=True, blank=True)
     told_by = models.ForeignKey(

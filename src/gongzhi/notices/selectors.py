@@ -11,8 +11,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from gongzhi.core import access, roles
+from gongzhi.core.errors import ApplicationError
 from gongzhi.core.scope import entries_with, scope_q, within_one_community
 from gongzhi.notices import flows
 from gongzhi.notices.cap import CapAlert, CapArea, CapReference
@@ -92,6 +94,7 @@ class ReachRow:
     told: int
     reached: int
     building: bool = False
+    link: str = ""
 
     @property
     def share(self) -> float | None:
@@ -291,8 +294,19 @@ def notice_area_words(notice: Notice) -> str:
     return words
 
 
+def group_words(group: str) -> str:
+    """Whom among the households a notice is for, in words: 全体住户, 有独居老人的住户."""
+    if group == GROUP_ALL:
+        return str(dict(GROUP_CHOICES)[GROUP_ALL])
+    return _("有%(tag)s的住户") % {"tag": dict(GROUP_CHOICES).get(group, group)}
+
+
+def group_choices() -> list[tuple[str, str]]:
+    return [(value, group_words(value)) for value, _label in GROUP_CHOICES]
+
+
 def group_label(notice: Notice) -> str:
-    return str(dict(GROUP_CHOICES).get(notice.group, notice.group))
+    return group_words(notice.group)
 
 
 def notice_names(public_ids: list[str]) -> dict[str, str]:
@@ -337,3 +351,23 @@ def _cap_alert(notice: Notice, *, sender: str, print_url: str) -> CapAlert:
 
 def building_public_ids(ids: list[int]) -> dict[int, str]:
     return dict(Building.objects.filter(pk__in=ids).values_list("pk", "public_id"))
+
+
+def buildings_for_publishing(*, user: Any, community_code: str) -> list[Building]:
+    """A community's buildings, for a notice to one of them."""
+    return list(
+        Building.objects.visible_to(user, roles.PUBLISH_NOTICES).filter(community_code=community_code)
+        .order_by("number")[:2000]
+    )  # fmt: skip
+
+
+def building_for_publishing(*, user: Any, public_id: str) -> Building:
+    building = Building.objects.filter(public_id=(public_id or "")[:26]).select_related("grid").first()
+    if building is None or not access.may(user, roles.PUBLISH_NOTICES, building):
+        raise ApplicationError(_("请选择楼栋"), {"field": "building"}, status=422)
+    return building
+
+
+def resident_notices(*, user: Any, limit: int = 30) -> list[Notice]:
+    """The newest notices to residents the user sees (the reach dashboard's choice)."""
+    return list(notice_list(user=user).filter(audience__in=RESIDENT_AUDIENCES)[:limit])

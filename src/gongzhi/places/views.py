@@ -235,5 +235,5 @@ def household_door(request: HttpRequest, code: str) -> HttpResponse:
         "places/household_door.html",
         {"household": household, "code": code, "panels": panels.panels_for("household_door", request, household)},
     )
-    response["Referrer-Policy"] = "no-referrer"  # the code is in the URL
+    response["Referrer-Policy"] = "same-origin"  # the code is in the URL: never sent to another site
     return response

@@ -2,6 +2,7 @@
 
 from gongzhi.appeals.services.escalation import appeals_escalate_due
 from gongzhi.appeals.services.hotline import (
+    MAX_BYTES,
     HotlineReport,
     hotline_check,
     hotline_confirm,
@@ -22,7 +23,6 @@ from gongzhi.appeals.services.requests import (
     sla_minutes,
     sla_state_of,
 )
-from gongzhi.appeals.services.hotline import MAX_BYTES
 
 __all__ = [
     "AssignOutcome",

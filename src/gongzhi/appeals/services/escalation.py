@@ -44,14 +44,24 @@ def appeals_escalate_due(*, now: dt.datetime | None = None, batch: int = BATCH) 
                 upper = sla.next_level(level)
                 assert upper is not None
                 Appeal.objects.filter(pk__in=[m.pk for m in members], status=status).update(
-                    status=flows.PENDING, level=upper, level_since=now, due_at=sla.due_at(now, urgency, minutes),
-                    escalations=F("escalations") + 1, assignee=None, assignee_name="", updated_at=now,
-                )  # fmt: skip
+                    status=flows.PENDING,
+                    level=upper,
+                    level_since=now,
+                    due_at=sla.due_at(now, urgency, minutes),
+                    escalations=F("escalations") + 1,
+                    assignee=None,
+                    assignee_name="",
+                    updated_at=now,
+                )
                 transitions.record_each(
-                    flow=flows.APPEAL_FLOW, source=status, target=flows.PENDING, rows=members, actor=None,
-                    reason="sla_lapsed", detail={"from_level": level, "to_level": upper},
-                )  # fmt: skip
+                    flow=flows.APPEAL_FLOW,
+                    source=status,
+                    target=flows.PENDING,
+                    rows=members,
+                    actor=None,
+                    reason="sla_lapsed",
+                    detail={"from_level": level, "to_level": upper},
+                )
             moved += len(rows)
         if len(rows) < batch:
             return moved
-

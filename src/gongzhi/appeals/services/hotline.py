@@ -102,9 +102,13 @@ def hotline_check(*, actor: Any, area_code: str, file_name: str, content: bytes)
     """The page's first step: the file checked and kept (nothing imported) until the worker confirms."""
     report = hotline_import(actor=actor, area_code=area_code, file_name=file_name, content=content, dry_run=True)
     pending = HotlineImport.objects.create(
-        community_code=area_code, file_name=file_name[:200], content=content, rows=report.rows,
-        errors=[[r, m] for r, m in report.errors], actor=actor if getattr(actor, "pk", None) else None,
-    )  # fmt: skip
+        community_code=area_code,
+        file_name=file_name[:200],
+        content=content,
+        rows=report.rows,
+        errors=[[r, m] for r, m in report.errors],
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
     return pending, report
 
 
@@ -113,16 +117,27 @@ def hotline_confirm(*, actor: Any, pending: HotlineImport, keep_good_rows: bool)
     if pending.confirmed_at is not None or pending.content is None:
         raise ApplicationError(_("这个文件已经导入过了"), status=409)
     report = hotline_import(
-        actor=actor, area_code=pending.community_code, file_name=pending.file_name, content=bytes(pending.content),
-        dry_run=False, keep_good_rows=keep_good_rows, record=pending,
-    )  # fmt: skip
+        actor=actor,
+        area_code=pending.community_code,
+        file_name=pending.file_name,
+        content=bytes(pending.content),
+        dry_run=False,
+        keep_good_rows=keep_good_rows,
+        record=pending,
+    )
     if not report.written:
         raise ApplicationError(_("文件有错误行：请确认只导入正确的行，或改正后重新上传"), status=409)
     return report
 
 
 def hotline_import(
-    *, actor: Any, area_code: str, file_name: str, content: bytes, dry_run: bool, keep_good_rows: bool = False,
+    *,
+    actor: Any,
+    area_code: str,
+    file_name: str,
+    content: bytes,
+    dry_run: bool,
+    keep_good_rows: bool = False,
     record: HotlineImport | None = None,
 ) -> HotlineReport:
     """Check a hotline file and, unless `dry_run`, import it. With bad rows nothing is written unless
@@ -132,7 +147,7 @@ def hotline_import(
     if len(content) > MAX_BYTES:
         raise ApplicationError(_("文件过大（最大10MB）"), status=422)
     parsed = _read(content, file_name)
-    report = HotlineReport(rows=len(parsed.rows) + len(parsed.errors), ignored=list(parsed.ignored))
+    report = HotlineReport(rows=len(parsed.rows) + len({n for n, _p in parsed.errors}), ignored=list(parsed.ignored))
     report.errors = [(row, APPEALS.text(p.code, **p.params)) for row, p in parsed.errors]
     known = set(
         Appeal.objects.filter(hotline_ref__in=[r.ref for r in parsed.rows]).values_list("hotline_ref", flat=True)
@@ -151,16 +166,29 @@ def hotline_import(
             with transaction.atomic():
                 if household is not None:
                     appeal = appeal_submit(
-                        household=household, category=row.category, text=row.text, channel=Channel.HOTLINE,
-                        actor=actor, caller_name=row.caller, caller_phone=row.phone,
-                        received_at=_aware(row.received_at), hotline_ref=row.ref, address_text=row.address,
-                    )  # fmt: skip
+                        household=household,
+                        category=row.category,
+                        text=row.text,
+                        channel=Channel.HOTLINE,
+                        actor=actor,
+                        caller_name=row.caller,
+                        caller_phone=row.phone,
+                        received_at=_aware(row.received_at),
+                        hotline_ref=row.ref,
+                        address_text=row.address,
+                    )
                 else:
                     appeal = appeal_unplaced(
-                        actor=actor, area_code=queue_area(row.address, area_code), category=row.category,
-                        text=row.text, caller_name=row.caller, caller_phone=row.phone, address_text=row.address,
-                        received_at=_aware(row.received_at), hotline_ref=row.ref,
-                    )  # fmt: skip
+                        actor=actor,
+                        area_code=queue_area(row.address, area_code),
+                        category=row.category,
+                        text=row.text,
+                        caller_name=row.caller,
+                        caller_phone=row.phone,
+                        address_text=row.address,
+                        received_at=_aware(row.received_at),
+                        hotline_ref=row.ref,
+                    )
             created.append(appeal.public_id)
         except IntegrityError:
             # Imported meanwhile by someone else (the same file twice at once): it is there once.
@@ -172,12 +200,20 @@ def hotline_import(
     with transaction.atomic():
         record = record or HotlineImport(community_code=area_code, file_name=file_name[:200])
         record.rows, record.errors, record.content = report.rows, [[r, m] for r, m in report.errors], None
-        record.created_count, record.existing_count, record.unplaced_count = len(created), report.existing, report.unplaced
+        record.created_count, record.existing_count, record.unplaced_count = (
+            len(created),
+            report.existing,
+            report.unplaced,
+        )
         record.confirmed_at, record.actor = timezone.now(), actor if getattr(actor, "pk", None) else None
         record.save()
         audit_record(
-            actor=actor, action="import", entity="appeal", row_ids=created, area_codes=[area_code],
+            actor=actor,
+            action="import",
+            entity="appeal",
+            row_ids=created,
+            area_codes=[area_code],
             detail={"file": file_name[:200], "existing": report.existing, "errors": len(report.errors)},
-        )  # fmt: skip
+        )
     report.written = True
     return report

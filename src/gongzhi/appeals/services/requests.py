@@ -33,11 +33,7 @@ def sla_minutes() -> dict[str, int]:
 
 def household_tags(household: Household) -> set[str]:
     """The vulnerability tags of the household's residents (a dialysis patient's request is never normal)."""
-    return set(
-        ResidentTag.objects.filter(resident__household=household).values_list(
-            "tag", flat=True
-        )
-    )
+    return set(ResidentTag.objects.filter(resident__household=household).values_list("tag", flat=True))
 
 
 def sla_state_of(appeal: Appeal, now: dt.datetime) -> str:
@@ -106,14 +102,22 @@ def appeal_submit(
         # One household's requests in turn: the duplicate check below cannot be raced.
         list(Household.objects.select_for_update().filter(pk=household.pk).values_list("pk", flat=True))
         appeal = Appeal(
-            household=household, community_code=household.community_code, channel=channel, category=category,
-            urgency=found.urgency, urgency_rank=triage.RANK[found.urgency],
+            household=household,
+            community_code=household.community_code,
+            channel=channel,
+            category=category,
+            urgency=found.urgency,
+            urgency_rank=triage.RANK[found.urgency],
             urgency_reasons=[{"code": p.code, "params": p.params} for p in found.reasons],
-            text=text, caller_name=name, caller_phone=phone, address_text=clean_text(address_text)[:200] or household.address,
-            received_at=received_at or now, hotline_ref=hotline_ref,
+            text=text,
+            caller_name=name,
+            caller_phone=phone,
+            address_text=clean_text(address_text)[:200] or household.address,
+            received_at=received_at or now,
+            hotline_ref=hotline_ref,
             created_by=actor if getattr(actor, "pk", None) else None,
             created_by_name=account_label(actor) if actor is not None else "",
-        )  # fmt: skip
+        )
         _arrive(appeal, sla.first_level(has_grid=household.building.grid_id is not None), now)
         open_one = (
             Appeal.objects.select_for_update()
@@ -134,23 +138,37 @@ def appeal_submit(
                 open_one.due_at = min(open_one.due_at, sla.due_at(open_one.level_since, appeal.urgency, sla_minutes()))
                 open_one.save(update_fields=["urgency", "urgency_rank", "urgency_reasons", "due_at", "updated_at"])
             transitions.start(
-                flow=flows.APPEAL_FLOW, row=appeal, actor=actor, system=True,
+                flow=flows.APPEAL_FLOW,
+                row=appeal,
+                actor=actor,
+                system=True,
                 detail={"channel": channel, "merged_into": open_one.public_id, "urgency_raised": raised},
-            )  # fmt: skip
+            )
             return appeal
         appeal.status = flows.PENDING
         appeal.save()
         transitions.start(
-            flow=flows.APPEAL_FLOW, row=appeal, actor=actor, system=True,
+            flow=flows.APPEAL_FLOW,
+            row=appeal,
+            actor=actor,
+            system=True,
             detail={"channel": channel, "urgency": appeal.urgency, "level": appeal.level},
-        )  # fmt: skip
+        )
     return appeal
 
 
 def appeal_unplaced(
-    *, actor: Any, area_code: str, category: str, text: str, caller_name: str, caller_phone: str,
-    address_text: str, received_at: dt.datetime, hotline_ref: str,
-) -> Appeal:  # fmt: skip
+    *,
+    actor: Any,
+    area_code: str,
+    category: str,
+    text: str,
+    caller_name: str,
+    caller_phone: str,
+    address_text: str,
+    received_at: dt.datetime,
+    hotline_ref: str,
+) -> Appeal:
     """A hotline work order whose address matched no household: it waits at its street (or the
     narrowest area known) until someone places it. Never dropped."""
     category = _category(category)
@@ -158,13 +176,22 @@ def appeal_unplaced(
     found = triage.triage(category, text, ())
     now = timezone.now()
     appeal = Appeal(
-        community_code=area_code, status=flows.UNPLACED, channel=Channel.HOTLINE, category=category,
-        urgency=found.urgency, urgency_rank=triage.RANK[found.urgency],
+        community_code=area_code,
+        status=flows.UNPLACED,
+        channel=Channel.HOTLINE,
+        category=category,
+        urgency=found.urgency,
+        urgency_rank=triage.RANK[found.urgency],
         urgency_reasons=[{"code": p.code, "params": p.params} for p in found.reasons],
-        text=text, caller_name=clean_text(caller_name)[:40], caller_phone=_phone(caller_phone),
-        address_text=clean_text(address_text)[:200], received_at=received_at, hotline_ref=hotline_ref,
-        created_by=actor if getattr(actor, "pk", None) else None, created_by_name=account_label(actor),
-    )  # fmt: skip
+        text=text,
+        caller_name=clean_text(caller_name)[:40],
+        caller_phone=_phone(caller_phone),
+        address_text=clean_text(address_text)[:200],
+        received_at=received_at,
+        hotline_ref=hotline_ref,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by_name=account_label(actor),
+    )
     _arrive(appeal, queue_level(area_code), now)
     with transaction.atomic():
         appeal.save()
@@ -190,20 +217,31 @@ def appeal_place(*, actor: Any, appeal: Appeal, household: Household) -> Appeal:
         appeal.community_code = household.community_code
         level = sla.first_level(has_grid=household.building.grid_id is not None)
         placed = transitions.transition(
-            flow=flows.APPEAL_FLOW, row=appeal, to=flows.PENDING, actor=actor,
-            also={"household": household, "community_code": household.community_code, "level": level,
-                  "level_since": now, "due_at": sla.due_at(now, appeal.urgency, sla_minutes())},
+            flow=flows.APPEAL_FLOW,
+            row=appeal,
+            to=flows.PENDING,
+            actor=actor,
+            also={
+                "household": household,
+                "community_code": household.community_code,
+                "level": level,
+                "level_since": now,
+                "due_at": sla.due_at(now, appeal.urgency, sla_minutes()),
+            },
             detail={"household": household.public_id},
-        )  # fmt: skip
+        )
     return placed
 
 
 def appeal_take(*, actor: Any, appeal: Appeal) -> Appeal:
     """Take a pending request on: it is the actor's now (its level's deadline keeps running)."""
     return transitions.transition(
-        flow=flows.APPEAL_FLOW, row=appeal, to=flows.IN_PROGRESS, actor=actor,
+        flow=flows.APPEAL_FLOW,
+        row=appeal,
+        to=flows.IN_PROGRESS,
+        actor=actor,
         also={"assignee": actor, "assignee_name": account_label(actor)},
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -233,9 +271,13 @@ def appeals_assign(*, actor: Any, appeals: Iterable[Appeal], assignee: Any) -> A
                     row = Appeal.objects.get(pk=appeal.pk)
                 else:
                     row = transitions.transition(
-                        flow=flows.APPEAL_FLOW, row=appeal, to=flows.IN_PROGRESS, actor=actor,
-                        also={"assignee": assignee, "assignee_name": label}, detail={"assignee": label},
-                    )  # fmt: skip
+                        flow=flows.APPEAL_FLOW,
+                        row=appeal,
+                        to=flows.IN_PROGRESS,
+                        actor=actor,
+                        also={"assignee": assignee, "assignee_name": label},
+                        detail={"assignee": label},
+                    )
             outcome.assigned.append(row)
         except ApplicationError as exc:
             outcome.refused.append((appeal, exc.message))
@@ -250,9 +292,13 @@ def appeal_resolve(*, actor: Any, appeal: Appeal, resolution: str) -> Appeal:
     if len(resolution) > 500:
         raise ApplicationError(_("办理结果过长（最多500字）"), status=422)
     return transitions.transition(
-        flow=flows.APPEAL_FLOW, row=appeal, to=flows.RESOLVED, actor=actor, reason=resolution[:200],
+        flow=flows.APPEAL_FLOW,
+        row=appeal,
+        to=flows.RESOLVED,
+        actor=actor,
+        reason=resolution[:200],
         also={"resolution": resolution, "resolved_at": timezone.now()},
-    )  # fmt: skip
+    )
 
 
 def appeal_answer(*, appeal: Appeal, solved: bool, rating: Any = None, feedback: str = "", actor: Any = None) -> Appeal:
@@ -272,14 +318,29 @@ def appeal_answer(*, appeal: Appeal, solved: bool, rating: Any = None, feedback:
         if not 1 <= stars <= 5:
             raise ApplicationError(_("请给出1到5星的评价"), status=422)
         return transitions.transition(
-            flow=flows.APPEAL_FLOW, row=appeal, to=flows.CLOSED, actor=actor, system=True,
-            reason=feedback[:200], also={"rating": stars, "feedback": feedback}, detail={"rating": stars},
-        )  # fmt: skip
+            flow=flows.APPEAL_FLOW,
+            row=appeal,
+            to=flows.CLOSED,
+            actor=actor,
+            system=True,
+            reason=feedback[:200],
+            also={"rating": stars, "feedback": feedback},
+            detail={"rating": stars},
+        )
     if len(feedback) < 2:
         raise ApplicationError(_("请说明还有什么没有解决"), status=422)
     now = timezone.now()
     return transitions.transition(
-        flow=flows.APPEAL_FLOW, row=appeal, to=flows.IN_PROGRESS, actor=actor, system=True, reason=feedback[:200],
-        also={"feedback": feedback, "resolved_at": None, "level_since": now,
-              "due_at": sla.due_at(now, appeal.urgency, sla_minutes())},
-    )  # fmt: skip
+        flow=flows.APPEAL_FLOW,
+        row=appeal,
+        to=flows.IN_PROGRESS,
+        actor=actor,
+        system=True,
+        reason=feedback[:200],
+        also={
+            "feedback": feedback,
+            "resolved_at": None,
+            "level_since": now,
+            "due_at": sla.due_at(now, appeal.urgency, sla_minutes()),
+        },
+    )

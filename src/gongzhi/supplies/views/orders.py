@@ -98,7 +98,7 @@ def household_order(request: HttpRequest, code: str) -> HttpResponse:
     response = render(request, "supplies/household_order.html", context, status=status)
     if status == 429:
         response["Retry-After"] = str(retry_after or 60)
-    response["Referrer-Policy"] = "no-referrer"  # the code is in the URL
+    response["Referrer-Policy"] = "same-origin"  # the code is in the URL: never sent to another site
     return response
 
 

@@ -42,9 +42,13 @@ class Command(BaseCommand):
             raise CommandError(_("无法读取文件：%s") % exc, returncode=EXIT_UNREADABLE) from exc
         try:
             report = services.hotline_import(
-                actor=actor, area_code=area, file_name=path.name, content=content, dry_run=dry_run,
+                actor=actor,
+                area_code=area,
+                file_name=path.name,
+                content=content,
+                dry_run=dry_run,
                 keep_good_rows=keep_good_rows,
-            )  # fmt: skip
+            )
         except ApplicationError as exc:
             raise CommandError(exc.message, returncode=EXIT_UNREADABLE) from exc
         if report.ignored:
@@ -52,15 +56,24 @@ class Command(BaseCommand):
         for row, message in report.errors:
             self.stdout.write(_("第%(row)d行 %(message)s") % {"row": row, "message": message})
         self.stdout.write(
-            _("读取%(rows)d行：新建%(create)d件（定位到户%(placed)d件，待定位%(unplaced)d件），已导入过%(existing)d件，错误%(errors)d行")
-            % {"rows": report.rows, "create": report.to_create, "placed": report.placed, "unplaced": report.unplaced,
-               "existing": report.existing, "errors": len(report.errors)}
-        )  # fmt: skip
+            _(
+                "读取%(rows)d行：新建%(create)d件（定位到户%(placed)d件，待定位%(unplaced)d件），已导入过%(existing)d件，错误%(errors)d行"
+            )
+            % {
+                "rows": report.rows,
+                "create": report.to_create,
+                "placed": report.placed,
+                "unplaced": report.unplaced,
+                "existing": report.existing,
+                "errors": len(report.errors),
+            }
+        )
         if report.written:
             self.stdout.write(_("导入完成"))
         elif dry_run and not report.errors:
             self.stdout.write(_("预览完成，未写入数据（--dry-run）"))
         if report.errors:
             raise CommandError(
-                _("有错误行，已导入正确的行") if report.written else _("有错误，未导入任何数据"), returncode=EXIT_ROW_ERRORS
+                _("有错误行，已导入正确的行") if report.written else _("有错误，未导入任何数据"),
+                returncode=EXIT_ROW_ERRORS,
             )
