@@ -92,3 +92,20 @@ def test_oversized_text_is_refused_and_nothing_written(household):
     with pytest.raises(ApplicationError):
         services.appeal_submit(household=household, category="food", text="米" * 1001)
     assert not Appeal.objects.exists()
+
+
+def test_a_wrong_sla_setting_is_refused_by_the_system_check(settings):
+    from gongzhi.appeals.checks import appeal_sla_setting
+
+    settings.APPEAL_SLA_MINUTES = {"critical": 30, "urgent": "abc", "normal": 10}
+    errors = appeal_sla_setting()
+    assert errors and all(e.id == "gongzhi.appeals.E001" for e in errors)
+    settings.APPEAL_SLA_MINUTES = {"critical": 30, "urgent": 120, "normal": 1440}
+    assert appeal_sla_setting() == []
+
+
+def test_the_sla_setting_decides_the_deadline(settings, household):
+    settings.APPEAL_SLA_MINUTES = {"critical": 10, "urgent": 60, "normal": 600}
+    appeal = services.appeal_submit(household=household, category="food", text="家里没有米了")
+    assert appeal.urgency == "normal"
+    assert abs((appeal.due_at - appeal.level_since) - dt.timedelta(minutes=600)) < dt.timedelta(seconds=1)

@@ -8,6 +8,7 @@ class AppealsConfig(AppConfig):
     verbose_name = _("居民诉求")
 
     def ready(self) -> None:
+        from gongzhi.appeals import checks  # noqa: F401  (registers the SLA setting's check)
         from gongzhi.appeals import panels as appeal_panels
         from gongzhi.appeals import workbench as work_items
         from gongzhi.core import navigation, panels, roles, workbench

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals import flows, sla
+from gongzhi.appeals.messages import problem_text
 from gongzhi.appeals.models import Appeal, HotlineImport, Level
 from gongzhi.core import access, roles
+from gongzhi.core.errors import Problem
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.places.models import Area, Building, Household
 
@@ -286,3 +288,12 @@ def child_areas(code: str) -> list[tuple[str, str]]:
 
 def area_name(code: str) -> str:
     return Area.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
+def urgency_reasons(appeal: Appeal) -> list[str]:
+    """Why the request is as urgent as it is, in words (the triage rules that fired)."""
+    return [
+        problem_text(Problem(str(r.get("code", "")), dict(r.get("params") or {})))
+        for r in appeal.urgency_reasons
+        if isinstance(r, dict)
+    ]

@@ -216,6 +216,7 @@ def appeal_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "appeal": appeal,
             "timeline": selectors.appeal_timeline(appeal),
+            "reasons": selectors.urgency_reasons(appeal),
             "duplicates": selectors.appeal_duplicates(appeal),
             "ratings": range(5, 0, -1),
             "sla_state": services.sla_state_of(appeal, timezone.now()),
