@@ -38,6 +38,11 @@ def test_a_dialysis_patients_request_is_never_normal_and_waits_at_the_grid(house
     assert WorkflowEvent.objects.filter(flow="appeal", row_key=appeal.public_id).count() == 1
 
 
+def test_a_new_request_is_routed_to_the_households_grid_worker(household, grid_worker):
+    appeal = services.appeal_submit(household=household, category="food", text="家里没有米了")
+    assert (appeal.status, appeal.level, appeal.assignee_id) == (flows.PENDING, "grid", grid_worker.pk)
+
+
 def test_a_second_request_of_the_same_kind_is_merged_into_the_open_one_and_raises_it(household):
     first = services.appeal_submit(household=household, category="medicine", text="需要买降压药")
     second = services.appeal_submit(household=household, category="medicine", text="胸痛，药还没到")

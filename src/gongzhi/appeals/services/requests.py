@@ -43,6 +43,22 @@ def sla_state_of(appeal: Appeal, now: dt.datetime) -> str:
     return sla.sla_state(appeal.due_at, now, urgency=appeal.urgency, sla_minutes=sla_minutes())
 
 
+def grid_worker_of(household: Household) -> Any:
+    """The grid worker a new request of the household is routed to: the one holding its grid (the
+    first appointed, when a grid has several); None without one (the community's list has it)."""
+    from gongzhi.core.models import RoleAssignment
+
+    if household.building.grid_id is None:
+        return None
+    found = (
+        RoleAssignment.objects.filter(role=roles.GRID_WORKER, grid_id=household.building.grid_id, user__is_active=True)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    return found.user if found is not None else None
+
+
 def _text(value: object) -> str:
     text = clean_text(value)
     if len(text) < MIN_TEXT:
@@ -119,6 +135,8 @@ def appeal_submit(
             created_by_name=account_label(actor) if actor is not None else "",
         )
         _arrive(appeal, sla.first_level(has_grid=household.building.grid_id is not None), now)
+        appeal.assignee = grid_worker_of(household)
+        appeal.assignee_name = account_label(appeal.assignee) if appeal.assignee else ""
         open_one = (
             Appeal.objects.select_for_update()
             .filter(household=household, category=category, status__in=flows.OPEN_STATES)
@@ -212,6 +230,7 @@ def appeal_place(*, actor: Any, appeal: Appeal, household: Household) -> Appeal:
     if not access.may(actor, roles.IMPORT_HOTLINE, household):
         raise ApplicationError(_("这一户不在您负责的区域内"), status=403)
     now = timezone.now()
+    handler = grid_worker_of(household)
     with transaction.atomic():
         appeal.household = household
         appeal.community_code = household.community_code
@@ -222,6 +241,8 @@ def appeal_place(*, actor: Any, appeal: Appeal, household: Household) -> Appeal:
             to=flows.PENDING,
             actor=actor,
             also={
+                "assignee": handler,
+                "assignee_name": account_label(handler) if handler else "",
                 "household": household,
                 "community_code": household.community_code,
                 "level": level,
