@@ -75,3 +75,38 @@ def test_a_dialysis_request_escalates_is_resolved_and_rated(page, live_server, c
     appeal.refresh_from_db()
     assert (appeal.status, appeal.rating) == ("closed", 4)
     staff.close()
+
+
+def test_a_notice_is_published_read_on_the_household_page_and_its_reach_updates(page, live_server, community_a):
+    code = community_a.code
+    grid = GridFactory(community=community_a, number=1)
+    building = BuildingFactory(grid=grid, number=1)
+    household = HouseholdFactory(building=building, room="301")
+    HouseholdFactory(building=building, room="302")  # a neighbour who has not read it
+    make_user_with_role("worker_a", "community_worker", code)
+
+    # The community worker publishes a notice to the community (a desktop).
+    staff = page.context.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    desk = staff.new_page()
+    login(desk, live_server, "worker_a")
+    desk.goto(f"{live_server.url}/notices/new/?area_code={code}")
+    desk.fill("#notice-form input[name=title]", "明日核酸检测安排")
+    desk.fill("#notice-form textarea[name=body]", "明早8点起按楼栋下楼检测，请携带身份证，保持两米间距。")
+    desk.click("#notice-form button.primary")
+    assert desk.locator("#notice-title").inner_text().startswith("明日核酸检测安排")
+    detail_url = desk.url
+    assert "0 / 2" in desk.locator("#reach + p, #reach ~ p").first.inner_text()
+
+    # The resident opens the household's page from the door code: the notice is there, unread; reads it.
+    page.goto(f"{live_server.url}/h/H:{household.public_id}/")
+    notices = page.locator("#household-notices")
+    assert "未读" in notices.inner_text()
+    notices.locator("a", has_text="明日核酸检测安排").click()
+    assert "携带身份证" in page.locator("#notice-body").inner_text()
+    page.goto(f"{live_server.url}/h/H:{household.public_id}/")
+    assert "未读" not in page.locator("#household-notices").inner_text()
+
+    # The notice's reach now counts the household that read it.
+    desk.goto(detail_url)
+    assert "1 / 2" in desk.locator("#reach + p, #reach ~ p").first.inner_text()
+    staff.close()
