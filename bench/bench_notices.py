@@ -103,7 +103,9 @@ def build() -> None:
     """Grids, buildings, households and tagged residents of the district's communities, in a few
     INSERT ... SELECT statements (the services are timed elsewhere: bench_search, bench_register_import)."""
     communities = list(
-        Area.objects.filter(level="community", code__startswith=ARGS.district).order_by("code").values_list("code", flat=True)
+        Area.objects.filter(level="community", code__startswith=ARGS.district)
+        .order_by("code")
+        .values_list("code", flat=True)
     )
     per_community = -(-ARGS.households // len(communities))
     buildings_each = -(-per_community // ARGS.per_building)
@@ -115,7 +117,9 @@ def build() -> None:
     )
     concat = "||"
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE bench_community (k integer PRIMARY KEY, code varchar(12), area_id bigint)")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE bench_community (k integer PRIMARY KEY, code varchar(12), area_id bigint)"
+        )
         ids = dict(Area.objects.filter(code__in=communities).values_list("code", "id"))
         cursor.executemany(
             "INSERT INTO bench_community (k, code, area_id) VALUES (%s, %s, %s)",
@@ -140,6 +144,7 @@ def build() -> None:
             f" '测试小区' {concat} b.name {concat} CAST(s.n % {ARGS.per_building} + 101 AS varchar(20)), {now}, {now}"
             f" FROM bench_community c CROSS JOIN {numbers(per_community)}"
             f" JOIN {table(Building)} b ON b.community_code = c.code AND b.number = s.n / {ARGS.per_building} + 1"
+            " ORDER BY c.code, s.n"  # a community's households together, as a register import writes them
         )
         cursor.execute(f"SELECT MIN(id), MAX(id) FROM {table(Household)}")
         low, high = cursor.fetchone()
@@ -174,6 +179,8 @@ def timed_publish(actor, **fields) -> tuple[Notice, float]:
 
 
 def timed_gets(client: Client, path: str, params: dict) -> list[float]:
+    """--trials requests after one untimed (the first request of a page loads its templates)."""
+    assert client.get(path, params).status_code == 200, path
     times = []
     for _ in range(ARGS.trials):
         started = time.perf_counter()

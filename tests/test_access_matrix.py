@@ -39,7 +39,8 @@ def world(community_a, community_b):
     objects.update(_volunteer_objects(community_a))
     objects["register_import"] = _register_import_for(community_a)
     objects.update(_supplies_objects(community_a, household))
-    objects.update(_appeal_objects(community_a, grid))
+    objects.update(_notices_objects(community_a))
+    objects.update(_appeal_objects(community_a))
     outsider = make_user_with_role("outsider", "community_worker", community_b.code)
     outsider.is_staff = True  # so the admin's own scoping is what is tested, not its login wall
     outsider.save()
@@ -124,17 +125,32 @@ def _supplies_objects(community, household):
     return {"point": point, "order": order, "run": planned.runs[0], "supply_item": item}
 
 
-def _appeal_objects(community, grid):
+def _appeal_objects(community):
     """A request whose text names the secret, of another household than the one whose door code the
     public routes are filled with (a door code opens only its own household's requests); a hotline
     import of the community."""
     from gongzhi.appeals import services
     from gongzhi.appeals.models import HotlineImport
 
-    other = HouseholdFactory(building=BuildingFactory(grid=grid, number=2))
+    other = HouseholdFactory(building=BuildingFactory(grid=GridFactory(community=community, number=8), number=8))
     appeal = services.appeal_submit(household=other, category="medicine", text=f"{SECRET_NAME}需要降压药")
     pending = HotlineImport.objects.create(community_code=community.code, file_name=f"{SECRET_NAME}.xlsx", content=b"x")
     return {"appeal": appeal, "hotline_import": pending}
+
+
+def _notices_objects(community):
+    from gongzhi.notices import services
+
+    worker = make_user_with_role("notices_worker_a", "community_worker", community.code)
+    notice = services.notice_publish(
+        actor=worker, area_code=community.code, audience="residents", title="甲社区通知", body="甲社区通知正文"
+    )
+    elsewhere = BuildingFactory(grid=GridFactory(community=community, number=9), number=9)
+    HouseholdFactory(building=elsewhere)
+    other = services.notice_publish(
+        actor=worker, building=elsewhere, audience="residents", title="另一栋通知", body="另一栋通知正文"
+    )
+    return {"notice": notice, "notice_elsewhere": other}
 
 
 # Pages anyone may open: the sign-up page and the public certificate check (masked name only); a
@@ -146,6 +162,9 @@ PUBLIC_ROUTES = (
     "o/<str:code>/",
     "h/<str:code>/",
     "h/<str:code>/requests/",
+    # a notice to all residents of an area: its printed sheet and CAP alert (posted publicly anyway)
+    "notices/<str:public_id>/print/",
+    "notices/<str:public_id>/cap.xml",
 )
 # API operations anyone may call: a household's order or request through its door code.
 PUBLIC_API = ("/api/supplies/households/{code}/orders", "/api/appeals/households/{code}")
@@ -198,9 +217,12 @@ def _fill(route: str, objects: dict) -> str | None:
         "supplies/runs/<str:public_id>/": ("<str:public_id>", objects["run"].public_id),
         # the household's own pages, with its own door code; the request is another household's
         "h/<str:code>/requests/<str:public_id>/": ("<str:public_id>", objects["appeal"].public_id),
+        # a notice not addressed to the household whose door code opens it
+        "h/<str:code>/notices/<str:notice_id>/": ("<str:notice_id>", objects["notice_elsewhere"].public_id),
         "h/<str:code>/": ("<str:code>", "H:" + objects["household"].public_id),
         "appeals/hotline/<str:public_id>/": ("<str:public_id>", objects["hotline_import"].public_id),
         "appeals/<str:public_id>/": ("<str:public_id>", objects["appeal"].public_id),
+        "notices/<str:public_id>/": ("<str:public_id>", objects["notice"].public_id),
     }
     for start, (param, value) in replacements.items():
         if route.startswith(start):
@@ -303,6 +325,7 @@ def _fill_api(path: str, objects: dict) -> str:
         ("/api/supplies/households/{code}", objects["household"].public_id),
         ("/api/supplies/runs/{public_id}", objects["run"].public_id),
         ("/api/appeals/households/{code}", objects["household"].public_id),
+        ("/api/notices/{public_id}", objects["notice"].public_id),
     ):
         if path.startswith(start):
             return path.replace("{code}", value).replace("{public_id}", value).replace("{key}", value)

@@ -127,8 +127,23 @@ def world(areas, django_user_model):
     )
     post = volunteers.post_create(actor=manager, community_code=COMMUNITY, name="岗位", group="screening")
     supplies_objects = _supplies(manager, household, volunteer.user)
+    from gongzhi.notices import services as notices
+
+    notice = notices.notice_publish(actor=manager, area_code=COMMUNITY, audience="both", title="通知", body="正文")
+    from gongzhi.appeals import services as appeals
+    from gongzhi.appeals.models import HotlineImport
+
+    # A request a resident phoned in: the caller is a resident, with their name and phone.
+    appeal = appeals.appeal_submit(
+        household=household, category="medicine", text="需要降压药", channel="staff", actor=manager,
+        caller_name=residents[0].name, caller_phone=residents[0].phone,
+    )  # fmt: skip
+    hotline = HotlineImport.objects.create(community_code=COMMUNITY, file_name="12345.xlsx", content=b"x")
     return {
+        "appeal": appeal,
+        "hotline_import": hotline,
         **supplies_objects,
+        "notice": notice,
         "code": COMMUNITY,
         "grid": grid,
         "building": building,
@@ -194,7 +209,13 @@ def _walk(patterns, prefix=""):
 def _page_urls(world) -> list[str]:
     """Every page (GET) with this world's objects; the admin is left to the oracle tests."""
     fill = {
+        "h/<str:code>": "h/H:" + world["household"].public_id,  # a household's own pages: its door code
         "<str:code>": world["code"],
+        "notices/<str:public_id>": "notices/" + world["notice"].public_id,
+        "requests/<str:public_id>": "requests/" + world["appeal"].public_id,
+        "appeals/hotline/<str:public_id>": "appeals/hotline/" + world["hotline_import"].public_id,
+        "appeals/<str:public_id>": "appeals/" + world["appeal"].public_id,
+        "<str:notice_id>": world["notice"].public_id,
         "grids/<str:public_id>": "grids/" + world["grid"].public_id,
         "buildings/<str:public_id>": "buildings/" + world["building"].public_id,
         "households/<str:public_id>": "households/" + world["household"].public_id,
@@ -234,6 +255,7 @@ def _page_urls(world) -> list[str]:
     urls += [f"/rounds/{round_id}/coverage/?area_code={COMMUNITY}", f"/volunteers/?q={names[1]}"]
     urls += [f"/rounds/{round_id}/progress.json?level={level}" for level in ("community", "grid", "building")]
     urls += [f"/volunteers/units/{world['unit'].public_id}/report.pdf", f"/volunteers/hours/?area_code={COMMUNITY}"]
+    urls += ["/appeals/?format=xlsx", f"/appeals/?area={COMMUNITY}&status=all"]
     return urls
 
 
@@ -245,6 +267,7 @@ def _api_urls(world) -> list[str]:
         "/api/households/{public_id}": "/api/households/" + world["household"].public_id,
         "/api/rounds/{public_id}": "/api/rounds/" + world["round"].public_id,
         "/api/volunteers/{public_id}": "/api/volunteers/" + world["volunteer"].public_id,
+        "/api/notices/{public_id}": "/api/notices/" + world["notice"].public_id,
     }
     urls = []
     schema = api.get_openapi_schema(path_prefix="/api")

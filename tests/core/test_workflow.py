@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 import gongzhi
 from gongzhi.appeals import flows as appeal_flows
 from gongzhi.appeals.models import Appeal
+from gongzhi.notices import flows as notices_flows
+from gongzhi.notices.models import Notice
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.core.workflow import OWNER, STAFF, START, SYSTEM, Flow, FlowError, Step
 from gongzhi.people import flows as people_flows
@@ -251,6 +253,7 @@ PROJECT_FLOWS = [
     (supplies_flows.RUN_FLOW, DeliveryRun, DeliveryRun.Status.values),
     (supplies_flows.ALLOCATION_FLOW, AllocationPlan, AllocationPlan.Status.values),
     (appeal_flows.APPEAL_FLOW, Appeal, Appeal.Status.values),
+    (notices_flows.NOTICE_FLOW, Notice, Notice.Status.values),
 ]
 _IDS = [flow.name for flow, _model, _values in PROJECT_FLOWS]
 

@@ -53,6 +53,7 @@ def tags_snapshot() -> list[tuple]:
 
 def wipe_demo_rows() -> None:
     from gongzhi.appeals.models import Appeal
+    from gongzhi.notices.models import Notice, NoticeReach, NoticeReceipt
     from gongzhi.supplies import models as supplies
 
     for model in (Recall, Sample, Tube, Round):  # the demo round's samples and recalls hold residents
@@ -63,6 +64,10 @@ def wipe_demo_rows() -> None:
         supplies.SupplyPoint, supplies.PackageLine, supplies.Package, supplies.Item,
     ):  # fmt: skip
         model.objects.all().delete()
+    for model in (NoticeReach, NoticeReceipt):
+        model.objects.all().delete()
+    Notice.objects.exclude(corrects=None).delete()  # corrections before the notices they correct
+    Notice.objects.all().delete()
     Appeal.objects.exclude(merged_into=None).delete()  # duplicates before the requests they were merged into
     Appeal.objects.all().delete()
     ResidentTag.objects.all().delete()

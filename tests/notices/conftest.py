@@ -95,10 +95,10 @@ def rollup_matches_receipts(notice) -> bool:
         for row in NoticeReceipt.objects.filter(notice=notice)
         .values("community_code")
         .annotate(
-            targeted=Count("id"),
-            read=Count("id", filter=Q(read_at__isnull=False)),
-            told=Count("id", filter=Q(told_at__isnull=False)),
-            reached=Count("id", filter=Q(read_at__isnull=False) | Q(told_at__isnull=False)),
+            targeted=Count("household"),
+            read=Count("household", filter=Q(read_at__isnull=False)),
+            told=Count("household", filter=Q(told_at__isnull=False)),
+            reached=Count("household", filter=Q(read_at__isnull=False) | Q(told_at__isnull=False)),
         )
     }
     rolled = {

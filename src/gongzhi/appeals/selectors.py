@@ -69,7 +69,8 @@ def worklist(
     if level in sla.LEVELS:
         qs = qs.filter(level=level)
     if sla_state in sla.SLA_STATES:
-        qs = qs.filter(_sla_q(sla_state, timezone.now(), minutes or {}))
+        # Only requests whose clock runs (an unplaced one has none yet).
+        qs = qs.filter(status__in=flows.LAPSING_STATES).filter(_sla_q(sla_state, timezone.now(), minutes or {}))
     if mine:
         qs = qs.filter(assignee=user)
     return qs.select_related("household__building").order_by("urgency_rank", "due_at", "id")

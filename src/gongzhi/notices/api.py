@@ -39,14 +39,14 @@ class NoticePage(Schema):
     has_next: bool
 
 
-def _notice_out(notice: Notice, total: dict[str, int] | None) -> dict:
+def _notice_out(notice: Notice, total: dict[str, int] | None, area_name: str) -> dict:
     correction = getattr(notice, "correction", None)
     return {
         "public_id": notice.public_id,
         "title": notice.title,
         "body": notice.body,
         "area_code": notice.area_code,
-        "area_name": selectors.notice_area_words(notice),
+        "area_name": area_name,
         "building": notice.building.public_id if notice.building is not None else None,
         "group": notice.group,
         "audience": notice.audience,
@@ -74,7 +74,9 @@ def notice_list(request, params: Query[PageParams], area: str = ""):
         page_size=params.page_size,
     )
     totals = selectors.reach_totals(user=request.user, notices=rows)
-    return {"items": [_notice_out(n, totals.get(n.pk)) for n in rows], "page": params.page, "has_next": has_next}
+    words = selectors.area_words_of(rows)
+    items = [_notice_out(n, totals.get(n.pk), words[n.pk]) for n in rows]
+    return {"items": items, "page": params.page, "has_next": has_next}
 
 
 class ReachRowOut(Schema):

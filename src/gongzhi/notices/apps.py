@@ -14,8 +14,6 @@ class NoticesConfig(AppConfig):
         from gongzhi.notices.selectors import notice_names
 
         navigation.register("notices:list", _("通知公告"), capabilities=[roles.VIEW_NOTICES], order=56)
-        workbench.register(
-            "notices", work_items.work, capabilities=[roles.VIEW_NOTICES, roles.TELL_NOTICES], order=15
-        )
+        workbench.register("notices", work_items.work, capabilities=[roles.VIEW_NOTICES, roles.TELL_NOTICES], order=15)
         panels.register("household_door", "notices", notice_panels.household_door_panel, order=10)
         audit_words.register("notice", _("通知公告"), notice_names)

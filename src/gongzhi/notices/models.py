@@ -109,35 +109,44 @@ class Notice(TimeStampedModel):
 
 class NoticeReceipt(models.Model):
     """One household a notice was addressed to: whether it has read it (on its own page), or a building
-    leader or grid worker told it in person. Written at publish time, one per household."""
+    leader or grid worker told it in person. Written at publish time, one per household.
 
-    area_paths = AreaPaths(grid="building__grid_id", building="building_id")
+    Publishing to a district writes a million of these in one statement, so the table carries one
+    index only, its primary key (notice, household), and no foreign-key constraints: with the
+    constraints' per-row checks and two more indexes, a district's publish took 66 s instead of ~5 s
+    (bench/bench_notices.py). Rows come only from the households table (by that INSERT ... SELECT, or
+    copied from another notice's receipts); households and notices are not deleted. A building's or a
+    community's receipts are reached through its households (their indexes), a household's through the
+    few notices addressed to its areas (selectors.household_notices)."""
 
-    id = models.BigAutoField(primary_key=True)
-    # No index of their own: the notice leads both of the table's indexes, and nothing looks receipts
-    # up by household or building alone (households and buildings are not deleted).
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="receipts", db_index=False)
-    household = models.ForeignKey("places.Household", on_delete=models.PROTECT, related_name="+", db_index=False)
+    area_paths = AreaPaths(grid="household__building__grid_id", building="household__building_id")
+
+    pk = models.CompositePrimaryKey("notice", "household")
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="receipts", db_index=False, db_constraint=False
+    )
+    household = models.ForeignKey(
+        "places.Household", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     community_code = models.CharField(max_length=12)
-    building = models.ForeignKey("places.Building", on_delete=models.PROTECT, related_name="+", db_index=False)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     told_at = models.DateTimeField(_("当面告知时间"), null=True, blank=True)
     told_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     told_by_name = models.CharField(_("告知人"), max_length=150, blank=True)
 
     objects = AreaQuerySet.as_manager()
 
     class Meta:
-        ordering = ["notice_id", "id"]
-        # Both lead with the notice, so a publish writes at the right edge of each (the new notice's
-        # key range): a household's notices are found through the few notices addressed to its areas
-        # (selectors.household_notices), not through an index by household that every publish of a
-        # district would write a million scattered entries into.
-        indexes = [models.Index(fields=["notice", "community_code", "building"], name="notice_receipt_place")]
+        ordering = ["notice_id", "household_id"]
         constraints = [
-            models.UniqueConstraint(fields=["notice", "household"], name="notice_receipt_once"),
             models.CheckConstraint(
                 condition=models.Q(told_at__isnull=True) | models.Q(told_by_name__gt=""), name="notice_told_by_someone"
             ),

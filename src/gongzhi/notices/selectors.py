@@ -63,9 +63,11 @@ def notice_get_for_user(*, user: Any, public_id: str, capability: str) -> Notice
 
 
 def notice_public(*, public_id: str) -> Notice:
-    """A notice anyone may read as a CAP alert: one for residents (it is posted publicly anyway)."""
+    """A notice anyone may read (its printed sheet, its CAP alert): one to all residents of its area,
+    which is posted on notice boards anyway. A notice to a group (households with a dialysis patient)
+    says something about those households, and one for staff is internal: neither is public."""
     notice = (
-        Notice.objects.filter(public_id=(public_id or "")[:26], audience__in=RESIDENT_AUDIENCES)
+        Notice.objects.filter(public_id=(public_id or "")[:26], audience__in=RESIDENT_AUDIENCES, group=GROUP_ALL)
         .select_related("building", "correction", "corrects")
         .first()
     )
@@ -160,22 +162,35 @@ def reach_by_building(*, user: Any, notice: Notice, community_code: str) -> list
     """The notice's reach in each building of a community that the user sees (a grid worker: their
     grid's; a building leader: theirs)."""
     rows = (
-        NoticeReceipt.objects.filter(notice=notice, community_code=community_code)
-        .visible_to(user, roles.VIEW_NOTICES)
-        .values("building__public_id", "building__name", "building__address", "building__number")
-        .annotate(
-            targeted=Count("id"),
-            read=Count("id", filter=Q(read_at__isnull=False)),
-            told=Count("id", filter=Q(told_at__isnull=False)),
-            reached=Count("id", filter=Q(read_at__isnull=False) | Q(told_at__isnull=False)),
+        NoticeReceipt.objects.filter(
+            notice=notice,
+            household_id__in=Household.objects.filter(community_code=community_code)
+            .visible_to(user, roles.VIEW_NOTICES)
+            .values("id"),
         )
-        .order_by("building__number")
+        .values(
+            "household__building__public_id",
+            "household__building__name",
+            "household__building__address",
+            "household__building__number",
+        )
+        .annotate(
+            targeted=Count("household"),
+            read=Count("household", filter=Q(read_at__isnull=False)),
+            told=Count("household", filter=Q(told_at__isnull=False)),
+            reached=Count("household", filter=Q(read_at__isnull=False) | Q(told_at__isnull=False)),
+        )
+        .order_by("household__building__number")
     )
     return [
         ReachRow(
-            r["building__public_id"],
-            Building(name=r["building__name"], address=r["building__address"]).label,
-            r["targeted"], r["read"], r["told"], r["reached"], building=True,
+            r["household__building__public_id"],
+            Building(name=r["household__building__name"], address=r["household__building__address"]).label,
+            r["targeted"],
+            r["read"],
+            r["told"],
+            r["reached"],
+            building=True,
         )  # fmt: skip
         for r in rows
     ]
@@ -207,8 +222,9 @@ def building_for_notice(*, user: Any, notice: Notice, building_id: str) -> Build
 def building_receipts(*, notice: Notice, building: Building) -> list[NoticeReceipt]:
     """The building's receipts of the notice, households in door order."""
     rows = list(
-        NoticeReceipt.objects.filter(notice=notice, community_code=building.community_code, building=building)
-        .select_related("household")
+        NoticeReceipt.objects.filter(
+            notice=notice, household_id__in=_households(building_id=building.pk)
+        ).select_related("household")
     )
     return sorted(rows, key=lambda r: door_order(r.household))
 
@@ -269,15 +285,25 @@ def recent_notices(
 
 
 def unreached_in(*, notice: Notice, community_code: str, grid_id: int | None, building_id: int | None) -> int:
-    """Households of one community (a grid, a building) that have neither read the notice nor been told."""
-    rows = NoticeReceipt.objects.filter(
-        notice=notice, community_code=community_code, read_at__isnull=True, told_at__isnull=True
-    )
+    """Households of one community (from its rollup row), grid or building (through its households) that
+    have neither read the notice nor been told in person."""
+    if building_id is None and grid_id is None:
+        row = NoticeReach.objects.filter(notice=notice, community_code=community_code).values("targeted", "reached")
+        found = row.first()
+        return found["targeted"] - found["reached"] if found else 0
+    households = _households(building_id=building_id) if building_id is not None else _households(grid_id=grid_id)
+    return NoticeReceipt.objects.filter(
+        notice=notice, household_id__in=households, read_at__isnull=True, told_at__isnull=True
+    ).count()
+
+
+def _households(*, building_id: int | None = None, grid_id: int | None = None) -> "QuerySet[Household, dict[str, Any]]":
+    """The ids of a building's or a grid's households, as a subquery: receipts are then looked up by
+    their key (notice, household), household by household. A join instead let SQLite's planner read
+    all of the notice's receipts (a district's million) to find a building's hundred."""
     if building_id is not None:
-        rows = rows.filter(building_id=building_id)
-    elif grid_id is not None:
-        rows = rows.filter(building__grid_id=grid_id)
-    return rows.count()
+        return Household.objects.filter(building_id=building_id).values("id")
+    return Household.objects.filter(building__grid_id=grid_id or 0).values("id")
 
 
 def area_label(code: str) -> str:
@@ -285,12 +311,20 @@ def area_label(code: str) -> str:
 
 
 def notice_area_words(notice: Notice) -> str:
-    """Where a notice is addressed, in words: 锦江区水井坊街道, or a building's label."""
-    codes = _path(notice.area_code)
-    names = area_names(codes)
-    words = "".join(names.get(c, c) for c in codes[1:]) or names.get(codes[0], codes[0])
-    if notice.building is not None:
-        words = f"{names.get(notice.area_code, notice.area_code)} {notice.building.label}"
+    """Where a notice is addressed, in words: 锦江区锦官驿街道, or its community and a building's label."""
+    return area_words_of([notice])[notice.pk]
+
+
+def area_words_of(notices: list[Notice]) -> dict[int, str]:
+    """notice_area_words for a list of notices, the area names read in one query."""
+    names = area_names(sorted({c for n in notices for c in _path(n.area_code)}))
+    words = {}
+    for notice in notices:
+        codes = _path(notice.area_code)
+        text = "".join(names.get(c, c) for c in codes[1:]) or names.get(codes[0], codes[0])
+        if notice.building is not None:
+            text = f"{names.get(notice.area_code, notice.area_code)} {notice.building.label}"
+        words[notice.pk] = text
     return words
 
 

@@ -96,11 +96,38 @@ def _table(model: Any) -> str:
     return str(connection.ops.quote_name(model._meta.db_table))
 
 
+def _receipts_and_reach(notice: Notice, select: str, params: list[Any]) -> int:
+    """Insert the receipts that `select` gives (household_id, community_code) and the notice's reach per
+    community counted from them. PostgreSQL: one statement, the rollup counted from the rows as they
+    are inserted (RETURNING); elsewhere the rollup is counted from the new receipts (SQLite: writers
+    queue, nothing comes between the two). Returns how many receipts."""
+    receipts, reach = _table(NoticeReceipt), _table(NoticeReach)
+    insert = (
+        f"INSERT INTO {receipts} (notice_id, household_id, community_code, told_by_name)"
+        f" SELECT %s, x.*, '' FROM ({select}) x"
+    )
+    rollup = (
+        f'INSERT INTO {reach} (notice_id, community_code, targeted, "read", told, reached)'
+        " SELECT %s, community_code, COUNT(*), 0, 0, 0"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH added AS ({insert} RETURNING community_code) {rollup} FROM added GROUP BY community_code"
+                " RETURNING targeted",
+                [notice.pk, *params, notice.pk],
+            )
+            return sum(row[0] for row in cursor.fetchall())
+        cursor.execute(insert, [notice.pk, *params])
+        count = cursor.rowcount
+        cursor.execute(f"{rollup} FROM {receipts} WHERE notice_id = %s GROUP BY community_code", [notice.pk, notice.pk])
+        return int(count)
+
+
 def _address(notice: Notice) -> int:
-    """Write a receipt for every household the notice is addressed to, and its reach per community.
-    Returns how many households."""
-    receipts, households = _table(NoticeReceipt), _table(Household)
-    params: list[Any] = [notice.pk]
+    """Write a receipt for every household the notice is addressed to, and its reach per community, in
+    INSERT ... SELECT statements over the households. Returns how many households."""
+    params: list[Any] = []
     if notice.building_id is not None:
         where, tag_area = "h.building_id = %s", "t.community_code = %s"
         params.append(notice.building_id)
@@ -116,39 +143,15 @@ def _address(notice: Notice) -> int:
             f" WHERE r.household_id = h.id AND t.tag = %s AND {tag_area})"
         )
         params += [notice.group, *tag_params]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {receipts} (notice_id, household_id, community_code, building_id, told_by_name)"
-            f" SELECT %s, h.id, h.community_code, h.building_id, '' FROM {households} h WHERE {where}",
-            params,
-        )
-        count = cursor.rowcount
-        _reach_rollup(cursor, notice)
-    return int(count)
-
-
-def _reach_rollup(cursor: Any, notice: Notice) -> None:
-    cursor.execute(
-        f'INSERT INTO {_table(NoticeReach)} (notice_id, community_code, targeted, "read", told, reached)'
-        f" SELECT notice_id, community_code, COUNT(*), 0, 0, 0 FROM {_table(NoticeReceipt)}"
-        " WHERE notice_id = %s GROUP BY notice_id, community_code",
-        [notice.pk],
-    )
+    select = f"SELECT h.id, h.community_code FROM {_table(Household)} h WHERE {where}"
+    return _receipts_and_reach(notice, select, params)
 
 
 def _copy_receipts(notice: Notice, source: Notice) -> int:
     """A correction reaches the households the corrected notice was addressed to (whoever joined the
     group or the area since is not told of a mistake they never saw): its receipts, copied unread."""
-    receipts = _table(NoticeReceipt)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {receipts} (notice_id, household_id, community_code, building_id, told_by_name)"
-            f" SELECT %s, household_id, community_code, building_id, '' FROM {receipts} WHERE notice_id = %s",
-            [notice.pk, source.pk],
-        )
-        count = cursor.rowcount
-        _reach_rollup(cursor, notice)
-    return int(count)
+    select = f"SELECT household_id, community_code FROM {_table(NoticeReceipt)} WHERE notice_id = %s"
+    return _receipts_and_reach(notice, select, [source.pk])
 
 
 def _announce(actor: Any, notice: Notice, detail: dict[str, Any]) -> None:
@@ -251,13 +254,14 @@ def notice_correct(*, actor: Any, notice: Notice, title: str, body: str, reason:
 def receipt_read(*, household: Household, notice: Notice) -> bool:
     """The household has opened the notice on its own page (its door code is the key). True when this
     call recorded the read; False when it was read before. The community's rollup moves only when the
-    receipt changed."""
-    receipt = NoticeReceipt.objects.filter(notice=notice, household=household).values("pk", "community_code").first()
-    if receipt is None:
+    receipt changed (a conditional UPDATE: two reads at once count once)."""
+    receipt = NoticeReceipt.objects.filter(notice=notice, household=household)
+    community = receipt.values_list("community_code", flat=True).first()
+    if community is None:
         raise ApplicationError(_("这条通知不是发给本户的"), status=404)
     now = timezone.now()
-    unread = NoticeReceipt.objects.filter(pk=receipt["pk"], read_at__isnull=True)
-    reach = NoticeReach.objects.filter(notice=notice, community_code=receipt["community_code"])
+    unread = receipt.filter(read_at__isnull=True)
+    reach = NoticeReach.objects.filter(notice=notice, community_code=community)
     with transaction.atomic():
         if unread.filter(told_at__isnull=True).update(read_at=now):
             reach.update(read=F("read") + 1, reached=F("reached") + 1)
@@ -298,23 +302,23 @@ def receipts_tell(*, actor: Any, notice: Notice, households: list[Household]) ->
         rows = list(
             NoticeReceipt.objects.select_for_update()
             .filter(notice=notice, household_id__in=list(allowed))
-            .values_list("pk", "household_id", "community_code", "read_at", "told_at")
+            .values_list("household_id", "community_code", "read_at", "told_at")
         )
-        found = {row[1] for row in rows}
+        found = {row[0] for row in rows}
         outcome.refused += [(h, _("这条通知不是发给这一户的")) for pk, h in allowed.items() if pk not in found]
         by_community: dict[str, list[int]] = {}
-        for pk, household_id, community, read_at, told_at in rows:
+        for household_id, community, read_at, told_at in rows:
             if read_at is not None:
                 outcome.already.append((allowed[household_id], _("已读")))
             elif told_at is not None:
                 outcome.already.append((allowed[household_id], _("已当面告知")))
             else:
-                by_community.setdefault(community, []).append(pk)
+                by_community.setdefault(community, []).append(household_id)
                 outcome.told.append(allowed[household_id])
         for community, ids in by_community.items():
-            changed = NoticeReceipt.objects.filter(pk__in=ids, read_at__isnull=True, told_at__isnull=True).update(
-                told_at=now, told_by=actor if getattr(actor, "pk", None) else None, told_by_name=name
-            )
+            changed = NoticeReceipt.objects.filter(
+                notice=notice, household_id__in=ids, read_at__isnull=True, told_at__isnull=True
+            ).update(told_at=now, told_by=actor if getattr(actor, "pk", None) else None, told_by_name=name)
             if changed:
                 NoticeReach.objects.filter(notice=notice, community_code=community).update(
                     told=F("told") + changed, reached=F("reached") + changed

@@ -1,7 +1,8 @@
 """Notice pages: the staff list, publishing, a notice (its text, reach, correction), the printable
 sheet, the CAP alert, a building's households who have not read it (told in person), the reach
 dashboard, and a notice on a household's own page (its door code is the key; opening it records the
-read). Every notice is decided by selectors.notice_get_for_user (404 outside the user's areas)."""
+read). A notice is decided by selectors.notice_get_for_user (404 outside the user's areas); the printed
+sheet and the CAP alert of a notice to all residents are public (selectors.notice_public)."""
 
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from gongzhi.core import access, roles
 from gongzhi.core.access import capability_required
@@ -25,7 +27,7 @@ from gongzhi.places.selectors import area_breadcrumb_of, area_exists, household_
 PAGE_SIZE = 50
 # The area picker of the publish form: its redraw (places' /areas/pick/) accepts the capabilities it
 # knows; every role that may publish notices holds places.view over the same areas.
-PICKER_CAPABILITY = roles.VIEW_PLACES
+PICKER_CAPABILITY = roles.PUBLISH_NOTICES
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -35,17 +37,19 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
+@require_safe
 @login_required
 @capability_required(roles.VIEW_NOTICES)
 def notice_list(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
     notices, has_next = paginate(selectors.notice_list(user=request.user), page=page, page_size=PAGE_SIZE)
     totals = selectors.reach_totals(user=request.user, notices=notices)
+    words = selectors.area_words_of(notices)
     rows = []
     for notice in notices:
         total = totals.get(notice.pk)
         share = total["reached"] / total["targeted"] if total and total["targeted"] else None
-        rows.append((notice, selectors.notice_area_words(notice), share))
+        rows.append((notice, words[notice.pk], share))
     return render(
         request, "notices/list.html", {"rows": rows, "page": page, "has_next": has_next, "has_previous": page > 1}
     )
@@ -77,6 +81,8 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     code = (request.POST.get("area_code") or request.GET.get("area_code") or "").strip()[:12]
     if code and not area_exists(code):
         code = ""
+    if not code and request.method != "POST":  # the user's first area, as the picker shows it
+        code = picker_levels(user=request.user, capability=PICKER_CAPABILITY)["code"]
     status = 200
     if request.method == "POST":
         try:
@@ -105,9 +111,7 @@ def _cap_sender(request: HttpRequest) -> str:
 @capability_required(roles.VIEW_NOTICES)
 def notice_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     notice = selectors.notice_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_NOTICES)
-    may_correct = notice.status == Notice.Status.PUBLISHED and access.may(
-        request.user, roles.PUBLISH_NOTICES, notice
-    )
+    may_correct = notice.status == Notice.Status.PUBLISHED and access.may(request.user, roles.PUBLISH_NOTICES, notice)
     status = 200
     if request.method == "POST":
         try:
@@ -161,6 +165,7 @@ def _public_or_staff(request: HttpRequest, public_id: str) -> Notice:
         return selectors.notice_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_NOTICES)
 
 
+@require_safe
 def notice_print(request: HttpRequest, public_id: str) -> HttpResponse:
     """The printable sheet for notice boards and lift lobbies (A4, large type, no menu)."""
     notice = _public_or_staff(request, public_id)
@@ -176,6 +181,7 @@ def notice_print(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
+@require_safe
 def notice_cap(request: HttpRequest, public_id: str) -> HttpResponse:
     """The notice as a CAP 1.2 alert (public for a notice to all residents, like its printed sheet)."""
     notice = _public_or_staff(request, public_id)
@@ -224,6 +230,7 @@ def notice_building(request: HttpRequest, public_id: str, building_id: str) -> H
     )
 
 
+@require_safe
 @login_required
 @capability_required(roles.VIEW_NOTICES)
 def reach(request: HttpRequest) -> HttpResponse:
@@ -265,6 +272,7 @@ def reach(request: HttpRequest) -> HttpResponse:
     return render(request, "notices/reach.html", context)
 
 
+@require_safe
 def household_notice(request: HttpRequest, code: str, notice_id: str) -> HttpResponse:
     """A notice on the household's own page (no account: its door code is the key). Only a notice
     addressed to this household opens; opening it records the read."""

@@ -6,6 +6,7 @@ linking to the building's list (a building leader) or the notice's buildings."""
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import roles
@@ -37,12 +38,14 @@ def _url(notice: Notice, entry: ScopeEntry, buildings: dict[int, str]) -> str:
 def work(user: Any, held: frozenset[str]) -> list[WorkSection]:
     items: list[WorkItem] = []
     if roles.VIEW_NOTICES in held:
-        for notice in selectors.recent_notices(user=user, audiences=selectors.STAFF_AUDIENCES):
+        staff = selectors.recent_notices(user=user, audiences=selectors.STAFF_AUDIENCES)
+        words = selectors.area_words_of(staff)
+        for notice in staff:
             items.append(
                 WorkItem(
                     notice.title,
                     reverse("notices:detail", args=[notice.public_id]),
-                    detail=f"{notice.published_at:%m-%d} · {selectors.notice_area_words(notice)}",
+                    detail=f"{timezone.localtime(notice.published_at):%m-%d} · {words[notice.pk]}",
                     urgent=notice.severity == Notice.Severity.URGENT,
                 )
             )

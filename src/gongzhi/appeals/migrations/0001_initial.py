@@ -2,10 +2,11 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import gongzhi.core.ids
-import gongzhi.core.models
 from django.conf import settings
 from django.db import migrations, models
+
+import gongzhi.core.ids
+import gongzhi.core.models
 
 
 class Migration(migrations.Migration):

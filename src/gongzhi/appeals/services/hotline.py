@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from gongzhi.appeals import hotline_file
 from gongzhi.appeals.messages import APPEALS
 from gongzhi.appeals.models import Appeal, Channel, HotlineImport
-from gongzhi.appeals.services.requests import appeal_submit, appeal_unplaced
+from gongzhi.appeals.services.requests import appeal_submit, appeal_unplaced, check_request_fields
 from gongzhi.core import access, roles
 from gongzhi.core.cleaning import to_half_width
 from gongzhi.core.errors import ApplicationError
@@ -149,11 +149,18 @@ def hotline_import(
     parsed = _read(content, file_name)
     report = HotlineReport(rows=len(parsed.rows) + len({n for n, _p in parsed.errors}), ignored=list(parsed.ignored))
     report.errors = [(row, APPEALS.text(p.code, **p.params)) for row, p in parsed.errors]
-    known = set(
-        Appeal.objects.filter(hotline_ref__in=[r.ref for r in parsed.rows]).values_list("hotline_ref", flat=True)
-    )
-    fresh = [r for r in parsed.rows if r.ref not in known]
-    report.existing = len(parsed.rows) - len(fresh)
+    good = []
+    for row in parsed.rows:  # what the request itself refuses is that row's error, found before anything is written
+        try:
+            check_request_fields(category=row.category, text=row.text, caller_phone=row.phone)
+        except ApplicationError as exc:
+            report.errors.append((row.row, exc.message))
+        else:
+            good.append(row)
+    report.errors.sort(key=lambda error: error[0])
+    known = set(Appeal.objects.filter(hotline_ref__in=[r.ref for r in good]).values_list("hotline_ref", flat=True))
+    fresh = [r for r in good if r.ref not in known]
+    report.existing = len(good) - len(fresh)
     report.to_create = len(fresh)
     matches = [(row, household_at(row.address, area_code)[0]) for row in fresh]
     report.placed = sum(1 for _row, h in matches if h is not None)

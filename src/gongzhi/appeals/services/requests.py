@@ -59,6 +59,13 @@ def grid_worker_of(household: Household) -> Any:
     return found.user if found is not None else None
 
 
+def check_request_fields(*, category: object, text: object, caller_phone: object = "") -> None:
+    """The checks a request's fields pass (ApplicationError 422), for an import's check of each row."""
+    _category(category)
+    _text(text)
+    _phone(caller_phone)
+
+
 def _text(value: object) -> str:
     text = clean_text(value)
     if len(text) < MIN_TEXT:
@@ -227,6 +234,8 @@ def queue_level(code: str) -> str:
 def appeal_place(*, actor: Any, appeal: Appeal, household: Household) -> Appeal:
     """Put an unplaced hotline request on the household it is about: it then waits at that
     household's grid like any other. The actor must hold the import right over both."""
+    if not access.may(actor, roles.IMPORT_HOTLINE, appeal):  # where it waits: the street's queue
+        raise ApplicationError(_("您不能处理这一诉求"), status=403)
     if not access.may(actor, roles.IMPORT_HOTLINE, household):
         raise ApplicationError(_("这一户不在您负责的区域内"), status=403)
     now = timezone.now()

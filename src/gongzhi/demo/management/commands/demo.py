@@ -8,6 +8,7 @@ from gongzhi.demo import communities, loader, users
 from gongzhi.demo.population import MAX_RESIDENTS_PER_COMMUNITY
 from gongzhi.demo.reservoir import demo_reservoir_create
 from gongzhi.demo.appeals import demo_appeals_create
+from gongzhi.demo.notices import demo_notices_create
 from gongzhi.demo.supplies import demo_supplies_create
 from gongzhi.demo.testing_round import demo_round_for
 from gongzhi.people.models import Resident
@@ -104,6 +105,7 @@ class Command(BaseCommand):
                 demo_round_for(chosen)
             demo_supplies_create(communities=chosen)
             demo_appeals_create(communities=chosen)
+            demo_notices_create(communities=chosen)
             logins = users.demo_logins()
         if self.verbosity < 1:
             return
