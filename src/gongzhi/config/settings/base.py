@@ -296,3 +296,7 @@ APPEAL_SLA_MINUTES = {
         if part.strip()
     )
 }
+
+# The sender of every notice's CAP 1.2 alert (notices): fixed, so a correction's <references> names the
+# original alert the same way whatever host name a relay used. Default: gongzhi@<the request's host>.
+GONGZHI_CAP_SENDER = os.environ.get("GONGZHI_CAP_SENDER", "")
