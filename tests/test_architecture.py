@@ -208,7 +208,8 @@ LAYERS = [  # lower first; a module may import its own layer's and lower layers'
     {"core"},
     {"places"},
     {"people"},
-    {"testing", "volunteers", "supplies", "appeals", "notices"},  # domain apps: they react to each other through core.events, never by import
+    # domain apps: they react to each other through core.events, never by import
+    {"testing", "volunteers", "supplies", "appeals", "notices"},
     {"demo", "config", "cli"},
 ]
 

@@ -24,7 +24,8 @@ ROLES = ("worker", "grid", "leader", "street", "district", "city", "collector", 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 # Latin words that belong in a Chinese page: the product's name, file kinds, codes people know.
 # neg and pos: how lab systems write results, listed on the results page as accepted values.
-ALLOWED = {"gongzhi", "English", "Excel", "xlsx", "csv", "xlsm", "txt", "PDF", "QR", "ID", "CSV", "neg", "pos", "CAP", "XML"}
+ALLOWED = {"gongzhi", "English", "Excel", "xlsx", "csv", "xlsm", "txt", "PDF", "QR", "ID", "CSV", "neg", "pos"}
+ALLOWED |= {"CAP", "XML"}  # a notice's alert for public alerting systems: the standard's own names
 WORD = re.compile(r"[A-Za-z]{3,}")
 
 

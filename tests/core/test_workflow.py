@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 import gongzhi
 from gongzhi.appeals import flows as appeal_flows
 from gongzhi.appeals.models import Appeal
-from gongzhi.notices import flows as notices_flows
-from gongzhi.notices.models import Notice
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.core.workflow import OWNER, STAFF, START, SYSTEM, Flow, FlowError, Step
+from gongzhi.notices import flows as notices_flows
+from gongzhi.notices.models import Notice
 from gongzhi.people import flows as people_flows
 from gongzhi.people.models import RegisterImport
 from gongzhi.supplies import flows as supplies_flows

@@ -5,10 +5,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.demo import communities, loader, users
-from gongzhi.demo.population import MAX_RESIDENTS_PER_COMMUNITY
-from gongzhi.demo.reservoir import demo_reservoir_create
 from gongzhi.demo.appeals import demo_appeals_create
 from gongzhi.demo.notices import demo_notices_create
+from gongzhi.demo.population import MAX_RESIDENTS_PER_COMMUNITY
+from gongzhi.demo.reservoir import demo_reservoir_create
 from gongzhi.demo.supplies import demo_supplies_create
 from gongzhi.demo.testing_round import demo_round_for
 from gongzhi.people.models import Resident
