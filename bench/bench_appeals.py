@@ -6,6 +6,9 @@ community's worklist with 10,000 open requests, and the escalation sweep over a 
     .venv/bin/python bench/bench_appeals.py --size 20000 --seconds 5 --rate 100   # a quick check
     .venv/bin/python bench/bench_appeals.py --postgres --keep  # leave the data for --reuse
     .venv/bin/python bench/bench_appeals.py --postgres --reuse --parts sweep
+    .venv/bin/python bench/bench_appeals.py --reuse --parts worklist --roles community,grid --trials 10
+    .venv/bin/python bench/bench_appeals.py --reuse --parts http --rate 40 --seconds 20 --capacity-seconds 0
+    .venv/bin/python bench/bench_appeals.py --postgres --pg-port 5439 ...   # another PostgreSQL server
 
 The city (built once, timed apart): `gongzhi demo` fills --communities real communities (the first in
 code order; 200 by default, three districts) with households; then --size open requests are written
@@ -17,21 +20,28 @@ their street) and levels (grid 55 %, community 25 %, street 12 %, district 8 %) 
 Deadlines are those of a city where the sweep runs every minute: at each level a request has been
 there a uniform part of its allowance, so those whose deadline passed in the last minute are lapsed
 (about 0.6 % of the open ones), and --district-lapsed of them (2 %) sit lapsed at the district,
-where there is no level above to move them to.
+where there is no level above to move them to. On PostgreSQL the build ends with VACUUM ANALYZE (what
+autovacuum, off on this machine's server, would have done by the time anyone looks).
 
 Parts (--parts, all by default, in this order):
 
-worklist  the worklist of the community, as its community worker, a grid worker of its busiest grid,
-          the street's and the district's staff (and the city's): selectors.worklist + worklist_page +
+worklist  the worklist of the community, as its community worker, a grid worker of its first grid,
+          the street's and the district's staff (and the city's; --roles picks): selectors.worklist + worklist_page +
           worklist_counts in process, the whole page (/appeals/) and the API list (/api/appeals)
           through Django's test client (middleware, view, template), --trials each after a warm-up,
-          with no filter and with urgency=critical, sla=lapsed, category=medicine, the last page.
+          with no filter and with urgency=critical, sla=lapsed, category=medicine, the last page
+          (a call that takes over a second is timed 3 times, not --trials).
 http      `gongzhi serve --no-consumer --no-access-log` (gunicorn, config/gunicorn.py) on --port,
           client processes POSTing /api/appeals/households/{door code} at a fixed offered --rate for
           --seconds (open loop: request j is due at start + j/rate whatever the answers), over
           --http-households households drawn across the city; latency from the time each request
-          was due (so a client that fell behind counts against the server) and from its send.
+          was due (so a client that fell behind counts against the server) and from its send; a
+          client 30 s behind its schedule offers nothing more (counted as not sent). The CPU the
+          server's processes (and, on PostgreSQL, this database's backends) spent per request: the
+          figure that holds on a shared machine, and the cores 500/s would take.
           Then a closed-loop run (--capacity-connections sending back to back) for the capacity.
+          Households and categories are drawn afresh for each run on the same data (a repeat of the
+          last run's would merge every request into the one it left open).
           The limits of the same rows measured in the same run: each request's appeal row and event
           row inserted in one transaction by plain SQL into copies of the two tables (same columns,
           constraints and indexes), from one connection and from 16; and in batches of 500.
@@ -893,7 +903,9 @@ def statuses_of(records) -> dict:
 
 def http_part() -> None:
     say(f"\n== new requests over HTTP ({load()})")
-    rng = random.Random(ARGS.seed + 1)
+    # Drawn afresh for each run on the same data (the highest request id so far seeds it): a run that
+    # repeated the last run's households and categories would find every one of them open, and merge.
+    rng = random.Random(ARGS.seed * 1_000_003 + (scalar("SELECT max(id) FROM appeals_appeal") or 0))
     with connection.cursor() as cursor:
         cursor.execute("SELECT public_id FROM places_household ORDER BY id")
         every = [r[0] for r in cursor.fetchall()]
