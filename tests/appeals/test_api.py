@@ -5,8 +5,8 @@ worklist, which answers each caller with the rows of their own areas only."""
 import pytest
 from django.test import Client
 
+from gongzhi.appeals.limits import HOUSEHOLD_REQUESTS_PER_HOUR
 from gongzhi.appeals.models import Appeal
-from gongzhi.appeals.views import HOUSEHOLD_REQUESTS_PER_HOUR
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.core.services import api_token_create
 from tests.appeals.factories import clear_limits, make_place, submit, unplaced

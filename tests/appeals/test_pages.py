@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from gongzhi.appeals import flows, services
+from gongzhi.appeals.limits import HOUSEHOLD_REQUESTS_PER_HOUR
 from gongzhi.appeals.models import Appeal
-from gongzhi.appeals.views import HOUSEHOLD_REQUESTS_PER_HOUR
 from gongzhi.core.models import AuditEvent, WorkflowEvent
 from tests.appeals.factories import STREET, clear_limits, make_place, set_clock, submit, unplaced
 

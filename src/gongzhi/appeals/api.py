@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from gongzhi.appeals import selectors, services
-from gongzhi.appeals.views import _household_limit
+from gongzhi.appeals.limits import household_limit
 from gongzhi.core.api import PageParams, paginate
 from gongzhi.places.selectors import household_by_door_code
 
@@ -51,7 +51,7 @@ class AppealRow(Schema):
 def household_appeal(request: HttpRequest, code: str, payload: AppealIn):
     """A household's request through its door code (no account)."""
     household = household_by_door_code(code)
-    _household_limit(request, household)
+    household_limit(request, household)
     appeal = services.appeal_submit(household=household, **payload.dict())
     return 201, appeal
 

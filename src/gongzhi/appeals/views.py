@@ -11,29 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals import exports, selectors, services
+from gongzhi.appeals.limits import household_limit
 from gongzhi.appeals.models import Appeal, Category, Level, Urgency
-from gongzhi.core import access, roles, throttle
+from gongzhi.core import access, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.masking import mask_name, mask_phone
 from gongzhi.core.page_area import area_in_scope
 from gongzhi.core.scope import entries_with
 from gongzhi.places.selectors import household_by_door_code
-
-HOUSEHOLD_REQUESTS_PER_HOUR = 10
-
-
-def _household_limit(request: HttpRequest, household) -> None:
-    """Every request through a door code counts, per client address and per household (429 past it)."""
-    wait = throttle.attempt(
-        "appeal_address", throttle.client_address(request), limit=HOUSEHOLD_REQUESTS_PER_HOUR * 3, window=3600
-    ) or throttle.attempt("appeal_household", household.public_id, limit=HOUSEHOLD_REQUESTS_PER_HOUR, window=3600)
-    if wait:
-        raise ApplicationError(
-            _("提交次数过多，请%(minutes)s分钟后再试") % {"minutes": max(1, -(-wait // 60))},
-            {"retry_after": wait},
-            status=429,
-        )
 
 
 def _public(response: HttpResponse, retry_after: int | None = None) -> HttpResponse:
@@ -50,7 +36,7 @@ def household_requests(request: HttpRequest, code: str) -> HttpResponse:
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         try:
-            _household_limit(request, household)
+            household_limit(request, household)
             submitted = services.appeal_submit(
                 household=household,
                 category=request.POST.get("category", ""),
@@ -86,7 +72,7 @@ def household_request(request: HttpRequest, code: str, public_id: str) -> HttpRe
     status, retry_after = 200, None
     if request.method == "POST":
         try:
-            _household_limit(request, household)
+            household_limit(request, household)
             appeal = services.appeal_answer(
                 appeal=appeal,
                 solved=request.POST.get("solved") == "1",
