@@ -503,7 +503,8 @@ def worklist_in_process(user, area: str, minutes: dict, params: dict, page: int)
     fresh = get_user_model().objects.get(pk=user.pk)  # its areas read again, as per request
     qs = selectors.worklist(user=fresh, area_code=area, minutes=minutes, **params)
     rows, _more = selectors.worklist_page(qs, page)
-    counts = selectors.worklist_counts(qs)
+    filters = {"status": "open", **params}
+    counts = selectors.worklist_counts(qs, urgency=filters.get("urgency", ""), cap=selectors.count_cap(filters))
     assert sum(counts.values()) >= len(rows)
     return len(rows)
 

@@ -114,3 +114,27 @@ def test_the_sla_setting_decides_the_deadline(settings, household):
     appeal = services.appeal_submit(household=household, category="food", text="家里没有米了")
     assert appeal.urgency == "normal"
     assert abs((appeal.due_at - appeal.level_since) - dt.timedelta(minutes=600)) < dt.timedelta(seconds=1)
+
+
+def test_the_worklist_counts_are_exact_up_to_the_cap_and_say_more_past_it(household, grid_worker, monkeypatch):
+    from gongzhi.appeals import selectors
+
+    for category in ("food", "medicine", "psychological", "elderly_care"):
+        services.appeal_submit(household=household, category=category, text="需要帮助")
+    services.appeal_submit(household=household, category="medical_emergency", text="胸痛")
+    qs = selectors.worklist(user=grid_worker, area_code=household.community_code)
+    exact = selectors.worklist_counts(qs)
+    assert sum(exact.values()) == qs.count() == 5
+    assert exact == {u: qs.filter(urgency=u).count() for u in ("critical", "urgent", "normal")}
+
+    capped = selectors.worklist_counts(qs, cap=1)
+    words = selectors.count_words(capped, 1)
+    for urgency, n in exact.items():
+        assert words[urgency] == ("1+" if n > 1 else str(n))
+
+    critical = selectors.worklist(user=grid_worker, area_code=household.community_code, urgency="critical")
+    assert set(critical.values_list("urgency", flat=True)) == {"critical"}
+    only = selectors.worklist_counts(critical, urgency="critical")
+    assert only == {"critical": exact["critical"], "urgent": 0, "normal": 0}
+    assert selectors.count_cap({"status": "open"}) == selectors.COUNT_CAP
+    assert selectors.count_cap({"status": "open", "category": "food"}) == selectors.FILTERED_COUNT_CAP

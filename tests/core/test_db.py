@@ -68,3 +68,23 @@ def test_analyze_if_stale_analyses_only_changed_tables_and_only_on_postgresql():
         assert analyze_if_stale(AuditEvent, at_least=10) == []  # fresh now
     else:
         assert done == []
+
+
+@pytest.mark.django_db
+def test_in_fixed_selects_like_in_and_writes_the_words_into_the_sql():
+    from gongzhi.core.models import WorkflowEvent
+
+    for flow, status in (("a", "pending"), ("b", "in_progress"), ("c", "closed")):
+        WorkflowEvent.objects.create(flow=flow, to_status=status, actor_name="x", area_code="510104017001")
+    chosen = WorkflowEvent.objects.filter(to_status__in_fixed=("pending", "in_progress"))
+    assert sorted(chosen.values_list("flow", flat=True)) == ["a", "b"]
+    sql = str(chosen.query)
+    assert "IN ('pending', 'in_progress')" in sql
+
+
+@pytest.mark.parametrize("values", [(), ("pending' OR 1=1 --",), ("Pending",), (1,), ("a" * 33,)])
+def test_in_fixed_refuses_anything_but_lower_case_state_words(values):
+    from gongzhi.core.models import WorkflowEvent
+
+    with pytest.raises(ValueError):
+        WorkflowEvent.objects.filter(to_status__in_fixed=values)

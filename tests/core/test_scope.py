@@ -79,6 +79,9 @@ def test_in_area_is_a_range_for_full_codes_and_a_prefix_for_mixed_ones(two_grids
     from gongzhi.core.models import AuditEvent
 
     assert "LIKE" in str(AuditEvent.objects.in_area("510104").query)
+    one = Resident.objects.in_area(community_a.code)
+    assert set(one.values_list("pk", flat=True)) == {r1.pk, r2.pk}
+    assert ">=" not in str(one.query) and "BETWEEN" not in str(one.query)  # one community: an equality
 
 
 def test_common_area_code():

@@ -608,8 +608,6 @@ def test_implausible_event_times_are_replaced_by_the_receiving_time_and_said(at)
 
 def test_scan_answers_name_the_residents_masked():
     # the collector sees who went in: names as the service masks them
-    result = run(
-        [ev(1, OPEN, T1), ev(2, SCAN, T1, "H:h")], codes={"H:h": [1, 2]}, names={1: "王*明", 2: "李*"}
-    )
+    result = run([ev(1, OPEN, T1), ev(2, SCAN, T1, "H:h")], codes={"H:h": [1, 2]}, names={1: "王*明", 2: "李*"})
     assert result.outcomes[1].params["names"] == ["王*明", "李*"]
     assert result.outcomes[1].added == 2

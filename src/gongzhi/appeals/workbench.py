@@ -19,11 +19,11 @@ def work(user: Any, held: frozenset[str]) -> list[WorkSection]:
     if roles.VIEW_APPEALS not in held:
         return []
     url = reverse("appeals:worklist")
-    open_qs = Appeal.objects.visible_to(user, roles.VIEW_APPEALS).filter(status__in=flows.OPEN_STATES)
+    open_qs = Appeal.objects.visible_to(user, roles.VIEW_APPEALS).filter(status__in_fixed=flows.OPEN_STATES)
     n = open_qs.aggregate(  # one query for every count of the section
         total=Count("id"),
         critical=Count("id", filter=Q(urgency="critical")),
-        lapsed=Count("id", filter=Q(status__in=flows.LAPSING_STATES, due_at__lte=timezone.now())),
+        lapsed=Count("id", filter=Q(status__in_fixed=flows.LAPSING_STATES, due_at__lte=timezone.now())),
         mine=Count("id", filter=Q(assignee=user)),
         unplaced=Count("id", filter=Q(status=flows.UNPLACED)),
     )

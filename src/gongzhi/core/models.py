@@ -30,6 +30,12 @@ class PublicIdField(models.CharField):  # type: ignore[type-arg]
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if not self.unique:  # unique by a constraint of the model instead (appeals.Appeal)
+            kwargs["unique"] = False
+        return name, path, args, kwargs
+
 
 class Role(models.TextChoices):
     CITY_STAFF = roles.CITY_STAFF, _("市级工作人员")

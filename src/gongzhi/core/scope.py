@@ -121,6 +121,8 @@ def in_area(field: str, code: str) -> Q:
     residents). Codes are digits of one length, so the range is the same in every collation."""
     if not code.isdigit() or len(code) > 12:
         return Q(**{f"{field}__startswith": code})
+    if len(code) == 12:  # one community: an equality keeps the index's next columns in order
+        return Q(**{field: code})
     return Q(**{f"{field}__gte": code.ljust(12, "0"), f"{field}__lte": code.ljust(12, "9")})
 
 

@@ -320,6 +320,50 @@ def record_each(
     return record_all(events)
 
 
+def record_keyed(
+    *,
+    flow: Flow,
+    source: str,
+    target: str,
+    keyed: Sequence[tuple[str, str]],
+    actor: Any,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """record_each for rows the caller read as (public id, community code) pairs rather than as
+    model objects (a sweep over tens of thousands of rows): the same events, in one INSERT."""
+    if flow.step(source, target) is None:
+        raise _refused(flow, None, source, target)
+    if not keyed:
+        return 0
+    to_db = connection.ops.adapt_datetimefield_value
+    at = timezone.now()
+    at_value = to_db(at) if connection.vendor == "sqlite" else at
+    who = _actor_fields(actor)
+    actor_id = who["actor"].pk if who["actor"] is not None else None
+    detail_json = json.dumps(detail or {}, ensure_ascii=False)
+    values = [
+        (
+            flow.name,
+            key,
+            "[]",
+            1,
+            source,
+            target,
+            actor_id,
+            who["actor_name"],
+            reason[:200],
+            area[:12],
+            at_value,
+            detail_json,
+        )
+        for key, area in keyed
+    ]
+    with connection.cursor() as cursor:
+        bulk_insert(cursor, WorkflowEvent, _BULK_FIELDS, values)
+    return len(values)
+
+
 def move_many(
     *,
     flow: Flow,

@@ -41,7 +41,6 @@ _VILLAGE_VACANCY = 0.2
 GRID_HOUSEHOLDS = (300, 500)
 
 
-
 @dataclass
 class CommunitySpec:
     """What the rules need to know about a real community."""

@@ -100,9 +100,7 @@ def register_imports_open(*, user: Any) -> list[RegisterImport]:
     confirmed, or rejected with errors and not followed by an import into the same community. In
     communities where they still hold the import capability, newest first."""
     since = timezone.now() - dt.timedelta(days=RECENT_IMPORT_DAYS)
-    rows = list(
-        RegisterImport.objects.defer("content", "report").filter(actor_id=user.pk, created_at__gte=since)[:200]
-    )
+    rows = list(RegisterImport.objects.defer("content", "report").filter(actor_id=user.pk, created_at__gte=since)[:200])
     imported_at: dict[str, Any] = {}
     for row in rows:
         if row.status == flows.IMPORTED and row.community_code not in imported_at:

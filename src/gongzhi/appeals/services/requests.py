@@ -17,6 +17,7 @@ from gongzhi.appeals import flows, sla, triage
 from gongzhi.appeals.models import Appeal, Category, Channel
 from gongzhi.core import access, roles, transitions
 from gongzhi.core.cleaning import clean_text
+from gongzhi.core.db import write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.services import account_label
 from gongzhi.people.models import ResidentTag
@@ -121,7 +122,8 @@ def appeal_submit(
     name = clean_text(caller_name)[:40]
     found = triage.triage(category, text, household_tags(household), raise_by=raise_by)
     now = timezone.now()
-    with transaction.atomic():
+    assignee = grid_worker_of(household)
+    with write_transaction():
         # One household's requests in turn: the duplicate check below cannot be raced.
         list(Household.objects.select_for_update().filter(pk=household.pk).values_list("pk", flat=True))
         appeal = Appeal(
@@ -142,7 +144,7 @@ def appeal_submit(
             created_by_name=account_label(actor) if actor is not None else "",
         )
         _arrive(appeal, sla.first_level(has_grid=household.building.grid_id is not None), now)
-        appeal.assignee = grid_worker_of(household)
+        appeal.assignee = assignee
         appeal.assignee_name = account_label(appeal.assignee) if appeal.assignee else ""
         open_one = (
             Appeal.objects.select_for_update()

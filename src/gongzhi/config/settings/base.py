@@ -91,6 +91,9 @@ def _database_from_env(url: str | None = None) -> Any:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "gongzhi.sqlite3")}
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        # Kept between requests as on PostgreSQL: opening one and running the PRAGMAs below was a
+        # tenth of a household's request (measured by bench/bench_appeals.py --parts http).
+        db.setdefault("CONN_MAX_AGE", 60)
         db.setdefault("OPTIONS", {}).update(
             {
                 # WAL lets readers run beside the one writer; IMMEDIATE avoids

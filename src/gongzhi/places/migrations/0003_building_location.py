@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('places', '0002_chinese_field_labels'),
+        ("places", "0002_chinese_field_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='building',
-            name='latitude',
-            field=models.FloatField(blank=True, null=True, verbose_name='纬度'),
+            model_name="building",
+            name="latitude",
+            field=models.FloatField(blank=True, null=True, verbose_name="纬度"),
         ),
         migrations.AddField(
-            model_name='building',
-            name='longitude',
-            field=models.FloatField(blank=True, null=True, verbose_name='经度'),
+            model_name="building",
+            name="longitude",
+            field=models.FloatField(blank=True, null=True, verbose_name="经度"),
         ),
     ]

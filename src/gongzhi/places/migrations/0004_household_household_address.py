@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('places', '0003_building_location'),
+        ("places", "0003_building_location"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['address'], name='household_address'),
+            model_name="household",
+            index=models.Index(fields=["address"], name="household_address"),
         ),
     ]
