@@ -179,7 +179,8 @@ def household_by_door_code(code: str) -> Household:
     The pages a household opens with it (its own page, orders, requests, notices) ask only this."""
     text = (code or "").strip()
     key = text[2:].strip() if text.upper().startswith("H:") else text
-    household = Household.objects.filter(public_id=key[:26]).select_related("building").first()
+    # No ORDER BY: the id is unique (first() would sort the one row by its primary key).
+    household = next(iter(Household.objects.filter(public_id=key[:26]).select_related("building").order_by()[:1]), None)
     if household is None:
         raise Http404
     return household
