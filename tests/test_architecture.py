@@ -152,6 +152,7 @@ PURE_MODULES = [
     "testing/result_values.py",
     "testing/slots.py",
     "volunteers/flows.py",
+    "zones/rules.py",
     "supplies/routing.py",
     "supplies/baseline.py",
     "supplies/route_plan.py",
@@ -210,6 +211,7 @@ LAYERS = [  # lower first; a module may import its own layer's and lower layers'
     {"people"},
     # domain apps: they react to each other through core.events, never by import
     {"testing", "volunteers", "supplies", "appeals", "notices"},
+    {"zones"},  # risk zones drive the domain apps through their services
     {"demo", "config", "cli"},
 ]
 

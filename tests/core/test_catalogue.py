@@ -82,3 +82,7 @@ def test_every_code_a_rule_module_returns_has_words():
     assert set(rostering.CODES) <= set(VOLUNTEERS.texts)
     assert set(allocation.CODES) | set(baseline.CODES) | set(route_plan.CODES) <= set(SUPPLIES.texts)
     assert set(triage.CODES) | set(sla.CODES) | set(hotline_file.CODES) <= set(APPEALS.texts)
+    from gongzhi.zones import rules as zone_rules
+    from gongzhi.zones.messages import ZONES
+
+    assert set(zone_rules.CODES) <= set(ZONES.texts)

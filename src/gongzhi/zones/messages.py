@@ -1,0 +1,37 @@
+"""The words for the codes of the zone rules (zones.rules): why a release is refused, what is wrong
+with a rule set, why an edited zone is refused."""
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.errors import Problem
+from gongzhi.core.messages import MessageTable
+from gongzhi.zones import rules
+
+KIND_WORDS = {rules.LOCKDOWN: _("封控区"), rules.CONTROL: _("管控区"), rules.PREVENTION: _("防范区")}
+
+ZONES = MessageTable(
+    {
+        rules.RELEASE_TOO_SOON: _("{kind}须连续{days}天无新增阳性（自{since}起）才能解除，还差约{hours_left}小时"),
+        rules.RELEASE_ROUNDS: _("{kind}解除前须有{rounds}轮核酸检测全部阴性，目前只有{negative_rounds}轮"),
+        rules.RULE_UNKNOWN_KIND: _("风险区规则中的“{kind}”不是风险区类型（应为lockdown、control、prevention）"),
+        rules.RULE_UNKNOWN_LEVEL: _(
+            "风险区规则中的“{level}”不是区域层级（应为building、grid、community、street、district）"
+        ),
+        rules.RULE_ORDER: _("风险区规则中{kind}的范围（{level}）不能大于{other_kind}的范围（{other_level}）"),
+        rules.RULE_BAD_NUMBER: _("风险区规则中{kind}的{name}不是有效的数（{value}）"),
+        rules.EDIT_OUTSIDE: _("这些楼栋不在该风险区的范围内：{buildings}"),
+        rules.EDIT_EMPTY: _("风险区至少要包含一栋楼"),
+    }
+)
+
+
+def problem_text(problem: Problem) -> str:
+    """A rule's problem in words, the kind named as people say it."""
+    params = dict(problem.params)
+    if params.get("kind") in KIND_WORDS:
+        params["kind"] = str(KIND_WORDS[params["kind"]])
+    if params.get("other_kind") in KIND_WORDS:
+        params["other_kind"] = str(KIND_WORDS[params["other_kind"]])
+    if isinstance(params.get("buildings"), list):
+        params["buildings"] = "、".join(params["buildings"])
+    return ZONES.text(problem.code, **params)
