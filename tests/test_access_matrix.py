@@ -41,6 +41,7 @@ def world(community_a, community_b):
     objects.update(_supplies_objects(community_a, household))
     objects.update(_notices_objects(community_a))
     objects.update(_appeal_objects(community_a))
+    objects["zone"] = _zone_of(building)
     outsider = make_user_with_role("outsider", "community_worker", community_b.code)
     outsider.is_staff = True  # so the admin's own scoping is what is tested, not its login wall
     outsider.save()
@@ -138,6 +139,16 @@ def _appeal_objects(community):
     return {"appeal": appeal, "hotline_import": pending}
 
 
+def _zone_of(building):
+    """A lockdown zone proposed on community A's building."""
+    from gongzhi.zones import rules, services
+    from gongzhi.zones.models import Zone
+
+    place = rules.Place(str(building.pk), str(building.grid_id), building.community_code)
+    services.zones_propose(cases=[rules.Case("ZONECASE01", place)])
+    return Zone.objects.get(kind="lockdown", building=building)
+
+
 def _notices_objects(community):
     from gongzhi.notices import services
 
@@ -223,6 +234,7 @@ def _fill(route: str, objects: dict) -> str | None:
         "appeals/hotline/<str:public_id>/": ("<str:public_id>", objects["hotline_import"].public_id),
         "appeals/<str:public_id>/": ("<str:public_id>", objects["appeal"].public_id),
         "notices/<str:public_id>/": ("<str:public_id>", objects["notice"].public_id),
+        "zones/<str:public_id>/": ("<str:public_id>", objects["zone"].public_id),
     }
     for start, (param, value) in replacements.items():
         if route.startswith(start):

@@ -26,6 +26,8 @@ from gongzhi.testing import flows as testing_flows
 from gongzhi.testing.models import Recall, Round, Sample, Tube
 from gongzhi.volunteers import flows as volunteer_flows
 from gongzhi.volunteers.models import AidRequest, CheckIn, Volunteer
+from gongzhi.zones import flows as zone_flows
+from gongzhi.zones.models import Zone
 
 # --- declaration errors --------------------------------------------------------------------------
 
@@ -254,6 +256,7 @@ PROJECT_FLOWS = [
     (supplies_flows.ALLOCATION_FLOW, AllocationPlan, AllocationPlan.Status.values),
     (appeal_flows.APPEAL_FLOW, Appeal, Appeal.Status.values),
     (notices_flows.NOTICE_FLOW, Notice, Notice.Status.values),
+    (zone_flows.ZONE_FLOW, Zone, Zone.Status.values),
 ]
 _IDS = [flow.name for flow, _model, _values in PROJECT_FLOWS]
 

@@ -70,6 +70,9 @@ def wipe_demo_rows() -> None:
     Notice.objects.all().delete()
     Appeal.objects.exclude(merged_into=None).delete()  # duplicates before the requests they were merged into
     Appeal.objects.all().delete()
+    from gongzhi.zones.models import Zone
+
+    Zone.objects.all().delete()  # the demo round's positive pools proposed zones on its buildings
     ResidentTag.objects.all().delete()
     Resident.objects.all().delete()
     RoleAssignment.objects.exclude(grid=None, building=None).delete()

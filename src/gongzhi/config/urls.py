@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("gongzhi.supplies.urls")),
     path("", include("gongzhi.appeals.urls")),
     path("", include("gongzhi.notices.urls")),
+    path("", include("gongzhi.zones.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

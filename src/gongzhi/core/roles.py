@@ -52,6 +52,8 @@ IMPORT_HOTLINE = "appeals.import"  # 12345 hotline work orders, and placing thos
 VIEW_NOTICES = "notices.view"
 PUBLISH_NOTICES = "notices.publish"
 TELL_NOTICES = "notices.tell"  # a building leader's "told in person" for a household that has not read
+VIEW_ZONES = "zones.view"  # risk zones (封控区, 管控区, 防范区) in or over one's areas
+DECIDE_ZONES = "zones.decide"  # confirm or reject a proposed zone, release one whose conditions hold
 
 _STAFF = {
     VIEW_PLACES,
@@ -66,12 +68,15 @@ _STAFF = {
     VIEW_APPEALS,
     VIEW_NOTICES,
     PUBLISH_NOTICES,
+    VIEW_ZONES,
 }
 CAPABILITIES: dict[str, frozenset[str]] = {
-    CITY_STAFF: frozenset(_STAFF),
-    DISTRICT_STAFF: frozenset(_STAFF | {HANDLE_APPEALS, IMPORT_HOTLINE}),
+    CITY_STAFF: frozenset(_STAFF | {DECIDE_ZONES}),
+    DISTRICT_STAFF: frozenset(_STAFF | {HANDLE_APPEALS, IMPORT_HOTLINE, DECIDE_ZONES}),
     # Street staff coordinate door-to-door work and need to call residents.
-    STREET_STAFF: frozenset(_STAFF | {SEE_FULL_PII, MANAGE_VOLUNTEERS, ENTER_APPEALS, HANDLE_APPEALS, IMPORT_HOTLINE}),
+    STREET_STAFF: frozenset(
+        _STAFF | {SEE_FULL_PII, MANAGE_VOLUNTEERS, ENTER_APPEALS, HANDLE_APPEALS, IMPORT_HOTLINE, DECIDE_ZONES}
+    ),
     COMMUNITY_WORKER: frozenset(
         _STAFF
         | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, EDIT_PLACES, COLLECT_SAMPLES, HANDLE_RECALLS}
@@ -82,7 +87,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     GRID_WORKER: frozenset(
         {VIEW_PLACES, VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII, VIEW_TESTING, HANDLE_RECALLS}
         | {VIEW_SUPPLIES, ORDER_SUPPLIES}
-        | {VIEW_APPEALS, ENTER_APPEALS, HANDLE_APPEALS, VIEW_NOTICES, TELL_NOTICES}
+        | {VIEW_APPEALS, ENTER_APPEALS, HANDLE_APPEALS, VIEW_NOTICES, TELL_NOTICES, VIEW_ZONES}
     ),
     BUILDING_LEADER: frozenset(
         {VIEW_PLACES, VIEW_RESIDENTS, VIEW_SUPPLIES, ORDER_SUPPLIES}

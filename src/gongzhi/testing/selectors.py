@@ -21,6 +21,7 @@ from gongzhi.testing.models import (
     Sample,
     Site,
     SlotAssignment,
+    Tube,
 )
 
 _PLACE_OF_RECALL = ("resident", "resident__household", "resident__household__building", "tube")
@@ -550,3 +551,44 @@ def grid_in_round(*, user, round_: Round, public_id: str):
     if grid is None or not grid.community_code.startswith(round_.area_code):
         return None
     return grid if access.may(user, roles.VIEW_TESTING, grid) else None
+
+
+def positive_tube_places(*, round_id: int, tube_ids: list[int]) -> list[tuple[str, int, int | None, str]]:
+    """Where the members of these tubes live, for the tubes still positive: (barcode, building id,
+    grid id, community code) per member (for risk zones, which read no testing table)."""
+    from gongzhi.testing.services.partitions import round_filter
+
+    positive = dict(
+        Tube.objects.filter(pk__in=tube_ids, status=flows.POSITIVE, **round_filter(round_id)).values_list(
+            "pk", "barcode"
+        )
+    )
+    members = Sample.objects.filter(tube_id__in=list(positive), **round_filter(round_id)).values_list(
+        "tube_id",
+        "resident__household__building_id",
+        "resident__household__building__grid_id",
+        "resident__household__building__community_code",
+    )
+    return [(positive[t], b, g, c) for t, b, g, c in members if b is not None]
+
+
+def negative_rounds_since(*, area_code: str, since) -> int:
+    """Closed rounds that began after `since`, covered the whole area (a 12-digit community code, or the
+    9- or 6-digit code of a street or district) and found no positive tube in it: what a risk zone's
+    release counts. Read from the rounds' rollup (RoundProgress), one row per community."""
+    from django.db.models import Q
+
+    prefix = area_code[:9] if area_code.endswith("000") and not area_code.endswith("000000") else area_code
+    prefix = prefix[:6] if prefix.endswith("000000") else prefix
+    inside = Q(community_code=prefix) if len(prefix) == 12 else Q(community_code__startswith=prefix)
+    rounds = Round.objects.filter(status=flows.CLOSED, starts_at__gt=since)
+    counted = 0
+    for round_ in rounds.only("pk", "area_code"):
+        if not prefix.startswith(round_.area_code):  # only a round over the whole area counts
+            continue
+        rows = RoundProgress.objects.filter(inside, round=round_).aggregate(
+            n=Count("id"), positive=Sum("positive_tubes")
+        )
+        if rows["n"] and not rows["positive"]:
+            counted += 1
+    return counted

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "gongzhi.supplies",
     "gongzhi.appeals",
     "gongzhi.notices",
+    "gongzhi.zones",
     "gongzhi.demo",
 ]
 

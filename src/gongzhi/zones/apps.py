@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ZonesConfig(AppConfig):
+    name = "gongzhi.zones"
+    label = "zones"
+    verbose_name = _("风险区")
+
+    def ready(self) -> None:
+        from gongzhi.core import navigation, roles
+        from gongzhi.zones import handlers  # noqa: F401  (the subscriptions)
+
+        navigation.register("zones:list", _("风险区"), capabilities=[roles.VIEW_ZONES], order=57)

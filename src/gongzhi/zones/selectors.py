@@ -1,0 +1,42 @@
+"""Reads of risk zones: the zones in or over a user's areas, one zone with its timeline, the
+proposed-and-in-force counts for the landing page."""
+
+from typing import Any
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import Http404
+
+from gongzhi.core import access, roles
+from gongzhi.core.models import WorkflowEvent
+from gongzhi.zones import flows, rules
+from gongzhi.zones.models import Zone
+
+PAGE = 50
+
+
+def zone_list(*, user: Any, status: str = "open") -> "QuerySet[Zone]":
+    """The zones in the user's areas (a street's zone: its street's staff and those above), the
+    strictest first, proposals before zones in force, newest first."""
+    qs = Zone.objects.visible_to(user, roles.VIEW_ZONES)
+    if status == "open":
+        qs = qs.filter(status__in=flows.OPEN_STATES)
+    elif status in Zone.Status.values:
+        qs = qs.filter(status=status)
+    strictest_first = Case(
+        *[When(kind=kind, then=Value(i)) for i, kind in enumerate(rules.KINDS)], output_field=IntegerField()
+    )
+    # proposals (waiting for a decision) before zones in force, the newest positive first
+    return qs.select_related("building", "grid").order_by(strictest_first, "-status", "-last_positive_at", "id")
+
+
+def zone_get_for_user(*, user: Any, public_id: str, capability: str = roles.VIEW_ZONES) -> Zone:
+    """One zone, if it lies in the user's areas for the capability; 404 otherwise."""
+    zone = Zone.objects.select_related("building", "grid").filter(public_id=public_id[:26]).first()
+    if zone is None or not access.may(user, capability, zone):
+        raise Http404
+    return zone
+
+
+def zone_timeline(zone: Zone) -> list[WorkflowEvent]:
+    """Every step of the zone: proposed, new positives, confirmed or rejected, released."""
+    return list(WorkflowEvent.objects.filter(flow=flows.ZONE_FLOW.name, row_key=zone.public_id).order_by("at", "id"))

@@ -1,0 +1,184 @@
+"""Writes of risk zones: proposals from positive cases (the rules of zones.rules), confirmation,
+rejection and release by staff (ZONE_FLOW), each step an event with who and why."""
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core import access, roles, transitions
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.services import account_label
+from gongzhi.places.models import Building, Grid
+from gongzhi.places.selectors import area_names
+from gongzhi.testing import selectors as testing_selectors
+from gongzhi.zones import flows, rules
+from gongzhi.zones.messages import problem_text
+from gongzhi.zones.models import Zone
+
+RULES = rules.DEFAULT_RULES
+
+
+def _place_fields(level: str, key: str, community: str) -> dict[str, Any]:
+    """The zone's building, grid, filing code and name for its area."""
+    if level == rules.BUILDING:
+        building = Building.objects.select_related("grid").get(pk=int(key))
+        names = area_names([building.community_code])
+        return {
+            "building": building,
+            "grid": building.grid,
+            "community_code": building.community_code,
+            "area_name": f"{names.get(building.community_code, '')}{building.grid.name}{building.name}",
+        }
+    if level == rules.GRID:
+        grid = Grid.objects.get(pk=int(key))
+        names = area_names([grid.community_code])
+        return {
+            "grid": grid,
+            "community_code": grid.community_code,
+            "area_name": f"{names.get(grid.community_code, '')}{grid.name}",
+        }
+    code = key.ljust(12, "0") if level != rules.COMMUNITY else key
+    return {"community_code": code, "area_name": area_names([key]).get(key, key)}
+
+
+def zones_propose(*, cases: list[rules.Case], found_at: dt.datetime | None = None) -> list[Zone]:
+    """The zones the rules propose around positive cases. An area with a zone still open takes the
+    new cases (and the stricter kind, if one is proposed); elsewhere a zone is proposed. A case
+    already on its zone changes nothing (a second delivery of the same positives). Returns the zones
+    proposed or changed."""
+    found_at = found_at or timezone.now()
+    changed = []
+    with transaction.atomic():
+        for proposal in rules.propose(cases, RULES):
+            zone = (
+                Zone.objects.select_for_update()
+                .filter(level=proposal.level, area_key=proposal.area, status__in=flows.OPEN_STATES)
+                .first()
+            )
+            if zone is None:
+                zone = Zone(
+                    kind=proposal.kind,
+                    level=proposal.level,
+                    area_key=proposal.area,
+                    status=flows.PROPOSED,
+                    rules_version=proposal.version,
+                    cases=list(proposal.cases),
+                    first_positive_at=found_at,
+                    last_positive_at=found_at,
+                    **_place_fields(proposal.level, proposal.area, proposal.community),
+                )
+                zone.save()
+                transitions.start(
+                    flow=flows.ZONE_FLOW,
+                    row=zone,
+                    actor=None,
+                    system=True,
+                    reason="proposed",
+                    detail={"cases": list(proposal.cases), "rules": proposal.version},
+                )
+                changed.append(zone)
+                continue
+            new_cases = sorted(set(proposal.cases) - set(zone.cases))
+            stricter = rules.strictness(proposal.kind) < rules.strictness(zone.kind)
+            if not new_cases and not stricter:
+                continue
+            kind = proposal.kind if stricter else zone.kind
+            changed.append(
+                transitions.transition(
+                    flow=flows.ZONE_FLOW,
+                    row=zone,
+                    to=zone.status,
+                    actor=None,
+                    system=True,
+                    reason="new_positive",
+                    also={
+                        "cases": sorted(set(zone.cases) | set(proposal.cases)),
+                        "kind": kind,
+                        "last_positive_at": max(zone.last_positive_at, found_at),
+                    },
+                    detail={"cases": new_cases, "kind": kind, "from_kind": zone.kind},
+                )
+            )
+    return changed
+
+
+def zones_propose_for_tubes(*, round_id: int, tube_ids: list[int]) -> list[Zone]:
+    """Proposals around the members of positive tubes (those still positive), each tube a case."""
+    cases = [
+        rules.Case(barcode, rules.Place(str(building), str(grid) if grid else None, community))
+        for barcode, building, grid, community in testing_selectors.positive_tube_places(
+            round_id=round_id, tube_ids=tube_ids
+        )
+    ]
+    return zones_propose(cases=cases)
+
+
+def _decider(actor: Any, zone: Zone) -> None:
+    if not access.may(actor, roles.VIEW_ZONES, zone) and not access.may(actor, roles.DECIDE_ZONES, zone):
+        raise Http404
+    if not access.may(actor, roles.DECIDE_ZONES, zone):
+        raise ApplicationError(_("您不能决定这一风险区"), status=403)
+
+
+def zone_confirm(*, actor: Any, zone: Zone) -> Zone:
+    """A proposed zone put in force from now."""
+    _decider(actor, zone)
+    now = timezone.now()
+    return transitions.transition(
+        flow=flows.ZONE_FLOW,
+        row=zone,
+        to=flows.ACTIVE,
+        actor=actor,
+        also={"since": now, "decided_by": actor, "decided_by_name": account_label(actor)},
+    )
+
+
+def zone_reject(*, actor: Any, zone: Zone, reason: str) -> Zone:
+    """A proposal not taken up, with the reason."""
+    _decider(actor, zone)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("请填写不采纳的原因"), status=422)
+    return transitions.transition(
+        flow=flows.ZONE_FLOW,
+        row=zone,
+        to=flows.REJECTED,
+        actor=actor,
+        reason=reason[:200],
+        also={"ended_at": timezone.now(), "decided_by": actor, "decided_by_name": account_label(actor)},
+    )
+
+
+def zone_history(zone: Zone) -> rules.ZoneHistory:
+    """What the zone's release is decided on: its kind, since when, its last positive, and the
+    negative rounds of its area since then (testing's rollup)."""
+    since = zone.since or zone.created_at
+    quiet_since = max(since, zone.last_positive_at)
+    negative = testing_selectors.negative_rounds_since(area_code=zone.community_code, since=quiet_since)
+    return rules.ZoneHistory(zone.kind, since, zone.last_positive_at, negative)
+
+
+def release_problems(zone: Zone, now: dt.datetime | None = None) -> list[str]:
+    """Why the zone may not be released yet, in words (empty: it may)."""
+    return [problem_text(p) for p in rules.release_problems(zone_history(zone), now or timezone.now(), RULES)]
+
+
+def zone_release(*, actor: Any, zone: Zone, now: dt.datetime | None = None) -> Zone:
+    """A zone in force released, only when its kind's conditions hold (refused with the reasons)."""
+    _decider(actor, zone)
+    if zone.status != flows.ACTIVE:
+        raise ApplicationError(_("只有生效中的风险区可以解除"), status=409)
+    problems = release_problems(zone, now)
+    if problems:
+        raise ApplicationError("；".join(problems), {"reasons": problems}, status=409)
+    return transitions.transition(
+        flow=flows.ZONE_FLOW,
+        row=zone,
+        to=flows.RELEASED,
+        actor=actor,
+        also={"ended_at": now or timezone.now(), "decided_by": actor, "decided_by_name": account_label(actor)},
+    )

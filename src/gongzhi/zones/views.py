@@ -1,0 +1,76 @@
+"""Pages of risk zones: the list of the user's areas, one zone with its cases, timeline and the
+decisions (confirm, reject with a reason, release when the rules allow)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from gongzhi.core import access, roles
+from gongzhi.core.access import capability_required
+from gongzhi.core.errors import ApplicationError
+from gongzhi.zones import flows, selectors, services
+from gongzhi.zones.models import Zone
+
+
+@login_required
+@capability_required(roles.VIEW_ZONES)
+def zone_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")[:12]
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    qs = selectors.zone_list(user=request.user, status=status)
+    rows = list(qs[(page - 1) * selectors.PAGE : page * selectors.PAGE + 1])
+    return render(
+        request,
+        "zones/list.html",
+        {
+            "rows": rows[: selectors.PAGE],
+            "has_next": len(rows) > selectors.PAGE,
+            "page": page,
+            "status": status,
+            "statuses": Zone.Status.choices,
+        },
+    )
+
+
+@login_required
+@capability_required(roles.VIEW_ZONES)
+def zone_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    zone = selectors.zone_get_for_user(user=request.user, public_id=public_id)
+    may_decide = access.may(request.user, roles.DECIDE_ZONES, zone)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "confirm":
+                services.zone_confirm(actor=request.user, zone=zone)
+                messages.success(request, _("风险区已生效"))
+            elif action == "reject":
+                services.zone_reject(actor=request.user, zone=zone, reason=request.POST.get("reason", ""))
+                messages.success(request, _("已不采纳这一建议"))
+            elif action == "release":
+                services.zone_release(actor=request.user, zone=zone)
+                messages.success(request, _("风险区已解除"))
+            else:
+                raise ApplicationError(_("未知的操作"), status=400)
+            return redirect("zones:detail", public_id=zone.public_id)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        zone = selectors.zone_get_for_user(user=request.user, public_id=public_id)
+    release_problems = services.release_problems(zone) if zone.status == flows.ACTIVE else []
+    return render(
+        request,
+        "zones/detail.html",
+        {
+            "zone": zone,
+            "may_decide": may_decide,
+            "release_problems": release_problems,
+            "timeline": selectors.zone_timeline(zone),
+        },
+        status=status,
+    )

@@ -1,0 +1,65 @@
+"""The zone pages as each role opens them: the list of one's areas, one zone, its decisions."""
+
+import pytest
+
+from gongzhi.zones import rules, services
+from gongzhi.zones.models import Zone
+from tests.factories import BuildingFactory, make_user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def proposed(community_a):
+    building = BuildingFactory()
+    services.zones_propose(
+        cases=[rules.Case("TUBE0001", rules.Place(str(building.pk), str(building.grid_id), building.community_code))]
+    )
+    return building
+
+
+def test_street_staff_see_the_proposals_strictest_first_and_confirm_one(client, proposed):
+    street = make_user_with_role("street_a", "street_staff", "510104017")
+    client.force_login(street)
+    page = client.get("/zones/").content.decode()
+    assert page.index("封控区") < page.index("管控区") < page.index("防范区")
+    lockdown = Zone.objects.get(kind="lockdown")
+
+    answer = client.post(f"/zones/{lockdown.public_id}/", {"action": "confirm"})
+    assert answer.status_code == 302
+    page = client.get(f"/zones/{lockdown.public_id}/").content.decode()
+    assert "生效中" in page and "尚不能解除" in page and "封控区须连续7天无新增阳性" in page
+
+    refused = client.post(f"/zones/{lockdown.public_id}/", {"action": "release"})
+    assert refused.status_code == 409 and "封控区解除前须有2轮核酸检测全部阴性" in refused.content.decode()
+    assert Zone.objects.get(pk=lockdown.pk).status == "active"
+
+
+def test_a_rejection_needs_its_reason(client, proposed):
+    street = make_user_with_role("street_a", "street_staff", "510104017")
+    client.force_login(street)
+    zone = Zone.objects.get(kind="control")
+    assert client.post(f"/zones/{zone.public_id}/", {"action": "reject", "reason": ""}).status_code == 422
+    assert client.post(f"/zones/{zone.public_id}/", {"action": "reject", "reason": "网格内已排查"}).status_code == 302
+    assert Zone.objects.get(pk=zone.pk).status == "rejected"
+    assert "网格内已排查" in client.get(f"/zones/{zone.public_id}/").content.decode()
+
+
+def test_a_grid_worker_sees_the_zones_of_the_grid_but_cannot_decide(client, proposed, community_a):
+    worker = make_user_with_role("grid_a", "grid_worker", community_a.code, grid=proposed.grid)
+    client.force_login(worker)
+    page = client.get("/zones/").content.decode()
+    assert "封控区" in page and "管控区" in page and "防范区" not in page  # the street's zone is the street's
+    lockdown = Zone.objects.get(kind="lockdown")
+    assert "确认生效" not in client.get(f"/zones/{lockdown.public_id}/").content.decode()
+    assert client.post(f"/zones/{lockdown.public_id}/", {"action": "confirm"}).status_code == 403
+    assert Zone.objects.get(pk=lockdown.pk).status == "proposed"
+
+
+def test_another_street_gets_404_and_an_empty_list(client, proposed):
+    other = make_user_with_role("street_b", "street_staff", "510104018")
+    client.force_login(other)
+    lockdown = Zone.objects.get(kind="lockdown")
+    assert client.get(f"/zones/{lockdown.public_id}/").status_code == 404
+    assert client.post(f"/zones/{lockdown.public_id}/", {"action": "confirm"}).status_code == 404
+    assert "没有风险区" in client.get("/zones/").content.decode()

@@ -1,0 +1,125 @@
+"""Risk zones against the database: proposed from a positive pool (through the event the results
+publish), a second positive joining its zone, confirmed, rejected with a reason, released only when
+the rules allow; each step an event; a user outside the area cannot decide."""
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from gongzhi.core import events
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import WorkflowEvent
+from gongzhi.testing import services as testing_services
+from gongzhi.testing.models import Round, RoundProgress
+from gongzhi.zones import rules, services
+from gongzhi.zones.models import Zone
+from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory, make_user_with_role
+from tests.testing.test_services import T1, T2, sampled_tube
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def round_a(community_a, worker_a):
+    return testing_services.round_create(actor=worker_a, name="第1轮", area_code=community_a.code, pool_size=10)
+
+
+@pytest.fixture
+def collector(community_a):
+    return make_user_with_role("c1", "collector", community_a.code)
+
+
+@pytest.fixture
+def street_staff(community_a):
+    return make_user_with_role("street_a", "street_staff", community_a.code[:9])
+
+
+def positive(round_a, collector, worker_a, residents, barcode=T1):
+    sampled_tube(round_a, collector, residents, barcode)
+    testing_services.tube_results_record(actor=worker_a, round_=round_a, results=[(barcode, "positive")])
+    events.deliver_pending()  # what the Huey consumer does after the commit: recalls and zones
+
+
+def test_a_positive_pool_proposes_its_building_grid_and_street(round_a, collector, worker_a, community_a):
+    building = BuildingFactory()
+    residents = [ResidentFactory(household=HouseholdFactory(building=building)) for _ in range(3)]
+    positive(round_a, collector, worker_a, residents)
+
+    zones = {(z.kind, z.level): z for z in Zone.objects.all()}
+    assert set(zones) == {("lockdown", "building"), ("control", "grid"), ("prevention", "street")}
+    lockdown = zones[("lockdown", "building")]
+    assert (lockdown.status, lockdown.building_id, lockdown.grid_id) == ("proposed", building.pk, building.grid_id)
+    assert lockdown.cases == [T1] and lockdown.community_code == community_a.code
+    assert zones[("prevention", "street")].community_code == "510104017000"
+    assert WorkflowEvent.objects.filter(flow="zone", reason="proposed").count() == 3
+
+    events.deliver_pending()  # a second delivery changes nothing
+    assert Zone.objects.count() == 3 and WorkflowEvent.objects.filter(flow="zone").count() == 3
+
+
+def test_a_second_positive_joins_the_open_zones_and_is_recorded(round_a, collector, worker_a):
+    building = BuildingFactory()
+    positive(round_a, collector, worker_a, [ResidentFactory(household=HouseholdFactory(building=building))])
+    other = BuildingFactory(grid=building.grid)
+    positive(round_a, collector, worker_a, [ResidentFactory(household=HouseholdFactory(building=other))], T2)
+
+    grid_zone = Zone.objects.get(level="grid")
+    assert grid_zone.cases == [T1, T2]
+    assert Zone.objects.filter(kind="lockdown").count() == 2  # each building its own
+    assert WorkflowEvent.objects.filter(flow="zone", reason="new_positive").count() == 2  # grid and street
+
+
+def test_confirm_reject_and_release_with_its_conditions(community_a, street_staff):
+    building = BuildingFactory()
+    case = rules.Case("X1", rules.Place(str(building.pk), str(building.grid_id), building.community_code))
+    found = timezone.now() - dt.timedelta(days=10)
+    services.zones_propose(cases=[case], found_at=found)
+    lockdown = Zone.objects.get(kind="lockdown")
+    street_zone = Zone.objects.get(level="street")
+
+    services.zone_reject(actor=street_staff, zone=street_zone, reason="已有全域防范措施")
+    with pytest.raises(ApplicationError):
+        services.zone_reject(actor=street_staff, zone=Zone.objects.get(level="grid"), reason=" ")
+
+    active = services.zone_confirm(actor=street_staff, zone=lockdown)
+    assert active.status == "active" and active.since is not None and active.decided_by == street_staff
+
+    with pytest.raises(ApplicationError) as refused:  # in force for minutes, no negative round
+        services.zone_release(actor=street_staff, zone=active)
+    assert "封控区须连续7天无新增阳性" in refused.value.message and "2轮" in refused.value.message
+    assert Zone.objects.get(pk=active.pk).status == "active"
+
+    # Two closed rounds over the community since, with no positive tube in it; eight days later.
+    for n in (1, 2):
+        round_ = Round.objects.create(
+            name=f"第{n}轮",
+            area_code=community_a.code,
+            status="closed",
+            starts_at=timezone.now() + dt.timedelta(hours=n),
+        )
+        RoundProgress.objects.create(round=round_, community_code=community_a.code, sampled=10, tubes=1)
+    later = timezone.now() + dt.timedelta(days=8)
+    released = services.zone_release(actor=street_staff, zone=active, now=later)
+    assert released.status == "released" and released.ended_at == later
+    steps = list(
+        WorkflowEvent.objects.filter(flow="zone", row_key=lockdown.public_id).values_list("to_status", "actor_name")
+    )
+    assert [s for s, _ in steps] == ["proposed", "active", "released"]
+
+
+def test_only_staff_over_the_area_decide(community_a, community_b):
+    building = BuildingFactory()
+    services.zones_propose(
+        cases=[rules.Case("X1", rules.Place(str(building.pk), str(building.grid_id), building.community_code))]
+    )
+    zone = Zone.objects.get(kind="lockdown")
+    elsewhere = make_user_with_role("street_b", "street_staff", "510104018")
+    with pytest.raises(Http404):
+        services.zone_confirm(actor=elsewhere, zone=zone)
+    grid_worker = make_user_with_role("grid_a", "grid_worker", community_a.code, grid=building.grid)
+    with pytest.raises(ApplicationError) as refused:
+        services.zone_confirm(actor=grid_worker, zone=zone)
+    assert refused.value.status == 403
+    assert Zone.objects.get(pk=zone.pk).status == "proposed"
