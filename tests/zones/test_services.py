@@ -123,3 +123,48 @@ def test_only_staff_over_the_area_decide(community_a, community_b):
         services.zone_confirm(actor=grid_worker, zone=zone)
     assert refused.value.status == 403
     assert Zone.objects.get(pk=zone.pk).status == "proposed"
+
+
+def test_a_resident_of_a_lockdown_building_is_refused_into_a_pooled_tube(round_a, collector, street_staff):
+    from gongzhi.testing.collection import OPEN, SCAN
+    from tests.testing.test_services import R, ev, ingest
+
+    sealed = BuildingFactory()
+    inside = [ResidentFactory(household=HouseholdFactory(building=sealed)) for _ in range(3)]
+    neighbours = [
+        ResidentFactory(household=HouseholdFactory(building=BuildingFactory(grid=sealed.grid))) for _ in range(2)
+    ]
+    place = rules.Place(str(sealed.pk), str(sealed.grid_id), sealed.community_code)
+    services.zones_propose(cases=[rules.Case("X1", place)])
+    lockdown = Zone.objects.get(kind="lockdown")
+
+    # proposed only: nothing applies yet, pooled as usual
+    out = ingest(
+        round_a,
+        collector,
+        [ev(1, OPEN, "TUBE0101"), ev(2, SCAN, "TUBE0101", R(inside[0])), ev(3, SCAN, "TUBE0101", R(neighbours[0]))],
+    )
+    assert [o.status for o in out] == ["ok", "ok", "ok"]
+
+    services.zone_confirm(actor=street_staff, zone=lockdown)
+    # in force: a sealed resident gets a tube of their own; a neighbour (the grid's control zone is
+    # still only proposed) cannot join it, nor can the sealed resident join the neighbour's tube
+    out = ingest(
+        round_a,
+        collector,
+        [
+            ev(4, OPEN, "TUBE0102"),
+            ev(5, SCAN, "TUBE0102", R(inside[1])),
+            ev(6, SCAN, "TUBE0102", R(neighbours[1])),
+            ev(7, OPEN, "TUBE0103"),
+            ev(8, SCAN, "TUBE0103", R(neighbours[1])),
+            ev(9, SCAN, "TUBE0103", R(inside[2])),
+        ],
+    )
+    assert [o.status for o in out] == ["ok", "ok", "error", "ok", "ok", "error"]
+    assert out[2].code == "single_tube" and out[5].code == "single_tube"
+
+    # released: pooled again
+    Zone.objects.filter(pk=lockdown.pk).update(status="released")
+    out = ingest(round_a, collector, [ev(10, SCAN, "TUBE0103", R(inside[2]))])
+    assert [o.status for o in out] == ["ok"]

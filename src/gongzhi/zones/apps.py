@@ -8,7 +8,10 @@ class ZonesConfig(AppConfig):
     verbose_name = _("风险区")
 
     def ready(self) -> None:
-        from gongzhi.core import navigation, roles
+        from gongzhi.core import measures, navigation, roles
         from gongzhi.zones import handlers  # noqa: F401  (the subscriptions)
+        from gongzhi.zones.measures import single_tube_residents
+
+        measures.register(measures.SINGLE_TUBE, single_tube_residents)
 
         navigation.register("zones:list", _("风险区"), capabilities=[roles.VIEW_ZONES], order=57)

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import transitions
+from gongzhi.core import measures, transitions
 from gongzhi.core.db import analyze_if_stale, pg_array, write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.masking import mask_name_ends
@@ -196,6 +196,10 @@ def scan_batch_ingest(
             tubes=tubes,
             sampled=sampled,
             residents_by_code=residents_by_code,
+            # in a lockdown or control zone, one to a tube (decided by zones, through core.measures)
+            single_tube_residents=frozenset(
+                measures.residents_under(measures.SINGLE_TUBE, community_of, set(community_of.values()))
+            ),
             barcode=_barcode_rule(round_.barcode_pattern),
             window=event_window(round_, now),
             received_at=now,

@@ -1,0 +1,24 @@
+"""Measures one app decides for places and another applies: risk zones (zones) decide who must be
+sampled in a tube of their own, mass testing (testing) refuses to pool them. The deciding app
+registers a provider here from its AppConfig.ready; the applying app asks core, and never reads the
+deciding app's tables (nor imports it: zones sits above testing)."""
+
+from collections.abc import Callable, Collection
+
+SINGLE_TUBE = "single_tube"  # residents to be sampled one to a tube (a lockdown or control zone)
+
+Provider = Callable[[Collection[int], Collection[str]], set[int]]
+_PROVIDERS: dict[str, Provider] = {}
+
+
+def register(measure: str, provider: Provider) -> None:
+    """`provider(resident_ids, community_codes)` -> the residents among them the measure applies to."""
+    _PROVIDERS[measure] = provider
+
+
+def residents_under(measure: str, resident_ids: Collection[int], communities: Collection[str]) -> set[int]:
+    """The residents (of these communities) the measure applies to; none without a provider."""
+    provider = _PROVIDERS.get(measure)
+    if provider is None or not resident_ids:
+        return set()
+    return provider(resident_ids, communities)

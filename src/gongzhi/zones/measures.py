@@ -1,0 +1,37 @@
+"""What zones decide for the people inside them, as providers of core.measures (registered by
+ZonesConfig.ready): testing asks which residents of a scan batch must have a tube of their own."""
+
+from collections.abc import Collection
+
+from gongzhi.people.models import Resident
+from gongzhi.zones import flows, rules
+from gongzhi.zones.models import Zone
+from gongzhi.zones.services import RULES
+
+
+def _zone_codes(communities: Collection[str]) -> set[str]:
+    """The filing codes of every zone that can hold a place of these communities: the community's
+    own zones and its street's and district's (510104017000, 510104000000)."""
+    return {c for code in communities for c in (code, code[:9] + "000", code[:6] + "000000")}
+
+
+def single_tube_residents(resident_ids: Collection[int], communities: Collection[str]) -> set[int]:
+    """The residents living where the strictest zone in force samples one to a tube. One indexed
+    query when no such zone is in force in these communities (normal times), two otherwise."""
+    single = [kind for kind, rule in RULES.kinds.items() if rule.pool_size == 1]
+    zones = [
+        rules.ZoneArea(kind, level, key)
+        for kind, level, key in Zone.objects.filter(
+            status=flows.ACTIVE, kind__in=single, community_code__in=_zone_codes(communities)
+        ).values_list("kind", "level", "area_key")
+    ]
+    if not zones:
+        return set()
+    homes = Resident.objects.filter(pk__in=list(resident_ids), household__isnull=False).values_list(
+        "pk", "household__building_id", "household__building__grid_id", "community_code"
+    )
+    return {
+        pk
+        for pk, building, grid, community in homes
+        if rules.kind_at(rules.Place(str(building), str(grid) if grid else None, community), zones) in single
+    }
