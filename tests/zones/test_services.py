@@ -168,3 +168,56 @@ def test_a_resident_of_a_lockdown_building_is_refused_into_a_pooled_tube(round_a
     Zone.objects.filter(pk=lockdown.pk).update(status="released")
     out = ingest(round_a, collector, [ev(10, SCAN, "TUBE0103", R(inside[2]))])
     assert [o.status for o in out] == ["ok"]
+
+
+def test_a_zone_in_force_and_its_release_are_told_to_the_households_inside(community_a, street_staff):
+    from gongzhi.notices.models import Notice, NoticeReceipt
+
+    building = BuildingFactory()
+    homes = [HouseholdFactory(building=building) for _ in range(3)]
+    HouseholdFactory(building=BuildingFactory(grid=building.grid))  # the grid's other building
+    place = rules.Place(str(building.pk), str(building.grid_id), building.community_code)
+    services.zones_propose(cases=[rules.Case("X1", place)], found_at=timezone.now() - dt.timedelta(days=9))
+    lockdown = services.zone_confirm(actor=street_staff, zone=Zone.objects.get(kind="lockdown"))
+
+    notice = Notice.objects.get()
+    assert notice.building_id == building.pk and notice.title.endswith("划为封控区") and notice.severity == "urgent"
+    assert set(NoticeReceipt.objects.filter(notice_id=notice.pk).values_list("household_id", flat=True)) == {
+        h.pk for h in homes
+    }
+
+    services.zone_confirm(actor=street_staff, zone=Zone.objects.get(kind="control"))
+    grid_notices = Notice.objects.filter(title__endswith="划为管控区")
+    assert grid_notices.count() == 2  # one to each building of the grid
+
+    for n in (1, 2):
+        round_ = Round.objects.create(
+            name=f"第{n}轮",
+            area_code=community_a.code,
+            status="closed",
+            starts_at=timezone.now() + dt.timedelta(hours=n),
+        )
+        RoundProgress.objects.create(round=round_, community_code=community_a.code, sampled=3, tubes=1)
+    services.zone_release(actor=street_staff, zone=lockdown, now=timezone.now() + dt.timedelta(days=8))
+    assert Notice.objects.filter(building=building, title__endswith="封控区解除").count() == 1
+
+
+def test_a_request_from_inside_a_lockdown_zone_is_raised_a_level(community_a, street_staff):
+    from gongzhi.appeals import services as appeal_services
+
+    sealed = BuildingFactory()
+    inside, outside = HouseholdFactory(building=sealed), HouseholdFactory(building=BuildingFactory(grid=sealed.grid))
+    before = appeal_services.appeal_submit(household=inside, category="food", text="家里没有米了")
+    assert before.urgency == "normal"
+
+    place = rules.Place(str(sealed.pk), str(sealed.grid_id), sealed.community_code)
+    services.zones_propose(cases=[rules.Case("X1", place)])
+    services.zone_confirm(actor=street_staff, zone=Zone.objects.get(kind="lockdown"))
+
+    raised = appeal_services.appeal_submit(household=inside, category="elderly_care", text="老人需要照看")
+    assert raised.urgency == "urgent"  # normal, raised one level
+    assert any(r["code"] == "triage_raised" for r in raised.urgency_reasons)
+    assert (
+        appeal_services.appeal_submit(household=outside, category="elderly_care", text="老人需要照看").urgency
+        == "normal"
+    )

@@ -6,6 +6,7 @@ deciding app's tables (nor imports it: zones sits above testing)."""
 from collections.abc import Callable, Collection
 
 SINGLE_TUBE = "single_tube"  # residents to be sampled one to a tube (a lockdown or control zone)
+URGENCY_RAISE = "urgency_raise"  # levels a request from a household there is raised (a lockdown zone)
 
 Provider = Callable[[Collection[int], Collection[str]], set[int]]
 _PROVIDERS: dict[str, Provider] = {}
@@ -22,3 +23,18 @@ def residents_under(measure: str, resident_ids: Collection[int], communities: Co
     if provider is None or not resident_ids:
         return set()
     return provider(resident_ids, communities)
+
+
+PlaceProvider = Callable[[int, int | None, str], int]
+_PLACE_PROVIDERS: dict[str, PlaceProvider] = {}
+
+
+def register_place(measure: str, provider: PlaceProvider) -> None:
+    """`provider(building_id, grid_id, community_code)` -> the measure's number at that place."""
+    _PLACE_PROVIDERS[measure] = provider
+
+
+def at_place(measure: str, building_id: int, grid_id: int | None, community_code: str) -> int:
+    """The measure's number at a building (0 without a provider)."""
+    provider = _PLACE_PROVIDERS.get(measure)
+    return provider(building_id, grid_id, community_code) if provider is not None else 0

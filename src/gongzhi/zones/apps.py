@@ -10,8 +10,9 @@ class ZonesConfig(AppConfig):
     def ready(self) -> None:
         from gongzhi.core import measures, navigation, roles
         from gongzhi.zones import handlers  # noqa: F401  (the subscriptions)
-        from gongzhi.zones.measures import single_tube_residents
+        from gongzhi.zones.measures import single_tube_residents, urgency_raise
 
         measures.register(measures.SINGLE_TUBE, single_tube_residents)
+        measures.register_place(measures.URGENCY_RAISE, urgency_raise)
 
         navigation.register("zones:list", _("风险区"), capabilities=[roles.VIEW_ZONES], order=57)

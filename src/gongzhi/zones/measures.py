@@ -35,3 +35,19 @@ def single_tube_residents(resident_ids: Collection[int], communities: Collection
         for pk, building, grid, community in homes
         if rules.kind_at(rules.Place(str(building), str(grid) if grid else None, community), zones) in single
     }
+
+
+def _zones_in_force(communities: Collection[str]) -> list[rules.ZoneArea]:
+    return [
+        rules.ZoneArea(kind, level, key)
+        for kind, level, key in Zone.objects.filter(
+            status=flows.ACTIVE, community_code__in=_zone_codes(communities)
+        ).values_list("kind", "level", "area_key")
+    ]
+
+
+def urgency_raise(building_id: int, grid_id: int | None, community_code: str) -> int:
+    """Levels a request from this building is raised: its strictest zone in force decides."""
+    place = rules.Place(str(building_id), str(grid_id) if grid_id else None, community_code)
+    found = rules.measures(rules.kind_at(place, _zones_in_force([community_code])), RULES)
+    return found.raise_by if found is not None else 0

@@ -8,15 +8,18 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.core import access, roles, transitions
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.services import account_label
+from gongzhi.notices import services as notice_services
+from gongzhi.notices.models import Notice
 from gongzhi.places.models import Building, Grid
 from gongzhi.places.selectors import area_names
 from gongzhi.testing import selectors as testing_selectors
 from gongzhi.zones import flows, rules
-from gongzhi.zones.messages import problem_text
+from gongzhi.zones.messages import KIND_WORDS, problem_text
 from gongzhi.zones.models import Zone
 
 RULES = rules.DEFAULT_RULES
@@ -124,17 +127,65 @@ def _decider(actor: Any, zone: Zone) -> None:
         raise ApplicationError(_("您不能决定这一风险区"), status=403)
 
 
+# What a zone means for the people inside, told in its notice (the measures of zones.rules).
+_MEASURES = {
+    rules.LOCKDOWN: gettext_lazy(
+        "区域内居民请居家，不外出；核酸检测单人单管，上门采样；生活物资由社区和志愿者送到门口；"
+        "就医、用药等需求请在本户页面提交求助，将优先处理。"
+    ),
+    rules.CONTROL: gettext_lazy("区域内居民请减少外出，不聚集；核酸检测单人单管；需要帮助请在本户页面提交求助。"),
+    rules.PREVENTION: gettext_lazy("区域内居民请做好个人防护，按通知参加核酸检测（20合1混采）。"),
+}
+
+
+def _tell(actor: Any, zone: Zone, *, released: bool) -> int:
+    """A notice of the zone's step to the households inside and the staff of its area (a grid's
+    zone: to each of its buildings). Returns the notices published. A building with no household
+    yet is told to its staff only."""
+    kind = str(KIND_WORDS[zone.kind])
+    if released:
+        title = _("%(area)s%(kind)s解除") % {"area": zone.area_name, "kind": kind}
+        body = _("经研判，%(area)s的%(kind)s自即日起解除。请继续做好个人防护。") % {
+            "area": zone.area_name,
+            "kind": kind,
+        }
+    else:
+        title = _("%(area)s划为%(kind)s") % {"area": zone.area_name, "kind": kind}
+        body = str(_MEASURES[zone.kind])
+    if zone.level == rules.BUILDING:
+        targets: list[dict[str, Any]] = [{"building": zone.building}]
+    elif zone.level == rules.GRID:
+        targets = [{"building": b} for b in Building.objects.filter(grid=zone.grid).order_by("number")]
+    else:
+        targets = [{"area_code": zone.area_key}]
+    severity = Notice.Severity.INFO if released else Notice.Severity.URGENT
+    for target in targets:
+        try:
+            notice_services.notice_publish(
+                actor=actor, audience=Notice.Audience.BOTH, title=title, body=body, severity=severity, **target
+            )
+        except ApplicationError:  # reaches no household (an empty building): its staff still know
+            notice_services.notice_publish(
+                actor=actor, audience=Notice.Audience.STAFF, title=title, body=body, severity=severity, **target
+            )
+    return len(targets)
+
+
 def zone_confirm(*, actor: Any, zone: Zone) -> Zone:
-    """A proposed zone put in force from now."""
+    """A proposed zone put in force from now; the households inside and the staff of its area are
+    told by a notice (in the same transaction)."""
     _decider(actor, zone)
     now = timezone.now()
-    return transitions.transition(
-        flow=flows.ZONE_FLOW,
-        row=zone,
-        to=flows.ACTIVE,
-        actor=actor,
-        also={"since": now, "decided_by": actor, "decided_by_name": account_label(actor)},
-    )
+    with transaction.atomic():
+        zone = transitions.transition(
+            flow=flows.ZONE_FLOW,
+            row=zone,
+            to=flows.ACTIVE,
+            actor=actor,
+            also={"since": now, "decided_by": actor, "decided_by_name": account_label(actor)},
+        )
+        _tell(actor, zone, released=False)
+    return zone
 
 
 def zone_reject(*, actor: Any, zone: Zone, reason: str) -> Zone:
@@ -175,10 +226,13 @@ def zone_release(*, actor: Any, zone: Zone, now: dt.datetime | None = None) -> Z
     problems = release_problems(zone, now)
     if problems:
         raise ApplicationError("；".join(problems), {"reasons": problems}, status=409)
-    return transitions.transition(
-        flow=flows.ZONE_FLOW,
-        row=zone,
-        to=flows.RELEASED,
-        actor=actor,
-        also={"ended_at": now or timezone.now(), "decided_by": actor, "decided_by_name": account_label(actor)},
-    )
+    with transaction.atomic():
+        zone = transitions.transition(
+            flow=flows.ZONE_FLOW,
+            row=zone,
+            to=flows.RELEASED,
+            actor=actor,
+            also={"ended_at": now or timezone.now(), "decided_by": actor, "decided_by_name": account_label(actor)},
+        )
+        _tell(actor, zone, released=True)
+    return zone

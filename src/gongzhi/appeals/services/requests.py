@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.appeals import flows, sla, triage
 from gongzhi.appeals.models import Appeal, Category, Channel
-from gongzhi.core import access, roles, transitions
+from gongzhi.core import access, measures, roles, transitions
 from gongzhi.core.cleaning import clean_text
 from gongzhi.core.db import write_transaction
 from gongzhi.core.errors import ApplicationError
@@ -120,6 +120,11 @@ def appeal_submit(
     text = _text(text)
     phone = _phone(caller_phone)
     name = clean_text(caller_name)[:40]
+    building = household.building
+    # inside a lockdown zone a request is raised (decided by zones, through core.measures)
+    raise_by = raise_by or measures.at_place(
+        measures.URGENCY_RAISE, building.pk, building.grid_id, household.community_code
+    )
     found = triage.triage(category, text, household_tags(household), raise_by=raise_by)
     now = timezone.now()
     assignee = grid_worker_of(household)
