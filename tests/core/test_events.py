@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 HERE = __name__  # subscribers are named by module and name
 T1, T2 = "TUBE0001", "TUBE0002"
 RECALLS_HANDLER = "gongzhi.testing.handlers.open_recalls_for_positive_pools"
+ZONES_HANDLER = "gongzhi.zones.handlers.propose_zones_for_positive_pools"
 
 
 @pytest.fixture
@@ -242,7 +243,7 @@ def test_deliver_pending_delivers_the_oldest_first_up_to_its_limit(topic):
 
 
 def test_the_fixture_leaves_the_projects_subscription_in_place():
-    assert set(events.subscribers(POOLS_POSITIVE)) == {RECALLS_HANDLER}
+    assert set(events.subscribers(POOLS_POSITIVE)) == {RECALLS_HANDLER, ZONES_HANDLER}
     assert not [t for t in events._SUBSCRIBERS if t.startswith("test.") and events._SUBSCRIBERS[t]]
 
 
@@ -294,7 +295,7 @@ def test_a_positive_pool_opens_one_recall_per_member_after_the_commit(
         services.tube_results_record(actor=lab, round_=round_, results=[(T1, "positive"), (T2, "negative")])
     # then before the commit no recall exists, and only the positive pool was announced
     assert Recall.objects.count() == 0
-    announced = OutboxMessage.objects.get(topic=POOLS_POSITIVE)
+    announced = OutboxMessage.objects.get(topic=POOLS_POSITIVE, handler=RECALLS_HANDLER)
     assert announced.handler == RECALLS_HANDLER
     t1 = Tube.objects.get(round=round_, barcode=T1)
     assert announced.payload == {"round": round_.pk, "tubes": [t1.pk], "actor": lab.pk}
@@ -314,22 +315,22 @@ def test_a_second_delivery_of_a_positive_pool_opens_nothing_new(
     round_, in_t1, _in_t2 = pooled
     with django_capture_on_commit_callbacks(execute=True):
         services.tube_results_record(actor=lab, round_=round_, results=[(T1, "positive")])
-    first = OutboxMessage.objects.get(topic=POOLS_POSITIVE)
+    first = OutboxMessage.objects.get(topic=POOLS_POSITIVE, handler=RECALLS_HANDLER)
     recalls = set(Recall.objects.values_list("pk", "status"))
     workflow_events = WorkflowEvent.objects.count()
     assert len(recalls) == 3
     # when the same announcement is published and delivered again (at-least-once delivery)
     with django_capture_on_commit_callbacks(execute=True):
-        [again] = events.publish(POOLS_POSITIVE, first.payload, area_code=first.area_code)
-    # then it is done, and opened nothing: no recall, no event
-    assert OutboxMessage.objects.get(pk=again).done_at is not None
+        again = events.publish(POOLS_POSITIVE, first.payload, area_code=first.area_code)
+    # then it is done (by each subscriber: recalls and zones), and opened nothing: no recall, no event
+    assert len(again) == 2 and all(m.done_at is not None for m in OutboxMessage.objects.filter(pk__in=again))
     assert set(Recall.objects.values_list("pk", "status")) == recalls
     assert WorkflowEvent.objects.count() == workflow_events
     assert_recalls_opened(round_, in_t1, lab, community_a.code)
     # nor does the lab recording the same result again announce anything
     with django_capture_on_commit_callbacks(execute=True):
         services.tube_results_record(actor=lab, round_=round_, results=[(T1, "positive")])
-    assert OutboxMessage.objects.filter(topic=POOLS_POSITIVE).count() == 2
+    assert OutboxMessage.objects.filter(topic=POOLS_POSITIVE, handler=RECALLS_HANDLER).count() == 2
 
 
 def test_a_recall_already_worked_is_left_as_it_is_by_a_second_delivery(
@@ -340,7 +341,7 @@ def test_a_recall_already_worked_is_left_as_it_is_by_a_second_delivery(
         services.tube_results_record(actor=lab, round_=round_, results=[(T1, "positive")])
     worked = Recall.objects.get(resident=in_t1[0])
     services.recall_transition(actor=worker_a, recall=worked, to_status="notified")
-    payload = OutboxMessage.objects.get(topic=POOLS_POSITIVE).payload
+    payload = OutboxMessage.objects.get(topic=POOLS_POSITIVE, handler=RECALLS_HANDLER).payload
     with django_capture_on_commit_callbacks(execute=True):
         events.publish(POOLS_POSITIVE, payload)
     assert Recall.objects.get(pk=worked.pk).status == "notified"
@@ -383,7 +384,7 @@ def test_two_racing_result_calls_count_and_announce_a_tube_once(
     assert WorkflowEvent.objects.filter(flow__in=["tube", "sample"]).count() == events_before
     progress = RoundProgress.objects.get(round=round_, community_code=community_a.code)
     assert (progress.tubes_resulted, progress.positive_tubes) == (1, 1)  # fails: (2, 2)
-    assert OutboxMessage.objects.filter(topic=POOLS_POSITIVE).count() == 1
+    assert OutboxMessage.objects.filter(topic=POOLS_POSITIVE, handler=RECALLS_HANDLER).count() == 1
 
 
 # --- the full path, committed for real -----------------------------------------------------------
@@ -398,7 +399,7 @@ def test_committed_results_open_recalls_through_on_commit_and_huey(pooled, lab, 
     # then on_commit enqueued the delivery, immediate Huey ran it, and the recalls exist
     assert_recalls_opened(round_, in_t1, lab, community_a.code)
     assert not Recall.objects.filter(resident__in=in_t2).exists()
-    announced = OutboxMessage.objects.get(topic=POOLS_POSITIVE)
+    announced = OutboxMessage.objects.get(topic=POOLS_POSITIVE, handler=RECALLS_HANDLER)
     assert announced.done_at is not None and announced.attempts == 1
     assert events.deliver_pending() == 0
 
