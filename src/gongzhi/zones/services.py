@@ -25,65 +25,87 @@ from gongzhi.zones.models import Zone
 RULES = rules.DEFAULT_RULES
 
 
-def _place_fields(level: str, key: str, community: str) -> dict[str, Any]:
-    """The zone's building, grid, filing code and name for its area."""
-    if level == rules.BUILDING:
-        building = Building.objects.select_related("grid").get(pk=int(key))
-        names = area_names([building.community_code])
-        return {
-            "building": building,
-            "grid": building.grid,
-            "community_code": building.community_code,
-            "area_name": f"{names.get(building.community_code, '')}{building.grid.name}{building.name}",
-        }
-    if level == rules.GRID:
-        grid = Grid.objects.get(pk=int(key))
-        names = area_names([grid.community_code])
-        return {
-            "grid": grid,
-            "community_code": grid.community_code,
-            "area_name": f"{names.get(grid.community_code, '')}{grid.name}",
-        }
-    code = key.ljust(12, "0") if level != rules.COMMUNITY else key
-    return {"community_code": code, "area_name": area_names([key]).get(key, key)}
+class _Places:
+    """The buildings, grids and area names of a batch of proposals, read in three queries."""
+
+    def __init__(self, proposals: list[rules.Proposal]):
+        def keys(level: str) -> list[int]:
+            return [int(p.area) for p in proposals if p.level == level]
+
+        self.buildings = Building.objects.select_related("grid").in_bulk(keys(rules.BUILDING))
+        self.grids = Grid.objects.in_bulk(keys(rules.GRID))
+        codes = {b.community_code for b in self.buildings.values()} | {g.community_code for g in self.grids.values()}
+        codes |= {p.area for p in proposals if p.level not in (rules.BUILDING, rules.GRID)}
+        self.names = area_names(sorted(codes))
+
+    def fields(self, level: str, key: str) -> dict[str, Any]:
+        """The zone's building, grid, filing code and name for its area."""
+        if level == rules.BUILDING:
+            building = self.buildings[int(key)]
+            community = self.names.get(building.community_code, "")
+            return {
+                "building": building,
+                "grid": building.grid,
+                "community_code": building.community_code,
+                "area_name": f"{community}{building.grid.name}{building.name}",
+            }
+        if level == rules.GRID:
+            grid = self.grids[int(key)]
+            return {
+                "grid": grid,
+                "community_code": grid.community_code,
+                "area_name": f"{self.names.get(grid.community_code, '')}{grid.name}",
+            }
+        code = key if level == rules.COMMUNITY else key.ljust(12, "0")
+        return {"community_code": code, "area_name": self.names.get(key, key)}
 
 
 def zones_propose(*, cases: list[rules.Case], found_at: dt.datetime | None = None) -> list[Zone]:
     """The zones the rules propose around positive cases. An area with a zone still open takes the
     new cases (and the stricter kind, if one is proposed); elsewhere a zone is proposed. A case
-    already on its zone changes nothing (a second delivery of the same positives). Returns the zones
-    proposed or changed."""
+    already on its zone changes nothing (a second delivery of the same positives). Set-wise: the
+    open zones, buildings, grids and names are read at once, new zones written in one INSERT with
+    their events in another. Returns the zones proposed or changed."""
     found_at = found_at or timezone.now()
-    changed = []
+    proposals = rules.propose(cases, RULES)
+    if not proposals:
+        return []
+    changed: list[Zone] = []
     with transaction.atomic():
-        for proposal in rules.propose(cases, RULES):
-            zone = (
-                Zone.objects.select_for_update()
-                .filter(level=proposal.level, area_key=proposal.area, status__in=flows.OPEN_STATES)
-                .first()
+        wanted = {(p.level, p.area) for p in proposals}
+        open_zones = {
+            (z.level, z.area_key): z
+            for z in Zone.objects.select_for_update().filter(
+                status__in=flows.OPEN_STATES, area_key__in=sorted({p.area for p in proposals})
             )
+            if (z.level, z.area_key) in wanted
+        }
+        fresh = [p for p in proposals if (p.level, p.area) not in open_zones]
+        places = _Places(fresh)
+        new = [
+            Zone(
+                kind=p.kind,
+                level=p.level,
+                area_key=p.area,
+                status=flows.PROPOSED,
+                rules_version=p.version,
+                cases=list(p.cases),
+                first_positive_at=found_at,
+                last_positive_at=found_at,
+                **places.fields(p.level, p.area),
+            )
+            for p in fresh
+        ]
+        Zone.objects.bulk_create(new, batch_size=500)
+        if new and new[0].pk is None:  # a backend that returns no ids: read them back by their public ids
+            ids = dict(Zone.objects.filter(public_id__in=[z.public_id for z in new]).values_list("public_id", "pk"))
+            for zone in new:
+                zone.pk = ids[zone.public_id]
+        transitions.start_many(flow=flows.ZONE_FLOW, rows=new, actor=None, reason="proposed", system=True)
+        changed.extend(new)
+        for proposal in proposals:
+            zone = open_zones.get((proposal.level, proposal.area))
             if zone is None:
-                zone = Zone(
-                    kind=proposal.kind,
-                    level=proposal.level,
-                    area_key=proposal.area,
-                    status=flows.PROPOSED,
-                    rules_version=proposal.version,
-                    cases=list(proposal.cases),
-                    first_positive_at=found_at,
-                    last_positive_at=found_at,
-                    **_place_fields(proposal.level, proposal.area, proposal.community),
-                )
-                zone.save()
-                transitions.start(
-                    flow=flows.ZONE_FLOW,
-                    row=zone,
-                    actor=None,
-                    system=True,
-                    reason="proposed",
-                    detail={"cases": list(proposal.cases), "rules": proposal.version},
-                )
-                changed.append(zone)
                 continue
             new_cases = sorted(set(proposal.cases) - set(zone.cases))
             stricter = rules.strictness(proposal.kind) < rules.strictness(zone.kind)
