@@ -1,6 +1,9 @@
 """The words for the codes of the zone rules (zones.rules): why a release is refused, what is wrong
 with a rule set, why an edited zone is refused."""
 
+import datetime as dt
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.errors import Problem
@@ -32,6 +35,8 @@ def problem_text(problem: Problem) -> str:
         params["kind"] = str(KIND_WORDS[params["kind"]])
     if params.get("other_kind") in KIND_WORDS:
         params["other_kind"] = str(KIND_WORDS[params["other_kind"]])
+    if isinstance(params.get("since"), str):  # the rules' ISO time, shown in the site's time zone
+        params["since"] = timezone.localtime(dt.datetime.fromisoformat(params["since"])).strftime("%Y-%m-%d %H:%M")
     if isinstance(params.get("buildings"), list):
         params["buildings"] = "、".join(params["buildings"])
     return ZONES.text(problem.code, **params)

@@ -11,6 +11,7 @@ from gongzhi.demo.population import MAX_RESIDENTS_PER_COMMUNITY
 from gongzhi.demo.reservoir import demo_reservoir_create
 from gongzhi.demo.supplies import demo_supplies_create
 from gongzhi.demo.testing_round import demo_round_for
+from gongzhi.demo.zones import demo_zones_create
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area
 from gongzhi.places.services import areas_load
@@ -103,6 +104,7 @@ class Command(BaseCommand):
             )
             if not options["without_round"]:
                 demo_round_for(chosen)
+                demo_zones_create()  # the round's positive pool proposed zones
             demo_supplies_create(communities=chosen)
             demo_appeals_create(communities=chosen)
             demo_notices_create(communities=chosen)
