@@ -61,7 +61,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from gongzhi.core.models import OutboxMessage, WorkflowEvent  # noqa: E402
+from gongzhi.core.models import OutboxMessage, RoleAssignment, WorkflowEvent  # noqa: E402
 from gongzhi.people.models import Resident  # noqa: E402
 from gongzhi.testing import services as testing_services  # noqa: E402
 from gongzhi.testing.collection import CLOSE, OPEN, SCAN, Event  # noqa: E402
@@ -70,7 +70,6 @@ from gongzhi.testing.models import Recall  # noqa: E402
 from gongzhi.testing.services.results import POOLS_POSITIVE  # noqa: E402
 from gongzhi.zones import services  # noqa: E402
 from gongzhi.zones.models import Zone  # noqa: E402
-from gongzhi.core.models import RoleAssignment  # noqa: E402
 
 POOL = 10
 
@@ -199,11 +198,11 @@ def main() -> None:
         )
     zone, recall = statistics.median(zone_times), statistics.median(recall_times)
     say(f"\n== figures ({connection.vendor}; {load()})")
+    verdict = "met" if zone < 5 else "NOT met"
+    say(f"  zone proposals for {tubes:,} positive tubes, median of {ARGS.trials}: {zone:.2f} s  < 5 s: {verdict}")
     say(
-        f"  zone proposals for {tubes:,} positive tubes, median of {ARGS.trials}: {zone:.2f} s  < 5 s: {'met' if zone < 5 else 'NOT met'}"
-    )
-    say(
-        f"  recalls opened for the same tubes (the same kind of work): {recall:.2f} s; zones / recalls {zone / recall:.2f}"
+        f"  recalls opened for the same tubes (the same kind of work): {recall:.2f} s;"
+        f" zones / recalls {zone / recall:.2f}"
     )
 
 

@@ -63,3 +63,23 @@ def test_another_street_gets_404_and_an_empty_list(client, proposed):
     assert client.get(f"/zones/{lockdown.public_id}/").status_code == 404
     assert client.post(f"/zones/{lockdown.public_id}/", {"action": "confirm"}).status_code == 404
     assert "没有风险区" in client.get("/zones/").content.decode()
+
+
+def test_the_household_pages_show_the_strictest_zone_in_force(client, proposed, community_a):
+    from tests.factories import HouseholdFactory
+
+    inside = HouseholdFactory(building=proposed)
+    outside = HouseholdFactory(building=BuildingFactory(grid=proposed.grid))
+    assert "本户位于" not in client.get(f"/h/H:{inside.public_id}/").content.decode()  # only proposed
+
+    street = make_user_with_role("street_a", "street_staff", "510104017")
+    services.zone_confirm(actor=street, zone=Zone.objects.get(kind="control"))
+    services.zone_confirm(actor=street, zone=Zone.objects.get(kind="lockdown"))
+    door = client.get(f"/h/H:{inside.public_id}/").content.decode()
+    assert "本户位于封控区" in door and "管控区" not in door.split("本户位于")[1][:20]
+    assert "本户位于管控区" in client.get(f"/h/H:{outside.public_id}/").content.decode()  # the grid's
+
+    worker = make_user_with_role("worker_z", "community_worker", community_a.code)
+    client.force_login(worker)
+    page = client.get(f"/households/{inside.public_id}/").content.decode()
+    assert "本户位于封控区" in page and "查看风险区" in page

@@ -8,11 +8,14 @@ class ZonesConfig(AppConfig):
     verbose_name = _("风险区")
 
     def ready(self) -> None:
-        from gongzhi.core import measures, navigation, roles
+        from gongzhi.core import measures, navigation, panels, roles
         from gongzhi.zones import handlers  # noqa: F401  (the subscriptions)
+        from gongzhi.zones import panels as zone_panels
         from gongzhi.zones.measures import single_tube_residents, urgency_raise
 
         measures.register(measures.SINGLE_TUBE, single_tube_residents)
         measures.register_place(measures.URGENCY_RAISE, urgency_raise)
+        panels.register("household_door", "zones", zone_panels.household_door_panel, order=5)
+        panels.register("household", "zones", zone_panels.household_panel, order=5)
 
         navigation.register("zones:list", _("风险区"), capabilities=[roles.VIEW_ZONES], order=57)

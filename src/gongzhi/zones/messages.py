@@ -12,6 +12,16 @@ from gongzhi.zones import rules
 
 KIND_WORDS = {rules.LOCKDOWN: _("封控区"), rules.CONTROL: _("管控区"), rules.PREVENTION: _("防范区")}
 
+# What a zone means for the people inside: its notice, and the household's pages while it holds.
+MEASURE_WORDS = {
+    rules.LOCKDOWN: _(
+        "区域内居民请居家，不外出；核酸检测单人单管，上门采样；生活物资由社区和志愿者送到门口；"
+        "就医、用药等需求请在本户页面提交求助，将优先处理。"
+    ),
+    rules.CONTROL: _("区域内居民请减少外出，不聚集；核酸检测单人单管；需要帮助请在本户页面提交求助。"),
+    rules.PREVENTION: _("区域内居民请做好个人防护，按通知参加核酸检测（20合1混采）。"),
+}
+
 ZONES = MessageTable(
     {
         rules.RELEASE_TOO_SOON: _("{kind}须连续{days}天无新增阳性（自{since}起）才能解除，还差约{hours_left}小时"),

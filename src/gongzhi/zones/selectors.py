@@ -40,3 +40,15 @@ def zone_get_for_user(*, user: Any, public_id: str, capability: str = roles.VIEW
 def zone_timeline(zone: Zone) -> list[WorkflowEvent]:
     """Every step of the zone: proposed, new positives, confirmed or rejected, released."""
     return list(WorkflowEvent.objects.filter(flow=flows.ZONE_FLOW.name, row_key=zone.public_id).order_by("at", "id"))
+
+
+def zone_at(*, building_id: int, grid_id: int | None, community_code: str) -> Zone | None:
+    """The zone in force that applies at a building: the strictest of those holding it (None: none)."""
+    place = rules.Place(str(building_id), str(grid_id) if grid_id else None, community_code)
+    codes = {community_code, community_code[:9] + "000", community_code[:6] + "000000"}
+    holding = [
+        z
+        for z in Zone.objects.filter(status=flows.ACTIVE, community_code__in=codes)
+        if (z.level, z.area_key) in place.areas()
+    ]
+    return min(holding, key=lambda z: (rules.strictness(z.kind), z.pk), default=None)

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from gongzhi.core import access, roles, transitions
 from gongzhi.core.errors import ApplicationError
@@ -19,7 +18,7 @@ from gongzhi.places.models import Building, Grid
 from gongzhi.places.selectors import area_names
 from gongzhi.testing import selectors as testing_selectors
 from gongzhi.zones import flows, rules
-from gongzhi.zones.messages import KIND_WORDS, problem_text
+from gongzhi.zones.messages import KIND_WORDS, MEASURE_WORDS, problem_text
 from gongzhi.zones.models import Zone
 
 RULES = rules.DEFAULT_RULES
@@ -149,17 +148,6 @@ def _decider(actor: Any, zone: Zone) -> None:
         raise ApplicationError(_("您不能决定这一风险区"), status=403)
 
 
-# What a zone means for the people inside, told in its notice (the measures of zones.rules).
-_MEASURES = {
-    rules.LOCKDOWN: gettext_lazy(
-        "区域内居民请居家，不外出；核酸检测单人单管，上门采样；生活物资由社区和志愿者送到门口；"
-        "就医、用药等需求请在本户页面提交求助，将优先处理。"
-    ),
-    rules.CONTROL: gettext_lazy("区域内居民请减少外出，不聚集；核酸检测单人单管；需要帮助请在本户页面提交求助。"),
-    rules.PREVENTION: gettext_lazy("区域内居民请做好个人防护，按通知参加核酸检测（20合1混采）。"),
-}
-
-
 def _tell(actor: Any, zone: Zone, *, released: bool) -> int:
     """A notice of the zone's step to the households inside and the staff of its area (a grid's
     zone: to each of its buildings). Returns the notices published. A building with no household
@@ -173,7 +161,7 @@ def _tell(actor: Any, zone: Zone, *, released: bool) -> int:
         }
     else:
         title = _("%(area)s划为%(kind)s") % {"area": zone.area_name, "kind": kind}
-        body = str(_MEASURES[zone.kind])
+        body = str(MEASURE_WORDS[zone.kind])
     if zone.level == rules.BUILDING:
         targets: list[dict[str, Any]] = [{"building": zone.building}]
     elif zone.level == rules.GRID:
