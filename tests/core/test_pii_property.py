@@ -139,7 +139,17 @@ def world(areas, django_user_model):
         caller_name=residents[0].name, caller_phone=residents[0].phone,
     )  # fmt: skip
     hotline = HotlineImport.objects.create(community_code=COMMUNITY, file_name="12345.xlsx", content=b"x")
+    from gongzhi.zones import rules as zone_rules
+    from gongzhi.zones import services as zones
+    from gongzhi.zones.models import Zone
+
+    # A lockdown zone in force on the residents' building (its page names the area, never a person).
+    place = zone_rules.Place(str(building.pk), str(building.grid_id), building.community_code)
+    zones.zones_propose(cases=[zone_rules.Case("ZONECASE01", place)])
+    street = make_user_with_role("zones_street", "street_staff", COMMUNITY[:9])
+    zone = zones.zone_confirm(actor=street, zone=Zone.objects.get(kind="lockdown", building=building))
     return {
+        "zone": zone,
         "appeal": appeal,
         "hotline_import": hotline,
         **supplies_objects,
@@ -215,6 +225,7 @@ def _page_urls(world) -> list[str]:
         "requests/<str:public_id>": "requests/" + world["appeal"].public_id,
         "appeals/hotline/<str:public_id>": "appeals/hotline/" + world["hotline_import"].public_id,
         "appeals/<str:public_id>": "appeals/" + world["appeal"].public_id,
+        "zones/<str:public_id>": "zones/" + world["zone"].public_id,
         "<str:notice_id>": world["notice"].public_id,
         "grids/<str:public_id>": "grids/" + world["grid"].public_id,
         "buildings/<str:public_id>": "buildings/" + world["building"].public_id,
