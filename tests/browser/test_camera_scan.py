@@ -24,7 +24,7 @@ def camera_showing(text: str, path) -> None:
     png = io.BytesIO()
     segno.make(text, error="m").save(png, kind="png", scale=10, border=4)
     code = Image.open(png).convert("L")
-    side = min(WIDTH, HEIGHT) - 80
+    side = min(WIDTH, HEIGHT) // 2  # well inside the page's scanning box, whatever the video's shown width
     code = code.resize((side, side), Image.NEAREST)
     frame = Image.new("L", (WIDTH, HEIGHT), 255)
     frame.paste(code, ((WIDTH - side) // 2, (HEIGHT - side) // 2))
@@ -75,7 +75,14 @@ def test_a_door_code_read_by_the_camera_puts_the_household_in_the_tube(browser, 
         expect(page.locator("#current")).to_have_text("TUBECAM001")
         page.click("#camera-toggle")
         expect(page.locator("#camera video")).to_be_visible()
-        expect(page.locator("#people")).to_have_text(str(len(members)), timeout=30_000)  # the server's answer
+        try:
+            expect(page.locator("#people")).to_have_text(str(len(members)), timeout=30_000)  # the server's answer
+        except AssertionError as exc:  # say what the page said, not only what it did not show
+            said = page.evaluate(
+                "() => [document.getElementById('message').textContent,"
+                " document.getElementById('refused').textContent, document.getElementById('camera').clientWidth]"
+            )
+            raise AssertionError(f"{exc}\npage said: {said!r}") from exc
         assert sorted(Sample.objects.filter(round=round_).values_list("resident_id", flat=True)) == sorted(
             m.pk for m in members
         )

@@ -62,6 +62,8 @@ def test_offline_scans_survive_reload_and_sync_exactly_once(page, live_server, c
     wait_until(page, "navigator.serviceWorker.controller !== null")
 
     page.context.set_offline(True)
+
+    wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     for t in range(20):
         page.fill("#barcode", f"TUBE{t:06d}")
         page.click("#open-tube")
@@ -140,6 +142,7 @@ def test_a_bad_event_among_200_offline_scans_is_refused_and_every_good_one_arriv
     page.goto(f"{live_server.url}/rounds/{round_.public_id}/collect/")
     wait_until(page, "document.getElementById('collect').dataset.cached === '1'")
     page.context.set_offline(True)
+    wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     for t in range(20):
         page.fill("#barcode", f"TUBE{t:06d}")
         page.click("#open-tube")
@@ -195,6 +198,7 @@ def test_a_batch_the_server_cannot_read_is_split_and_only_the_unreadable_event_i
     page.route("**/api/rounds/*/scans", refuse_the_poisoned)
     page.goto(f"{live_server.url}/rounds/{round_.public_id}/collect/")
     page.context.set_offline(True)
+    wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     page.fill("#barcode", "TUBE000001")
     page.click("#open-tube")
     for i, resident in enumerate(residents):
@@ -217,6 +221,7 @@ def test_a_page_opened_once_reloads_offline(page, live_server, community_a):
     page.goto(f"{live_server.url}/rounds/{round_.public_id}/collect/")
     wait_until(page, "document.getElementById('collect').dataset.cached === '1'")
     page.context.set_offline(True)
+    wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     page.reload()
     page.wait_for_selector("#collect")
     assert page.locator("#net").inner_text() == "离线"
@@ -241,6 +246,7 @@ def test_two_rounds_queued_on_one_phone_each_reach_their_own_round(page, live_se
         page.goto(pages[round_.pk])
         wait_until(page, "document.getElementById('collect').dataset.cached === '1'")
     page.context.set_offline(True)
+    wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     for round_, tube, group in ((second, "TUBEB00001", residents[3:]), (first, "TUBEA00001", residents[:3])):
         page.goto(pages[round_.pk])  # offline: from the service worker's cache
         page.fill("#barcode", tube)

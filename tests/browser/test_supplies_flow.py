@@ -111,6 +111,8 @@ def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page,
     wait_until(page, "document.getElementById('door-scan').dataset.cached === '1'")
 
     page.context.set_offline(True)
+
+    wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     page.fill("#door-code", f"H:{households[0].public_id}")
     page.click("#door-scan button.primary")
     wait_until(page, "!document.getElementById('door-queue').hidden")  # kept on the phone, waiting
