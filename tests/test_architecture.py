@@ -212,6 +212,7 @@ LAYERS = [  # lower first; a module may import its own layer's and lower layers'
     # domain apps: they react to each other through core.events, never by import
     {"testing", "volunteers", "supplies", "appeals", "notices"},
     {"zones"},  # risk zones drive the domain apps through their services
+    {"command"},  # the command view: the figures every app counts, summed up the area tree
     {"demo", "config", "cli"},
 ]
 

@@ -1,12 +1,13 @@
 """A pooled tube from one building is positive → the zones it calls for are proposed → the street's
 staff confirm the building's lockdown zone → the households inside read it on their own page → the
-collector's next pooled scan of a resident of that building is refused (one to a tube). In
-chromium, each person in their own browser context."""
+collector's next pooled scan of a resident of that building is refused (one to a tube) → the
+street's command view shows the zone. In chromium, each person in their own browser context."""
 
 import time
 
 import pytest
 
+from gongzhi.command.services import figures_refresh
 from gongzhi.core import events
 from gongzhi.notices.models import Notice
 from gongzhi.testing import services
@@ -126,3 +127,17 @@ def test_a_positive_pool_seals_its_building_told_at_the_door_and_kept_out_of_poo
         Sample.objects.filter(round=round_, tube__barcode="TUBE0002").values_list("resident_id", flat=True)
     ) == [neighbour.pk]
     assert not Sample.objects.filter(round=round_, resident=later).exists()
+
+    # The street's command view (its figures recounted, as the queue does every minute) shows the
+    # zone in force and counts it; the community's row goes down a level, where it counts too.
+    figures_refresh()
+    login(page, live_server, "street_z")
+    page.goto(f"{live_server.url}/command/")
+    in_force = page.locator("#command-zones li.zone-lockdown")
+    assert in_force.count() == 1 and lockdown.area_name in in_force.inner_text()
+    assert page.locator("[data-figure='zones.lockdown'] .work-count").inner_text() == "1"
+    assert page.locator("[data-figure='testing.positive_tubes'] .work-count").inner_text() == "1"
+    page.locator(f"#command-children tr[data-code='{code}'] a").click()
+    page.wait_for_url(f"**/command/?area={code}")
+    assert page.locator("[data-figure='zones.lockdown'] .work-count").inner_text() == "1"
+    assert page.locator("#command-children").count() == 0  # a community is the rollup's lowest level

@@ -16,3 +16,7 @@ class AppealsConfig(AppConfig):
         navigation.register("appeals:worklist", _("居民诉求"), capabilities=[roles.VIEW_APPEALS], order=57)
         workbench.register("appeals", work_items.work, capabilities=[roles.VIEW_APPEALS], order=40)
         panels.register("household_door", "appeals", appeal_panels.household_door_panel, order=20)
+        from gongzhi.appeals import figures as appeal_figures
+        from gongzhi.core import figures
+
+        figures.register("appeals", appeal_figures.FIGURES, appeal_figures.counter, order=40)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("gongzhi.appeals.urls")),
     path("", include("gongzhi.notices.urls")),
     path("", include("gongzhi.zones.urls")),
+    path("", include("gongzhi.command.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

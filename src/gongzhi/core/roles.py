@@ -54,6 +54,7 @@ PUBLISH_NOTICES = "notices.publish"
 TELL_NOTICES = "notices.tell"  # a building leader's "told in person" for a household that has not read
 VIEW_ZONES = "zones.view"  # risk zones (封控区, 管控区, 防范区) in or over one's areas
 DECIDE_ZONES = "zones.decide"  # confirm or reject a proposed zone, release one whose conditions hold
+VIEW_COMMAND = "command.view"  # the command view: every app's figures for an area and its children
 
 _STAFF = {
     VIEW_PLACES,
@@ -69,6 +70,7 @@ _STAFF = {
     VIEW_NOTICES,
     PUBLISH_NOTICES,
     VIEW_ZONES,
+    VIEW_COMMAND,
 }
 CAPABILITIES: dict[str, frozenset[str]] = {
     CITY_STAFF: frozenset(_STAFF | {DECIDE_ZONES}),

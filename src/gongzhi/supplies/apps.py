@@ -21,3 +21,7 @@ class SuppliesConfig(AppConfig):
             order=45,
         )
         panels.register("household_door", "supplies", supplies_panels.household_door_panel, order=30)
+        from gongzhi.core import figures
+        from gongzhi.supplies import figures as supplies_figures
+
+        figures.register("supplies", supplies_figures.figures(), supplies_figures.counter, order=30)

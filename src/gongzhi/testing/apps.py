@@ -27,6 +27,10 @@ class TestingConfig(AppConfig):
             order=20,
         )
         panels.register("household", "testing", testing_panels.household_panel, order=20)
+        from gongzhi.core import figures
+        from gongzhi.testing import figures as testing_figures
+
+        figures.register("testing", testing_figures.FIGURES, testing_figures.counter, order=10)
         panels.register("resident", "testing", testing_panels.resident_panel, order=20)
         from gongzhi.core import audit_words
         from gongzhi.people.selectors import resident_names

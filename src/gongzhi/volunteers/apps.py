@@ -19,6 +19,10 @@ class VolunteersConfig(AppConfig):
             order=50,
         )
         navigation.register("volunteers:me", _("我的志愿服务"), capabilities=[roles.SERVE], order=60)
+        from gongzhi.core import figures
+        from gongzhi.volunteers import figures as volunteer_figures
+
+        figures.register("volunteers", volunteer_figures.FIGURES, volunteer_figures.counter, order=50)
         workbench.register(
             "volunteers",
             work_items.work,

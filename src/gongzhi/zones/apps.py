@@ -19,3 +19,7 @@ class ZonesConfig(AppConfig):
         panels.register("household", "zones", zone_panels.household_panel, order=5)
 
         navigation.register("zones:list", _("风险区"), capabilities=[roles.VIEW_ZONES], order=57)
+        from gongzhi.core import figures
+        from gongzhi.zones import figures as zone_figures
+
+        figures.register("zones", zone_figures.FIGURES, zone_figures.counter, order=20)

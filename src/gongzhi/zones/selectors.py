@@ -3,21 +3,26 @@ proposed-and-in-force counts for the landing page."""
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from gongzhi.core import access, roles
 from gongzhi.core.models import WorkflowEvent
+from gongzhi.core.scope import in_area
 from gongzhi.zones import flows, rules
 from gongzhi.zones.models import Zone
 
 PAGE = 50
 
 
-def zone_list(*, user: Any, status: str = "open") -> "QuerySet[Zone]":
+def zone_list(*, user: Any, status: str = "open", area_code: str = "") -> "QuerySet[Zone]":
     """The zones in the user's areas (a street's zone: its street's staff and those above), the
-    strictest first, proposals before zones in force, newest first."""
+    strictest first, proposals before zones in force, newest first. With `area_code`: the zones
+    inside that area and those over it (its street's, its district's), which apply there too."""
     qs = Zone.objects.visible_to(user, roles.VIEW_ZONES)
+    if area_code:
+        above = [area_code[:n].ljust(12, "0") for n in (6, 9) if n < len(area_code)]
+        qs = qs.filter(in_area("community_code", area_code) | Q(community_code__in=above))
     if status == "open":
         qs = qs.filter(status__in=flows.OPEN_STATES)
     elif status in Zone.Status.values:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import access, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.page_area import area_in_scope
 from gongzhi.zones import flows, selectors, services
 from gongzhi.zones.models import Zone
 
@@ -22,7 +23,8 @@ def zone_list(request: HttpRequest) -> HttpResponse:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
         page = 1
-    qs = selectors.zone_list(user=request.user, status=status)
+    area = area_in_scope(request, roles.VIEW_ZONES) if request.GET.get("area") else ""
+    qs = selectors.zone_list(user=request.user, status=status, area_code=area)
     rows = list(qs[(page - 1) * selectors.PAGE : page * selectors.PAGE + 1])
     return render(
         request,
@@ -33,6 +35,7 @@ def zone_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": Zone.Status.choices,
+            "area": area,
         },
     )
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "gongzhi.appeals",
     "gongzhi.notices",
     "gongzhi.zones",
+    "gongzhi.command",
     "gongzhi.demo",
 ]
 

@@ -3,6 +3,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from gongzhi.command.services import figures_refresh
 from gongzhi.core.errors import ApplicationError
 from gongzhi.demo import communities, loader, users
 from gongzhi.demo.appeals import demo_appeals_create
@@ -108,6 +109,7 @@ class Command(BaseCommand):
             demo_supplies_create(communities=chosen)
             demo_appeals_create(communities=chosen)
             demo_notices_create(communities=chosen)
+            figures_refresh()  # the command view's figures, without waiting for the queue's minute
             logins = users.demo_logins()
         if self.verbosity < 1:
             return

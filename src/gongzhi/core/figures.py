@@ -1,0 +1,96 @@
+"""The command view's figures: each domain app registers what a commander asks of it (coverage and
+untested, positives and open recalls, zones by kind, days of supply and late orders, requests open
+and past their time, volunteers on duty and hours) and a counter that gives those figures per
+community, set-wise, from its own rollups and indexes. The command app keeps the counts in its
+rollup and sums them up the area tree; it knows no app, and no app reads another's tables.
+
+A figure is a sum over communities, so an area's figure is the sum of its communities'. A figure
+that is a ratio (days of supply, a share) is `derived` from summed parts at the level shown."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+
+# counter() -> {figure key: {community code (12 digits, or a street's or district's own code for a
+# zone on that level): value}}; keys it does not return count as 0.
+Counter = Callable[[], Mapping[str, Mapping[str, float]]]
+# link(area code) -> the URL of the list behind a figure, or "" when there is none for that area.
+Link = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str  # "<app>.<what>": the rollup's key
+    label: str | Promise
+    group: str | Promise  # the heading it is shown under (核酸检测, 风险区, 物资保供, 诉求, 志愿者)
+    capability: str  # who may follow its link (the figure itself is a count and shown to every viewer)
+    link: Link | None = None
+    urgent: bool = False  # shown in the alert colour when above 0
+    unit: str | Promise = ""
+    # computed at the level shown from the summed values of other keys (days of supply: stock over
+    # need); None where it cannot be said. A derived figure is not counted by the counter.
+    derived: Callable[[Mapping[str, float]], float | None] | None = None
+    hidden: bool = False  # a part of a derived figure, not shown itself
+    in_children: bool = False  # also a column of the table of the area's children
+
+
+@dataclass(frozen=True)
+class _Registration:
+    figures: tuple[Figure, ...]
+    counter: Counter
+    order: int
+
+
+_APPS: dict[str, _Registration] = {}
+
+
+def register(app: str, figures: list[Figure], counter: Counter, *, order: int = 100) -> None:
+    """Add (or replace) an app's figures and its counter. Called from an app's AppConfig.ready()."""
+    _APPS[app] = _Registration(tuple(figures), counter, order)
+
+
+def all_figures() -> list[Figure]:
+    """Every registered figure, app by app in order, each app's in its own order."""
+    return [f for _n, r in sorted(_APPS.items(), key=lambda kv: (kv[1].order, kv[0])) for f in r.figures]
+
+
+def count_all() -> dict[str, dict[str, float]]:
+    """Every counted figure per community: {key: {code: value}}, zeros left out."""
+    out: dict[str, dict[str, float]] = {}
+    for _name, registration in sorted(_APPS.items(), key=lambda kv: (kv[1].order, kv[0])):
+        counted = registration.counter()
+        for figure in registration.figures:
+            if figure.derived is not None:
+                continue
+            values = {code: float(v) for code, v in counted.get(figure.key, {}).items() if v}
+            out[figure.key] = values
+    return out
+
+
+def values_for(summed: Mapping[str, float]) -> dict[str, float | None]:
+    """The figures of one area from its summed counts: counted ones as summed (0 when absent), derived
+    ones computed from them."""
+    values: dict[str, float | None] = {}
+    for figure in all_figures():
+        if figure.derived is not None:
+            values[figure.key] = figure.derived(summed)
+        else:
+            values[figure.key] = float(summed.get(figure.key, 0.0))
+    return values
+
+
+def figure_rows(values: Mapping[str, float | None], *, area_code: str, may: Callable[[str], bool]) -> list[Any]:
+    """The shown figures grouped by heading: [(group, [(figure, value, url), ...])]; a figure links
+    to its list only when the viewer `may` use the figure's capability over the area."""
+    groups: dict[Any, list[tuple[Figure, float | None, str]]] = {}
+    allowed: dict[str, bool] = {}
+    for figure in all_figures():
+        if figure.hidden:
+            continue
+        if figure.capability not in allowed:
+            allowed[figure.capability] = may(figure.capability)
+        url = figure.link(area_code) if figure.link is not None and allowed[figure.capability] else ""
+        groups.setdefault(figure.group, []).append((figure, values.get(figure.key), url))
+    return list(groups.items())

@@ -1,0 +1,119 @@
+"""Mass testing's figures for the command view (core.figures): the current round's coverage and
+untested residents, positive tubes and recalls not yet finished, per community. The current round of
+a community is the latest open round covering it; counts come from the round's rollup (RoundProgress)
+and the recall and exemption indexes, never from the samples."""
+
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import roles
+from gongzhi.core.figures import Figure
+from gongzhi.testing import flows
+from gongzhi.testing.models import Exemption, Recall, Round, RoundProgress
+from gongzhi.testing.selectors import RECALL_OPEN
+
+GROUP = _("核酸检测")
+
+
+def current_rounds() -> dict[str, int]:
+    """Community code -> id of the latest open round that covers it (one rollup row per pair)."""
+    chosen: dict[str, int] = {}
+    rows = (
+        RoundProgress.objects.filter(round__status=flows.OPEN)
+        .order_by("-round__starts_at", "-round_id")
+        .values_list("community_code", "round_id")
+    )
+    for code, round_id in rows:
+        chosen.setdefault(code, round_id)
+    return chosen
+
+
+def counter() -> dict[str, dict[str, float]]:
+    chosen = current_rounds()
+    out: dict[str, dict[str, float]] = {
+        k: {} for k in ("expected", "sampled", "exempted", "untested", "positive_tubes", "open_recalls")
+    }
+    round_ids = sorted(set(chosen.values()))
+    exempted: dict[str, int] = {}
+    for code, round_id, n in (
+        Exemption.objects.filter(round_id__in=round_ids)
+        .order_by()
+        .values_list("community_code", "round_id")
+        .annotate(n=Count("id"))
+    ):
+        if chosen.get(code) == round_id:
+            exempted[code] = n
+    for code, round_id, expected, sampled, positive in RoundProgress.objects.filter(round_id__in=round_ids).values_list(
+        "community_code", "round_id", "expected", "sampled", "positive_tubes"
+    ):
+        if chosen.get(code) != round_id:
+            continue
+        out["expected"][code] = expected
+        out["sampled"][code] = sampled
+        out["exempted"][code] = exempted.get(code, 0)
+        out["untested"][code] = max(0, expected - sampled - exempted.get(code, 0))
+        out["positive_tubes"][code] = positive
+    for code, round_id, n in (
+        Recall.objects.filter(round_id__in=round_ids, status__in=RECALL_OPEN)
+        .order_by()
+        .values_list("community_code", "round_id")
+        .annotate(n=Count("id"))
+    ):
+        if chosen.get(code) == round_id:
+            out["open_recalls"][code] = n
+    return {f"testing.{k}": v for k, v in out.items()}
+
+
+def _round_over(code: str) -> Round | None:
+    """The latest open round over or inside the area (the one whose lists a figure opens)."""
+    above = [code[:n] for n in (4, 6, 9, 12) if n <= len(code)]
+    return (
+        Round.objects.filter(status=flows.OPEN)
+        .filter(Q(area_code__in=above) | Q(area_code__startswith=code))
+        .order_by("-starts_at", "-id")
+        .first()
+    )
+
+
+def _coverage(code: str, anchor: str = "") -> str:
+    round_ = _round_over(code)
+    if round_ is None:
+        return ""
+    area = code if len(code) >= len(round_.area_code) else round_.area_code
+    url = reverse("testing:coverage", args=[round_.public_id]) + "?" + urlencode({"area_code": area})
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def _dashboard(code: str) -> str:
+    round_ = _round_over(code)
+    return reverse("testing:round_dashboard", args=[round_.public_id]) if round_ else ""
+
+
+def _recalls(code: str) -> str:
+    round_ = _round_over(code)
+    return reverse("testing:recall_list", args=[round_.public_id]) if round_ else ""
+
+
+def _coverage_share(values: Mapping[str, float]) -> float | None:
+    expected = values.get("testing.expected", 0.0)
+    if not expected:
+        return None
+    return min(1.0, (values.get("testing.sampled", 0.0) + values.get("testing.exempted", 0.0)) / expected)
+
+
+FIGURES = [
+    Figure("testing.coverage", _("本轮覆盖率"), GROUP, roles.VIEW_TESTING, _coverage, unit="%",
+           derived=_coverage_share, in_children=True),
+    Figure("testing.expected", _("应检人数"), GROUP, roles.VIEW_TESTING, _coverage),
+    Figure("testing.sampled", _("已采样"), GROUP, roles.VIEW_TESTING, _coverage),
+    Figure("testing.exempted", _("免检"), GROUP, roles.VIEW_TESTING, _coverage, hidden=True),
+    Figure("testing.untested", _("未检测"), GROUP, roles.VIEW_TESTING, lambda c: _coverage(c, "untested"),
+           urgent=True, in_children=True),
+    Figure("testing.positive_tubes", _("阳性管"), GROUP, roles.VIEW_TESTING, _dashboard, urgent=True,
+           in_children=True),
+    Figure("testing.open_recalls", _("待完成复核"), GROUP, roles.VIEW_TESTING, _recalls, urgent=True),
+]  # fmt: skip

@@ -1,0 +1,42 @@
+"""Risk zones' figures for the command view (core.figures): zones in force by kind and proposals
+waiting for a decision, counted on the zone's own code (a street's zone on the street's code)."""
+
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import roles
+from gongzhi.core.figures import Figure
+from gongzhi.zones import flows, rules
+from gongzhi.zones.messages import KIND_WORDS
+from gongzhi.zones.models import Zone
+
+GROUP = _("风险区")
+
+
+def counter() -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {f"zones.{kind}": {} for kind in rules.KINDS}
+    out["zones.proposed"] = {}
+    rows = (
+        Zone.objects.filter(status__in=flows.OPEN_STATES)
+        .order_by()
+        .values_list("community_code", "kind", "status")
+        .annotate(n=Count("id"))
+    )
+    for code, kind, status, n in rows:
+        key = f"zones.{kind}" if status == flows.ACTIVE else "zones.proposed"
+        out[key][code] = out[key].get(code, 0) + n
+    return out
+
+
+def _zones(code: str) -> str:
+    return reverse("zones:list") + "?" + urlencode({"area": code})
+
+
+FIGURES = [
+    *[Figure(f"zones.{kind}", KIND_WORDS[kind], GROUP, roles.VIEW_ZONES, _zones, urgent=kind == rules.KINDS[0],
+             in_children=kind == rules.KINDS[0]) for kind in rules.KINDS],
+    Figure("zones.proposed", _("待确认的建议"), GROUP, roles.VIEW_ZONES, _zones, urgent=True),
+]  # fmt: skip
