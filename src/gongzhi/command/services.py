@@ -1,6 +1,7 @@
 """Writes of the command view: the rollup recounted from every app's counter (core.figures)."""
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -10,6 +11,7 @@ from gongzhi.command.models import AreaFigure, FigureRefresh
 from gongzhi.core import figures
 
 BATCH = 5_000
+DEPTHS = (4, 6, 9, 12)  # city, district, street, community: each community's counts go into all four
 
 
 @dataclass(frozen=True)
@@ -18,18 +20,35 @@ class Refreshed:
     seconds: float
 
 
+def official_code(code: str) -> str:
+    """The official area a counted code stands for: a street's or district's own 12-digit code (a zone
+    on that level, 510104017000) is the street's 9 digits or the district's 6."""
+    if len(code) == 12 and code.endswith("000"):
+        code = code[:9]
+    if len(code) == 9 and code.endswith("000"):
+        code = code[:6]
+    return code
+
+
 def figures_refresh() -> Refreshed:
-    """Recount every app's figures per community and replace the rollup in one transaction: a page
-    reads either the old counts or the new ones, never half of each. The counting happens before the
-    transaction, so the rollup is locked only while rows are written."""
+    """Recount every app's figures per community, sum them for each street, district and the city,
+    and replace the rollup in one transaction: a page reads either the old counts or the new ones,
+    never half of each. The counting happens before the transaction, so the rollup is locked only
+    while rows are written."""
     started = time.perf_counter()
-    counted = figures.count_all()
-    rows = [
-        AreaFigure(community_code=code, key=key, value=value)
-        for key, per_area in counted.items()
-        for code, value in per_area.items()
-    ]
+    summed: dict[tuple[str, str], float] = defaultdict(float)
+    for key, per_community in figures.count_all().items():
+        for code, value in per_community.items():
+            own = official_code(code)
+            for depth in DEPTHS:
+                if depth <= len(own):
+                    summed[(own[:depth], key)] += value
+    rows = [AreaFigure(area_code=code, depth=len(code), key=key, value=value) for (code, key), value in summed.items()]
     with transaction.atomic():
+        # One recount at a time (a slow one past the minute, a demo's): the second waits here, then
+        # replaces the first's rows instead of colliding with them.
+        FigureRefresh.objects.get_or_create(pk=1, defaults={"finished_at": timezone.now(), "seconds": 0, "rows": 0})
+        FigureRefresh.objects.select_for_update().filter(pk=1).first()
         AreaFigure.objects.all().delete()
         AreaFigure.objects.bulk_create(rows, batch_size=BATCH)
         seconds = time.perf_counter() - started

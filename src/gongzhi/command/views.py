@@ -3,14 +3,14 @@ for it and the same figures per child area; a child's name goes down a level, a 
 behind it. Read from the rollup (selectors), never from the apps' tables."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gongzhi.command import selectors
 from gongzhi.core import access, figures, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.page_area import area_in_scope
-from gongzhi.places.selectors import area_breadcrumb_of
+from gongzhi.places.selectors import area_breadcrumb_of, area_exists
 from gongzhi.zones import selectors as zone_selectors
 
 ZONES_SHOWN = 10
@@ -30,6 +30,8 @@ def _format(value: float | None, unit: str) -> str:
 @capability_required(roles.VIEW_COMMAND)
 def command(request: HttpRequest) -> HttpResponse:
     area = area_in_scope(request, roles.VIEW_COMMAND)
+    if not area_exists(area):  # a code of no official area (510104017000, 51010401700): nothing to command
+        raise Http404
     values = selectors.area_figures(area)
     groups = [
         (group, [(f, _format(v, str(f.unit)), url, bool(f.urgent and v)) for f, v, url in rows])
@@ -48,7 +50,7 @@ def command(request: HttpRequest) -> HttpResponse:
         for child in selectors.children_figures(area)
     ]  # fmt: skip
     breadcrumb = [(a, access.may_in_area(request.user, roles.VIEW_COMMAND, a.code)) for a in area_breadcrumb_of(area)]
-    zones = list(zone_selectors.zone_list(user=request.user, status="open", area_code=area)[:ZONES_SHOWN])
+    zones = list(zone_selectors.zone_list(user=request.user, status="open", area_code=area)[: ZONES_SHOWN + 1])
     return render(
         request,
         "command/area.html",
@@ -58,7 +60,8 @@ def command(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "columns": columns,
             "children": children,
-            "zones": zones,
+            "zones": zones[:ZONES_SHOWN],
+            "more_zones": len(zones) > ZONES_SHOWN,
             "refreshed": selectors.refreshed(),
         },
     )

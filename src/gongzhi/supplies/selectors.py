@@ -93,13 +93,18 @@ def household_orders(household: Household, *, limit: int = 10) -> list[Order]:
     )
 
 
-def order_list(*, user: Any, area_code: str, status: str = "", urgent: bool = False) -> "QuerySet[Order]":
-    """Orders in an area the user sees, urgent first, then the oldest."""
+def order_list(
+    *, user: Any, area_code: str, status: str = "", urgent: bool = False, late: bool = False
+) -> "QuerySet[Order]":
+    """Orders in an area the user sees, urgent first, then the oldest. `urgent`: the urgent ones not
+    yet delivered; `late`: those open longer than LATE_AFTER."""
     orders = Order.objects.visible_to(user, roles.VIEW_SUPPLIES).in_area(area_code)
     if status:
         orders = orders.filter(status=status)
     if urgent:
         orders = orders.filter(urgent=True, status__in=flows.OPEN_ORDER_STATES)
+    if late:
+        orders = orders.filter(status__in=flows.OPEN_ORDER_STATES, created_at__lt=timezone.now() - LATE_AFTER)
     return orders.select_related("household__building", "run").order_by("-urgent", "created_at", "id")
 
 

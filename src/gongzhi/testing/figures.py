@@ -6,14 +6,14 @@ and the recall and exemption indexes, never from the samples."""
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import roles
 from gongzhi.core.figures import Figure
 from gongzhi.testing import flows
-from gongzhi.testing.models import Exemption, Recall, Round, RoundProgress
+from gongzhi.testing.models import Exemption, Recall, RoundProgress
 from gongzhi.testing.selectors import RECALL_OPEN
 
 GROUP = _("核酸检测")
@@ -68,34 +68,9 @@ def counter() -> dict[str, dict[str, float]]:
     return {f"testing.{k}": v for k, v in out.items()}
 
 
-def _round_over(code: str) -> Round | None:
-    """The latest open round over or inside the area (the one whose lists a figure opens)."""
-    above = [code[:n] for n in (4, 6, 9, 12) if n <= len(code)]
-    return (
-        Round.objects.filter(status=flows.OPEN)
-        .filter(Q(area_code__in=above) | Q(area_code__startswith=code))
-        .order_by("-starts_at", "-id")
-        .first()
-    )
-
-
-def _coverage(code: str, anchor: str = "") -> str:
-    round_ = _round_over(code)
-    if round_ is None:
-        return ""
-    area = code if len(code) >= len(round_.area_code) else round_.area_code
-    url = reverse("testing:coverage", args=[round_.public_id]) + "?" + urlencode({"area_code": area})
-    return url + (f"#{anchor}" if anchor else "")
-
-
-def _dashboard(code: str) -> str:
-    round_ = _round_over(code)
-    return reverse("testing:round_dashboard", args=[round_.public_id]) if round_ else ""
-
-
-def _recalls(code: str) -> str:
-    round_ = _round_over(code)
-    return reverse("testing:recall_list", args=[round_.public_id]) if round_ else ""
+def _current(page: str):
+    """A link to the current round's page for an area: the round is found when it is followed."""
+    return lambda code: reverse("testing:round_current", args=[page]) + "?" + urlencode({"area": code})
 
 
 def _coverage_share(values: Mapping[str, float]) -> float | None:
@@ -106,14 +81,14 @@ def _coverage_share(values: Mapping[str, float]) -> float | None:
 
 
 FIGURES = [
-    Figure("testing.coverage", _("本轮覆盖率"), GROUP, roles.VIEW_TESTING, _coverage, unit="%",
+    Figure("testing.coverage", _("本轮覆盖率"), GROUP, roles.VIEW_TESTING, _current("coverage"), unit="%",
            derived=_coverage_share, in_children=True),
-    Figure("testing.expected", _("应检人数"), GROUP, roles.VIEW_TESTING, _coverage),
-    Figure("testing.sampled", _("已采样"), GROUP, roles.VIEW_TESTING, _coverage),
-    Figure("testing.exempted", _("免检"), GROUP, roles.VIEW_TESTING, _coverage, hidden=True),
-    Figure("testing.untested", _("未检测"), GROUP, roles.VIEW_TESTING, lambda c: _coverage(c, "untested"),
+    Figure("testing.expected", _("应检人数"), GROUP, roles.VIEW_TESTING, _current("coverage")),
+    Figure("testing.sampled", _("已采样"), GROUP, roles.VIEW_TESTING, _current("coverage")),
+    Figure("testing.exempted", _("免检"), GROUP, roles.VIEW_TESTING, hidden=True),
+    Figure("testing.untested", _("未检测"), GROUP, roles.VIEW_TESTING, _current("untested"),
            urgent=True, in_children=True),
-    Figure("testing.positive_tubes", _("阳性管"), GROUP, roles.VIEW_TESTING, _dashboard, urgent=True,
+    Figure("testing.positive_tubes", _("阳性管"), GROUP, roles.VIEW_TESTING, _current("dashboard"), urgent=True,
            in_children=True),
-    Figure("testing.open_recalls", _("待完成复核"), GROUP, roles.VIEW_TESTING, _recalls, urgent=True),
+    Figure("testing.open_recalls", _("待完成复核"), GROUP, roles.VIEW_TESTING, _current("recalls"), urgent=True),
 ]  # fmt: skip

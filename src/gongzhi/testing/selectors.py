@@ -1,7 +1,7 @@
 """Reads of rounds, recalls and coverage, always inside the user's areas."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -376,6 +376,17 @@ def result_conflicts_held(*, round_: Round):
 def rounds_open_around(*, user, capability: str):
     """The open rounds over, around or inside the user's areas where they hold the capability, newest first."""
     return round_list(user=user, capability=capability).filter(status=flows.OPEN).order_by("-starts_at", "-id")
+
+
+def current_round_over(*, user, area_code: str) -> Round | None:
+    """The newest open round over or inside the area that the user sees (the round the command view's
+    figures are of)."""
+    above = [area_code[:n] for n in (4, 6, 9, 12) if n <= len(area_code)]
+    return (
+        rounds_open_around(user=user, capability=roles.VIEW_TESTING)
+        .filter(Q(area_code__in=above) | Q(area_code__startswith=area_code))
+        .first()
+    )
 
 
 RECALL_OPEN = (flows.OPEN, flows.NOTIFIED, flows.RESAMPLED)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("collect-sw.js", views.collect_service_worker, name="collect_sw"),
     path("rounds/", views.round_list, name="round_list"),
     path("rounds/new/", views.round_new, name="round_new"),
+    path("rounds/current/<str:page>/", views.round_current, name="round_current"),
     path("rounds/<str:public_id>/", views.round_dashboard, name="round_dashboard"),
     path("rounds/<str:public_id>/progress.json", views.round_progress, name="round_progress"),
     path("rounds/<str:public_id>/transition/", views.round_transition, name="round_transition"),

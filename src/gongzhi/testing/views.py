@@ -16,6 +16,7 @@ from gongzhi.core import access, roles, workbook
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.keyset import keyset_page
+from gongzhi.core.page_area import area_in_scope
 from gongzhi.core.pii import pii_visible
 from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.workflow import STAFF
@@ -37,6 +38,25 @@ def round_list(request):
         "testing/round_list.html",
         {"rounds": rounds, "collecting": collecting, "resulting": resulting},
     )
+
+
+@login_required
+@capability_required(roles.VIEW_TESTING)
+def round_current(request, page: str):
+    """The current round's page for an area (the command view's figures link here): its coverage,
+    untested residents, dashboard or recalls; the round list when no round is open there."""
+    area = area_in_scope(request, roles.VIEW_TESTING)
+    round_ = selectors.current_round_over(user=request.user, area_code=area)
+    if round_ is None or page not in ("coverage", "untested", "dashboard", "recalls"):
+        messages.info(request, _("该区域目前没有进行中的检测轮次"))
+        return redirect("testing:round_list")
+    if page == "dashboard":
+        return redirect("testing:round_dashboard", public_id=round_.public_id)
+    if page == "recalls":
+        return redirect("testing:recall_list", public_id=round_.public_id)
+    inside = area if len(area) >= len(round_.area_code) else round_.area_code
+    url = reverse("testing:coverage", args=[round_.public_id]) + "?" + urlencode({"area_code": inside})
+    return redirect(url + ("#untested" if page == "untested" else ""))
 
 
 RESULT_FILE_LIMIT = 20 * 1024 * 1024

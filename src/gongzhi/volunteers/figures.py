@@ -32,7 +32,7 @@ def counter() -> dict[str, dict[str, float]]:
 
 
 def _checkins(code: str) -> str:
-    return reverse("volunteers:checkins") + "?" + urlencode({"area": code}) if len(code) == 12 else ""
+    return reverse("volunteers:checkins") + "?" + urlencode({"area": code})
 
 
 def _hours(code: str) -> str:

@@ -216,6 +216,14 @@ def checkins_to_confirm(*, user: Any) -> "QuerySet[CheckIn]":
     )
 
 
+def checkins_on_duty(*, user: Any, area_code: str = "") -> "QuerySet[CheckIn]":
+    """Volunteers checked in and not yet out, in the user's areas (in `area_code` when given)."""
+    rows = CheckIn.objects.visible_to(user, roles.CONFIRM_HOURS).filter(status=flows.ON_DUTY)
+    if area_code:
+        rows = rows.in_area(area_code)
+    return rows.select_related("volunteer", "assignment__shift__post").order_by("checked_in_at")
+
+
 def checkin_get_for_user(*, user: Any, pk: int, capability: str) -> CheckIn:
     record = CheckIn.objects.visible_to(user, capability).filter(pk=pk).first()
     if record is None:

@@ -176,11 +176,20 @@ def orders(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect(f"{request.path}?area={code}&status={status}")
     urgent = request.GET.get("urgent") == "1"
-    rows = selectors.order_list(user=request.user, area_code=code, status=status, urgent=urgent)[:500]
+    late = request.GET.get("late") == "1"
+    rows = selectors.order_list(user=request.user, area_code=code, status=status, urgent=urgent, late=late)[:500]
     return render(
         request,
         "supplies/orders.html",
-        {"area": code, "orders": rows, "status": status, "statuses": Order.Status.choices, "shown": 500},
+        {
+            "area": code,
+            "orders": rows,
+            "status": status,
+            "statuses": Order.Status.choices,
+            "shown": 500,
+            "urgent": urgent,
+            "late": late,
+        },
     )
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import access, roles, workbook
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.page_area import area_in_scope
 from gongzhi.places.selectors import picker_levels
 from gongzhi.volunteers import choices, flows, selectors, services
 from gongzhi.volunteers.messages import uncovered_reason
@@ -135,8 +136,14 @@ def checkins(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("volunteers:checkins")
+    area = area_in_scope(request, roles.CONFIRM_HOURS) if request.GET.get("area") else ""
     rows = list(selectors.checkins_to_confirm(user=request.user)[:200])
-    return render(request, "volunteers/checkins.html", {"rows": [(r, services.checkin_hours(r)) for r in rows]})
+    on_duty = list(selectors.checkins_on_duty(user=request.user, area_code=area)[:200])
+    return render(
+        request,
+        "volunteers/checkins.html",
+        {"rows": [(r, services.checkin_hours(r)) for r in rows], "on_duty": on_duty},
+    )
 
 
 @login_required
