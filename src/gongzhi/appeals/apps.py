@@ -19,4 +19,6 @@ class AppealsConfig(AppConfig):
         from gongzhi.appeals import figures as appeal_figures
         from gongzhi.core import figures
 
-        figures.register("appeals", appeal_figures.FIGURES, appeal_figures.counter, order=40)
+        figures.register(
+            "appeals", appeal_figures.FIGURES, appeal_figures.counter, order=40, inside=appeal_figures.inside
+        )

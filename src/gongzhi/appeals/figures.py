@@ -37,6 +37,31 @@ def counter() -> dict[str, dict[str, float]]:
     return out
 
 
+def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
+    """The community's grids and buildings: requests open, critical and lapsed, by the household's
+    building (a request no household was found for counts for the community only)."""
+    keys = ("appeals.open", "appeals.critical", "appeals.lapsed")
+    out: dict[str, dict[tuple[str, int], float]] = {k: {} for k in keys}
+    lapsing = Q(status__in_fixed=flows.LAPSING_STATES)
+    rows = (
+        Appeal.objects.filter(community_code=community_code, status__in_fixed=flows.OPEN_STATES)
+        .exclude(household=None)
+        .order_by()
+        .values_list("household__building_id", "household__building__grid_id")
+        .annotate(
+            n=Count("id"),
+            critical=Count("id", filter=Q(urgency_rank=0)),
+            lapsed=Count("id", filter=lapsing & Q(due_at__lte=timezone.now())),
+        )
+    )
+    for building_id, grid_id, *counts in rows:
+        places = [("building", building_id)] + ([("grid", grid_id)] if grid_id is not None else [])
+        for key, n in zip(keys, counts, strict=True):
+            for place in places:
+                out[key][place] = out[key].get(place, 0) + n
+    return out
+
+
 def _worklist(extra: dict[str, str]):
     return lambda code: reverse("appeals:worklist") + "?" + urlencode({"area": code, **extra})
 

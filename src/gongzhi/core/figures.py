@@ -16,6 +16,10 @@ from django.utils.functional import Promise
 # counter() -> {figure key: {community code (12 digits, or a street's or district's own code for a
 # zone on that level): value}}; keys it does not return count as 0.
 Counter = Callable[[], Mapping[str, Mapping[str, float]]]
+# inside(community code) -> {figure key: {("grid", grid id) or ("building", building id): value}}: the
+# figures of the community's grids and buildings, counted live from that one community's rows.
+Place = tuple[str, int]
+Inside = Callable[[str], Mapping[str, Mapping[Place, float]]]
 # link(area code) -> the URL of the list behind a figure, or "" when there is none for that area.
 Link = Callable[[str], str]
 
@@ -41,14 +45,18 @@ class _Registration:
     figures: tuple[Figure, ...]
     counter: Counter
     order: int
+    inside: Inside | None
 
 
 _APPS: dict[str, _Registration] = {}
 
 
-def register(app: str, figures: list[Figure], counter: Counter, *, order: int = 100) -> None:
-    """Add (or replace) an app's figures and its counter. Called from an app's AppConfig.ready()."""
-    _APPS[app] = _Registration(tuple(figures), counter, order)
+def register(
+    app: str, figures: list[Figure], counter: Counter, *, order: int = 100, inside: Inside | None = None
+) -> None:
+    """Add (or replace) an app's figures, its counter and (for figures a grid or building has) its
+    inside counter. Called from an app's AppConfig.ready()."""
+    _APPS[app] = _Registration(tuple(figures), counter, order, inside)
 
 
 def all_figures() -> list[Figure]:
@@ -69,13 +77,32 @@ def count_all() -> dict[str, dict[str, float]]:
     return out
 
 
-def values_for(summed: Mapping[str, float]) -> dict[str, float | None]:
-    """The figures of one area from its summed counts: counted ones as summed (0 when absent), derived
-    ones computed from them."""
+def count_inside(community_code: str) -> tuple[dict[Place, dict[str, float]], frozenset[str]]:
+    """The figures of one community's grids and buildings, {place: {key: value}}, and the keys known
+    there: those the apps that count inside a community return (the others' are not known below a
+    community, and shown as "—")."""
+    out: dict[Place, dict[str, float]] = {}
+    known: set[str] = set()
+    for _name, registration in sorted(_APPS.items(), key=lambda kv: (kv[1].order, kv[0])):
+        if registration.inside is None:
+            continue
+        for key, per_place in registration.inside(community_code).items():
+            known.add(key)
+            for place, value in per_place.items():
+                if value:
+                    out.setdefault(place, {})[key] = float(value)
+    return out, frozenset(known)
+
+
+def values_for(summed: Mapping[str, float], known: frozenset[str] | None = None) -> dict[str, float | None]:
+    """The figures of one area from its summed counts: counted ones as summed (0 when absent; None
+    when `known` is given and leaves the key out), derived ones computed from them."""
     values: dict[str, float | None] = {}
     for figure in all_figures():
         if figure.derived is not None:
             values[figure.key] = figure.derived(summed)
+        elif known is not None and figure.key not in known:
+            values[figure.key] = None
         else:
             values[figure.key] = float(summed.get(figure.key, 0.0))
     return values

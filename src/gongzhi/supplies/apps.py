@@ -24,4 +24,6 @@ class SuppliesConfig(AppConfig):
         from gongzhi.core import figures
         from gongzhi.supplies import figures as supplies_figures
 
-        figures.register("supplies", supplies_figures.figures(), supplies_figures.counter, order=30)
+        figures.register(
+            "supplies", supplies_figures.figures(), supplies_figures.counter, order=30, inside=supplies_figures.inside
+        )

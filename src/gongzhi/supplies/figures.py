@@ -62,6 +62,30 @@ def counter() -> dict[str, dict[str, float]]:
     return out
 
 
+def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
+    """The community's grids and buildings: orders open, late and urgent, by the household's building
+    (stock is held at supply points, not in buildings: days of supply are not known below a community)."""
+    keys = ("supplies.open_orders", "supplies.late_orders", "supplies.urgent_open")
+    out: dict[str, dict[tuple[str, int], float]] = {k: {} for k in keys}
+    late_before = timezone.now() - LATE_AFTER
+    rows = (
+        Order.objects.filter(community_code=community_code, status__in=flows.OPEN_ORDER_STATES)
+        .order_by()
+        .values_list("household__building_id", "household__building__grid_id")
+        .annotate(
+            n=Count("id"),
+            late=Count("id", filter=Q(created_at__lt=late_before)),
+            urgent=Count("id", filter=Q(urgent=True)),
+        )
+    )
+    for building_id, grid_id, *counts in rows:
+        places = [("building", building_id)] + ([("grid", grid_id)] if grid_id is not None else [])
+        for key, n in zip(keys, counts, strict=True):
+            for place in places:
+                out[key][place] = out[key].get(place, 0) + n
+    return out
+
+
 def days_of_supply(values: Mapping[str, float]) -> float | None:
     """The fewest days any category lasts, over the area's summed stock and need (None: no need)."""
     daily, chronic, _threshold = daily_amounts()

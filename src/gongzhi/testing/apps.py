@@ -30,7 +30,9 @@ class TestingConfig(AppConfig):
         from gongzhi.core import figures
         from gongzhi.testing import figures as testing_figures
 
-        figures.register("testing", testing_figures.FIGURES, testing_figures.counter, order=10)
+        figures.register(
+            "testing", testing_figures.FIGURES, testing_figures.counter, order=10, inside=testing_figures.inside
+        )
         panels.register("resident", "testing", testing_panels.resident_panel, order=20)
         from gongzhi.core import audit_words
         from gongzhi.people.selectors import resident_names

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import roles
 from gongzhi.core.figures import Figure
+from gongzhi.people.models import Resident
 from gongzhi.testing import flows
-from gongzhi.testing.models import Exemption, Recall, RoundProgress
+from gongzhi.testing.models import Exemption, Recall, RoundProgress, Sample
 from gongzhi.testing.selectors import RECALL_OPEN
 
 GROUP = _("核酸检测")
@@ -65,6 +66,40 @@ def counter() -> dict[str, dict[str, float]]:
     ):
         if chosen.get(code) == round_id:
             out["open_recalls"][code] = n
+    return {f"testing.{k}": v for k, v in out.items()}
+
+
+def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
+    """The community's grids and buildings in its current round: residents, samples and exemptions
+    counted live on that one community's indexes, open recalls and positive tubes' members by place."""
+    keys = ("expected", "sampled", "exempted", "untested", "open_recalls")
+    out: dict[str, dict[tuple[str, int], float]] = {k: {} for k in keys}
+    round_id = (
+        RoundProgress.objects.filter(round__status=flows.OPEN, community_code=community_code)
+        .order_by("-round__starts_at", "-round_id")
+        .values_list("round_id", flat=True)
+        .first()
+    )
+    if round_id is None:
+        return {f"testing.{k}": v for k, v in out.items()}
+    of_resident = "resident__household__building"
+    in_round = {"community_code": community_code, "round_id": round_id}
+    counted = (
+        ("expected", Resident.objects.filter(community_code=community_code), "household__building"),
+        ("sampled", Sample.objects.filter(**in_round), of_resident),
+        ("exempted", Exemption.objects.filter(**in_round), of_resident),
+        ("open_recalls", Recall.objects.filter(**in_round, status__in=RECALL_OPEN), of_resident),
+    )
+    for key, rows, building in counted:
+        for building_id, grid_id, n in (
+            rows.order_by().values_list(f"{building}_id", f"{building}__grid_id").annotate(n=Count("id"))
+        ):
+            out[key][("building", building_id)] = out[key].get(("building", building_id), 0) + n
+            if grid_id is not None:
+                out[key][("grid", grid_id)] = out[key].get(("grid", grid_id), 0) + n
+    for place, expected in out["expected"].items():
+        done = out["sampled"].get(place, 0) + out["exempted"].get(place, 0)
+        out["untested"][place] = max(0, expected - done)
     return {f"testing.{k}": v for k, v in out.items()}
 
 

@@ -22,4 +22,4 @@ class ZonesConfig(AppConfig):
         from gongzhi.core import figures
         from gongzhi.zones import figures as zone_figures
 
-        figures.register("zones", zone_figures.FIGURES, zone_figures.counter, order=20)
+        figures.register("zones", zone_figures.FIGURES, zone_figures.counter, order=20, inside=zone_figures.inside)

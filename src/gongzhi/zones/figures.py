@@ -31,6 +31,22 @@ def counter() -> dict[str, dict[str, float]]:
     return out
 
 
+def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
+    """The community's zones on its grids and buildings (a building's zone counts for its grid too)."""
+    out: dict[str, dict[tuple[str, int], float]] = {f"zones.{kind}": {} for kind in rules.KINDS}
+    out["zones.proposed"] = {}
+    rows = Zone.objects.filter(
+        community_code=community_code, status__in=flows.OPEN_STATES, level__in=(rules.BUILDING, rules.GRID)
+    ).values_list("kind", "status", "building_id", "grid_id")
+    for kind, status, building_id, grid_id in rows:
+        key = f"zones.{kind}" if status == flows.ACTIVE else "zones.proposed"
+        places = [("building", building_id)] if building_id else []
+        places += [("grid", grid_id)] if grid_id else []
+        for place in places:
+            out[key][place] = out[key].get(place, 0) + 1
+    return out
+
+
 def _zones(code: str) -> str:
     return reverse("zones:list") + "?" + urlencode({"area": code})
 
