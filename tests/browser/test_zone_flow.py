@@ -140,4 +140,10 @@ def test_a_positive_pool_seals_its_building_told_at_the_door_and_kept_out_of_poo
     page.locator(f"#command-children tr[data-code='{code}'] a").click()
     page.wait_for_url(f"**/command/?area={code}")
     assert page.locator("[data-figure='zones.lockdown'] .work-count").inner_text() == "1"
-    assert page.locator("#command-children").count() == 0  # a community is the rollup's lowest level
+    # Its grids, then the grid's buildings, counted live: the sealed building shows its zone.
+    page.locator(f"#command-children tr[data-code='{grid.public_id}'] a").click()
+    page.wait_for_url(f"**/command/?grid={grid.public_id}")
+    page.locator(f"#command-children tr[data-code='{sealed.public_id}'] a").click()
+    page.wait_for_url(f"**/command/?building={sealed.public_id}")
+    assert page.locator("[data-figure='zones.lockdown'] .work-count").inner_text() == "1"
+    assert page.locator("#command-zones li.zone-lockdown").count() == 1
