@@ -9,8 +9,7 @@ from gongzhi.core.scope import AreaPaths, AreaQuerySet
 
 
 class AreaFigure(models.Model):
-    # An official code: the city (4 digits), a district (6), a street (9), a community (12); or a
-    # street's or district's own 12-digit code, for a zone on that level.
+    # An official code: the city (4 digits), a district (6), a street (9), a community (12).
     area_code = models.CharField(max_length=12)
     depth = models.PositiveSmallIntegerField()  # the code's length: 4, 6, 9 or 12
     key = models.CharField(max_length=48)
@@ -28,6 +27,7 @@ class AreaFigure(models.Model):
 class FigureRefresh(models.Model):
     """When the rollup was last recounted, and how long it took (one row)."""
 
+    counted_at = models.DateTimeField()  # when the counting began: the figures are as of then
     finished_at = models.DateTimeField()
     seconds = models.FloatField()
     rows = models.PositiveIntegerField()

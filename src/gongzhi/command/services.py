@@ -1,5 +1,6 @@
 """Writes of the command view: the rollup recounted from every app's counter (core.figures)."""
 
+import datetime as dt
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,12 +22,14 @@ class Refreshed:
 
 
 def official_code(code: str) -> str:
-    """The official area a counted code stands for: a street's or district's own 12-digit code (a zone
-    on that level, 510104017000) is the street's 9 digits or the district's 6."""
+    """The official area a counted code stands for: a street's, district's or the city's own 12-digit
+    code (a zone on that level, 510104017000) is the street's 9 digits, the district's 6, the city's 4."""
     if len(code) == 12 and code.endswith("000"):
         code = code[:9]
     if len(code) == 9 and code.endswith("000"):
         code = code[:6]
+    if len(code) == 6 and code.endswith("00"):
+        code = code[:4]
     return code
 
 
@@ -36,6 +39,7 @@ def figures_refresh() -> Refreshed:
     never half of each. The counting happens before the transaction, so the rollup is locked only
     while rows are written."""
     started = time.perf_counter()
+    counted_at = timezone.now()
     summed: dict[tuple[str, str], float] = defaultdict(float)
     for key, per_community in figures.count_all().items():
         for code, value in per_community.items():
@@ -47,12 +51,18 @@ def figures_refresh() -> Refreshed:
     with transaction.atomic():
         # One recount at a time (a slow one past the minute, a demo's): the second waits here, then
         # replaces the first's rows instead of colliding with them.
-        FigureRefresh.objects.get_or_create(pk=1, defaults={"finished_at": timezone.now(), "seconds": 0, "rows": 0})
-        FigureRefresh.objects.select_for_update().filter(pk=1).first()
+        never = timezone.make_aware(dt.datetime(2000, 1, 1))
+        FigureRefresh.objects.get_or_create(
+            pk=1, defaults={"counted_at": never, "finished_at": never, "seconds": 0, "rows": 0}
+        )
+        last = FigureRefresh.objects.select_for_update().get(pk=1)
+        if last.counted_at > counted_at:  # a recount that began after this one already wrote newer figures
+            return Refreshed(rows=0, seconds=time.perf_counter() - started)
         AreaFigure.objects.all().delete()
         AreaFigure.objects.bulk_create(rows, batch_size=BATCH)
         seconds = time.perf_counter() - started
         FigureRefresh.objects.update_or_create(
-            pk=1, defaults={"finished_at": timezone.now(), "seconds": seconds, "rows": len(rows)}
+            pk=1,
+            defaults={"counted_at": counted_at, "finished_at": timezone.now(), "seconds": seconds, "rows": len(rows)},
         )
     return Refreshed(rows=len(rows), seconds=seconds)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection
 
 SINGLE_TUBE = "single_tube"  # residents to be sampled one to a tube (a lockdown or control zone)
 URGENCY_RAISE = "urgency_raise"  # levels a request from a household there is raised (a lockdown zone)
+DOOR_DELIVERY = "door_delivery"  # buildings whose households' supplies come to the door first (a lockdown zone)
 
 Provider = Callable[[Collection[int], Collection[str]], set[int]]
 _PROVIDERS: dict[str, Provider] = {}
@@ -38,3 +39,18 @@ def at_place(measure: str, building_id: int, grid_id: int | None, community_code
     """The measure's number at a building (0 without a provider)."""
     provider = _PLACE_PROVIDERS.get(measure)
     return provider(building_id, grid_id, community_code) if provider is not None else 0
+
+
+BuildingsProvider = Callable[[Collection[str]], set[int]]
+_BUILDING_PROVIDERS: dict[str, BuildingsProvider] = {}
+
+
+def register_buildings(measure: str, provider: BuildingsProvider) -> None:
+    """`provider(community_codes)` -> the ids of the buildings of these communities the measure holds in."""
+    _BUILDING_PROVIDERS[measure] = provider
+
+
+def buildings_under(measure: str, communities: Collection[str]) -> set[int]:
+    """The buildings of these communities where the measure holds (none without a provider)."""
+    provider = _BUILDING_PROVIDERS.get(measure)
+    return provider(communities) if provider is not None and communities else set()

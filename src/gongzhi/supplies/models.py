@@ -344,6 +344,9 @@ class DeliveryStop(models.Model):
     trip = models.PositiveSmallIntegerField(_("第几趟"), default=1)  # a run goes back to load again between trips
     arrival_minute = models.PositiveIntegerField(_("预计到达(分钟)"))
     urgent = models.BooleanField(default=False)
+    # The household was in a zone whose supplies come to the door first (a lockdown zone) when the run
+    # was planned: routed first, like an urgent stop, and marked on the route sheet.
+    sealed = models.BooleanField(default=False)
     kg = models.DecimalField(max_digits=9, decimal_places=3, default=0)
     outcome = models.CharField(_("结果"), max_length=12, choices=Outcome.choices, default="pending")
     failure = models.CharField(_("未送达原因"), max_length=20, choices=Failure.choices, blank=True)

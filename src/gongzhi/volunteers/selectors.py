@@ -207,13 +207,11 @@ def post_by_checkin_key(key: str) -> Post:
     return post
 
 
-def checkins_to_confirm(*, user: Any) -> "QuerySet[CheckIn]":
-    return (
-        CheckIn.objects.visible_to(user, roles.CONFIRM_HOURS)
-        .filter(status=flows.CHECKED_OUT)
-        .select_related("volunteer", "assignment__shift__post")
-        .order_by("checked_in_at")
-    )
+def checkins_to_confirm(*, user: Any, area_code: str = "") -> "QuerySet[CheckIn]":
+    rows = CheckIn.objects.visible_to(user, roles.CONFIRM_HOURS).filter(status=flows.CHECKED_OUT)
+    if area_code:
+        rows = rows.in_area(area_code)
+    return rows.select_related("volunteer", "assignment__shift__post").order_by("checked_in_at")
 
 
 def checkins_on_duty(*, user: Any, area_code: str = "") -> "QuerySet[CheckIn]":

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
-from gongzhi.core import access, roles, transitions
+from gongzhi.core import access, measures, roles, transitions
 from gongzhi.core.errors import ApplicationError
 from gongzhi.people.models import Resident, ResidentTag
 from gongzhi.places.models import Area
@@ -91,13 +91,18 @@ def allocation_propose(*, actor: Any, area_code: str, horizon_days: float = 7.0)
     people = dict(
         Resident.objects.filter(community_code__in=codes).values_list("community_code").annotate(n=Count("id"))
     )
-    vulnerable = dict(
-        Resident.objects.filter(
-            community_code__in=codes,
-            household__in=ResidentTag.objects.filter(community_code__in=codes, tag__in=VULNERABLE_TAGS).values(
-                "resident__household"
-            ),
+    # Vulnerable: households with a resident tagged as needing help, and households in a zone whose
+    # supplies come to the door first (a lockdown zone: they cannot go out to buy).
+    sealed = measures.buildings_under(measures.DOOR_DELIVERY, codes)
+    vulnerable_homes = Q(
+        household__in=ResidentTag.objects.filter(community_code__in=codes, tag__in=VULNERABLE_TAGS).values(
+            "resident__household"
         )
+    )
+    if sealed:
+        vulnerable_homes |= Q(household__building_id__in=sorted(sealed))
+    vulnerable = dict(
+        Resident.objects.filter(vulnerable_homes, community_code__in=codes)
         .values_list("community_code")
         .annotate(n=Count("id"))
     )

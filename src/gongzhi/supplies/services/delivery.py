@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import access, roles, transitions
+from gongzhi.core import access, measures, roles, transitions
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.services import account_label
 from gongzhi.places.models import Household
@@ -109,6 +109,9 @@ def runs_plan(
     if not orders:
         raise ApplicationError(_("没有待配送的订单（已分拣或待重新配送）"), status=409)
     start = timezone.now()
+    # Households in a zone whose supplies come to the door first (risk zones decide: core.measures)
+    # go first, as urgent stops do.
+    sealed = measures.buildings_under(measures.DOOR_DELIVERY, {o.community_code for o in orders})
     by_household: dict[int, list[Order]] = defaultdict(list)
     for order in orders:
         by_household[order.household_id].append(order)
@@ -131,7 +134,7 @@ def runs_plan(
                 y=y,
                 load=max(1, math.ceil(sum(o.kg for o in own))),
                 window=window,
-                urgent=any(o.urgent for o in own),
+                urgent=any(o.urgent for o in own) or building.pk in sealed,
             )  # fmt: skip
         )
     vehicles = [
@@ -150,7 +153,7 @@ def runs_plan(
         planned.late_urgent = len(plan.late_urgent)
         for left in plan.unassigned:
             planned.left.append((households[left.stop], SUPPLIES.of(left.reason)))
-        _write(actor, point, couriers, vehicles, plan, by_household, households, orders, start, planned)
+        _write(actor, point, couriers, vehicles, plan, by_household, households, orders, start, planned, sealed)
     return planned
 
 
@@ -165,7 +168,7 @@ def _window(own: list[Order], start: dt.datetime) -> tuple[int, int] | None:
     return early, late
 
 
-def _write(actor, point, couriers, vehicles, plan, by_household, households, orders, start, planned) -> None:
+def _write(actor, point, couriers, vehicles, plan, by_household, households, orders, start, planned, sealed) -> None:
     with transaction.atomic():
         ids = [o.pk for o in orders]
         now_state = {
@@ -202,6 +205,7 @@ def _write(actor, point, couriers, vehicles, plan, by_household, households, ord
                         arrival_minute=visit.arrival_second // 60,
                         trip=visit.trip + 1,
                         urgent=any(o.urgent for o in own),
+                        sealed=household.building_id in sealed,
                         kg=sum(o.kg for o in own),
                     )  # fmt: skip
                 )

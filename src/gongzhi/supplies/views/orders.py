@@ -174,7 +174,7 @@ def orders(request: HttpRequest) -> HttpResponse:
                 messages.error(request, f"{o.household.address}：{why}")
         except ApplicationError as exc:
             messages.error(request, exc.message)
-        return redirect(f"{request.path}?area={code}&status={status}")
+        return redirect(request.get_full_path())
     urgent = request.GET.get("urgent") == "1"
     late = request.GET.get("late") == "1"
     rows = selectors.order_list(user=request.user, area_code=code, status=status, urgent=urgent, late=late)[:500]

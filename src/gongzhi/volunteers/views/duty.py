@@ -135,9 +135,9 @@ def checkins(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已确认 %(hours)s 小时") % {"hours": entry.hours})
         except ApplicationError as exc:
             messages.error(request, exc.message)
-        return redirect("volunteers:checkins")
+        return redirect(request.get_full_path())
     area = area_in_scope(request, roles.CONFIRM_HOURS) if request.GET.get("area") else ""
-    rows = list(selectors.checkins_to_confirm(user=request.user)[:200])
+    rows = list(selectors.checkins_to_confirm(user=request.user, area_code=area)[:200])
     on_duty = list(selectors.checkins_on_duty(user=request.user, area_code=area)[:200])
     return render(
         request,
