@@ -129,10 +129,13 @@ def round_new(request):
         "suggestion": suggestion,
         "suggested": pooling.suggested_pool_size(prevalence),
         "guideline": pooling.GUIDELINE_POOL_SIZE,
-        "form": request.POST,
+        # A round suggested elsewhere (a risk zone's page) comes prefilled: area, pool size, name.
+        "form": request.POST if request.method == "POST" else request.GET,
         "error": None,
         "picker": picker_levels(
-            user=request.user, capability=roles.MANAGE_ROUNDS, code=request.POST.get("area_code", "").strip()[:12]
+            user=request.user,
+            capability=roles.MANAGE_ROUNDS,
+            code=(request.POST if request.method == "POST" else request.GET).get("area_code", "").strip()[:12],
         ),
     }
     if request.method == "POST":

@@ -1,16 +1,22 @@
 """Reads of risk zones: the zones in or over a user's areas, one zone with its timeline, the
 proposed-and-in-force counts for the landing page."""
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from gongzhi.core import access, roles
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.core.scope import in_area
+from gongzhi.testing import selectors as testing_selectors
+from gongzhi.testing.models import Round
 from gongzhi.zones import flows, rules
 from gongzhi.zones.models import Zone
+from gongzhi.zones.services import RULES
 
 PAGE = 50
 
@@ -40,6 +46,42 @@ def zone_get_for_user(*, user: Any, public_id: str, capability: str = roles.VIEW
     if zone is None or not access.may(user, capability, zone):
         raise Http404
     return zone
+
+
+@dataclass(frozen=True)
+class RoundSuggestion:
+    """The testing a zone in force calls for: a round over `area_code` every `every_hours`, `pool_size`
+    to a tube; `due` when none began that long ago (`next_at`: when the next one is due)."""
+
+    area_code: str
+    pool_size: int
+    every_hours: int
+    last: Round | None
+    due: bool
+    next_at: dt.datetime | None
+
+
+def official_area(zone: Zone) -> str:
+    """The official area a round for the zone covers: the community of a building's or grid's zone,
+    the street or district of a zone on its own code (510104017000 -> 510104017)."""
+    code = zone.community_code
+    if zone.level in (rules.STREET, rules.DISTRICT):
+        code = code[:9] if zone.level == rules.STREET else code[:6]
+    return code
+
+
+def round_suggestion(zone: Zone, now: dt.datetime | None = None) -> RoundSuggestion | None:
+    """The rounds the rules call for in a zone in force (None for a zone not in force)."""
+    if zone.status != flows.ACTIVE:
+        return None
+    rule = RULES.kinds[zone.kind]
+    area = official_area(zone)
+    found = testing_selectors.rounds_over_community(area.ljust(12, "0") if len(area) < 12 else area, limit=1)
+    last = found[0] if found and found[0].area_code in {area[:n] for n in (4, 6, 9, 12)} else None
+    now = now or timezone.now()
+    due = rules.round_due(zone.kind, last.starts_at if last else None, now, RULES)
+    next_at = None if last is None else last.starts_at + dt.timedelta(hours=rule.round_every_hours)
+    return RoundSuggestion(area, rule.pool_size, rule.round_every_hours, last, due, next_at)
 
 
 def zone_timeline(zone: Zone) -> list[WorkflowEvent]:

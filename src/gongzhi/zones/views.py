@@ -74,6 +74,8 @@ def zone_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "may_decide": may_decide,
             "release_problems": release_problems,
             "timeline": selectors.zone_timeline(zone),
+            "rounds": selectors.round_suggestion(zone),
+            "may_start_round": access.may_in_area(request.user, roles.MANAGE_ROUNDS, selectors.official_area(zone)),
         },
         status=status,
     )
