@@ -230,6 +230,7 @@ def _page_urls(world) -> list[str]:
         "grids/<str:public_id>": "grids/" + world["grid"].public_id,
         "buildings/<str:public_id>": "buildings/" + world["building"].public_id,
         "households/<str:public_id>": "households/" + world["household"].public_id,
+        "rounds/current/<str:page>": "rounds/current/untested",  # a redirect to the current round's page
         "rounds/<str:public_id>": "rounds/" + world["round"].public_id,
         "recalls/<str:public_id>": "recalls/" + world["recall"].public_id,
         "volunteers/posts/<str:public_id>": "volunteers/posts/" + world["post"].public_id,

@@ -83,3 +83,34 @@ def test_the_household_pages_show_the_strictest_zone_in_force(client, proposed, 
     client.force_login(worker)
     page = client.get(f"/households/{inside.public_id}/").content.decode()
     assert "本户位于封控区" in page and "查看风险区" in page
+
+
+def test_the_resident_building_and_grid_pages_show_the_zones_in_force(client, proposed, community_a):
+    from tests.factories import HouseholdFactory, ResidentFactory
+
+    inside = ResidentFactory(household=HouseholdFactory(building=proposed))
+    neighbour = BuildingFactory(grid=proposed.grid)
+    elsewhere = BuildingFactory()  # another grid of the community
+    worker = make_user_with_role("worker_p", "community_worker", community_a.code)
+    client.force_login(worker)
+    assert "本楼栋位于" not in client.get(f"/buildings/{proposed.public_id}/").content.decode()  # only proposed
+    assert 'id="grid-zones"' not in client.get(f"/grids/{proposed.grid.public_id}/").content.decode()
+
+    street = make_user_with_role("street_p", "street_staff", "510104017")
+    services.zone_confirm(actor=street, zone=Zone.objects.get(kind="lockdown"))
+    lockdown = Zone.objects.get(kind="lockdown")
+    assert "该居民家位于封控区" in client.get(f"/residents/{inside.public_id}/").content.decode()
+    building = client.get(f"/buildings/{proposed.public_id}/").content.decode()
+    assert "本楼栋位于封控区" in building and f"/zones/{lockdown.public_id}/" in building
+    assert "本楼栋位于" not in client.get(f"/buildings/{neighbour.public_id}/").content.decode()
+    grid = client.get(f"/grids/{proposed.grid.public_id}/").content.decode()
+    assert 'id="grid-zones"' in grid and f"/zones/{lockdown.public_id}/" in grid
+    assert elsewhere.grid_id != proposed.grid_id
+    assert 'id="grid-zones"' not in client.get(f"/grids/{elsewhere.grid.public_id}/").content.decode()
+
+    # The street's prevention zone applies over every grid of the street once in force; the street's
+    # staff see it on the grid's page (a community worker does not see a street's zone at all).
+    services.zone_confirm(actor=street, zone=Zone.objects.get(kind="prevention"))
+    client.force_login(street)
+    other_grid = client.get(f"/grids/{elsewhere.grid.public_id}/").content.decode()
+    assert 'id="grid-zones"' in other_grid and "防范区" in other_grid

@@ -27,7 +27,7 @@ _PROVIDERS: dict[str, dict[str, tuple[int, Provider]]] = {}
 
 
 def register(page: str, name: str, provider: Provider, *, order: int = 100) -> None:
-    """Add (or replace) a panel of `page` ("household", "resident")."""
+    """Add (or replace) a panel of `page` ("household", "household_door", "resident", "building", "grid")."""
     _PROVIDERS.setdefault(page, {})[name] = (order, provider)
 
 

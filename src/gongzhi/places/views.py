@@ -93,6 +93,7 @@ def grid_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "breadcrumb": selectors.area_breadcrumb(grid.community),
             "buildings": selectors.building_list(user=request.user, grid=grid),
             "can_edit": access.may(request.user, roles.EDIT_PLACES, grid),
+            "panels": panels.panels_for("grid", request, grid),
         },
     )
 
@@ -133,6 +134,7 @@ def building_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "breadcrumb": selectors.area_breadcrumb(building.grid.community),
             "households": selectors.households_in_door_order(user=request.user, building=building),
             "can_add": access.may(request.user, roles.EDIT_RESIDENTS, building),
+            "panels": panels.panels_for("building", request, building),
         },
     )
 

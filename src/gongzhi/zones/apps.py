@@ -18,6 +18,9 @@ class ZonesConfig(AppConfig):
         measures.register_buildings(measures.DOOR_DELIVERY, door_delivery_buildings)
         panels.register("household_door", "zones", zone_panels.household_door_panel, order=5)
         panels.register("household", "zones", zone_panels.household_panel, order=5)
+        panels.register("resident", "zones", zone_panels.resident_panel, order=5)
+        panels.register("building", "zones", zone_panels.building_panel, order=5)
+        panels.register("grid", "zones", zone_panels.grid_panel, order=5)
 
         navigation.register("zones:list", _("风险区"), capabilities=[roles.VIEW_ZONES], order=57)
         from gongzhi.core import figures

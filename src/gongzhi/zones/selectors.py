@@ -89,6 +89,16 @@ def zone_timeline(zone: Zone) -> list[WorkflowEvent]:
     return list(WorkflowEvent.objects.filter(flow=flows.ZONE_FLOW.name, row_key=zone.public_id).order_by("at", "id"))
 
 
+def zones_in_force_at_grid(*, user: Any, grid: Any) -> list[Zone]:
+    """The zones in force the user sees that apply on a grid or inside it: the grid's own, its
+    buildings', and its community's, street's and district's; the strictest first."""
+    code = grid.community_code
+    rows = zone_list(user=user, status=flows.ACTIVE, area_code=code).filter(
+        Q(grid=grid) | Q(level__in=(rules.COMMUNITY, rules.STREET, rules.DISTRICT))
+    )
+    return list(rows[:50])
+
+
 def zone_at(*, building_id: int, grid_id: int | None, community_code: str) -> Zone | None:
     """The zone in force that applies at a building: the strictest of those holding it (None: none)."""
     place = rules.Place(str(building_id), str(grid_id) if grid_id else None, community_code)
