@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.appeals import flows
 from gongzhi.appeals.models import Appeal
-from gongzhi.core import roles
+from gongzhi.core import figures, roles
 from gongzhi.core.figures import Figure
 
 GROUP = _("居民诉求")
@@ -41,7 +41,6 @@ def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
     """The community's grids and buildings: requests open, critical and lapsed, by the household's
     building (a request no household was found for counts for the community only)."""
     keys = ("appeals.open", "appeals.critical", "appeals.lapsed")
-    out: dict[str, dict[tuple[str, int], float]] = {k: {} for k in keys}
     lapsing = Q(status__in_fixed=flows.LAPSING_STATES)
     rows = (
         Appeal.objects.filter(community_code=community_code, status__in_fixed=flows.OPEN_STATES)
@@ -54,12 +53,7 @@ def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
             lapsed=Count("id", filter=lapsing & Q(due_at__lte=timezone.now())),
         )
     )
-    for building_id, grid_id, *counts in rows:
-        places = [("building", building_id)] + ([("grid", grid_id)] if grid_id is not None else [])
-        for key, n in zip(keys, counts, strict=True):
-            for place in places:
-                out[key][place] = out[key].get(place, 0) + n
-    return out
+    return figures.by_place(keys, rows)
 
 
 def _worklist(extra: dict[str, str]):

@@ -13,7 +13,6 @@ from gongzhi.core.access import capability_required
 from gongzhi.core.page_area import area_in_scope
 from gongzhi.places.selectors import area_breadcrumb_of, area_exists, building_get_for_user, grid_get_for_user
 from gongzhi.zones import selectors as zone_selectors
-from gongzhi.zones.models import Zone
 
 ZONES_SHOWN = 10
 
@@ -26,15 +25,6 @@ def _format(value: float | None, unit: str) -> str:
     if value != int(value):
         return f"{value:,.1f}"
     return f"{int(value):,}"
-
-
-def _applies(zone: Zone, grid, building) -> bool:
-    """Whether an open zone of the community (or over it) applies on the grid or building shown."""
-    if zone.level not in ("building", "grid"):
-        return True  # the community's, its street's, its district's
-    if building is not None:
-        return zone.building_id == building.pk or (zone.level == "grid" and zone.grid_id == building.grid_id)
-    return zone.grid_id == grid.pk
 
 
 @login_required
@@ -82,11 +72,11 @@ def command(request: HttpRequest) -> HttpResponse:
             for f in columns
         ]
     breadcrumb = [(a, access.may_in_area(request.user, roles.VIEW_COMMAND, a.code)) for a in area_breadcrumb_of(area)]
-    zones = [
-        z
-        for z in zone_selectors.zone_list(user=request.user, status="open", area_code=area)[:200]
-        if grid is None or _applies(z, grid, building)
-    ]
+    if grid is None:
+        shown = zone_selectors.zone_list(user=request.user, status="open", area_code=area)
+    else:
+        shown = zone_selectors.zones_applying(user=request.user, grid=grid, building=building)
+    zones = list(shown[: ZONES_SHOWN + 1])
     return render(
         request,
         "command/area.html",

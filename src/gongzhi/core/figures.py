@@ -7,7 +7,7 @@ rollup and sums them up the area tree; it knows no app, and no app reads another
 A figure is a sum over communities, so an area's figure is the sum of its communities'. A figure
 that is a ratio (days of supply, a share) is `derived` from summed parts at the level shown."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +92,18 @@ def count_inside(community_code: str) -> tuple[dict[Place, dict[str, float]], fr
                 if value:
                     out.setdefault(place, {})[key] = float(value)
     return out, frozenset(known)
+
+
+def by_place(keys: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[str, dict[Place, float]]:
+    """An inside counter's result from rows of (building id, grid id or None, one count per key): each
+    count goes to its building and to the building's grid."""
+    out: dict[str, dict[Place, float]] = {k: {} for k in keys}
+    for building_id, grid_id, *counts in rows:
+        places = [("building", building_id)] + ([("grid", grid_id)] if grid_id is not None else [])
+        for key, n in zip(keys, counts, strict=True):
+            for place in places:
+                out[key][place] = out[key].get(place, 0) + n
+    return out
 
 
 def values_for(summed: Mapping[str, float], known: frozenset[str] | None = None) -> dict[str, float | None]:

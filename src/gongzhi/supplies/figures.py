@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import figures as core_figures
 from gongzhi.core import roles
 from gongzhi.core.figures import Figure
 from gongzhi.people.models import Resident, ResidentTag
@@ -66,7 +67,6 @@ def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
     """The community's grids and buildings: orders open, late and urgent, by the household's building
     (stock is held at supply points, not in buildings: days of supply are not known below a community)."""
     keys = ("supplies.open_orders", "supplies.late_orders", "supplies.urgent_open")
-    out: dict[str, dict[tuple[str, int], float]] = {k: {} for k in keys}
     late_before = timezone.now() - LATE_AFTER
     rows = (
         Order.objects.filter(community_code=community_code, status__in=flows.OPEN_ORDER_STATES)
@@ -78,12 +78,7 @@ def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
             urgent=Count("id", filter=Q(urgent=True)),
         )
     )
-    for building_id, grid_id, *counts in rows:
-        places = [("building", building_id)] + ([("grid", grid_id)] if grid_id is not None else [])
-        for key, n in zip(keys, counts, strict=True):
-            for place in places:
-                out[key][place] = out[key].get(place, 0) + n
-    return out
+    return core_figures.by_place(keys, rows)
 
 
 def days_of_supply(values: Mapping[str, float]) -> float | None:

@@ -85,7 +85,11 @@ def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
     of_resident = "resident__household__building"
     in_round = {"community_code": community_code, "round_id": round_id}
     counted = (
-        ("expected", Resident.objects.filter(community_code=community_code), "household__building"),
+        (
+            "expected",
+            Resident.objects.filter(community_code=community_code, household__isnull=False),
+            "household__building",
+        ),
         ("sampled", Sample.objects.filter(**in_round), of_resident),
         ("exempted", Exemption.objects.filter(**in_round), of_resident),
         ("open_recalls", Recall.objects.filter(**in_round, status__in=RECALL_OPEN), of_resident),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import roles
 from gongzhi.core.figures import Figure
+from gongzhi.places.models import Building
 from gongzhi.zones import flows, rules
 from gongzhi.zones.messages import KIND_WORDS
 from gongzhi.zones.models import Zone
@@ -32,16 +33,26 @@ def counter() -> dict[str, dict[str, float]]:
 
 
 def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
-    """The community's zones on its grids and buildings (a building's zone counts for its grid too)."""
+    """The community's zones on its grids and buildings: a building's zone counts for the building
+    and its grid, a grid's zone for the grid and each of its buildings."""
     out: dict[str, dict[tuple[str, int], float]] = {f"zones.{kind}": {} for kind in rules.KINDS}
     out["zones.proposed"] = {}
-    rows = Zone.objects.filter(
-        community_code=community_code, status__in=flows.OPEN_STATES, level__in=(rules.BUILDING, rules.GRID)
-    ).values_list("kind", "status", "building_id", "grid_id")
-    for kind, status, building_id, grid_id in rows:
+    rows = list(
+        Zone.objects.filter(
+            community_code=community_code, status__in=flows.OPEN_STATES, level__in=(rules.BUILDING, rules.GRID)
+        ).values_list("kind", "status", "level", "building_id", "grid_id")
+    )
+    grids = {grid_id for _k, _s, level, _b, grid_id in rows if level == rules.GRID}
+    buildings_of: dict[int, list[int]] = {}
+    for pk, grid_id in Building.objects.filter(grid_id__in=grids).values_list("pk", "grid_id"):
+        buildings_of.setdefault(grid_id, []).append(pk)
+    for kind, status, level, building_id, grid_id in rows:
         key = f"zones.{kind}" if status == flows.ACTIVE else "zones.proposed"
-        places = [("building", building_id)] if building_id else []
-        places += [("grid", grid_id)] if grid_id else []
+        places = [("grid", grid_id)] if grid_id else []
+        if level == rules.BUILDING:
+            places.append(("building", building_id))
+        else:
+            places += [("building", pk) for pk in buildings_of.get(grid_id, [])]
         for place in places:
             out[key][place] = out[key].get(place, 0) + 1
     return out

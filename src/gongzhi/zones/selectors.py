@@ -89,6 +89,17 @@ def zone_timeline(zone: Zone) -> list[WorkflowEvent]:
     return list(WorkflowEvent.objects.filter(flow=flows.ZONE_FLOW.name, row_key=zone.public_id).order_by("at", "id"))
 
 
+def zones_applying(*, user: Any, grid: Any, building: Any = None, status: str = "open") -> "QuerySet[Zone]":
+    """The zones the user sees that apply on a grid or a building: the building's own (or, for a grid,
+    its buildings'), the grid's, and its community's, street's and district's; strictest first."""
+    above = Q(level__in=(rules.COMMUNITY, rules.STREET, rules.DISTRICT))
+    if building is not None:
+        here = Q(building=building) | Q(level=rules.GRID, grid_id=building.grid_id)
+    else:
+        here = Q(grid=grid)
+    return zone_list(user=user, status=status, area_code=grid.community_code).filter(here | above)
+
+
 def zones_in_force_at_grid(*, user: Any, grid: Any) -> list[Zone]:
     """The zones in force the user sees that apply on a grid or inside it: the grid's own, its
     buildings', and its community's, street's and district's; the strictest first."""
