@@ -76,7 +76,7 @@ def command(request: HttpRequest) -> HttpResponse:
         shown = zone_selectors.zone_list(user=request.user, status="open", area_code=area)
     else:
         shown = zone_selectors.zones_applying(user=request.user, grid=grid, building=building)
-    zones = list(shown[: ZONES_SHOWN + 1])
+    zones = zone_selectors.zones_first(shown, ZONES_SHOWN + 1)
     return render(
         request,
         "command/area.html",

@@ -72,6 +72,9 @@ class Zone(TimeStampedModel):
         indexes = [
             models.Index(fields=["community_code", "status"], name="zone_community_status"),
             models.Index(fields=["building"], name="zone_building", condition=models.Q(building__isnull=False)),
+            # The lists' order kind by kind (zones_first): a city's first zones without sorting its
+            # tens of thousands of proposals.
+            models.Index(fields=["kind", "status", "-last_positive_at", "id"], name="zone_kind_order"),
         ]
         verbose_name = _("风险区")
         verbose_name_plural = _("风险区")
