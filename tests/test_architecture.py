@@ -177,6 +177,8 @@ PURE_MODULES = [
     "demo/households.py",
     "demo/names.py",
     "demo/population.py",
+    "demo/drill/scenario.py",
+    "demo/drill/report.py",
 ]
 
 

@@ -180,3 +180,26 @@ def test_a_change_while_the_optimiser_runs_writes_nothing(
     assert refused.value.status == 409
     assert list(Assignment.objects.values_list("source", flat=True)) == [Assignment.Source.MANUAL]
     assert not AuditEvent.objects.filter(entity="roster", detail__has_key="days").exists()
+
+
+def test_a_volunteer_sent_to_another_community_serves_there(street_week, street_staff, community_a, community_b):
+    """Mobilised into B, A's volunteers gain the volunteer role over B: B's workers may route them on
+    B's delivery runs (supplies asks supplies.deliver over the point's community)."""
+    from gongzhi.core import access, roles
+    from gongzhi.core.models import RoleAssignment
+
+    first, people = street_week
+    services.street_mobilise(actor=street_staff, street_code=community_a.code[:9], first_day=first, days=1)
+    sent = {
+        a.volunteer for a in Assignment.objects.select_related("shift", "volunteer__user")
+        if a.shift.community_code == community_b.code and a.volunteer.community_code == community_a.code
+    }  # fmt: skip
+    assert sent
+    for volunteer in sent:
+        assert access.may_in_area(volunteer.user, roles.DELIVER, community_b.code)
+        assert RoleAssignment.objects.filter(user=volunteer.user, role="volunteer").count() == 2
+    home = people[2]  # B's own volunteer gains nothing
+    assert RoleAssignment.objects.filter(user=home.user, role="volunteer").count() == 1
+    services.street_mobilise(actor=street_staff, street_code=community_a.code[:9], first_day=first, days=3)
+    pairs = list(RoleAssignment.objects.filter(role="volunteer").values_list("user_id", "area_code"))
+    assert len(pairs) == len(set(pairs))  # a role over a community is given once, however often sent there

@@ -45,6 +45,29 @@ def test_a_rejection_needs_its_reason(client, proposed):
     assert "网格内已排查" in client.get(f"/zones/{zone.public_id}/").content.decode()
 
 
+def test_street_staff_narrow_a_grid_proposal_to_chosen_buildings(client, proposed):
+    street = make_user_with_role("street_a", "street_staff", "510104017")
+    client.force_login(street)
+    neighbour = BuildingFactory(grid=proposed.grid)
+    zone = Zone.objects.get(kind="control")
+    page = client.get(f"/zones/{zone.public_id}/").content.decode()
+    assert 'id="zone-redraw"' in page and proposed.public_id in page and neighbour.public_id in page
+
+    refused = client.post(f"/zones/{zone.public_id}/", {"action": "redraw", "building": [proposed.public_id]})
+    assert refused.status_code == 422 and Zone.objects.get(pk=zone.pk).status == "proposed"
+    answer = client.post(
+        f"/zones/{zone.public_id}/", {"action": "redraw", "building": [neighbour.public_id], "reason": "只封相邻楼"}
+    )
+    new = Zone.objects.get(redrawn_from=zone)
+    assert answer.status_code == 302 and answer["Location"] == f"/zones/{new.public_id}/"
+    assert (new.kind, new.level, new.building_id) == ("control", "building", neighbour.pk)
+    page = client.get(f"/zones/{new.public_id}/").content.decode()
+    assert "改划自" in page and "改划后建议" in page
+    original = client.get(f"/zones/{zone.public_id}/").content.decode()
+    assert 'id="redrawn-to"' in original and new.public_id in original and "只封相邻楼" in original
+    assert 'id="zone-redraw"' not in original
+
+
 def test_a_grid_worker_sees_the_zones_of_the_grid_but_cannot_decide(client, proposed, community_a):
     worker = make_user_with_role("grid_a", "grid_worker", community_a.code, grid=proposed.grid)
     client.force_login(worker)

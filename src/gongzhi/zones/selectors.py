@@ -12,6 +12,7 @@ from django.utils import timezone
 from gongzhi.core import access, roles
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.core.scope import in_area
+from gongzhi.places.models import Building
 from gongzhi.testing import selectors as testing_selectors
 from gongzhi.testing.models import Round
 from gongzhi.zones import flows, rules
@@ -56,7 +57,7 @@ def zones_first(qs: "QuerySet[Zone]", limit: int) -> list[Zone]:
 
 def zone_get_for_user(*, user: Any, public_id: str, capability: str = roles.VIEW_ZONES) -> Zone:
     """One zone, if it lies in the user's areas for the capability; 404 otherwise."""
-    zone = Zone.objects.select_related("building", "grid").filter(public_id=public_id[:26]).first()
+    zone = Zone.objects.select_related("building", "grid", "redrawn_from").filter(public_id=public_id[:26]).first()
     if zone is None or not access.may(user, capability, zone):
         raise Http404
     return zone
@@ -134,3 +135,24 @@ def zone_at(*, building_id: int, grid_id: int | None, community_code: str) -> Zo
         if (z.level, z.area_key) in place.areas()
     ]
     return min(holding, key=lambda z: (rules.strictness(z.kind), z.pk), default=None)
+
+
+def redraw_buildings(zone: Zone) -> list[Building]:
+    """The buildings a proposal may be redrawn to: those of its grid (a building's zone: the grid it
+    is in, or its community when it is in none), of the grid itself, or of its community. A street's
+    or district's proposal is taken or rejected whole (its buildings are thousands)."""
+    if zone.level == rules.BUILDING and zone.building is not None:
+        building = zone.building
+        if building.grid_id is not None:
+            return list(Building.objects.filter(grid_id=building.grid_id).order_by("number"))
+        return list(Building.objects.filter(community_code=building.community_code).order_by("number"))
+    if zone.level == rules.GRID and zone.grid_id is not None:
+        return list(Building.objects.filter(grid_id=zone.grid_id).order_by("number"))
+    if zone.level == rules.COMMUNITY:
+        return list(Building.objects.filter(community_code=zone.community_code).order_by("number"))
+    return []
+
+
+def redrawn_to(zone: Zone) -> list[Zone]:
+    """The proposals a proposal was redrawn to, by building."""
+    return list(Zone.objects.filter(redrawn_from=zone).order_by("area_name"))

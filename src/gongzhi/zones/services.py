@@ -46,7 +46,7 @@ class _Places:
                 "building": building,
                 "grid": building.grid,
                 "community_code": building.community_code,
-                "area_name": f"{community}{building.grid.name}{building.name}",
+                "area_name": f"{community}{building.grid.name if building.grid else ''}{building.name}",
             }
         if level == rules.GRID:
             grid = self.grids[int(key)]
@@ -212,6 +212,69 @@ def zone_reject(*, actor: Any, zone: Zone, reason: str) -> Zone:
         reason=reason[:200],
         also={"ended_at": timezone.now(), "decided_by": actor, "decided_by_name": account_label(actor)},
     )
+
+
+def zone_redraw(*, actor: Any, zone: Zone, buildings: list[str], reason: str) -> list[Zone]:
+    """Narrow or widen a proposal to chosen buildings (by public id) of its area (redraw_buildings):
+    the proposal is closed as not taken up, with who and why, and each chosen building gets a proposal
+    of the same kind and cases, pointing back to it (`redrawn_from`); those are then confirmed or
+    rejected one by one. A building already in an open zone keeps that zone and is named. Nothing is
+    written when a chosen building lies outside the area (zones.rules.check_buildings)."""
+    _decider(actor, zone)
+    if zone.status != flows.PROPOSED:
+        raise ApplicationError(_("只有待确认的建议可以改划范围"), status=409)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("请填写改划范围的原因"), status=422)
+    from gongzhi.zones.selectors import redraw_buildings  # selectors read the rules from here
+
+    inside = {b.public_id: b for b in redraw_buildings(zone)}
+    if not inside:
+        raise ApplicationError(_("街道、区县范围的建议只能整体确认或不采纳"), status=409)
+    chosen = sorted({str(b) for b in buildings})
+    problems = rules.check_buildings(chosen=chosen, inside=inside)
+    if problems:
+        raise ApplicationError("；".join(problem_text(p) for p in problems), status=422)
+    with transaction.atomic():
+        zone = Zone.objects.select_for_update().get(pk=zone.pk)
+        if zone.status != flows.PROPOSED:
+            raise ApplicationError(_("只有待确认的建议可以改划范围"), status=409)
+        picked = [inside[key] for key in chosen]
+        zone = transitions.transition(
+            flow=flows.ZONE_FLOW,
+            row=zone,
+            to=flows.REJECTED,
+            actor=actor,
+            reason=(_("改划为%(n)d栋楼：") % {"n": len(picked)} + reason)[:200],
+            also={"ended_at": timezone.now(), "decided_by": actor, "decided_by_name": account_label(actor)},
+            detail={"redrawn_to": [b.public_id for b in picked]},
+        )
+        taken = set(
+            Zone.objects.filter(
+                level=rules.BUILDING, area_key__in=[str(b.pk) for b in picked], status__in=flows.OPEN_STATES
+            ).values_list("area_key", flat=True)
+        )
+        fresh = [b for b in picked if str(b.pk) not in taken]
+        places = _Places([rules.Proposal(zone.kind, rules.BUILDING, str(b.pk), (), zone.rules_version) for b in fresh])
+        new = [
+            Zone(
+                kind=zone.kind,
+                level=rules.BUILDING,
+                area_key=str(b.pk),
+                status=flows.PROPOSED,
+                rules_version=zone.rules_version,
+                cases=list(zone.cases),
+                first_positive_at=zone.first_positive_at,
+                last_positive_at=zone.last_positive_at,
+                redrawn_from=zone,
+                **places.fields(rules.BUILDING, str(b.pk)),
+            )
+            for b in fresh
+        ]
+        for row in new:
+            row.save()
+        transitions.start_many(flow=flows.ZONE_FLOW, rows=new, actor=None, reason="redrawn", system=True)
+    return new
 
 
 def zone_history(zone: Zone) -> rules.ZoneHistory:

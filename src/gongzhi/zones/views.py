@@ -1,6 +1,8 @@
 """Pages of risk zones: the list of the user's areas, one zone with its cases, timeline and the
 decisions (confirm, reject with a reason, release when the rules allow)."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -55,6 +57,16 @@ def zone_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             elif action == "reject":
                 services.zone_reject(actor=request.user, zone=zone, reason=request.POST.get("reason", ""))
                 messages.success(request, _("已不采纳这一建议"))
+            elif action == "redraw":
+                made = services.zone_redraw(
+                    actor=request.user,
+                    zone=zone,
+                    buildings=request.POST.getlist("building"),
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("已改划为%(n)d栋楼的建议，请逐一确认") % {"n": len(made)})
+                if len(made) == 1:
+                    return redirect("zones:detail", public_id=made[0].public_id)
             elif action == "release":
                 services.zone_release(actor=request.user, zone=zone)
                 messages.success(request, _("风险区已解除"))
@@ -72,6 +84,8 @@ def zone_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "zone": zone,
             "may_decide": may_decide,
+            "redrawn_to": selectors.redrawn_to(zone) if zone.status == flows.REJECTED else [],
+            "redraw": _redraw_choices(zone) if may_decide and zone.status == flows.PROPOSED else [],
             "release_problems": release_problems,
             "timeline": selectors.zone_timeline(zone),
             "rounds": selectors.round_suggestion(zone),
@@ -79,3 +93,9 @@ def zone_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _redraw_choices(zone: Zone) -> list[tuple[Any, bool]]:
+    """The buildings a proposal may be redrawn to, each with whether the proposal holds it now."""
+    held = {zone.building_id} if zone.level == "building" else None
+    return [(b, held is None or b.pk in held) for b in selectors.redraw_buildings(zone)]

@@ -9,12 +9,14 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.core import roles
 from gongzhi.core.cleaning import clean_text
 from gongzhi.core.errors import ApplicationError
-from gongzhi.core.models import AuditEvent
+from gongzhi.core.models import AuditEvent, RoleAssignment
 from gongzhi.core.services import audit_record
 from gongzhi.places.models import Area
 from gongzhi.places.selectors import area_names
+from gongzhi.places.services import role_assignment_create
 from gongzhi.volunteers import flows, rostering
 from gongzhi.volunteers.choices import DAY_PARTS, ROSTER_RULES, SKILLS, WEEKDAYS
 from gongzhi.volunteers.messages import roster_refusal
@@ -248,7 +250,9 @@ def _roster(
     shifts = list(shifts_query.select_related("post", "post__training").order_by("starts_at", "id"))
     if not shifts:
         raise ApplicationError(none_message, status=422)
-    volunteers = list(Volunteer.objects.in_area(reservoir_area).filter(status=flows.APPROVED).order_by("id"))
+    volunteers = list(
+        Volunteer.objects.in_area(reservoir_area).filter(status=flows.APPROVED).select_related("user").order_by("id")
+    )
     replaced = (
         list(
             Assignment.objects.filter(shift__in=shifts, source=source, checkin__isnull=True).values_list(
@@ -276,6 +280,11 @@ def _roster(
             ],
             batch_size=2000,
         )
+        shift_community = {s.pk: s.community_code for s in shifts}
+        serve_where_sent(
+            {(v, shift_community[need_id]) for v, need_id in result.assignments},
+            {v.pk: v for v in volunteers},
+        )
         audit_record(
             actor=actor,
             action=AuditEvent.Action.CREATE,
@@ -291,6 +300,28 @@ def _roster(
             },
         )
     return result
+
+
+def serve_where_sent(sent: set[tuple[int, str]], volunteers: dict[int, Volunteer]) -> int:
+    """A volunteer rostered in another community of the street (mobilised, or placed by hand) serves
+    there: they gain the volunteer role over that community, so its workers may route them on its
+    delivery runs and they see its posts. (volunteer id, community code) pairs; returns the roles given."""
+    users = {v.user_id: v.user for v in volunteers.values() if v.user_id is not None}
+    wanted: set[tuple[int, str]] = set()
+    for v, code in sent:
+        user_id = volunteers[v].user_id
+        if user_id is not None and code != volunteers[v].community_code:
+            wanted.add((user_id, code))
+    if not wanted:
+        return 0
+    held = set(
+        RoleAssignment.objects.filter(
+            role=roles.VOLUNTEER, user_id__in={u for u, _ in wanted}, area_code__in={c for _, c in wanted}
+        ).values_list("user_id", "area_code")
+    )
+    for user_id, code in sorted(wanted - held):
+        role_assignment_create(user=users[user_id], role=roles.VOLUNTEER, area_code=code)
+    return len(wanted - held)
 
 
 def _around(shifts: list[Shift], volunteers: list[Volunteer]):
@@ -330,6 +361,7 @@ def assignment_add(*, actor, shift: Shift, volunteer: Volunteer) -> Assignment:
             raise ApplicationError(_("该志愿者已在这个班次上"), status=409)
         if Assignment.objects.filter(shift=shift).count() >= shift.needed:
             raise ApplicationError(_("这个班次已排满，请先换下一人"), status=409)
+        serve_where_sent({(volunteer.pk, shift.community_code)}, {volunteer.pk: volunteer})
         assignment = Assignment.objects.create(
             shift=shift, volunteer=volunteer, community_code=volunteer.community_code, source=Assignment.Source.MANUAL
         )

@@ -1,0 +1,171 @@
+"""A proposal narrowed or widened to chosen buildings of its area (zones.services.zone_redraw): the
+proposal closed with who and why, a proposal per chosen building pointing back to it, the measures
+following the buildings put in force; refused, writing nothing, for a building outside the area."""
+
+import pytest
+from django.db import transaction
+from django.http import Http404
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gongzhi.core import measures
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import WorkflowEvent
+from gongzhi.places.models import Building
+from gongzhi.zones import rules, services
+from gongzhi.zones.models import Zone
+from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def street_staff(community_a):
+    return make_user_with_role("street_a", "street_staff", community_a.code[:9])
+
+
+@pytest.fixture
+def grid_with_buildings(community_a):
+    grid = GridFactory(community=community_a)
+    return grid, [BuildingFactory(grid=grid) for _ in range(4)]
+
+
+def _proposal(kind: str, level: str, key: str) -> Zone:
+    """A proposal made directly (the rules' tiers would give one kind per level)."""
+    return Zone.objects.create(
+        kind=kind,
+        level=level,
+        area_key=key,
+        rules_version="default-1",
+        cases=["T0001"],
+        first_positive_at="2022-09-01T08:00:00+08:00",
+        last_positive_at="2022-09-01T08:00:00+08:00",
+        **services._Places([rules.Proposal(kind, level, key, ("T0001",), "default-1")]).fields(level, key),
+    )
+
+
+def test_a_grid_proposal_narrowed_to_two_buildings(street_staff, grid_with_buildings):
+    grid, buildings = grid_with_buildings
+    zone = _proposal("control", "grid", str(grid.pk))
+    chosen = buildings[:2]
+
+    made = services.zone_redraw(
+        actor=street_staff, zone=zone, buildings=[b.public_id for b in chosen], reason="另两栋已搬空"
+    )
+
+    zone.refresh_from_db()
+    assert zone.status == "rejected" and zone.decided_by == street_staff
+    event = WorkflowEvent.objects.get(flow="zone", row_key=zone.public_id, to_status="rejected")
+    assert event.actor == street_staff and "另两栋已搬空" in event.reason and "2" in event.reason
+    assert sorted(event.detail["redrawn_to"]) == sorted(b.public_id for b in chosen)
+    assert sorted(z.building_id for z in made) == sorted(b.pk for b in chosen)
+    for new in made:
+        new.refresh_from_db()
+        assert (new.kind, new.level, new.status, new.redrawn_from_id) == ("control", "building", "proposed", zone.pk)
+        assert new.cases == ["T0001"] and new.first_positive_at == zone.first_positive_at
+        assert WorkflowEvent.objects.filter(flow="zone", row_key=new.public_id, reason="redrawn").exists()
+
+    # put in force, a chosen building's residents go one to a tube; the building left out does not
+    services.zone_confirm(actor=street_staff, zone=made[0])
+    inside = ResidentFactory(household=HouseholdFactory(building=made[0].building))
+    outside = ResidentFactory(household=HouseholdFactory(building=buildings[3]))
+    under = measures.residents_under(measures.SINGLE_TUBE, [inside.pk, outside.pk], [grid.community_code])
+    assert under == {inside.pk}
+
+
+def test_a_building_proposal_widened_to_its_neighbours(street_staff, grid_with_buildings):
+    _, buildings = grid_with_buildings
+    zone = _proposal("lockdown", "building", str(buildings[0].pk))
+    made = services.zone_redraw(
+        actor=street_staff, zone=zone, buildings=[b.public_id for b in buildings[:3]], reason="同一单元楼道相通"
+    )
+    assert sorted(z.area_key for z in made) == sorted(str(b.pk) for b in buildings[:3])
+    assert {z.kind for z in made} == {"lockdown"}
+
+
+def test_a_building_already_in_an_open_zone_keeps_it(street_staff, grid_with_buildings):
+    _, buildings = grid_with_buildings
+    other = _proposal("lockdown", "building", str(buildings[1].pk))
+    zone = _proposal("control", "grid", str(buildings[0].grid_id))
+    made = services.zone_redraw(
+        actor=street_staff, zone=zone, buildings=[buildings[0].public_id, buildings[1].public_id], reason="缩小"
+    )
+    assert [z.building_id for z in made] == [buildings[0].pk]
+    other.refresh_from_db()
+    assert other.status == "proposed" and other.kind == "lockdown"
+
+
+@pytest.mark.parametrize(
+    "change, status, words",
+    [
+        ("outside", 422, "不在"),
+        ("empty", 422, ""),
+        ("no_reason", 422, "原因"),
+        ("active", 409, "待确认"),
+    ],
+)
+def test_a_redraw_refused_writes_nothing(street_staff, grid_with_buildings, community_a, change, status, words):
+    grid, buildings = grid_with_buildings
+    zone = _proposal("control", "grid", str(grid.pk))
+    elsewhere = BuildingFactory(grid=GridFactory(community=community_a))
+    chosen = [buildings[0].public_id]
+    reason = "缩小"
+    if change == "outside":
+        chosen.append(elsewhere.public_id)
+    elif change == "empty":
+        chosen = []
+    elif change == "no_reason":
+        reason = "  "
+    else:
+        services.zone_confirm(actor=street_staff, zone=zone)
+    before = (Zone.objects.count(), WorkflowEvent.objects.filter(flow="zone").count())
+
+    with pytest.raises(ApplicationError) as refused:
+        services.zone_redraw(actor=street_staff, zone=zone, buildings=chosen, reason=reason)
+
+    assert refused.value.status == status and words in refused.value.message
+    assert (Zone.objects.count(), WorkflowEvent.objects.filter(flow="zone").count()) == before
+
+
+def test_a_street_proposal_is_taken_whole(street_staff, community_a):
+    zone = _proposal("prevention", "street", community_a.code[:9])
+    with pytest.raises(ApplicationError) as refused:
+        services.zone_redraw(actor=street_staff, zone=zone, buildings=["x"], reason="缩小")
+    assert refused.value.status == 409
+
+
+def test_someone_outside_the_area_cannot_redraw(grid_with_buildings, community_b):
+    grid, buildings = grid_with_buildings
+    zone = _proposal("control", "grid", str(grid.pk))
+    outsider = make_user_with_role("worker_b2", "community_worker", community_b.code)
+    with pytest.raises(Http404):
+        services.zone_redraw(actor=outsider, zone=zone, buildings=[buildings[0].public_id], reason="缩小")
+
+
+class _Undo(Exception):
+    pass
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.integers(min_value=0, max_value=6), max_size=7))
+def test_a_redrawn_zone_never_holds_a_building_outside_its_proposals_area(
+    street_staff, grid_with_buildings, community_a, picks
+):
+    grid, buildings = grid_with_buildings
+    outside = list(Building.objects.exclude(grid=grid).order_by("pk")[:3])
+    if len(outside) < 3:
+        outside = [BuildingFactory(grid=GridFactory(community=community_a)) for _ in range(3)]
+    pool = buildings + outside  # 4 inside, 3 outside
+    chosen = [pool[i].public_id for i in picks]
+    inside = {b.public_id for b in buildings}
+    with pytest.raises(_Undo), transaction.atomic():
+        zone = _proposal("lockdown", "grid", str(grid.pk))
+        try:
+            made = services.zone_redraw(actor=street_staff, zone=zone, buildings=chosen, reason="property")
+        except ApplicationError:
+            assert not set(chosen) <= inside or not chosen
+            assert Zone.objects.filter(redrawn_from=zone).count() == 0
+            raise _Undo from None
+        assert chosen and set(chosen) <= inside
+        assert {z.building.public_id for z in made} == set(chosen)
+        raise _Undo
