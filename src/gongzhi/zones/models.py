@@ -58,7 +58,7 @@ class Zone(TimeStampedModel):
     decided_by_name = models.CharField(max_length=80, blank=True)
     # A proposal narrowed or widened by staff to chosen buildings: each building's proposal names it.
     redrawn_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="redrawn_to", db_index=False
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="redrawn_to"
     )
 
     objects = AreaQuerySet.as_manager()

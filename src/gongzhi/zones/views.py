@@ -58,13 +58,16 @@ def zone_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                 services.zone_reject(actor=request.user, zone=zone, reason=request.POST.get("reason", ""))
                 messages.success(request, _("已不采纳这一建议"))
             elif action == "redraw":
+                chosen = set(request.POST.getlist("building"))
                 made = services.zone_redraw(
-                    actor=request.user,
-                    zone=zone,
-                    buildings=request.POST.getlist("building"),
-                    reason=request.POST.get("reason", ""),
+                    actor=request.user, zone=zone, buildings=sorted(chosen), reason=request.POST.get("reason", "")
                 )
                 messages.success(request, _("已改划为%(n)d栋楼的建议，请逐一确认") % {"n": len(made)})
+                if len(chosen) > len(made):
+                    messages.info(
+                        request,
+                        _("%(n)d栋楼已在其他风险区内，保持原样") % {"n": len(chosen) - len(made)},
+                    )
                 if len(made) == 1:
                     return redirect("zones:detail", public_id=made[0].public_id)
             elif action == "release":

@@ -49,7 +49,7 @@ from gongzhi.people.models import Resident, ResidentTag
 from gongzhi.places.models import Area, Building, Grid, Household
 from gongzhi.places.services import role_assignment_create
 from gongzhi.supplies import services as supply_services
-from gongzhi.supplies.models import DeliveryStop, Order, SupplyPoint
+from gongzhi.supplies.models import DeliveryRun, DeliveryStop, Order, SupplyPoint
 from gongzhi.testing import collection
 from gongzhi.testing import services as testing_services
 from gongzhi.testing.models import Recall, Round, Sample, Tube
@@ -690,8 +690,6 @@ class Drill:
             self.cycling.discard(code)
 
     def _deliver(self, run_pk: int, courier_pk: int, household_pk: int) -> None:
-        from gongzhi.supplies.models import DeliveryRun
-
         run = DeliveryRun.objects.get(pk=run_pk)
         household = Household.objects.get(pk=household_pk)
         with self.timed("doorstep confirmed (route sheet)"):

@@ -1,4 +1,5 @@
 import os
+import warnings
 from pathlib import Path
 
 from django.conf import settings
@@ -50,6 +51,8 @@ class Command(BaseCommand):
             )
         if not Area.objects.filter(level=Area.Level.COMMUNITY).exists():
             areas_load()
+        # the residents' pages answer in process: whitenoise's note on the static root is noise here
+        warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
         drill = Drill(
             scale=options["scale"],
             seed=options["seed"],
