@@ -32,6 +32,7 @@ def _played(seed: int) -> tuple[Drill, object]:
     return drill, drill.run()
 
 
+@pytest.mark.django_db(transaction=True)  # committed as the command does: on PostgreSQL, scans on a second connection
 def test_an_outbreak_goes_through_every_module_and_ends_released(areas):
     drill, outcome = _played(5)
     kpi = outcome.kpi

@@ -18,9 +18,11 @@ import heapq
 import itertools
 import json
 import random
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +30,7 @@ from typing import Any
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 from django.db.models import Count, Sum
 from django.test import Client
 from django.utils import timezone
@@ -78,6 +81,7 @@ OTHER_REQUESTS = (
     ("other", "快递一直送不进来，请帮忙协调"),
 )
 EVERY_SLOT = [f"{day}-{part}" for day in choices.WEEKDAYS for part in ("am", "pm", "eve")]
+SCAN_THREADS = 2  # connections taking scans at once on PostgreSQL (this machine has 2 cores)
 SHIFTS = ((8, 14), (14, 20))  # the delivery post's shifts (a volunteer serves at most 8 hours a day)
 BATCH = testing_services.MAX_BATCH
 RESULTS_PER_CALL = 5000
@@ -170,6 +174,11 @@ class Drill:
         self.last_zone = 0
         self.round_owner: dict[int, Any] = {}
         self.http = Client()
+        self.lock = threading.Lock()
+        # PostgreSQL takes a community's scans on a second connection while the drill goes on (SQLite
+        # has one writer, and a caller's open transaction is not seen by other connections)
+        self.pool: ThreadPoolExecutor | None = None
+        self.ingesting: dict[tuple[int, str], Future] = {}
         self.door_codes: dict[int, str] = {}
         self.notice_ids: dict[int, str] = {}
         self.api_refused: list[str] = []
@@ -183,13 +192,15 @@ class Drill:
     @contextmanager
     def timed(self, step: str, rows: int = 1) -> Iterator[Step]:
         started = time.perf_counter()
-        record = self.system[step]
+        with self.lock:
+            record = self.system[step]
         try:
             yield record
         finally:
-            record.calls += 1
-            record.rows += rows
-            record.seconds.append(time.perf_counter() - started)
+            with self.lock:
+                record.calls += 1
+                record.rows += rows
+                record.seconds.append(time.perf_counter() - started)
 
     def queue(self) -> None:
         """What the Huey consumer does after each commit: deliver the outbox."""
@@ -199,6 +210,8 @@ class Drill:
     def run(self) -> Outcome:
         started = self.started = time.perf_counter()
         self._populate()
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.pool = ThreadPoolExecutor(SCAN_THREADS)
         with SimClock(scenario.START - dt.timedelta(hours=2)) as self.clock:
             self._setup()
             self.at(scenario.START, self._city_round)
@@ -216,6 +229,10 @@ class Drill:
                     break
                 self.clock.move_to(when)
                 action(*args)
+            for pending in self.ingesting.values():
+                pending.result()
+            if self.pool is not None:
+                self.pool.shutdown()
             with self.timed("command view recount"):
                 figures_refresh()
             kpi = self._kpi()
@@ -428,18 +445,39 @@ class Drill:
             batch.append(collection.Event(f"{barcode}-o", collection.OPEN, barcode))
             batch.extend(collection.Event(f"{barcode}-{m[0]}", collection.SCAN, barcode, "R:" + m[0]) for m in members)
             batch.append(collection.Event(f"{barcode}-c", collection.CLOSE, barcode))
+        job = (round_, collector, batch)
+        if self.pool is None:
+            self._ingest(*job)
+        else:  # collectors scan at once in every community: their batches reach the server side by side
+            self.ingesting[(round_pk, code)] = self.pool.submit(self._ingest_in_thread, *job)
+        lab_at = self.clock.now + window + hours(self.rng, self.a.lab_hours)
+        self.at(lab_at, self._results, round_pk, code, barcodes)
+
+    def _ingest(self, round_: Round, collector: Any, batch: list[collection.Event]) -> int:
+        refused = 0
         for start in range(0, len(batch), BATCH):
             part = batch[start : start + BATCH]
             with self.timed("scan batches (collectors' devices)", rows=len(part)):
                 outcomes = testing_services.scan_batch_ingest(round_=round_, collector=collector, events=part)
-            self.refused_scans += sum(1 for o in outcomes if o.status == "error")
-        lab_at = self.clock.now + window + hours(self.rng, self.a.lab_hours)
-        self.at(lab_at, self._results, round_pk, code, barcodes)
+            refused += sum(1 for o in outcomes if o.status == "error")
+        with self.lock:
+            self.refused_scans += refused
+        return refused
+
+    def _ingest_in_thread(self, round_: Round, collector: Any, batch: list[collection.Event]) -> int:
+        try:
+            return self._ingest(round_, collector, batch)
+        finally:
+            connection.close()  # the thread's own connection
 
     def _results(self, round_pk: int, code: str, barcodes: list[str]) -> None:
+        pending = self.ingesting.pop((round_pk, code), None)
+        if pending is not None:
+            pending.result()  # the lab has the tubes only once they were all recorded
         round_ = Round.objects.get(pk=round_pk)
         lab = self._user(roles.LAB, code[:6])
-        positives = [b for b in barcodes if any(m in self.infected for m in self.tubes[b])]
+        # a tube's members are kept only until its result (a whole city's would not fit in memory)
+        positives = [b for b in barcodes if any(m in self.infected for m in self.tubes.pop(b))]
         values: list[tuple[str, object]] = [(b, "positive" if b in positives else "negative") for b in barcodes]
         for start in range(0, len(values), RESULTS_PER_CALL):
             part = values[start : start + RESULTS_PER_CALL]
@@ -1079,6 +1117,4 @@ def _centre(code: str) -> tuple[float | None, float | None]:
 
 
 def _vendor() -> str:
-    from django.db import connection
-
     return connection.vendor
