@@ -81,7 +81,7 @@ def buildings_locate(communities: Sequence[Area], seed: int = 2022) -> int:
     return located
 
 
-def _centre(community_code: str) -> tuple[float, float] | tuple[None, None]:
+def community_centre(community_code: str) -> tuple[float, float] | tuple[None, None]:
     points = list(
         Building.objects.filter(community_code=community_code, latitude__isnull=False).values_list(
             "latitude", "longitude"
@@ -123,7 +123,7 @@ def demo_supplies_create(*, communities: Sequence[Area]) -> int:
     for name, n in RESERVE_STOCK:
         services.stock_receive(actor=street, point=reserve, item=items[name], quantity=n, reason="区级调拨入库")
     first = communities[0]
-    lat, lon = _centre(first.code)
+    lat, lon = community_centre(first.code)
     shop = services.supply_point_create(
         actor=street,
         area_code=first.code,
@@ -135,7 +135,7 @@ def demo_supplies_create(*, communities: Sequence[Area]) -> int:
     for name, n in [("大米（5公斤袋）", 120), ("鸡蛋（30枚）", 60), ("婴儿配方奶粉（800克）", 20), ("卫生用品包", 80)]:
         services.stock_receive(actor=street, point=shop, item=items[name], quantity=n, reason="商超备货")
     for index, community in enumerate(c for c in communities if c.code.startswith(street_code)):
-        lat, lon = _centre(community.code)
+        lat, lon = community_centre(community.code)
         point = services.supply_point_create(
             actor=street, area_code=community.code, kind="distribution", name=f"{community.name}物资分发点",
             address=f"{community.name}党群服务中心", latitude=lat, longitude=lon,

@@ -45,7 +45,7 @@ from gongzhi.core.models import WorkflowEvent
 from gongzhi.demo import loader
 from gongzhi.demo.drill import scenario
 from gongzhi.demo.drill.scenario import Assumptions, hours, minutes
-from gongzhi.demo.supplies import DISTRIBUTION_STOCK, ITEMS, RESERVE_STOCK, buildings_locate
+from gongzhi.demo.supplies import DISTRIBUTION_STOCK, ITEMS, RESERVE_STOCK, buildings_locate, community_centre
 from gongzhi.notices import services as notice_services
 from gongzhi.notices.models import Notice, NoticeReceipt
 from gongzhi.people.models import Resident, ResidentTag
@@ -81,6 +81,7 @@ OTHER_REQUESTS = (
     ("other", "快递一直送不进来，请帮忙协调"),
 )
 EVERY_SLOT = [f"{day}-{part}" for day in choices.WEEKDAYS for part in ("am", "pm", "eve")]
+BUILDING_ORDER = ("number", "address", "name")  # natural keys: numbers repeat across a community's addresses
 SCAN_THREADS = 2  # connections taking scans at once on PostgreSQL (this machine has 2 cores)
 SHIFTS = ((8, 14), (14, 20))  # the delivery post's shifts (a volunteer serves at most 8 hours a day)
 BATCH = testing_services.MAX_BATCH
@@ -286,7 +287,7 @@ class Drill:
             buildings = list(
                 Building.objects.filter(community_code=code, households__isnull=False)
                 .distinct()
-                .order_by("number")
+                .order_by(*BUILDING_ORDER)
                 .values_list("pk", flat=True)
             )
             for building in rng.sample(buildings, min(len(buildings), rng.randint(*self.a.clusters_per_community))):
@@ -344,7 +345,7 @@ class Drill:
                 supply_services.stock_receive(actor=staff, point=reserve, item=items[name], quantity=n, reason="储备")
         for community in self.communities:
             staff = self._user(roles.STREET_STAFF, community.code[:9])
-            lat, lon = _centre(community.code)
+            lat, lon = community_centre(community.code)
             point = supply_services.supply_point_create(
                 actor=staff, area_code=community.code, kind="distribution", name=f"{community.name}物资分发点",
                 latitude=lat, longitude=lon,
@@ -528,8 +529,11 @@ class Drill:
     # ------------------------------------------------------------------ zones and their notices
 
     def _new_proposals(self) -> None:
-        for zone in Zone.objects.filter(pk__gt=self.last_zone).order_by("pk"):
-            self.last_zone = zone.pk
+        fresh = list(Zone.objects.filter(pk__gt=self.last_zone))
+        # the rules write a batch's proposals in the order the database returned the tubes' places:
+        # taken here by what they cover, so both databases draw the same delays for the same zone
+        for zone in sorted(fresh, key=lambda z: (z.community_code, z.kind, z.level, z.area_name)):
+            self.last_zone = max(self.last_zone, zone.pk)
             key = _zone_key(zone)
             self.zone_kind[key] = zone.kind
             self.zone_proposed.setdefault(key, self.clock.now)
@@ -556,7 +560,7 @@ class Drill:
         if zone.kind == "lockdown" and zone.building is not None:
             buildings = [zone.building]
         else:
-            buildings = list(Building.objects.filter(grid=zone.grid).order_by("number"))
+            buildings = list(Building.objects.filter(grid=zone.grid).order_by(*BUILDING_ORDER))
         notices = {
             n.building_id: n for n in Notice.objects.filter(building__in=buildings, created_at__gte=self.clock.now)
         }
@@ -712,8 +716,13 @@ class Drill:
                 planned = None
             if planned is not None:
                 stops = sorted(
-                    DeliveryStop.objects.filter(run__in=planned.runs).select_related("household", "run"),
-                    key=lambda s: (s.household.building_id, s.household.unit, s.household.room),
+                    DeliveryStop.objects.filter(run__in=planned.runs).select_related("household__building", "run"),
+                    key=lambda s: (
+                        s.household.building.number,
+                        s.household.building.address,
+                        s.household.unit,
+                        s.household.room,
+                    ),
                 )
                 for k, stop in enumerate(stops):
                     when = self.clock.now + dt.timedelta(minutes=30 + self.a.minutes_per_stop * (k // len(couriers)))
@@ -1105,15 +1114,6 @@ def _zone_key(zone: Zone) -> str:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def _centre(code: str) -> tuple[float | None, float | None]:
-    points = list(
-        Building.objects.filter(community_code=code, latitude__isnull=False).values_list("latitude", "longitude")
-    )
-    if not points:
-        return None, None
-    return round(sum(p[0] for p in points) / len(points), 6), round(sum(p[1] for p in points) / len(points), 6)
 
 
 def _vendor() -> str:
