@@ -200,10 +200,12 @@ def test_analyze_if_stale_looks_at_each_partition(areas, community_a):
         return
     with connection.cursor() as cursor:  # a backend's counts reach pg_stat_user_tables at most once a second
         cursor.execute("SELECT pg_stat_force_next_flush()")
-    assert analyze_if_stale(Sample, at_least=10) == [f"testing_sample_r{round_.pk}"]
+    # partitions earlier transactional tests left behind (their rows truncated) may be stale too
+    own = f"testing_sample_r{round_.pk}"
+    assert own in analyze_if_stale(Sample, at_least=10)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")
-    assert analyze_if_stale(Sample, at_least=10) == []
+    assert own not in analyze_if_stale(Sample, at_least=10)
 
 
 def test_a_rounds_tubes_leave_room_for_their_result_and_a_samples_result_is_read_from_its_tube(
