@@ -673,7 +673,7 @@ def test_street_staff_see_their_streets_figures_and_a_row_per_community(client, 
     assert values["supplies.late_orders"] == ("0", f"/supplies/orders/?area={STREET}&late=1", False)
     since = timezone.localdate().replace(day=1).isoformat()
     assert values["volunteers.hours_month"] == ("2.5", f"/volunteers/hours/?area_code={STREET}&since={since}", False)
-    assert values["supplies.open_orders"] == ("1", f"/supplies/orders/?area={STREET}", False)
+    assert values["supplies.open_orders"] == ("1", f"/supplies/orders/?area={STREET}&status=open", False)
     assert values["supplies.urgent_open"] == ("0", f"/supplies/orders/?area={STREET}&urgent=1", False)
     # the parts of derived figures are not shown
     assert "testing.exempted" not in values and "supplies.residents" not in values

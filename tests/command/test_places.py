@@ -25,6 +25,7 @@ from gongzhi.supplies.services import LineIn
 from gongzhi.testing import figures as testing_figures
 from gongzhi.testing import services as testing_services
 from gongzhi.testing.models import Recall
+from gongzhi.testing.selectors import RECALL_OPEN
 from gongzhi.volunteers import services as volunteer_services
 from gongzhi.volunteers.models import Assignment
 from gongzhi.zones import figures as zone_figures
@@ -487,3 +488,135 @@ def test_who_may_open_a_grid_or_building_page(client, inside, worker_a, worker_b
     client.logout()
     answer = client.get("/command/", {"grid": g1.public_id})
     assert answer.status_code == 302 and answer["Location"].startswith("/login/")
+
+
+# --- the lists behind a grid's and a building's figures ---------------------------------------------
+# Following a figure's link lands on a list narrowed to that grid or building (`?grid=` / `?building=`)
+# that holds exactly what the figure counted there. A figure whose list cannot narrow, or that is not
+# known below a community, has no link there, never one to the whole community's list. A grid or
+# building the viewer does not hold is a 404 on every list.
+
+PLACES = ["g1", "g2", "b11", "b12", "b21"]
+
+
+def _place_of(world, name):
+    if name.startswith("g"):
+        grid = world["grids"][name]
+        return grid, {"grid": grid.public_id}
+    building = world["buildings"][name]
+    return building, {"building": building.public_id}
+
+
+def links_on(page: str) -> dict[str, str]:
+    """Figure key -> its link ("" when it has none)."""
+    return {key: href.replace("&amp;", "&") for _urgent, href, key, _value in FIGURE.findall(page)}
+
+
+def counted_by_list(key: str, context) -> int:
+    """What the list the link landed on holds, for the figure `key`."""
+    if key in ("testing.expected", "testing.sampled", "testing.untested"):
+        return context["summary"][key.split(".")[1]]
+    if key == "testing.open_recalls":
+        return sum(1 for recall, _pii, _steps in context["recalls"] if recall.status in RECALL_OPEN)
+    if key.startswith("supplies."):
+        return len(context["orders"])
+    if key.startswith("appeals."):
+        return len(context["rows"])
+    if key == "zones.proposed":
+        return sum(1 for z in context["rows"] if z.status == "proposed" and z.level in ("building", "grid"))
+    if key.startswith("zones."):
+        kind = key.split(".")[1]
+        here = ("building", "grid")
+        return sum(1 for z in context["rows"] if z.kind == kind and z.status == "active" and z.level in here)
+    raise AssertionError(f"no list reader for {key}")
+
+
+@pytest.mark.parametrize("name", PLACES)
+def test_each_figure_of_a_place_links_to_its_list_narrowed_to_that_place(client, street_staff, inside, name):
+    _place, query = _place_of(inside, name)
+    client.force_login(street_staff)
+    page = client.get("/command/", query).content.decode()
+    links = links_on(page)
+    followed = 0
+    for figure in figures.all_figures():
+        if figure.hidden or figure.key not in links:
+            continue
+        href = links[figure.key]
+        if not figure.places:
+            assert href == "", f"{figure.key} links to a list that does not narrow to the place"
+            continue
+        assert href, f"{figure.key} has no link at {name}"
+        assert href.endswith("&" + "&".join(f"{k}={v}" for k, v in query.items())), href
+        if figure.derived is not None:  # coverage: the share of the page's own figures
+            continue
+        landed = client.get(href, follow=True)
+        assert landed.status_code == 200, (figure.key, href)
+        assert landed.context["place"] is not None, f"{figure.key}: the list was not narrowed"
+        assert counted_by_list(figure.key, landed.context) == EXPECTED[name].get(figure.key, 0), (figure.key, name)
+        followed += 1
+    assert followed >= 10  # testing, zones, supplies and requests all followed
+
+
+def test_figures_not_known_below_a_community_do_not_link(client, street_staff, inside):
+    client.force_login(street_staff)
+    page = client.get("/command/", {"grid": inside["grids"]["g1"].public_id}).content.decode()
+    links = links_on(page)
+    for key in ("volunteers.on_duty", "testing.positive_tubes"):
+        assert links.get(key, "") == "", key
+    community = client.get("/command/", {"area": A}).content.decode()
+    assert links_on(community)["testing.positive_tubes"]  # it does link where it is known
+
+
+def test_the_untested_page_of_a_building_lists_its_residents_only(client, street_staff, inside):
+    building = inside["buildings"]["b11"]
+    client.force_login(street_staff)
+    landed = client.get("/rounds/current/untested/", {"area": A, "building": building.public_id}, follow=True)
+    listed = [resident for resident, _pii in landed.context["untested"]]
+    assert len(listed) == 2 and {r.household.building_id for r in listed} == {building.pk}
+    page = landed.content.decode()
+    assert "data-place-filter" in page and building.label in page
+    export = re.search(r'href="([^"]*/untested\.xlsx[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert f"building={building.public_id}" in export
+    client.force_login(street_staff)
+    sheet = client.get(export)
+    assert sheet.status_code == 200
+    clear = re.search(r'data-place-filter>.*?<a href="([^"]+)"', page, re.S).group(1).replace("&amp;", "&")
+    whole = client.get(landed.request["PATH_INFO"] + clear)
+    assert whole.context["place"] is None and whole.context["summary"]["expected"] == 9  # A's residents
+
+
+def test_the_lists_keep_the_place_in_their_forms_and_clear_it_on_request(client, street_staff, inside):
+    grid = inside["grids"]["g1"]
+    client.force_login(street_staff)
+    for url in ("/appeals/", "/supplies/orders/", "/zones/"):
+        page = client.get(url, {"area": A, "grid": grid.public_id}).content.decode()
+        assert f'<input type="hidden" name="grid" value="{grid.public_id}">' in page, url
+        clear = re.search(r'data-place-filter>.*?<a href="([^"]+)"', page, re.S).group(1).replace("&amp;", "&")
+        assert "grid=" not in clear and f"area={A}" in clear, url
+        whole = client.get(url + clear).context
+        assert whole["place"] is None
+
+
+@pytest.mark.parametrize(
+    "url", ["/appeals/", "/supplies/orders/", "/zones/", "/rounds/current/untested/", "/rounds/current/recalls/"]
+)
+def test_a_grid_or_building_the_viewer_does_not_hold_is_a_404_on_every_list(client, inside, url):
+    g1, g2 = inside["grids"]["g1"], inside["grids"]["g2"]
+    grid_worker = make_user_with_role("grid_g1", "grid_worker", A, grid=g1)
+    other = make_user_with_role("worker_b2", "community_worker", "510104017002")
+    client.force_login(grid_worker)
+    assert client.get(url, {"grid": g2.public_id}).status_code == 404
+    assert client.get(url, {"building": inside["buildings"]["b21"].public_id}).status_code == 404
+    assert client.get(url, {"grid": "NOT-A-GRID"}).status_code == 404
+    client.force_login(other)  # another community's worker
+    assert client.get(url, {"grid": g1.public_id}).status_code == 404
+
+
+def test_a_communitys_open_recalls_link_to_that_communitys_recalls_only(client, street_staff, inside):
+    client.force_login(street_staff)
+    for code, n in ((A, 2), ("510104017002", 0)):
+        landed = client.get("/rounds/current/recalls/", {"area": code}, follow=True)
+        assert landed.context["area"] == code
+        assert len(landed.context["recalls"]) == n, code
+    everything = client.get(f"/rounds/{inside['round'].public_id}/recalls/")
+    assert len(everything.context["recalls"]) == 2 and everything.context["area"] == ""

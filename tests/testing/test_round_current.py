@@ -23,7 +23,7 @@ def test_each_page_of_the_current_round_of_an_area(client, community_a, open_rou
         "coverage": f"/rounds/{pid}/coverage/?area_code={community_a.code}",
         "untested": f"/rounds/{pid}/coverage/?area_code={community_a.code}#untested",
         "dashboard": f"/rounds/{pid}/",
-        "recalls": f"/rounds/{pid}/recalls/",
+        "recalls": f"/rounds/{pid}/recalls/?area={community_a.code}",
     }
     for page, url in expected.items():
         response = client.get(f"/rounds/current/{page}/", {"area": community_a.code})

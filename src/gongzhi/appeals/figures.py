@@ -61,9 +61,10 @@ def _worklist(extra: dict[str, str]):
 
 
 FIGURES = [
-    Figure("appeals.open", _("未办结诉求"), GROUP, roles.VIEW_APPEALS, _worklist({}), in_children=True),
+    Figure("appeals.open", _("未办结诉求"), GROUP, roles.VIEW_APPEALS, _worklist({}), in_children=True,
+           places=True),
     Figure("appeals.critical", _("紧急诉求"), GROUP, roles.VIEW_APPEALS, _worklist({"urgency": "critical"}),
-           urgent=True),
+           urgent=True, places=True),
     Figure("appeals.lapsed", _("超时未办结"), GROUP, roles.VIEW_APPEALS, _worklist({"sla": "lapsed"}), urgent=True,
-           in_children=True),
+           in_children=True, places=True),
 ]  # fmt: skip

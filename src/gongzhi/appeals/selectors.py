@@ -16,6 +16,7 @@ from gongzhi.core import access, roles
 from gongzhi.core.errors import Problem
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.places.models import Area, Building, Household
+from gongzhi.places.selectors import PlaceFilter
 
 PAGE = 50
 MAX_PAGES = 200  # a worklist is worked from the top; 10,000 rows deep is as far as anyone pages
@@ -52,12 +53,16 @@ def worklist(
     level: str = "",
     mine: bool = False,
     minutes: dict[str, int] | None = None,
+    place: PlaceFilter | None = None,
 ) -> "QuerySet[Appeal]":
     """The requests in the user's areas, most urgent and soonest due first, with the filters of the
-    worklist page (an unknown filter value is ignored)."""
+    worklist page (an unknown filter value is ignored); `place`: those of one grid's or building's
+    households."""
     qs = Appeal.objects.visible_to(user, roles.VIEW_APPEALS)
     if area_code:
         qs = qs.in_area(area_code)
+    if place is not None:
+        qs = qs.filter(place.rows("household__building"))
     if status == "open":
         qs = qs.filter(status__in_fixed=flows.OPEN_STATES)
     elif status in Appeal.Status.values:

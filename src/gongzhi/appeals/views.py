@@ -4,6 +4,7 @@ call or a visit, the 12345 import, and the dashboard panel."""
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +23,7 @@ from gongzhi.core.errors import ApplicationError
 from gongzhi.core.masking import mask_name, mask_phone
 from gongzhi.core.page_area import area_in_scope
 from gongzhi.core.scope import entries_with
-from gongzhi.places.selectors import household_by_door_code
+from gongzhi.places.selectors import household_by_door_code, place_filter_asked
 
 
 def _public(response: HttpResponse, retry_after: int | None = None) -> HttpResponse:
@@ -119,11 +120,25 @@ def _filters(request: HttpRequest) -> dict:
     }
 
 
+def _kept(filters: dict) -> dict[str, str]:
+    """The worklist's filters as its query string names them, the empty ones left out."""
+    names = {"sla_state": "sla"}
+    return {names.get(k, k): ("1" if v is True else v) for k, v in filters.items() if v}
+
+
 @login_required
 @capability_required(roles.VIEW_APPEALS)
 def worklist(request: HttpRequest) -> HttpResponse:
     """The requests of the user's areas, most urgent and soonest due first; bulk assignment; .xlsx."""
     area = area_in_scope(request, roles.VIEW_APPEALS)
+    place = place_filter_asked(
+        user=request.user,
+        grid=request.GET.get("grid", ""),
+        building=request.GET.get("building", ""),
+        capability=roles.VIEW_APPEALS,
+    )
+    if place is not None:
+        area = place.community_code
     filters = _filters(request)
     if request.method == "POST":
         chosen = [
@@ -140,7 +155,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
             for appeal, reason in outcome.refused:
                 messages.error(request, f"{appeal.public_id}：{reason}")
         return redirect(request.get_full_path())
-    qs = selectors.worklist(user=request.user, area_code=area, minutes=services.sla_minutes(), **filters)
+    qs = selectors.worklist(user=request.user, area_code=area, minutes=services.sla_minutes(), place=place, **filters)
     if request.GET.get("format") == "xlsx":
         return exports.worklist_xlsx(request, qs, area)
     try:
@@ -155,6 +170,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "appeals/worklist.html",
         {
             "area": area,
+            "place": place,
+            "place_clear": "?" + urlencode({"area": area, **_kept(filters)}),
             "filters": filters,
             "rows": _worklist_rows(rows, now),
             "page": page,

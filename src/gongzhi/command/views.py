@@ -43,6 +43,11 @@ def command(request: HttpRequest) -> HttpResponse:
         area = area_in_scope(request, roles.VIEW_COMMAND)
     if not area_exists(area):  # a code of no official area (510104017000, 51010401700): nothing to command
         raise Http404
+    place_query = None
+    if building is not None:
+        place_query = {"building": building.public_id}
+    elif grid is not None:
+        place_query = {"grid": grid.public_id}
     columns = [f for f in figures.all_figures() if f.in_children]
     children_level = ""
     if grid is None:
@@ -60,7 +65,10 @@ def command(request: HttpRequest) -> HttpResponse:
     groups = [
         (group, [(f, _format(v, str(f.unit)), url, bool(f.urgent and v)) for f, v, url in rows])
         for group, rows in figures.figure_rows(
-            values, area_code=area, may=lambda capability: access.may_in_area(request.user, capability, area)
+            values,
+            area_code=area,
+            may=lambda capability: access.may_in_area(request.user, capability, area),
+            place=place_query,
         )
     ]
     for child in children:

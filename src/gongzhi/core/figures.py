@@ -10,6 +10,7 @@ that is a ratio (days of supply, a share) is `derived` from summed parts at the 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.utils.functional import Promise
 
@@ -38,6 +39,9 @@ class Figure:
     derived: Callable[[Mapping[str, float]], float | None] | None = None
     hidden: bool = False  # a part of a derived figure, not shown itself
     in_children: bool = False  # also a column of the table of the area's children
+    # its list narrows to a grid or a building (`?grid=` / `?building=` added to the link): a grid's
+    # or building's figure links only when it does, never to the whole community's list
+    places: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,9 +124,17 @@ def values_for(summed: Mapping[str, float], known: frozenset[str] | None = None)
     return values
 
 
-def figure_rows(values: Mapping[str, float | None], *, area_code: str, may: Callable[[str], bool]) -> list[Any]:
+def figure_rows(
+    values: Mapping[str, float | None],
+    *,
+    area_code: str,
+    may: Callable[[str], bool],
+    place: Mapping[str, str] | None = None,
+) -> list[Any]:
     """The shown figures grouped by heading: [(group, [(figure, value, url), ...])]; a figure links
-    to its list only when the viewer `may` use the figure's capability over the area."""
+    to its list only when the viewer `may` use the figure's capability over the area. For a grid or a
+    building (`place`: {"grid": id} or {"building": id}) only a known figure whose list narrows to
+    the place links, with the place added to its link."""
     groups: dict[Any, list[tuple[Figure, float | None, str]]] = {}
     allowed: dict[str, bool] = {}
     for figure in all_figures():
@@ -131,5 +143,8 @@ def figure_rows(values: Mapping[str, float | None], *, area_code: str, may: Call
         if figure.capability not in allowed:
             allowed[figure.capability] = may(figure.capability)
         url = figure.link(area_code) if figure.link is not None and allowed[figure.capability] else ""
+        if url and place is not None:
+            narrows = figure.places and values.get(figure.key) is not None
+            url = f"{url}&{urlencode(dict(place))}" if narrows else ""
         groups.setdefault(figure.group, []).append((figure, values.get(figure.key), url))
     return list(groups.items())

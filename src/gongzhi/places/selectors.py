@@ -1,9 +1,10 @@
 """Reads of the area tree and the places below a community. Single objects: one function per entity,
 `<entity>_get_for_user(*, user, <key>, capability)`, the same 404 for missing and forbidden."""
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from gongzhi.core import access, roles
@@ -74,6 +75,49 @@ def grid_get_for_user(*, user: Any, public_id: str, capability: str) -> Grid:
     if grid is None:
         raise Http404
     return grid
+
+
+@dataclass(frozen=True)
+class PlaceFilter:
+    """A list narrowed below a community, to one grid or one building: the command view's grid and
+    building figures link to their lists with `?grid=` or `?building=` (the public id)."""
+
+    grid: Grid
+    building: Building | None = None
+
+    @property
+    def community_code(self) -> str:
+        return self.grid.community_code
+
+    @property
+    def label(self) -> str:
+        return self.building.label if self.building is not None else self.grid.name
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The query-string part that keeps a list narrowed (links, forms, exports)."""
+        if self.building is not None:
+            return {"building": self.building.public_id}
+        return {"grid": self.grid.public_id}
+
+    def rows(self, building_path: str) -> Q:
+        """The rows of this place, for a model whose building is reached by `building_path`
+        ("household__building", "resident__household__building")."""
+        if self.building is not None:
+            return Q(**{f"{building_path}_id": self.building.pk})
+        return Q(**{f"{building_path}__grid_id": self.grid.pk})
+
+
+def place_filter_asked(*, user: Any, grid: str = "", building: str = "", capability: str) -> PlaceFilter | None:
+    """The grid or building a list page was asked to narrow to (`?grid=` / `?building=`, a public id),
+    or None when neither was asked: 404 when it is not one the user holds `capability` over (a grid
+    worker: their grid; a community worker: any in their community)."""
+    if building:
+        found = building_get_for_user(user=user, public_id=building[:26], capability=capability)
+        return PlaceFilter(grid=found.grid, building=found)
+    if grid:
+        return PlaceFilter(grid=grid_get_for_user(user=user, public_id=grid[:26], capability=capability))
+    return None
 
 
 def building_list(*, user: Any, grid: Grid) -> "QuerySet[Building]":

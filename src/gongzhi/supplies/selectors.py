@@ -20,7 +20,7 @@ from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.people.models import Resident, ResidentTag
 from gongzhi.places.models import Area, Building, Household
-from gongzhi.places.selectors import household_by_door_code
+from gongzhi.places.selectors import PlaceFilter, household_by_door_code
 from gongzhi.supplies import baseline, flows
 from gongzhi.supplies.models import (
     AllocationLine,
@@ -94,12 +94,23 @@ def household_orders(household: Household, *, limit: int = 10) -> list[Order]:
 
 
 def order_list(
-    *, user: Any, area_code: str, status: str = "", urgent: bool = False, late: bool = False
+    *,
+    user: Any,
+    area_code: str,
+    status: str = "",
+    urgent: bool = False,
+    late: bool = False,
+    place: PlaceFilter | None = None,
 ) -> "QuerySet[Order]":
     """Orders in an area the user sees, urgent first, then the oldest. `urgent`: the urgent ones not
-    yet delivered; `late`: those open longer than LATE_AFTER."""
+    yet delivered; `late`: those open longer than LATE_AFTER; `place`: one grid's or building's;
+    status "open": those not yet delivered nor cancelled."""
     orders = Order.objects.visible_to(user, roles.VIEW_SUPPLIES).in_area(area_code)
-    if status:
+    if place is not None:
+        orders = orders.filter(place.rows("household__building"))
+    if status == "open":
+        orders = orders.filter(status__in=flows.OPEN_ORDER_STATES)
+    elif status:
         orders = orders.filter(status=status)
     if urgent:
         orders = orders.filter(urgent=True, status__in=flows.OPEN_ORDER_STATES)

@@ -121,13 +121,14 @@ def _coverage_share(values: Mapping[str, float]) -> float | None:
 
 FIGURES = [
     Figure("testing.coverage", _("本轮覆盖率"), GROUP, roles.VIEW_TESTING, _current("coverage"), unit="%",
-           derived=_coverage_share, in_children=True),
-    Figure("testing.expected", _("应检人数"), GROUP, roles.VIEW_TESTING, _current("coverage")),
-    Figure("testing.sampled", _("已采样"), GROUP, roles.VIEW_TESTING, _current("coverage")),
+           derived=_coverage_share, in_children=True, places=True),
+    Figure("testing.expected", _("应检人数"), GROUP, roles.VIEW_TESTING, _current("coverage"), places=True),
+    Figure("testing.sampled", _("已采样"), GROUP, roles.VIEW_TESTING, _current("coverage"), places=True),
     Figure("testing.exempted", _("免检"), GROUP, roles.VIEW_TESTING, hidden=True),
     Figure("testing.untested", _("未检测"), GROUP, roles.VIEW_TESTING, _current("untested"),
-           urgent=True, in_children=True),
+           urgent=True, in_children=True, places=True),
     Figure("testing.positive_tubes", _("阳性管"), GROUP, roles.VIEW_TESTING, _current("dashboard"), urgent=True,
            in_children=True),
-    Figure("testing.open_recalls", _("待完成复核"), GROUP, roles.VIEW_TESTING, _current("recalls"), urgent=True),
+    Figure("testing.open_recalls", _("待完成复核"), GROUP, roles.VIEW_TESTING, _current("recalls"), urgent=True,
+           places=True),
 ]  # fmt: skip

@@ -8,7 +8,7 @@ from django.http import Http404
 from gongzhi.core import access, roles
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area, Building, Grid
-from gongzhi.places.selectors import area_names
+from gongzhi.places.selectors import PlaceFilter, area_names
 from gongzhi.testing import flows
 from gongzhi.testing.models import (
     DoorVisit,
@@ -109,14 +109,15 @@ def active_user_by_username(username: str):
     return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
-def recall_list(*, user, round_: Round):
-    """The members of positive pools in the user's areas, with household and building."""
-    return (
-        Recall.objects.visible_to(user, roles.VIEW_TESTING)
-        .filter(round=round_)
-        .select_related(*_PLACE_OF_RECALL)
-        .order_by("community_code", "status", "id")
-    )
+def recall_list(*, user, round_: Round, area_code: str = "", place: PlaceFilter | None = None):
+    """The members of positive pools in the user's areas, with household and building; `area_code`,
+    `place`: those of one area, grid or building."""
+    recalls = Recall.objects.visible_to(user, roles.VIEW_TESTING).filter(round=round_)
+    if area_code:
+        recalls = recalls.in_area(area_code)
+    if place is not None:
+        recalls = recalls.filter(place.rows("resident__household__building"))
+    return recalls.select_related(*_PLACE_OF_RECALL).order_by("community_code", "status", "id")
 
 
 def recall_get_for_user(*, user, public_id: str, capability: str) -> Recall:
@@ -146,14 +147,23 @@ def _inside(round_: Round, area_code: str) -> str | None:
 UNTESTED_ORDER = ("household__building__number", "household__unit", "household__room", "id")
 
 
-def untested_residents(*, user, round_: Round, area_code: str = "", capability: str = roles.VIEW_TESTING):
+def untested_residents(
+    *,
+    user,
+    round_: Round,
+    area_code: str = "",
+    capability: str = roles.VIEW_TESTING,
+    place: PlaceFilter | None = None,
+):
     """Residents of the round's area and the user's areas (where the user holds the capability) with
-    no sample and no exemption. None once the round's samples were archived and removed: who was
-    sampled is then in the archive only."""
+    no sample and no exemption; `place`: those of one grid or building. None once the round's samples
+    were archived and removed: who was sampled is then in the archive only."""
     inside = _inside(round_, area_code)
     if inside is None or round_.archived_at is not None:
         return Resident.objects.none()
     qs = Resident.objects.visible_to(user, capability).in_area(inside)
+    if place is not None:
+        qs = qs.filter(place.rows("household__building"))
     sampled = Sample.objects.filter(round=round_, resident=OuterRef("pk"))
     exempt = Exemption.objects.filter(round=round_, resident=OuterRef("pk"))
     return (
@@ -163,7 +173,7 @@ def untested_residents(*, user, round_: Round, area_code: str = "", capability: 
     )
 
 
-def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
+def coverage_summary(*, user, round_: Round, area_code: str = "", place: PlaceFilter | None = None) -> dict:
     """Expected, sampled, exempted and untested counts for an area of the round.
 
     A user who sees the whole area gets residents, samples and exemptions counted on their
@@ -174,20 +184,23 @@ def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
 
     A round whose samples were archived and removed (`archived`) counts its sampled residents from the
     per-community rollup, recounted from the samples just before they went; for a user below a
-    community (a grid or a building) that figure, and so the untested one, is no longer known: None."""
+    community (a grid or a building) that figure, and so the untested one, is no longer known: None. A
+    `place` (a grid or a building) is counted the way a grid worker's residents are."""
     code = area_code or round_.area_code
     inside = _inside(round_, area_code)
     archived = round_.archived_at is not None
     if inside is None:
         return {"area_code": code, "expected": 0, "sampled": 0, "exempted": 0, "untested": 0, "archived": archived}
     if archived:
-        return _archived_coverage(user, round_, code, inside)
-    if access.may_in_area(user, roles.VIEW_TESTING, inside):
+        return _archived_coverage(user, round_, code, inside, place)
+    if place is None and access.may_in_area(user, roles.VIEW_TESTING, inside):
         expected = Resident.objects.in_area(inside).count()
         sampled = Sample.objects.in_area(inside).filter(round=round_).count()
         exempted = Exemption.objects.in_area(inside).filter(round=round_).count()
     else:
         residents = Resident.objects.visible_to(user, roles.VIEW_TESTING).in_area(inside)
+        if place is not None:
+            residents = residents.filter(place.rows("household__building"))
         ids = list(residents.values_list("id", flat=True))
         expected, sampled, exempted = len(ids), 0, 0
         for start in range(0, len(ids), 900):
@@ -204,8 +217,8 @@ def coverage_summary(*, user, round_: Round, area_code: str = "") -> dict:
     }
 
 
-def _archived_coverage(user, round_: Round, code: str, inside: str) -> dict:
-    if access.may_in_area(user, roles.VIEW_TESTING, inside):
+def _archived_coverage(user, round_: Round, code: str, inside: str, place: PlaceFilter | None) -> dict:
+    if place is None and access.may_in_area(user, roles.VIEW_TESTING, inside):
         expected = Resident.objects.in_area(inside).count()
         sampled: int | None = (
             RoundProgress.objects.in_area(inside).filter(round=round_).aggregate(n=Sum("sampled"))["n"] or 0
@@ -213,6 +226,8 @@ def _archived_coverage(user, round_: Round, code: str, inside: str) -> dict:
         exempted = Exemption.objects.in_area(inside).filter(round=round_).count()
     else:
         residents = Resident.objects.visible_to(user, roles.VIEW_TESTING).in_area(inside)
+        if place is not None:
+            residents = residents.filter(place.rows("household__building"))
         expected = residents.count()
         exempted = Exemption.objects.filter(round=round_, resident__in=residents).count()
         sampled = None
@@ -299,14 +314,14 @@ def _expected_by_prefix(user, round_: Round, length: int) -> dict[str, int]:
 DOOR_TO_DOOR_TAGS = ("bedridden", "disabled")
 
 
-def door_to_door_tasks(*, user, round_: Round, area_code: str = ""):
+def door_to_door_tasks(*, user, round_: Round, area_code: str = "", place: PlaceFilter | None = None):
     """Untested residents who cannot come to a site (bedridden or disabled): tasks for the grid
     worker of their grid, who sees exactly their own grid's through the scope. Each with the last
     visit recorded (`visit_outcome`, `visit_note`, `visit_at`): one a sample was taken at stays
     listed until its scan arrives."""
     last = DoorVisit.objects.filter(round=round_, resident=OuterRef("pk")).order_by("-id")
     return (
-        untested_residents(user=user, round_=round_, area_code=area_code)
+        untested_residents(user=user, round_=round_, area_code=area_code, place=place)
         .filter(tags__tag__in=DOOR_TO_DOOR_TAGS)
         .distinct()
         .annotate(

@@ -21,7 +21,14 @@ from gongzhi.core.pii import pii_visible
 from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.workflow import STAFF
 from gongzhi.people.selectors import resident_get_for_user, resident_personal_data
-from gongzhi.places.selectors import area_breadcrumb_of, area_exists, area_names, picker_levels
+from gongzhi.places.selectors import (
+    PlaceFilter,
+    area_breadcrumb_of,
+    area_exists,
+    area_names,
+    picker_levels,
+    place_filter_asked,
+)
 from gongzhi.testing import flows, pooling, selectors, services
 from gongzhi.testing.models import Exemption, Recall, Round
 from gongzhi.testing.round_nav import round_links
@@ -40,22 +47,37 @@ def round_list(request):
     )
 
 
+def _place(request) -> PlaceFilter | None:
+    """The grid or building a list is narrowed to (`?grid=` / `?building=`): 404 outside the user's."""
+    return place_filter_asked(
+        user=request.user,
+        grid=request.GET.get("grid", ""),
+        building=request.GET.get("building", ""),
+        capability=roles.VIEW_TESTING,
+    )
+
+
 @login_required
 @capability_required(roles.VIEW_TESTING)
 def round_current(request, page: str):
     """The current round's page for an area (the command view's figures link here): its coverage,
     untested residents, dashboard or recalls; the round list when no round is open there."""
     area = area_in_scope(request, roles.VIEW_TESTING)
+    place = _place(request)
+    if place is not None:
+        area = place.community_code
     round_ = selectors.current_round_over(user=request.user, area_code=area)
     if round_ is None or page not in ("coverage", "untested", "dashboard", "recalls"):
         messages.info(request, _("该区域目前没有进行中的检测轮次"))
         return redirect("testing:round_list")
     if page == "dashboard":
         return redirect("testing:round_dashboard", public_id=round_.public_id)
+    narrowed = place.query if place is not None else {}
     if page == "recalls":
-        return redirect("testing:recall_list", public_id=round_.public_id)
+        url = reverse("testing:recall_list", args=[round_.public_id])
+        return redirect(url + "?" + urlencode({"area": area, **narrowed}))
     inside = area if len(area) >= len(round_.area_code) else round_.area_code
-    url = reverse("testing:coverage", args=[round_.public_id]) + "?" + urlencode({"area_code": inside})
+    url = reverse("testing:coverage", args=[round_.public_id]) + "?" + urlencode({"area_code": inside, **narrowed})
     return redirect(url + ("#untested" if page == "untested" else ""))
 
 
@@ -275,6 +297,9 @@ def coverage(request, public_id: str):
     one of them, a page of UNTESTED_PAGE at a time (keyset pages in building, unit, room order)."""
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     area_code = request.GET.get("area_code", "")[:12]
+    place = _place(request)
+    if place is not None:
+        area_code = place.community_code
     picker = picker_levels(user=request.user, capability=roles.VIEW_TESTING, code=area_code, within=round_.area_code)
     if area_code and not area_exists(area_code):
         # a name or a typo where a code belongs: say so, never count nothing as "all tested"
@@ -291,20 +316,20 @@ def coverage(request, public_id: str):
         )
     try:
         with reading_from_replica():
-            summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code)
+            summary = selectors.coverage_summary(user=request.user, round_=round_, area_code=area_code, place=place)
             page = keyset_page(
-                selectors.untested_residents(user=request.user, round_=round_, area_code=area_code).prefetch_related(
-                    "tags"
-                ),
+                selectors.untested_residents(
+                    user=request.user, round_=round_, area_code=area_code, place=place
+                ).prefetch_related("tags"),
                 keys=selectors.UNTESTED_ORDER,
                 size=UNTESTED_PAGE,
                 after=request.GET.get("after", "")[:200],
                 before=request.GET.get("before", "")[:200],
             )
             tasks = list(
-                selectors.door_to_door_tasks(user=request.user, round_=round_, area_code=area_code).prefetch_related(
-                    "tags"
-                )[:500]
+                selectors.door_to_door_tasks(
+                    user=request.user, round_=round_, area_code=area_code, place=place
+                ).prefetch_related("tags")[:500]
             )
     except ApplicationError as exc:  # a cursor that is not one of ours
         raise Http404 from exc
@@ -320,7 +345,9 @@ def coverage(request, public_id: str):
             "untested": [(r, resident_personal_data(r, full=False)) for r in page.rows],
             "page": page,
             "paged": bool(request.GET.get("after") or request.GET.get("before")),
-            "area_query": urlencode({"area_code": area_code}),
+            "area_query": urlencode({"area_code": area_code, **(place.query if place else {})}),
+            "place": place,
+            "place_clear": "?" + urlencode({"area_code": area_code}),
             "picker": picker,
             "visit_options": _options(
                 [("sampled", _("已上门采样")), ("visited", _("已上门，未采到")), ("exempt", _("本轮免检"))]
@@ -337,12 +364,17 @@ def untested_export(request, public_id: str):
     area_code = request.GET.get("area_code", "")[:12]
     if area_code and not area_exists(area_code):
         return HttpResponse(_("没有这个区域：请从列表中选择"), status=422, content_type="text/plain; charset=utf-8")
+    place = _place(request)
+    if place is not None:
+        area_code = place.community_code
     residents = selectors.untested_residents(
-        user=request.user, round_=round_, area_code=area_code, capability=roles.EXPORT_RESIDENTS
+        user=request.user, round_=round_, area_code=area_code, capability=roles.EXPORT_RESIDENTS, place=place
     )
     content = services.untested_export(actor=request.user, round_=round_, residents=residents, area_code=area_code)
-    place = area_names([area_code or round_.area_code]).get(area_code or round_.area_code, "")
-    return workbook.download(content, workbook.file_name(place, round_.name, _("未检测名单")))
+    place_name = area_names([area_code or round_.area_code]).get(area_code or round_.area_code, "")
+    if place is not None:
+        place_name = f"{place_name}{place.label}"
+    return workbook.download(content, workbook.file_name(place_name, round_.name, _("未检测名单")))
 
 
 def recall_rows(user, recalls):
@@ -359,10 +391,24 @@ def recall_rows(user, recalls):
     return rows
 
 
+def _recall_area(request) -> tuple[str, PlaceFilter | None]:
+    """The area (`?area=`, an official area the user holds) and the grid or building the recall list
+    is narrowed to; ("", None): all of the user's."""
+    place = _place(request)
+    if place is not None:
+        return place.community_code, place
+    if request.GET.get("area"):
+        return area_in_scope(request, roles.VIEW_TESTING), None
+    return "", None
+
+
 @login_required
 def recall_list(request, public_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
-    rows = recall_rows(request.user, selectors.recall_list(user=request.user, round_=round_)[:1000])
+    area, place = _recall_area(request)
+    rows = recall_rows(
+        request.user, selectors.recall_list(user=request.user, round_=round_, area_code=area, place=place)[:1000]
+    )
     # Roles that phone the members see the numbers in full where they work, and that is audited.
     services.recall_list_full_view_record(
         actor=request.user, recalls=[r for r, pii, _ in rows if pii.full], ip_address=request.META.get("REMOTE_ADDR")
@@ -370,7 +416,16 @@ def recall_list(request, public_id: str):
     return render(
         request,
         "testing/recall_list.html",
-        {"round": round_, "recalls": rows, "round_nav": round_links(request.user, round_, "recall_list")},
+        {
+            "round": round_,
+            "recalls": rows,
+            "round_nav": round_links(request.user, round_, "recall_list"),
+            "area": area,
+            "area_name": area_names([area]).get(area, area) if area else "",
+            "place": place,
+            "place_clear": "?" + urlencode({"area": area}),
+            "narrowed": urlencode({"area": area, **(place.query if place else {})}) if area else "",
+        },
     )
 
 
@@ -405,7 +460,9 @@ def recall_export(request, public_id: str):
     """The recall list as .xlsx, the rows the page shows (phones in full where the viewer calls the
     members), audited."""
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
-    rows = recall_rows(request.user, selectors.recall_list(user=request.user, round_=round_)[:RECALL_EXPORT_MAX])
+    area, place = _recall_area(request)
+    recalls = selectors.recall_list(user=request.user, round_=round_, area_code=area, place=place)
+    rows = recall_rows(request.user, recalls[:RECALL_EXPORT_MAX])
     content = services.recall_export(
         actor=request.user, round_=round_, rows=rows, ip_address=request.META.get("REMOTE_ADDR")
     )

@@ -64,6 +64,6 @@ def _zones(code: str) -> str:
 
 FIGURES = [
     *[Figure(f"zones.{kind}", KIND_WORDS[kind], GROUP, roles.VIEW_ZONES, _zones, urgent=kind == rules.KINDS[0],
-             in_children=kind == rules.KINDS[0]) for kind in rules.KINDS],
-    Figure("zones.proposed", _("待确认的建议"), GROUP, roles.VIEW_ZONES, _zones, urgent=True),
+             in_children=kind == rules.KINDS[0], places=True) for kind in rules.KINDS],
+    Figure("zones.proposed", _("待确认的建议"), GROUP, roles.VIEW_ZONES, _zones, urgent=True, places=True),
 ]  # fmt: skip

@@ -2,6 +2,7 @@
 decisions (confirm, reject with a reason, release when the rules allow)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from gongzhi.core import access, roles
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.page_area import area_in_scope
+from gongzhi.places.selectors import place_filter_asked
 from gongzhi.zones import flows, selectors, services
 from gongzhi.zones.models import Zone
 
@@ -26,7 +28,17 @@ def zone_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     area = area_in_scope(request, roles.VIEW_ZONES) if request.GET.get("area") else ""
-    qs = selectors.zone_list(user=request.user, status=status, area_code=area)
+    place = place_filter_asked(
+        user=request.user,
+        grid=request.GET.get("grid", ""),
+        building=request.GET.get("building", ""),
+        capability=roles.VIEW_ZONES,
+    )
+    if place is not None:  # the zones on the grid or building, and those over it
+        area = place.community_code
+        qs = selectors.zones_applying(user=request.user, grid=place.grid, building=place.building, status=status)
+    else:
+        qs = selectors.zone_list(user=request.user, status=status, area_code=area)
     rows = list(qs[(page - 1) * selectors.PAGE : page * selectors.PAGE + 1])
     return render(
         request,
@@ -38,6 +50,9 @@ def zone_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Zone.Status.choices,
             "area": area,
+            "place": place,
+            "place_clear": "?" + urlencode({"area": area, "status": status}),
+            "narrowed": urlencode({"area": area, **(place.query if place else {})}) if area else "",
         },
     )
 

@@ -2,6 +2,7 @@
 list (printable, .xlsx), and the household's own page reached through its door code."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import roles, throttle, workbook
 from gongzhi.core.access import capability_required
 from gongzhi.core.errors import ApplicationError
+from gongzhi.places.selectors import place_filter_asked
 from gongzhi.supplies import selectors, services
 from gongzhi.supplies.models import Order
 from gongzhi.supplies.views.common import area_in_scope
@@ -145,8 +147,16 @@ def order(request: HttpRequest, public_id: str) -> HttpResponse:
 @capability_required(roles.VIEW_SUPPLIES)
 def orders(request: HttpRequest) -> HttpResponse:
     code = area_in_scope(request, roles.VIEW_SUPPLIES)
+    place = place_filter_asked(
+        user=request.user,
+        grid=request.GET.get("grid", ""),
+        building=request.GET.get("building", ""),
+        capability=roles.VIEW_SUPPLIES,
+    )
+    if place is not None:
+        code = place.community_code
     status = request.GET.get("status", "")
-    if status not in Order.Status.values:
+    if status not in Order.Status.values and status != "open":
         status = ""
     if request.method == "POST":
         chosen = selectors.orders_by_ids(
@@ -177,7 +187,10 @@ def orders(request: HttpRequest) -> HttpResponse:
         return redirect(request.get_full_path())
     urgent = request.GET.get("urgent") == "1"
     late = request.GET.get("late") == "1"
-    rows = selectors.order_list(user=request.user, area_code=code, status=status, urgent=urgent, late=late)[:500]
+    rows = selectors.order_list(
+        user=request.user, area_code=code, status=status, urgent=urgent, late=late, place=place
+    )[:500]
+    kept = {"area": code, "status": status, "urgent": "1" if urgent else "", "late": "1" if late else ""}
     return render(
         request,
         "supplies/orders.html",
@@ -189,6 +202,8 @@ def orders(request: HttpRequest) -> HttpResponse:
             "shown": 500,
             "urgent": urgent,
             "late": late,
+            "place": place,
+            "place_clear": "?" + urlencode({k: v for k, v in kept.items() if v}),
         },
     )
 
