@@ -68,6 +68,21 @@ def test_street_staff_narrow_a_grid_proposal_to_chosen_buildings(client, propose
     assert 'id="zone-redraw"' not in original
 
 
+def test_a_redraw_to_buildings_all_in_other_zones_says_no_proposal_was_made(client, proposed):
+    street = make_user_with_role("street_a", "street_staff", "510104017")
+    client.force_login(street)
+    zone = Zone.objects.get(kind="control")
+    answer = client.post(
+        f"/zones/{zone.public_id}/",
+        {"action": "redraw", "building": [proposed.public_id], "reason": "只有这栋楼有病例"},
+        follow=True,
+    )
+    page = answer.content.decode()
+    assert Zone.objects.get(pk=zone.pk).status == "rejected" and not Zone.objects.filter(redrawn_from=zone).exists()
+    assert "所选楼栋都已在其他风险区内，没有新建议" in page and "1栋楼已在其他风险区内" in page
+    assert "已改划为0栋楼" not in page
+
+
 def test_a_grid_worker_sees_the_zones_of_the_grid_but_cannot_decide(client, proposed, community_a):
     worker = make_user_with_role("grid_a", "grid_worker", community_a.code, grid=proposed.grid)
     client.force_login(worker)

@@ -77,7 +77,10 @@ def zone_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                 made = services.zone_redraw(
                     actor=request.user, zone=zone, buildings=sorted(chosen), reason=request.POST.get("reason", "")
                 )
-                messages.success(request, _("已改划为%(n)d栋楼的建议，请逐一确认") % {"n": len(made)})
+                if made:
+                    messages.success(request, _("已改划为%(n)d栋楼的建议，请逐一确认") % {"n": len(made)})
+                else:
+                    messages.success(request, _("已不采纳这一建议：所选楼栋都已在其他风险区内，没有新建议"))
                 if len(chosen) > len(made):
                     messages.info(
                         request,
