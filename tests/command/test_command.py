@@ -658,9 +658,10 @@ def test_street_staff_see_their_streets_figures_and_a_row_per_community(client, 
     assert values["testing.untested"] == ("4", link_of("testing.untested", STREET), True)
     assert values["testing.positive_tubes"] == ("0", link_of("testing.positive_tubes", STREET), False)
     assert all(values[k][1] for k in ("testing.coverage", "testing.untested", "testing.positive_tubes"))
-    assert values["zones.lockdown"] == ("1", f"/zones/?area={STREET}", True)
-    assert values["zones.prevention"] == ("1", f"/zones/?area={STREET}", False)  # the street's own zone
-    assert values["zones.proposed"] == ("1", f"/zones/?area={STREET}", True)  # the grid's control zone
+    assert values["zones.lockdown"] == ("1", f"/zones/?area={STREET}&kind=lockdown&status=active", True)
+    # the street's own zone
+    assert values["zones.prevention"] == ("1", f"/zones/?area={STREET}&kind=prevention&status=active", False)
+    assert values["zones.proposed"] == ("1", f"/zones/?area={STREET}&status=proposed", True)  # the grid's control
     assert values["appeals.open"] == ("4", f"/appeals/?area={STREET}", False)
     assert values["appeals.lapsed"] == ("0", f"/appeals/?area={STREET}&sla=lapsed", False)
     assert values["supplies.days"][0] == "0"  # six people, nothing held
@@ -669,7 +670,7 @@ def test_street_staff_see_their_streets_figures_and_a_row_per_community(client, 
     assert values["testing.coverage"][1] == f"/rounds/current/coverage/?area={STREET}"
     assert values["testing.untested"][1] == f"/rounds/current/untested/?area={STREET}"
     assert values["testing.positive_tubes"][1] == f"/rounds/current/dashboard/?area={STREET}"
-    assert values["testing.open_recalls"][1] == f"/rounds/current/recalls/?area={STREET}"
+    assert values["testing.open_recalls"][1] == f"/rounds/current/recalls/?area={STREET}&open=1"
     assert values["supplies.late_orders"] == ("0", f"/supplies/orders/?area={STREET}&late=1", False)
     since = timezone.localdate().replace(day=1).isoformat()
     assert values["volunteers.hours_month"] == ("2.5", f"/volunteers/hours/?area_code={STREET}&since={since}", False)
@@ -715,7 +716,11 @@ def test_a_figures_link_needs_the_figures_capability_over_the_area(client, stree
     values = shown(open_page(client, street_staff, A).content.decode())
     assert values["volunteers.on_duty"] == ("1", "", False)  # street staff do not confirm hours
     assert values["appeals.open"] == ("2", f"/appeals/?area={A}", False)
-    assert values["zones.prevention"] == ("0", f"/zones/?area={A}", False)  # the street's zone is not A's count
+    assert values["zones.prevention"] == (
+        "0",
+        f"/zones/?area={A}&kind=prevention&status=active",
+        False,
+    )  # the street's zone is not A's count
     assert values["testing.coverage"] == ("50.0%", link_of("testing.coverage", A), False)
 
 
@@ -726,7 +731,7 @@ def test_a_superuser_sees_the_city_with_a_row_per_district_and_every_link(client
     page = open_page(client, admin).content.decode()  # no area of their own: the city
     assert "指挥视图 · 成都市" in page
     values = shown(page)
-    assert values["zones.prevention"] == ("1", f"/zones/?area={CITY}", False)
+    assert values["zones.prevention"] == ("1", f"/zones/?area={CITY}&kind=prevention&status=active", False)
     assert values["appeals.open"][0] == "4"
     assert values["volunteers.on_duty"] == ("1", f"/volunteers/checkins/?area={CITY}", False)  # at every level
     rows = child_cells(page)

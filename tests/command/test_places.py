@@ -513,21 +513,18 @@ def links_on(page: str) -> dict[str, str]:
 
 
 def counted_by_list(key: str, context) -> int:
-    """What the list the link landed on holds, for the figure `key`."""
+    """How many rows the list the link landed on holds (the coverage page: its summary's figure)."""
     if key in ("testing.expected", "testing.sampled", "testing.untested"):
         return context["summary"][key.split(".")[1]]
     if key == "testing.open_recalls":
-        return sum(1 for recall, _pii, _steps in context["recalls"] if recall.status in RECALL_OPEN)
+        assert all(recall.status in RECALL_OPEN for recall, _pii, _steps in context["recalls"])
+        return len(context["recalls"])
     if key.startswith("supplies."):
         return len(context["orders"])
     if key.startswith("appeals."):
         return len(context["rows"])
-    if key == "zones.proposed":
-        return sum(1 for z in context["rows"] if z.status == "proposed" and z.level in ("building", "grid"))
     if key.startswith("zones."):
-        kind = key.split(".")[1]
-        here = ("building", "grid")
-        return sum(1 for z in context["rows"] if z.kind == kind and z.status == "active" and z.level in here)
+        return len(context["rows"])
     raise AssertionError(f"no list reader for {key}")
 
 
@@ -620,3 +617,33 @@ def test_a_communitys_open_recalls_link_to_that_communitys_recalls_only(client, 
         assert len(landed.context["recalls"]) == n, code
     everything = client.get(f"/rounds/{inside['round'].public_id}/recalls/")
     assert len(everything.context["recalls"]) == 2 and everything.context["area"] == ""
+
+
+def test_a_building_leader_cannot_narrow_a_list_to_the_grid_around_their_building(client, inside):
+    building = inside["buildings"]["b11"]
+    leader = make_user_with_role("leader_b11", "building_leader", A, building=building)
+    client.force_login(leader)
+    assert client.get("/appeals/", {"grid": building.grid.public_id}).status_code == 404
+    assert client.get("/appeals/", {"building": building.public_id}).status_code == 200
+
+
+def test_a_recall_step_and_a_door_visit_go_back_to_the_list_they_came_from(client, street_staff, inside):
+    g1 = inside["grids"]["g1"]
+    worker = make_user_with_role("worker_steps", "community_worker", A)
+    client.force_login(worker)
+    page = client.get("/rounds/current/recalls/", {"area": A, "grid": g1.public_id, "open": "1"}, follow=True)
+    recall, _pii, steps = page.context["recalls"][0]
+    form = page.content.decode().split(f"/recalls/{recall.public_id}/transition/", 1)[1].split("</form>", 1)[0]
+    kept = dict(re.findall(r'<input type="hidden" name="(area|grid|building|open)" value="([^"]*)">', form))
+    assert kept == {"area": A, "grid": g1.public_id, "open": "1"}
+    answer = client.post(f"/recalls/{recall.public_id}/transition/", {"to_status": steps[0][0], **kept})
+    assert answer.status_code == 302
+    assert answer["Location"].endswith(f"/recalls/?area={A}&grid={g1.public_id}&open=1")
+    resident = inside["buildings"]["b11"].households.first().residents.first()
+    visit = client.post(
+        f"/rounds/{inside['round'].public_id}/door-to-door/{resident.public_id}/",
+        {"action": "visited", "note": "不在家", "area_code": A, "building": inside["buildings"]["b11"].public_id},
+    )
+    assert visit["Location"].endswith(
+        f"coverage/?area_code={A}&building={inside['buildings']['b11'].public_id}#door-to-door"
+    )

@@ -6,8 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Q
 
 from gongzhi.appeals.models import Appeal
 from gongzhi.command.models import AreaFigure
@@ -72,6 +74,9 @@ def test_an_outbreak_goes_through_every_module_and_ends_released(areas):
     assert AreaFigure.objects.filter(area_code="5101").exists()
     # the system's part names every step it timed
     assert {"scan batches (collectors' devices)", "queue: recalls and zone proposals"} <= set(outcome.system)
+    # nobody can sign in as the drill's staff or the volunteers it signed up
+    made = get_user_model().objects.filter(Q(username__startswith="drill-") | Q(volunteer__isnull=False))
+    assert made.count() > 10 and not any(user.has_usable_password() for user in made)
 
 
 def test_the_same_seed_gives_the_same_report(areas):

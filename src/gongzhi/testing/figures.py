@@ -107,9 +107,9 @@ def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
     return {f"testing.{k}": v for k, v in out.items()}
 
 
-def _current(page: str):
+def _current(page: str, extra: dict[str, str] | None = None):
     """A link to the current round's page for an area: the round is found when it is followed."""
-    return lambda code: reverse("testing:round_current", args=[page]) + "?" + urlencode({"area": code})
+    return lambda code: reverse("testing:round_current", args=[page]) + "?" + urlencode({"area": code, **(extra or {})})
 
 
 def _coverage_share(values: Mapping[str, float]) -> float | None:
@@ -129,6 +129,6 @@ FIGURES = [
            urgent=True, in_children=True, places=True),
     Figure("testing.positive_tubes", _("阳性管"), GROUP, roles.VIEW_TESTING, _current("dashboard"), urgent=True,
            in_children=True),
-    Figure("testing.open_recalls", _("待完成复核"), GROUP, roles.VIEW_TESTING, _current("recalls"), urgent=True,
-           places=True),
+    Figure("testing.open_recalls", _("待完成复核"), GROUP, roles.VIEW_TESTING, _current("recalls", {"open": "1"}),
+           urgent=True, places=True),
 ]  # fmt: skip

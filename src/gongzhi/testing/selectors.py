@@ -109,10 +109,12 @@ def active_user_by_username(username: str):
     return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
-def recall_list(*, user, round_: Round, area_code: str = "", place: PlaceFilter | None = None):
+def recall_list(*, user, round_: Round, area_code: str = "", place: PlaceFilter | None = None, open_only: bool = False):
     """The members of positive pools in the user's areas, with household and building; `area_code`,
-    `place`: those of one area, grid or building."""
+    `place`: those of one area, grid or building; `open_only`: those not yet finished."""
     recalls = Recall.objects.visible_to(user, roles.VIEW_TESTING).filter(round=round_)
+    if open_only:
+        recalls = recalls.filter(status__in=RECALL_OPEN)
     if area_code:
         recalls = recalls.in_area(area_code)
     if place is not None:

@@ -75,7 +75,8 @@ def round_current(request, page: str):
     narrowed = place.query if place is not None else {}
     if page == "recalls":
         url = reverse("testing:recall_list", args=[round_.public_id])
-        return redirect(url + "?" + urlencode({"area": area, **narrowed}))
+        only_open = {"open": "1"} if request.GET.get("open") == "1" else {}
+        return redirect(url + "?" + urlencode({"area": area, **narrowed, **only_open}))
     inside = area if len(area) >= len(round_.area_code) else round_.area_code
     url = reverse("testing:coverage", args=[round_.public_id]) + "?" + urlencode({"area_code": inside, **narrowed})
     return redirect(url + ("#untested" if page == "untested" else ""))
@@ -402,13 +403,19 @@ def _recall_area(request) -> tuple[str, PlaceFilter | None]:
     return "", None
 
 
+def _recall_query(area: str, place: PlaceFilter | None, only_open: bool) -> dict[str, str]:
+    """What keeps the recall list narrowed: its links, its export and its steps' forms."""
+    kept = {"area": area, **(place.query if place else {}), "open": "1" if only_open else ""}
+    return {k: v for k, v in kept.items() if v}
+
+
 @login_required
 def recall_list(request, public_id: str):
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     area, place = _recall_area(request)
-    rows = recall_rows(
-        request.user, selectors.recall_list(user=request.user, round_=round_, area_code=area, place=place)[:1000]
-    )
+    only_open = request.GET.get("open") == "1"
+    recalls = selectors.recall_list(user=request.user, round_=round_, area_code=area, place=place, open_only=only_open)
+    rows = recall_rows(request.user, recalls[:1000])
     # Roles that phone the members see the numbers in full where they work, and that is audited.
     services.recall_list_full_view_record(
         actor=request.user, recalls=[r for r, pii, _ in rows if pii.full], ip_address=request.META.get("REMOTE_ADDR")
@@ -424,7 +431,9 @@ def recall_list(request, public_id: str):
             "area_name": area_names([area]).get(area, area) if area else "",
             "place": place,
             "place_clear": "?" + urlencode({"area": area}),
-            "narrowed": urlencode({"area": area, **(place.query if place else {})}) if area else "",
+            "only_open": only_open,
+            "narrowed": urlencode(_recall_query(area, place, only_open)),
+            "kept": _recall_query(area, place, only_open),
         },
     )
 
@@ -451,8 +460,9 @@ def door_visit(request, public_id: str, resident_id: str):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     back = reverse("testing:coverage", args=[round_.public_id])
-    area_code = request.POST.get("area_code", "")[:12]
-    return redirect(back + (f"?{urlencode({'area_code': area_code})}" if area_code else "") + "#door-to-door")
+    kept = {k: request.POST.get(k, "")[:26] for k in ("area_code", "grid", "building")}  # the page it came from
+    kept = {k: v for k, v in kept.items() if v}
+    return redirect(back + (f"?{urlencode(kept)}" if kept else "") + "#door-to-door")
 
 
 @login_required
@@ -461,7 +471,9 @@ def recall_export(request, public_id: str):
     members), audited."""
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_TESTING)
     area, place = _recall_area(request)
-    recalls = selectors.recall_list(user=request.user, round_=round_, area_code=area, place=place)
+    recalls = selectors.recall_list(
+        user=request.user, round_=round_, area_code=area, place=place, open_only=request.GET.get("open") == "1"
+    )
     rows = recall_rows(request.user, recalls[:RECALL_EXPORT_MAX])
     content = services.recall_export(
         actor=request.user, round_=round_, rows=rows, ip_address=request.META.get("REMOTE_ADDR")
@@ -482,7 +494,10 @@ def recall_transition(request, public_id: str):
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    return redirect("testing:recall_list", public_id=recall.round.public_id)
+    back = reverse("testing:recall_list", args=[recall.round.public_id])
+    kept = {k: request.POST.get(k, "")[:26] for k in ("area", "grid", "building", "open")}  # the list it came from
+    kept = {k: v for k, v in kept.items() if v}
+    return redirect(back + (f"?{urlencode(kept)}" if kept else ""))
 
 
 @login_required

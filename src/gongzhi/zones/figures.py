@@ -58,12 +58,15 @@ def inside(community_code: str) -> dict[str, dict[tuple[str, int], float]]:
     return out
 
 
-def _zones(code: str) -> str:
-    return reverse("zones:list") + "?" + urlencode({"area": code})
+def _zones(extra: dict[str, str]):
+    """The zones list of an area (a grid or building added by the command view), these only."""
+    return lambda code: reverse("zones:list") + "?" + urlencode({"area": code, **extra})
 
 
 FIGURES = [
-    *[Figure(f"zones.{kind}", KIND_WORDS[kind], GROUP, roles.VIEW_ZONES, _zones, urgent=kind == rules.KINDS[0],
+    *[Figure(f"zones.{kind}", KIND_WORDS[kind], GROUP, roles.VIEW_ZONES,
+             _zones({"kind": kind, "status": flows.ACTIVE}), urgent=kind == rules.KINDS[0],
              in_children=kind == rules.KINDS[0], places=True) for kind in rules.KINDS],
-    Figure("zones.proposed", _("待确认的建议"), GROUP, roles.VIEW_ZONES, _zones, urgent=True, places=True),
+    Figure("zones.proposed", _("待确认的建议"), GROUP, roles.VIEW_ZONES, _zones({"status": flows.PROPOSED}),
+           urgent=True, places=True),
 ]  # fmt: skip

@@ -22,7 +22,7 @@ from gongzhi.zones.services import RULES
 PAGE = 50
 
 
-def zone_list(*, user: Any, status: str = "open", area_code: str = "") -> "QuerySet[Zone]":
+def zone_list(*, user: Any, status: str = "open", area_code: str = "", kind: str = "") -> "QuerySet[Zone]":
     """The zones in the user's areas (a street's zone: its street's staff and those above), the
     strictest first, proposals before zones in force, newest first. With `area_code`: the zones
     inside that area and those over it (its street's, its district's), which apply there too."""
@@ -34,6 +34,8 @@ def zone_list(*, user: Any, status: str = "open", area_code: str = "") -> "Query
         qs = qs.filter(status__in=flows.OPEN_STATES)
     elif status in Zone.Status.values:
         qs = qs.filter(status=status)
+    if kind in rules.KINDS:
+        qs = qs.filter(kind=kind)
     strictest_first = Case(
         *[When(kind=kind, then=Value(i)) for i, kind in enumerate(rules.KINDS)], output_field=IntegerField()
     )
@@ -113,6 +115,16 @@ def zones_applying(*, user: Any, grid: Any, building: Any = None, status: str = 
     else:
         here = Q(grid=grid)
     return zone_list(user=user, status=status, area_code=grid.community_code).filter(here | above)
+
+
+def zones_on(*, user: Any, grid: Any, building: Any = None, status: str = "open", kind: str = "") -> "QuerySet[Zone]":
+    """The zones on a grid or a building, as the command view counts them there: a building's own and
+    its grid's, or a grid's own and its buildings' (not those of the community or above)."""
+    if building is not None:
+        here = Q(building=building) | Q(level=rules.GRID, grid_id=building.grid_id)
+    else:
+        here = Q(grid=grid)
+    return zone_list(user=user, status=status, area_code=grid.community_code, kind=kind).filter(here)
 
 
 def zones_in_force_at_grid(*, user: Any, grid: Any) -> list[Zone]:

@@ -34,11 +34,12 @@ def zone_list(request: HttpRequest) -> HttpResponse:
         building=request.GET.get("building", ""),
         capability=roles.VIEW_ZONES,
     )
-    if place is not None:  # the zones on the grid or building, and those over it
+    kind = request.GET.get("kind", "")[:12]
+    if place is not None:  # the zones on the grid or building (those over it are on the community's list)
         area = place.community_code
-        qs = selectors.zones_applying(user=request.user, grid=place.grid, building=place.building, status=status)
+        qs = selectors.zones_on(user=request.user, grid=place.grid, building=place.building, status=status, kind=kind)
     else:
-        qs = selectors.zone_list(user=request.user, status=status, area_code=area)
+        qs = selectors.zone_list(user=request.user, status=status, area_code=area, kind=kind)
     rows = list(qs[(page - 1) * selectors.PAGE : page * selectors.PAGE + 1])
     return render(
         request,
@@ -52,6 +53,7 @@ def zone_list(request: HttpRequest) -> HttpResponse:
             "area": area,
             "place": place,
             "place_clear": "?" + urlencode({"area": area, "status": status}),
+            "kind": kind,
             "narrowed": urlencode({"area": area, **(place.query if place else {})}) if area else "",
         },
     )
@@ -74,6 +76,7 @@ def zone_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                 messages.success(request, _("已不采纳这一建议"))
             elif action == "redraw":
                 chosen = set(request.POST.getlist("building"))
+                choices = {b.public_id: b for b in selectors.redraw_buildings(zone)}
                 made = services.zone_redraw(
                     actor=request.user, zone=zone, buildings=sorted(chosen), reason=request.POST.get("reason", "")
                 )
@@ -81,10 +84,12 @@ def zone_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                     messages.success(request, _("已改划为%(n)d栋楼的建议，请逐一确认") % {"n": len(made)})
                 else:
                     messages.success(request, _("已不采纳这一建议：所选楼栋都已在其他风险区内，没有新建议"))
-                if len(chosen) > len(made):
+                kept = sorted(chosen - {z.building.public_id for z in made if z.building is not None})
+                if kept:
+                    names = "、".join(choices[k].label for k in kept if k in choices)
                     messages.info(
                         request,
-                        _("%(n)d栋楼已在其他风险区内，保持原样") % {"n": len(chosen) - len(made)},
+                        _("%(n)d栋楼已在其他风险区内，保持原样：%(names)s") % {"n": len(kept), "names": names},
                     )
                 if len(made) == 1:
                     return redirect("zones:detail", public_id=made[0].public_id)

@@ -63,7 +63,6 @@ from gongzhi.zones import services as zone_services
 from gongzhi.zones.models import Zone
 from gongzhi.zones.selectors import round_suggestion
 
-PASSWORD = "gongzhi-drill"
 VULNERABLE = ("elderly_alone", "dialysis", "insulin", "bedridden", "pregnant", "disabled")
 MEDICAL = {"dialysis": "腹膜透析液（2升×6）", "insulin": "胰岛素笔芯"}
 REQUEST_OF_TAG = {
@@ -146,7 +145,10 @@ class Drill:
         self.sequence = itertools.count()
         self.system: dict[str, Step] = defaultdict(Step)
         self.users: dict[tuple, Any] = {}
-        self.password_hash = make_password(PASSWORD)
+        # nobody logs in as the drill's staff or volunteers (the drill calls the services, and residents
+        # use their door codes): an unusable password, so a drill run on a copy of a real register
+        # leaves no account anyone can sign in to
+        self.password_hash = make_password(None)
         self.end = scenario.START + dt.timedelta(days=self.a.days)
         # the outbreak's truth and what happened, keyed by natural keys
         self.infected: set[str] = set()  # ID numbers infected and not yet found
