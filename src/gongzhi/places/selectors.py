@@ -117,10 +117,10 @@ def place_filter_asked(*, user: Any, grid: str = "", building: str = "", capabil
         return PlaceFilter(grid=found.grid, building=found)
     if grid:
         found_grid = grid_get_for_user(user=user, public_id=grid[:26], capability=capability)
-        holds = access.may_in_area(user, capability, found_grid.community_code) or any(
+        held = access.may_in_area(user, capability, found_grid.community_code) or any(
             e.grid_id == found_grid.pk and e.building_id is None for e in entries_with(user, capability)
         )
-        if not holds:  # a building leader reaches the grid's page through their building, not its lists
+        if not held:  # a building leader reaches the grid's page through their building, not its lists
             raise Http404
         return PlaceFilter(grid=found_grid)
     return None
