@@ -110,6 +110,10 @@ def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page,
     page.goto(f"{live_server.url}/supplies/runs/{run.public_id}/")
     wait_until(page, "document.getElementById('door-scan').dataset.cached === '1'")
 
+    # Offline as a phone is: the emulation, and the door API unreachable as well, because a reloaded
+    # page can start before chromium applies the emulation to it (navigator.onLine true for a moment,
+    # its first send reaching the server: CI saw it once). A real dead network refuses that send too.
+    page.route("**/api/supplies/runs/*/door", lambda route: route.abort("internetdisconnected"))
     page.context.set_offline(True)
 
     wait_until(page, "navigator.onLine === false")  # the page knows before it scans
@@ -120,6 +124,7 @@ def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page,
     assert "1" in page.locator("#door-queue").inner_text()
     assert DeliveryStop.objects.get(household=households[0]).outcome == "pending"  # nothing reached the server
 
+    page.unroute("**/api/supplies/runs/*/door")
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_selector(f"#stop-{households[0].public_id}[data-outcome=delivered]")
