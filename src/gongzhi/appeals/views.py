@@ -131,12 +131,7 @@ def _kept(filters: dict) -> dict[str, str]:
 def worklist(request: HttpRequest) -> HttpResponse:
     """The requests of the user's areas, most urgent and soonest due first; bulk assignment; .xlsx."""
     area = area_in_scope(request, roles.VIEW_APPEALS)
-    place = place_filter_asked(
-        user=request.user,
-        grid=request.GET.get("grid", ""),
-        building=request.GET.get("building", ""),
-        capability=roles.VIEW_APPEALS,
-    )
+    place = place_filter_asked(user=request.user, asked=request.GET, capability=roles.VIEW_APPEALS)
     if place is not None:
         area = place.community_code
     filters = _filters(request)

@@ -1,6 +1,7 @@
 """Reads of the area tree and the places below a community. Single objects: one function per entity,
 `<entity>_get_for_user(*, user, <key>, capability)`, the same 404 for missing and forbidden."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,10 +109,11 @@ class PlaceFilter:
         return Q(**{f"{building_path}__grid_id": self.grid.pk})
 
 
-def place_filter_asked(*, user: Any, grid: str = "", building: str = "", capability: str) -> PlaceFilter | None:
-    """The grid or building a list page was asked to narrow to (`?grid=` / `?building=`, a public id),
-    or None when neither was asked: 404 when it is not one the user holds `capability` over (a grid
-    worker: their grid; a community worker: any in their community)."""
+def place_filter_asked(*, user: Any, asked: Mapping[str, str], capability: str) -> PlaceFilter | None:
+    """The grid or building a list page was asked to narrow to (`asked` is the page's query: `?grid=` /
+    `?building=`, a public id), or None when neither was asked: 404 when it is not one the user holds
+    `capability` over (a grid worker: their grid; a community worker: any in their community)."""
+    grid, building = asked.get("grid", ""), asked.get("building", "")
     if building:
         found = building_get_for_user(user=user, public_id=building[:26], capability=capability)
         return PlaceFilter(grid=found.grid, building=found)

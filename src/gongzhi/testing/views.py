@@ -49,12 +49,7 @@ def round_list(request):
 
 def _place(request) -> PlaceFilter | None:
     """The grid or building a list is narrowed to (`?grid=` / `?building=`): 404 outside the user's."""
-    return place_filter_asked(
-        user=request.user,
-        grid=request.GET.get("grid", ""),
-        building=request.GET.get("building", ""),
-        capability=roles.VIEW_TESTING,
-    )
+    return place_filter_asked(user=request.user, asked=request.GET, capability=roles.VIEW_TESTING)
 
 
 @login_required

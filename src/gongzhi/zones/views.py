@@ -28,12 +28,7 @@ def zone_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     area = area_in_scope(request, roles.VIEW_ZONES) if request.GET.get("area") else ""
-    place = place_filter_asked(
-        user=request.user,
-        grid=request.GET.get("grid", ""),
-        building=request.GET.get("building", ""),
-        capability=roles.VIEW_ZONES,
-    )
+    place = place_filter_asked(user=request.user, asked=request.GET, capability=roles.VIEW_ZONES)
     kind = request.GET.get("kind", "")[:12]
     if place is not None:  # the zones on the grid or building (those over it are on the community's list)
         area = place.community_code

@@ -147,12 +147,7 @@ def order(request: HttpRequest, public_id: str) -> HttpResponse:
 @capability_required(roles.VIEW_SUPPLIES)
 def orders(request: HttpRequest) -> HttpResponse:
     code = area_in_scope(request, roles.VIEW_SUPPLIES)
-    place = place_filter_asked(
-        user=request.user,
-        grid=request.GET.get("grid", ""),
-        building=request.GET.get("building", ""),
-        capability=roles.VIEW_SUPPLIES,
-    )
+    place = place_filter_asked(user=request.user, asked=request.GET, capability=roles.VIEW_SUPPLIES)
     if place is not None:
         code = place.community_code
     status = request.GET.get("status", "")
