@@ -15,6 +15,8 @@ from gongzhi.places.models import Building
 from gongzhi.zones import rules, services
 from gongzhi.zones.models import Zone
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
+from tests.notices.test_services import _at_once, _one_after_another
+from tests.zones.conftest import POSTGRESQL
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +127,25 @@ def test_a_redraw_refused_writes_nothing(street_staff, grid_with_buildings, comm
 
     assert refused.value.status == status and words in refused.value.message
     assert (Zone.objects.count(), WorkflowEvent.objects.filter(flow="zone").count()) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_redraws_to_one_building_at_once_give_it_one_zone(street_staff, grid_with_buildings, read_together):
+    grid, buildings = grid_with_buildings
+    proposals = [_proposal("control", "grid", str(grid.pk)), _proposal("lockdown", "community", grid.community_code)]
+    read_together()
+
+    def redraw(i):
+        return services.zone_redraw(
+            actor=street_staff, zone=proposals[i], buildings=[buildings[0].public_id], reason="只封这一栋"
+        )
+
+    results, errors = (_at_once if POSTGRESQL else _one_after_another)(2, redraw)
+
+    assert errors == []  # the second read the first's zone again and kept it, instead of failing
+    assert sorted(len(made) for made in results) == [0, 1]
+    assert Zone.objects.filter(level="building", area_key=str(buildings[0].pk), status="proposed").count() == 1
+    assert set(Zone.objects.filter(pk__in=[p.pk for p in proposals]).values_list("status", flat=True)) == {"rejected"}
 
 
 def test_a_street_proposal_is_taken_whole(street_staff, community_a):

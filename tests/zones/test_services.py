@@ -15,8 +15,10 @@ from gongzhi.testing import services as testing_services
 from gongzhi.testing.models import Round, RoundProgress
 from gongzhi.zones import rules, services
 from gongzhi.zones.models import Zone
-from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory, make_user_with_role
+from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
+from tests.notices.test_services import _at_once, _one_after_another
 from tests.testing.test_services import T1, T2, sampled_tube
+from tests.zones.conftest import POSTGRESQL
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +71,25 @@ def test_a_second_positive_joins_the_open_zones_and_is_recorded(round_a, collect
     assert grid_zone.cases == [T1, T2]
     assert Zone.objects.filter(kind="lockdown").count() == 2  # each building its own
     assert WorkflowEvent.objects.filter(flow="zone", reason="new_positive").count() == 2  # grid and street
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_positives_in_one_building_at_once_share_its_zones(read_together, community_a):
+    building = BuildingFactory(grid=GridFactory(community=community_a))
+    place = rules.Place(str(building.pk), str(building.grid_id), building.community_code)
+    cases = [rules.Case("X1", place), rules.Case("X2", place)]
+    read_together()
+
+    def propose(i):
+        return services.zones_propose(cases=[cases[i]])
+
+    results, errors = (_at_once if POSTGRESQL else _one_after_another)(2, propose)
+
+    assert errors == []  # the second to insert read the first's zones again and joined them
+    zones = Zone.objects.filter(status="proposed")
+    assert sorted(z.level for z in zones) == ["building", "grid", "street"]
+    assert all(z.cases == ["X1", "X2"] for z in zones)
+    assert WorkflowEvent.objects.filter(flow="zone", reason="proposed").count() == 3
 
 
 def test_confirm_reject_and_release_with_its_conditions(community_a, street_staff):

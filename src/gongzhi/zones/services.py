@@ -4,7 +4,7 @@ rejection and release by staff (ZONE_FLOW), each step an event with who and why.
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,26 @@ from gongzhi.zones.messages import KIND_WORDS, MEASURE_WORDS, problem_text
 from gongzhi.zones.models import Zone
 
 RULES = rules.DEFAULT_RULES
+CLASH_ATTEMPTS = 3
+
+
+def _open_zone_clash(error: IntegrityError) -> bool:
+    """The one-open-zone-per-area constraint, by its name (PostgreSQL) or its columns (SQLite)."""
+    text = str(error)
+    return "zone_open_area_unique" in text or "zones_zone.level, zones_zone.area_key" in text
+
+
+def _retried_on_clash(work):
+    """Run `work` (its own atomic block) again when another transaction opened a zone over the same
+    area between its read and its insert (two labs' positives in one building at once on PostgreSQL):
+    the retry reads that zone and joins it instead of answering with an error."""
+    for attempt in range(CLASH_ATTEMPTS):
+        try:
+            return work()
+        except IntegrityError as error:
+            if attempt == CLASH_ATTEMPTS - 1 or not _open_zone_clash(error):
+                raise
+    raise AssertionError("unreachable")
 
 
 class _Places:
@@ -69,6 +89,10 @@ def zones_propose(*, cases: list[rules.Case], found_at: dt.datetime | None = Non
     proposals = rules.propose(cases, RULES)
     if not proposals:
         return []
+    return _retried_on_clash(lambda: _propose(proposals, found_at))
+
+
+def _propose(proposals: list[rules.Proposal], found_at: dt.datetime) -> list[Zone]:
     changed: list[Zone] = []
     with transaction.atomic():
         wanted = {(p.level, p.area) for p in proposals}
@@ -235,11 +259,14 @@ def zone_redraw(*, actor: Any, zone: Zone, buildings: list[str], reason: str) ->
     problems = rules.check_buildings(chosen=chosen, inside=inside)
     if problems:
         raise ApplicationError("；".join(problem_text(p) for p in problems), status=422)
+    return _retried_on_clash(lambda: _redraw(actor, zone, [inside[key] for key in chosen], reason))
+
+
+def _redraw(actor: Any, zone: Zone, picked: list[Building], reason: str) -> list[Zone]:
     with transaction.atomic():
         zone = Zone.objects.select_for_update().get(pk=zone.pk)
         if zone.status != flows.PROPOSED:
             raise ApplicationError(_("只有待确认的建议可以改划范围"), status=409)
-        picked = [inside[key] for key in chosen]
         zone = transitions.transition(
             flow=flows.ZONE_FLOW,
             row=zone,
