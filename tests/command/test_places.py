@@ -19,6 +19,7 @@ from gongzhi.appeals import services as appeal_services
 from gongzhi.command import selectors
 from gongzhi.command.services import figures_refresh
 from gongzhi.core import events, figures
+from gongzhi.core.models import AuditEvent
 from gongzhi.supplies import services as supply_services
 from gongzhi.supplies.models import Order
 from gongzhi.supplies.services import LineIn
@@ -577,6 +578,8 @@ def test_the_untested_page_of_a_building_lists_its_residents_only(client, street
     client.force_login(street_staff)
     sheet = client.get(export)
     assert sheet.status_code == 200
+    audit = AuditEvent.objects.filter(entity="untested", action="export").latest("id")
+    assert audit.detail["building"] == building.public_id and len(audit.row_ids) == 2  # the building's two
     clear = re.search(r'data-place-filter>.*?<a href="([^"]+)"', page, re.S).group(1).replace("&amp;", "&")
     whole = client.get(landed.request["PATH_INFO"] + clear)
     assert whole.context["place"] is None and whole.context["summary"]["expected"] == 9  # A's residents

@@ -366,7 +366,13 @@ def untested_export(request, public_id: str):
     residents = selectors.untested_residents(
         user=request.user, round_=round_, area_code=area_code, capability=roles.EXPORT_RESIDENTS, place=place
     )
-    content = services.untested_export(actor=request.user, round_=round_, residents=residents, area_code=area_code)
+    content = services.untested_export(
+        actor=request.user,
+        round_=round_,
+        residents=residents,
+        area_code=area_code,
+        narrowed_to=place.query if place is not None else None,
+    )
     place_name = area_names([area_code or round_.area_code]).get(area_code or round_.area_code, "")
     if place is not None:
         place_name = f"{place_name}{place.label}"

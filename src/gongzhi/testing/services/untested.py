@@ -7,8 +7,9 @@ from gongzhi.testing import exports
 from gongzhi.testing.models import Round
 
 
-def untested_export(*, actor, round_: Round, residents, area_code: str = "") -> bytes:
-    """The untested list as a door-knocking workbook; the export is audited with its rows. The list
+def untested_export(*, actor, round_: Round, residents, area_code: str = "", narrowed_to: dict | None = None) -> bytes:
+    """The untested list as a door-knocking workbook; the export is audited with its rows and the grid
+    or building it was narrowed to (`narrowed_to`: {"grid": public id} or {"building": …}). The list
     is read from the replica when there is one (a moment behind the primary); the audit goes to the
     primary, outside that read."""
     with reading_from_replica():
@@ -19,6 +20,6 @@ def untested_export(*, actor, round_: Round, residents, area_code: str = "") -> 
         entity="untested",
         row_ids=row_ids,
         area_codes=codes or [area_code or round_.area_code],
-        detail={"round": round_.public_id},
+        detail={"round": round_.public_id, **(narrowed_to or {})},
     )
     return content
