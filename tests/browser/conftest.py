@@ -72,3 +72,18 @@ def login(page, live_server, username, password="pass-for-tests-1"):
     page.fill("input[name=password]", password)
     page.click("button.primary")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def network_off(page, api: str) -> None:
+    """The phone offline: chromium's emulation, and the API at `api` (a glob) unreachable as well. A page
+    loaded offline (a reload, a page from the service worker's cache) can start before chromium applies
+    the emulation to it, navigator.onLine true for a moment and its first send reaching the server; a
+    real dead network refuses that send too (CI saw it once, on the route sheet). The context's route,
+    not the page's: in chromium it also holds what passes through the service worker."""
+    page.context.route(api, lambda route: route.abort("internetdisconnected"))
+    page.context.set_offline(True)
+
+
+def network_on(page, api: str) -> None:
+    page.context.unroute(api)
+    page.context.set_offline(False)

@@ -6,10 +6,11 @@ import pytest
 
 from gongzhi.testing import services
 from gongzhi.testing.models import Sample, Tube
-from tests.browser.conftest import login
+from tests.browser.conftest import login, network_off, network_on
 from tests.factories import HouseholdFactory, ResidentFactory, make_user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCANS_API = "**/api/rounds/*/scans"
 
 
 def wait_until(page, expression: str, timeout: int = 15_000) -> None:
@@ -61,7 +62,7 @@ def test_offline_scans_survive_reload_and_sync_exactly_once(page, live_server, c
     page.reload()  # now the service worker controls the page and keeps a copy of it
     wait_until(page, "navigator.serviceWorker.controller !== null")
 
-    page.context.set_offline(True)
+    network_off(page, SCANS_API)
 
     wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     for t in range(20):
@@ -79,7 +80,7 @@ def test_offline_scans_survive_reload_and_sync_exactly_once(page, live_server, c
     wait_until(page, "document.getElementById('queued').textContent === '240'")
     assert page.locator("#net").inner_text() == "离线"
 
-    page.context.set_offline(False)
+    network_on(page, SCANS_API)
     wait_until(page, "document.getElementById('queued').textContent === '0'", timeout=30_000)
     assert Sample.objects.filter(round=round_).count() == 200
     assert Tube.objects.filter(round=round_).count() == 20
@@ -245,7 +246,7 @@ def test_two_rounds_queued_on_one_phone_each_reach_their_own_round(page, live_se
         pages[round_.pk] = f"{live_server.url}/rounds/{round_.public_id}/collect/"
         page.goto(pages[round_.pk])
         wait_until(page, "document.getElementById('collect').dataset.cached === '1'")
-    page.context.set_offline(True)
+    network_off(page, SCANS_API)
     wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     for round_, tube, group in ((second, "TUBEB00001", residents[3:]), (first, "TUBEA00001", residents[:3])):
         page.goto(pages[round_.pk])  # offline: from the service worker's cache
@@ -256,7 +257,7 @@ def test_two_rounds_queued_on_one_phone_each_reach_their_own_round(page, live_se
             page.click("#scan")
         page.click("#close-tube")
         wait_until(page, "document.getElementById('queued').textContent === '5'")
-    page.context.set_offline(False)
+    network_on(page, SCANS_API)
     wait_until(page, "document.getElementById('people').textContent === '3'", timeout=30_000)
     page.goto(pages[second.pk])
     wait_until(page, "document.getElementById('people').textContent === '3'", timeout=30_000)

@@ -6,10 +6,11 @@ import pytest
 
 from gongzhi.supplies import services
 from gongzhi.supplies.models import DeliveryStop, Order, SupplyPoint
-from tests.browser.conftest import login
+from tests.browser.conftest import login, network_off, network_on
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+DOOR_API = "**/api/supplies/runs/*/door"
 
 
 def test_an_order_for_an_elderly_resident_reaches_the_door(page, live_server, community_a):
@@ -110,11 +111,7 @@ def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page,
     page.goto(f"{live_server.url}/supplies/runs/{run.public_id}/")
     wait_until(page, "document.getElementById('door-scan').dataset.cached === '1'")
 
-    # Offline as a phone is: the emulation, and the door API unreachable as well, because a reloaded
-    # page can start before chromium applies the emulation to it (navigator.onLine true for a moment,
-    # its first send reaching the server: CI saw it once). A real dead network refuses that send too.
-    page.route("**/api/supplies/runs/*/door", lambda route: route.abort("internetdisconnected"))
-    page.context.set_offline(True)
+    network_off(page, DOOR_API)
 
     wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     page.fill("#door-code", f"H:{households[0].public_id}")
@@ -124,8 +121,7 @@ def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page,
     assert "1" in page.locator("#door-queue").inner_text()
     assert DeliveryStop.objects.get(household=households[0]).outcome == "pending"  # nothing reached the server
 
-    page.unroute("**/api/supplies/runs/*/door")
-    page.context.set_offline(False)
+    network_on(page, DOOR_API)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_selector(f"#stop-{households[0].public_id}[data-outcome=delivered]")
     assert DeliveryStop.objects.get(household=households[0]).outcome == "delivered"
