@@ -183,3 +183,13 @@ def test_a_refused_release_reads_in_words():
     texts = [problem_text(p) for p in rules.release_problems(history, NOW)]
     assert texts[0].startswith("封控区须连续7天无新增阳性") and "还差约144小时" in texts[0]
     assert texts[1] == "封控区解除前须有2轮核酸检测全部阴性，目前只有0轮"
+
+
+def test_a_zone_holding_a_community_is_filed_on_it_its_street_or_its_district():
+    assert rules.filing_codes(["510104017001", "510104017002"]) == {
+        "510104017001",
+        "510104017002",
+        "510104017000",
+        "510104000000",
+    }
+    assert rules.filing_codes([]) == set()

@@ -223,6 +223,22 @@ def test_a_zone_in_force_and_its_release_are_told_to_the_households_inside(commu
     assert Notice.objects.filter(building=building, title__endswith="封控区解除").count() == 1
 
 
+def test_a_zone_over_a_building_nobody_lives_in_yet_is_told_to_its_staff(community_a, street_staff):
+    from gongzhi.notices.models import Notice, NoticeReceipt
+    from gongzhi.notices.selectors import notice_list
+
+    building = BuildingFactory()
+    place = rules.Place(str(building.pk), str(building.grid_id), building.community_code)
+    services.zones_propose(cases=[rules.Case("X1", place)])
+    services.zone_confirm(actor=street_staff, zone=Zone.objects.get(kind="lockdown"))
+
+    notice = Notice.objects.get(building=building)
+    assert (notice.targeted, notice.audience) == (0, "both") and notice.title.endswith("划为封控区")
+    assert not NoticeReceipt.objects.filter(notice=notice).exists()
+    worker = make_user_with_role("grid_w", "grid_worker", community_a.code)
+    assert notice_list(user=worker).filter(pk=notice.pk).exists()  # the staff of its area see it
+
+
 def test_a_request_from_inside_a_lockdown_zone_is_raised_a_level(community_a, street_staff):
     from gongzhi.appeals import services as appeal_services
 

@@ -603,20 +603,18 @@ def positive_tube_places(*, round_id: int, tube_ids: list[int]) -> list[tuple[st
 def negative_rounds_since(*, area_code: str, since) -> int:
     """Closed rounds that began after `since`, covered the whole area (a 12-digit community code, or the
     9- or 6-digit code of a street or district) and found no positive tube in it: what a risk zone's
-    release counts. Read from the rounds' rollup (RoundProgress), one row per community."""
+    release counts. Read from the rounds' rollup (RoundProgress), one row per community, in one query."""
     from django.db.models import Q
 
     prefix = area_code[:9] if area_code.endswith("000") and not area_code.endswith("000000") else area_code
     prefix = prefix[:6] if prefix.endswith("000000") else prefix
     inside = Q(community_code=prefix) if len(prefix) == 12 else Q(community_code__startswith=prefix)
-    rounds = Round.objects.filter(status=flows.CLOSED, starts_at__gt=since)
-    counted = 0
-    for round_ in rounds.only("pk", "area_code"):
-        if not prefix.startswith(round_.area_code):  # only a round over the whole area counts
-            continue
-        rows = RoundProgress.objects.filter(inside, round=round_).aggregate(
-            n=Count("id"), positive=Sum("positive_tubes")
+    covering = [prefix[:n] for n in range(1, len(prefix) + 1)]  # a round over the area or one holding it
+    per_round = (
+        RoundProgress.objects.filter(
+            inside, round__status=flows.CLOSED, round__starts_at__gt=since, round__area_code__in=covering
         )
-        if rows["n"] and not rows["positive"]:
-            counted += 1
-    return counted
+        .values("round_id")
+        .annotate(positive=Sum("positive_tubes"))
+    )
+    return sum(1 for row in per_round if not row["positive"])

@@ -10,12 +10,6 @@ from gongzhi.zones.models import Zone
 from gongzhi.zones.services import RULES
 
 
-def _zone_codes(communities: Collection[str]) -> set[str]:
-    """The filing codes of every zone that can hold a place of these communities: the community's
-    own zones and its street's and district's (510104017000, 510104000000)."""
-    return {c for code in communities for c in (code, code[:9] + "000", code[:6] + "000000")}
-
-
 def single_tube_residents(resident_ids: Collection[int], communities: Collection[str]) -> set[int]:
     """The residents living where the strictest zone in force samples one to a tube. One indexed
     query when no such zone is in force in these communities (normal times), two otherwise."""
@@ -23,7 +17,7 @@ def single_tube_residents(resident_ids: Collection[int], communities: Collection
     zones = [
         rules.ZoneArea(kind, level, key)
         for kind, level, key in Zone.objects.filter(
-            status=flows.ACTIVE, kind__in=single, community_code__in=_zone_codes(communities)
+            status=flows.ACTIVE, kind__in=single, community_code__in=rules.filing_codes(communities)
         ).values_list("kind", "level", "area_key")
     ]
     if not zones:
@@ -42,7 +36,7 @@ def _zones_in_force(communities: Collection[str]) -> list[rules.ZoneArea]:
     return [
         rules.ZoneArea(kind, level, key)
         for kind, level, key in Zone.objects.filter(
-            status=flows.ACTIVE, community_code__in=_zone_codes(communities)
+            status=flows.ACTIVE, community_code__in=rules.filing_codes(communities)
         ).values_list("kind", "level", "area_key")
     ]
 

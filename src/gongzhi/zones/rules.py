@@ -219,6 +219,12 @@ class ZoneArea:
     area: str
 
 
+def filing_codes(communities: Iterable[str]) -> set[str]:
+    """The codes a zone that can hold a place of these communities is filed under: the community's
+    own and its street's and district's (510104017000, 510104000000)."""
+    return {c for code in communities for c in (code, code[:9] + "000", code[:6] + "000000")}
+
+
 def kind_at(place: Place, zones: Iterable[ZoneArea]) -> str | None:
     """The kind that applies at a place: the strictest of the zones holding it (None: no zone)."""
     holding = place.areas()

@@ -140,10 +140,9 @@ def zones_in_force_at_grid(*, user: Any, grid: Any) -> list[Zone]:
 def zone_at(*, building_id: int, grid_id: int | None, community_code: str) -> Zone | None:
     """The zone in force that applies at a building: the strictest of those holding it (None: none)."""
     place = rules.Place(str(building_id), str(grid_id) if grid_id else None, community_code)
-    codes = {community_code, community_code[:9] + "000", community_code[:6] + "000000"}
     holding = [
         z
-        for z in Zone.objects.filter(status=flows.ACTIVE, community_code__in=codes)
+        for z in Zone.objects.filter(status=flows.ACTIVE, community_code__in=rules.filing_codes([community_code]))
         if (z.level, z.area_key) in place.areas()
     ]
     return min(holding, key=lambda z: (rules.strictness(z.kind), z.pk), default=None)

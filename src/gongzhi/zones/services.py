@@ -175,7 +175,8 @@ def _decider(actor: Any, zone: Zone) -> None:
 def _tell(actor: Any, zone: Zone, *, released: bool) -> int:
     """A notice of the zone's step to the households inside and the staff of its area (a grid's
     zone: to each of its buildings). Returns the notices published. A building with no household
-    yet is told to its staff only."""
+    yet is told to its staff (the notice reaches 0 households); a refusal (the actor may not publish
+    there) refuses the step."""
     kind = str(KIND_WORDS[zone.kind])
     if released:
         title = _("%(area)s%(kind)s解除") % {"area": zone.area_name, "kind": kind}
@@ -193,15 +194,10 @@ def _tell(actor: Any, zone: Zone, *, released: bool) -> int:
     else:
         targets = [{"area_code": zone.area_key}]
     severity = Notice.Severity.INFO if released else Notice.Severity.URGENT
-    for target in targets:
-        try:
-            notice_services.notice_publish(
-                actor=actor, audience=Notice.Audience.BOTH, title=title, body=body, severity=severity, **target
-            )
-        except ApplicationError:  # reaches no household (an empty building): its staff still know
-            notice_services.notice_publish(
-                actor=actor, audience=Notice.Audience.STAFF, title=title, body=body, severity=severity, **target
-            )
+    for target in targets:  # a notice to both reaches the staff even where no household lives yet
+        notice_services.notice_publish(
+            actor=actor, audience=Notice.Audience.BOTH, title=title, body=body, severity=severity, **target
+        )
     return len(targets)
 
 
