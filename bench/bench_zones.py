@@ -19,10 +19,15 @@ zones; the recalls' subscriber, which the same announcements drive, is timed bes
 of the same kind of work. Each trial is checked: one lockdown zone per building holding a positive
 tube, one control zone per grid, one prevention zone per street.
 
+Then the list of zones (`/zones/`) as a city user, over --list-zones more open zones (a city in an
+outbreak had 27,486): page 1, a deep page and one kind, timed through the page and, beside it, the
+list's order sorted whole by the database (the way the list read before it went kind by kind).
+
 Never touches the project's own database or var folder. The load average is printed beside each part.
 """
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import statistics
@@ -38,6 +43,8 @@ ARGS.add_argument("--tubes", type=int, default=2000)
 ARGS.add_argument("--trials", type=int, default=3)
 ARGS.add_argument("--database", default="gongzhi_bench_zones")
 ARGS.add_argument("--dir", default="/tmp/gongzhi-bench-zones")
+ARGS.add_argument("--list-zones", type=int, default=30000, help="open zones added for the list's part")
+ARGS.add_argument("--list-trials", type=int, default=21)
 ARGS = ARGS.parse_args()
 
 ENV = dict(os.environ, DJANGO_SETTINGS_MODULE="gongzhi.config.settings.base", GONGZHI_LOG_LEVEL="ERROR")
@@ -204,6 +211,62 @@ def main() -> None:
         f"  recalls opened for the same tubes (the same kind of work): {recall:.2f} s;"
         f" zones / recalls {zone / recall:.2f}"
     )
+    list_part()
+
+
+def percentile(times: list[float], q: float) -> float:
+    return sorted(times)[min(len(times) - 1, round(q * (len(times) - 1)))]
+
+
+def list_part() -> None:
+    """The zone list as a city user over many open zones: the page (kind by kind, zones_page) and
+    the same rows sorted whole by the database, alternating, each timed --list-trials times."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from gongzhi.zones import rules, selectors
+
+    communities = sorted(set(Resident.objects.values_list("community_code", flat=True).distinct()[:1000]))
+    now = timezone.now()
+    states = ["proposed", "active", "active", "released"]
+    Zone.objects.bulk_create(
+        Zone(
+            kind=rules.KINDS[n % 3], level=rules.BUILDING, area_key=f"bench-{n}", area_name=f"基准楼栋{n}",
+            community_code=communities[n % len(communities)], status=states[n % 4], rules_version="bench",
+            first_positive_at=now, last_positive_at=now - dt.timedelta(minutes=n % 5000),
+        )
+        for n in range(ARGS.list_zones)
+    )  # fmt: skip
+    city = make_user_with_role("bench_zones_city", "city_staff", "5101")
+    client = Client()
+    client.force_login(city)
+    open_zones = Zone.objects.filter(status__in=("proposed", "active")).count()
+    deep = max(1, open_zones // selectors.PAGE // 2)
+    say(f"\n== the zone list as a city user, {open_zones:,} open zones ({load()})")
+    asked = {"page 1": ("", 1), f"page {deep}": ("", deep), "kind control, page 1": ("control", 1)}
+    for label, (kind, page) in asked.items():
+        query = f"/zones/?page={page}" + (f"&kind={kind}" if kind else "")
+        offset = (page - 1) * selectors.PAGE
+        paged, sorted_whole, pages = [], [], []
+        for _ in range(ARGS.list_trials):
+            began = time.perf_counter()
+            answer = client.get(query)
+            pages.append(time.perf_counter() - began)
+            assert answer.status_code == 200, answer.status_code
+            qs = selectors.zone_list(user=city, status="open", kind=kind)
+            began = time.perf_counter()
+            rows = selectors.zones_page(qs, statuses=("proposed", "active"), offset=offset, limit=selectors.PAGE + 1)
+            paged.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            whole = list(qs[offset : offset + selectors.PAGE + 1])
+            sorted_whole.append(time.perf_counter() - began)
+            assert [z.pk for z in rows] == [z.pk for z in whole], "the two reads disagree"
+        say(
+            f"  {label}: the page p50 {statistics.median(pages) * 1000:.1f}"
+            f" / p95 {percentile(pages, 0.95) * 1000:.1f} ms;"
+            f" its rows read kind by kind p50 {statistics.median(paged) * 1000:.1f} ms, sorted whole"
+            f" {statistics.median(sorted_whole) * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 proposed-and-in-force counts for the landing page."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,18 +44,37 @@ def zone_list(*, user: Any, status: str = "open", area_code: str = "", kind: str
     return qs.select_related("building", "grid").order_by(strictest_first, "-status", "-last_positive_at", "id")
 
 
-def zones_first(qs: "QuerySet[Zone]", limit: int) -> list[Zone]:
-    """The first `limit` zones of a `zone_list` in its order (strictest kind first, proposals before
-    zones in force, newest positive first), read kind by kind and state by state on the kind-order
-    index instead of sorting the whole list: a city in an outbreak has tens of thousands of zones."""
+def zones_page(qs: "QuerySet[Zone]", *, statuses: Iterable[str], offset: int, limit: int) -> list[Zone]:
+    """`limit` zones of a `zone_list` from `offset`, in its order (strictest kind first, proposals
+    before zones in force, newest positive first), read kind by kind and state by state on the
+    kind-order index instead of sorting the whole list: a city in an outbreak has tens of thousands
+    of zones. `statuses`: those the list holds. A part wholly before `offset` is only counted."""
     found: list[Zone] = []
     for kind in rules.KINDS:
-        for status in sorted(flows.OPEN_STATES, reverse=True):  # "-status": proposed before active
+        for status in sorted(statuses, reverse=True):  # "-status": proposed before active
             if len(found) >= limit:
                 return found
             part = qs.filter(kind=kind, status=status).order_by("-last_positive_at", "id")
-            found += list(part[: limit - len(found)])
+            if offset:
+                size = part.count()
+                if offset >= size:
+                    offset -= size
+                    continue
+            found += list(part[offset : offset + limit - len(found)])
+            offset = 0
     return found
+
+
+def zones_first(qs: "QuerySet[Zone]", limit: int) -> list[Zone]:
+    """The first `limit` open zones of a `zone_list`, in its order (zones_page)."""
+    return zones_page(qs, statuses=flows.OPEN_STATES, offset=0, limit=limit)
+
+
+def list_statuses(status: str) -> tuple[str, ...]:
+    """The states a list asked for by `status` holds ("open": proposed and in force; "": all)."""
+    if status == "open":
+        return flows.OPEN_STATES
+    return (status,) if status in Zone.Status.values else tuple(Zone.Status.values)
 
 
 def zone_get_for_user(*, user: Any, public_id: str, capability: str = roles.VIEW_ZONES) -> Zone:

@@ -35,7 +35,8 @@ def zone_list(request: HttpRequest) -> HttpResponse:
         qs = selectors.zones_on(user=request.user, grid=place.grid, building=place.building, status=status, kind=kind)
     else:
         qs = selectors.zone_list(user=request.user, status=status, area_code=area, kind=kind)
-    rows = list(qs[(page - 1) * selectors.PAGE : page * selectors.PAGE + 1])
+    statuses = selectors.list_statuses(status)
+    rows = selectors.zones_page(qs, statuses=statuses, offset=(page - 1) * selectors.PAGE, limit=selectors.PAGE + 1)
     return render(
         request,
         "zones/list.html",
