@@ -203,3 +203,12 @@ def test_a_volunteer_sent_to_another_community_serves_there(street_week, street_
     services.street_mobilise(actor=street_staff, street_code=community_a.code[:9], first_day=first, days=3)
     pairs = list(RoleAssignment.objects.filter(role="volunteer").values_list("user_id", "area_code"))
     assert len(pairs) == len(set(pairs))  # a role over a community is given once, however often sent there
+
+    # Each grant is audited as the street staff's, naming the volunteer and the community.
+    from gongzhi.core.models import AuditEvent
+
+    grants = AuditEvent.objects.filter(entity="role_assignment")
+    given = [tuple(g) for event in grants for g in event.detail["given"]]
+    assert {(v.public_id, community_b.code) for v in sent} <= set(given)
+    assert len(given) == len(set(given)) == len(pairs) - len(people)  # one record per role given, none when held
+    assert {(e.actor_id, e.action, e.detail["role"]) for e in grants} == {(street_staff.pk, "create", "volunteer")}

@@ -3,6 +3,7 @@ optimiser in volunteers.rostering; the one-action mobilisation of a street's res
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -16,7 +17,6 @@ from gongzhi.core.models import AuditEvent, RoleAssignment
 from gongzhi.core.services import audit_record
 from gongzhi.places.models import Area
 from gongzhi.places.selectors import area_names
-from gongzhi.places.services import role_assignment_create
 from gongzhi.volunteers import flows, rostering
 from gongzhi.volunteers.choices import DAY_PARTS, ROSTER_RULES, SKILLS, WEEKDAYS
 from gongzhi.volunteers.messages import roster_refusal
@@ -282,6 +282,7 @@ def _roster(
         )
         shift_community = {s.pk: s.community_code for s in shifts}
         serve_where_sent(
+            actor,
             {(v, shift_community[need_id]) for v, need_id in result.assignments},
             {v.pk: v for v in volunteers},
         )
@@ -302,16 +303,17 @@ def _roster(
     return result
 
 
-def serve_where_sent(sent: set[tuple[int, str]], volunteers: dict[int, Volunteer]) -> int:
+def serve_where_sent(actor: Any, sent: set[tuple[int, str]], volunteers: dict[int, Volunteer]) -> int:
     """A volunteer rostered in another community of the street (mobilised, or placed by hand) serves
     there: they gain the volunteer role over that community, so its workers may route them on its
-    delivery runs and they see its posts. (volunteer id, community code) pairs; returns the roles given."""
-    users = {v.user_id: v.user for v in volunteers.values() if v.user_id is not None}
-    wanted: set[tuple[int, str]] = set()
+    delivery runs and they see its posts. (volunteer id, community code) pairs; the roles not yet held
+    are given in one insert and audited as the actor's (who was given access where, and why); returns
+    the roles given. Called inside the roster's transaction."""
+    wanted: dict[tuple[int, str], Volunteer] = {}
     for v, code in sent:
-        user_id = volunteers[v].user_id
-        if user_id is not None and code != volunteers[v].community_code:
-            wanted.add((user_id, code))
+        volunteer = volunteers[v]
+        if volunteer.user_id is not None and code != volunteer.community_code:
+            wanted[(volunteer.user_id, code)] = volunteer
     if not wanted:
         return 0
     held = set(
@@ -319,9 +321,26 @@ def serve_where_sent(sent: set[tuple[int, str]], volunteers: dict[int, Volunteer
             role=roles.VOLUNTEER, user_id__in={u for u, _ in wanted}, area_code__in={c for _, c in wanted}
         ).values_list("user_id", "area_code")
     )
-    for user_id, code in sorted(wanted - held):
-        role_assignment_create(user=users[user_id], role=roles.VOLUNTEER, area_code=code)
-    return len(wanted - held)
+    given = sorted(set(wanted) - held)
+    if not given:
+        return 0
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(user_id=user_id, role=roles.VOLUNTEER, area_code=code) for user_id, code in given],
+        ignore_conflicts=True,  # the same role given by a roster committing at the same moment
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        entity="role_assignment",
+        row_ids=[str(wanted[pair].public_id) for pair in given],
+        area_codes=[code for _, code in given],
+        detail={
+            "role": roles.VOLUNTEER,
+            "why": "rostered in another community",
+            "given": [[str(wanted[(u, c)].public_id), c] for u, c in given],
+        },
+    )
+    return len(given)
 
 
 def _around(shifts: list[Shift], volunteers: list[Volunteer]):
@@ -361,7 +380,7 @@ def assignment_add(*, actor, shift: Shift, volunteer: Volunteer) -> Assignment:
             raise ApplicationError(_("该志愿者已在这个班次上"), status=409)
         if Assignment.objects.filter(shift=shift).count() >= shift.needed:
             raise ApplicationError(_("这个班次已排满，请先换下一人"), status=409)
-        serve_where_sent({(volunteer.pk, shift.community_code)}, {volunteer.pk: volunteer})
+        serve_where_sent(actor, {(volunteer.pk, shift.community_code)}, {volunteer.pk: volunteer})
         assignment = Assignment.objects.create(
             shift=shift, volunteer=volunteer, community_code=volunteer.community_code, source=Assignment.Source.MANUAL
         )
