@@ -22,7 +22,8 @@ def test_street_staff_see_the_proposals_strictest_first_and_confirm_one(client, 
     street = make_user_with_role("street_a", "street_staff", "510104017")
     client.force_login(street)
     page = client.get("/zones/").content.decode()
-    assert page.index("封控区") < page.index("管控区") < page.index("防范区")
+    table = page[page.index('<table id="zones"') :]
+    assert table.index("封控区") < table.index("管控区") < table.index("防范区")
     lockdown = Zone.objects.get(kind="lockdown")
 
     answer = client.post(f"/zones/{lockdown.public_id}/", {"action": "confirm"})
@@ -87,7 +88,8 @@ def test_a_grid_worker_sees_the_zones_of_the_grid_but_cannot_decide(client, prop
     worker = make_user_with_role("grid_a", "grid_worker", community_a.code, grid=proposed.grid)
     client.force_login(worker)
     page = client.get("/zones/").content.decode()
-    assert "封控区" in page and "管控区" in page and "防范区" not in page  # the street's zone is the street's
+    table = page[page.index('<table id="zones"') :]
+    assert "封控区" in table and "管控区" in table and "防范区" not in table  # the street's zone is the street's
     lockdown = Zone.objects.get(kind="lockdown")
     assert "确认生效" not in client.get(f"/zones/{lockdown.public_id}/").content.decode()
     assert client.post(f"/zones/{lockdown.public_id}/", {"action": "confirm"}).status_code == 403
@@ -152,3 +154,22 @@ def test_the_resident_building_and_grid_pages_show_the_zones_in_force(client, pr
     client.force_login(street)
     other_grid = client.get(f"/grids/{elsewhere.grid.public_id}/").content.decode()
     assert 'id="grid-zones"' in other_grid and "防范区" in other_grid
+
+
+def test_a_list_of_one_kind_keeps_its_kind_on_the_next_page(client, proposed, monkeypatch):
+    from gongzhi.zones import selectors
+
+    monkeypatch.setattr(selectors, "PAGE", 1)
+    other = BuildingFactory(grid=proposed.grid)
+    services.zones_propose(
+        cases=[rules.Case("TUBE0002", rules.Place(str(other.pk), str(other.grid_id), other.community_code))]
+    )
+    client.force_login(make_user_with_role("street_a", "street_staff", "510104017"))
+    page = client.get("/zones/?kind=lockdown").content.decode()
+    table = page[page.index('<table id="zones"') :]
+    assert "封控区" in table and "管控区" not in table
+    assert 'value="lockdown" selected' in page  # the filter shows the kind asked for
+    assert "kind=lockdown&amp;page=2" in page
+    second = client.get("/zones/?status=open&kind=lockdown&page=2").content.decode()
+    second_table = second[second.index('<table id="zones"') :]
+    assert "封控区" in second_table and "管控区" not in second_table and "防范区" not in second_table

@@ -190,3 +190,74 @@ def test_a_redrawn_zone_never_holds_a_building_outside_its_proposals_area(
         assert chosen and set(chosen) <= inside
         assert {z.building.public_id for z in made} == set(chosen)
         raise _Undo
+
+
+def test_a_stricter_kind_for_a_building_in_force_waits_for_staff_and_is_told_when_confirmed(
+    street_staff, grid_with_buildings
+):
+    """A grid's control proposal redrawn to one building and put in force; a positive in that building
+    then calls for lockdown: a proposal of its own (the control zone keeps its measures, nobody is told
+    of a lockdown yet), told to the households when staff confirm it."""
+    from gongzhi.notices.models import Notice
+
+    grid, buildings = grid_with_buildings
+    HouseholdFactory(building=buildings[0])
+    [control] = services.zone_redraw(
+        actor=street_staff,
+        zone=_proposal("control", "grid", str(grid.pk)),
+        buildings=[buildings[0].public_id],
+        reason="只管这一栋",
+    )
+    control = services.zone_confirm(actor=street_staff, zone=control)
+    assert Notice.objects.filter(title__endswith="划为管控区").count() == 1
+
+    place = rules.Place(str(buildings[0].pk), str(grid.pk), grid.community_code)
+    services.zones_propose(cases=[rules.Case("T0002", place)])
+
+    control.refresh_from_db()
+    assert (control.kind, control.status) == ("control", "active")  # unchanged until staff decide
+    lockdown = Zone.objects.get(level="building", area_key=str(buildings[0].pk), kind="lockdown")
+    assert lockdown.status == "proposed" and lockdown.cases == ["T0002"]
+    assert not Notice.objects.filter(title__endswith="划为封控区").exists()
+
+    services.zones_propose(cases=[rules.Case("T0003", place)])  # a third positive joins the lockdown proposal
+    lockdown.refresh_from_db()
+    on_building = Zone.objects.filter(
+        level="building", area_key=str(buildings[0].pk), status__in=("proposed", "active")
+    )
+    assert lockdown.cases == ["T0002", "T0003"] and on_building.count() == 2
+
+    services.zone_confirm(actor=street_staff, zone=lockdown)
+    told = Notice.objects.get(title__endswith="划为封控区")
+    assert told.building_id == buildings[0].pk and told.targeted == 1
+    assert services.RULES.kinds[
+        rules.kind_at(
+            place, [rules.ZoneArea(z.kind, z.level, z.area_key) for z in Zone.objects.filter(status="active")]
+        )
+    ].door_delivery  # the strictest in force applies: lockdown
+
+
+def test_a_second_confirm_is_told_the_zone_is_no_longer_a_proposal(street_staff, grid_with_buildings):
+    grid, _ = grid_with_buildings
+    zone = _proposal("control", "grid", str(grid.pk))
+    services.zone_confirm(actor=street_staff, zone=zone)
+    with pytest.raises(ApplicationError) as refused:
+        services.zone_confirm(actor=street_staff, zone=zone)  # the page's copy, still "proposed"
+    assert refused.value.status == 409 and "待确认" in refused.value.message
+    assert WorkflowEvent.objects.filter(flow="zone", row_key=zone.public_id, to_status="active").count() == 1
+
+
+def test_a_long_area_name_still_gives_a_notice_title_within_the_limit(street_staff, community_a):
+    from gongzhi.notices.models import Notice
+    from gongzhi.notices.services import TITLE_MAX
+
+    grid = GridFactory(community=community_a, name="第" + "十" * 55 + "网格")
+    building = BuildingFactory(grid=grid)
+    HouseholdFactory(building=building)
+    zone = _proposal("lockdown", "building", str(building.pk))
+    assert len(zone.area_name) > TITLE_MAX
+
+    services.zone_confirm(actor=street_staff, zone=zone)
+    notice = Notice.objects.get()
+    assert len(notice.title) <= TITLE_MAX and notice.title.endswith("…划为封控区")
+    assert zone.area_name in notice.body  # the whole name is in the body

@@ -17,7 +17,7 @@ ZONE_FLOW = Flow(
     capability=roles.DECIDE_ZONES,
     steps=[
         Step(START, PROPOSED, by=SYSTEM),
-        # A new positive inside a zone (or a stricter kind proposed for its area): recorded on it.
+        # A new positive inside a zone (or, for a proposal, a stricter kind for its area): recorded on it.
         Step(PROPOSED, PROPOSED, by=SYSTEM),
         Step(ACTIVE, ACTIVE, by=SYSTEM),
         Step(PROPOSED, ACTIVE),

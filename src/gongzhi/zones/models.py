@@ -66,11 +66,18 @@ class Zone(TimeStampedModel):
     class Meta:
         ordering = ["community_code", "level", "area_key", "id"]
         constraints = [
-            # One open zone per area: new cases join it, a stricter kind raises it.
+            # One open zone of a kind per area: new cases join it, a stricter kind raises a proposal;
+            # for a zone in force a stricter kind is a proposal of its own until staff confirm it.
             models.UniqueConstraint(
-                fields=["level", "area_key"],
+                fields=["level", "area_key", "kind"],
                 condition=models.Q(status__in=flows.OPEN_STATES),
                 name="zone_open_area_unique",
+            ),
+            # and one proposal per area, whatever its kind (a stricter kind raises it).
+            models.UniqueConstraint(
+                fields=["level", "area_key"],
+                condition=models.Q(status=flows.PROPOSED),
+                name="zone_proposed_area_unique",
             ),
         ]
         indexes = [
@@ -79,6 +86,9 @@ class Zone(TimeStampedModel):
             # The lists' order kind by kind (zones_first): a city's first zones without sorting its
             # tens of thousands of proposals.
             models.Index(fields=["kind", "status", "-last_positive_at", "id"], name="zone_kind_order"),
+            # A new positive's areas looked up among the open zones (the unique index above is partial,
+            # which SQLite's planner cannot use with the states as bound parameters).
+            models.Index(fields=["area_key", "level"], name="zone_area"),
         ]
         verbose_name = _("风险区")
         verbose_name_plural = _("风险区")

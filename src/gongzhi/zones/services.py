@@ -26,9 +26,12 @@ CLASH_ATTEMPTS = 3
 
 
 def _open_zone_clash(error: IntegrityError) -> bool:
-    """The one-open-zone-per-area constraint, by its name (PostgreSQL) or its columns (SQLite)."""
+    """The one-open-zone-of-a-kind and one-proposal per area constraints, by their names (PostgreSQL)
+    or their columns (SQLite)."""
     text = str(error)
-    return "zone_open_area_unique" in text or "zones_zone.level, zones_zone.area_key" in text
+    return any(name in text for name in ("zone_open_area_unique", "zone_proposed_area_unique")) or (
+        "zones_zone.level, zones_zone.area_key" in text
+    )
 
 
 def _retried_on_clash(work):
@@ -96,14 +99,26 @@ def _propose(proposals: list[rules.Proposal], found_at: dt.datetime) -> list[Zon
     changed: list[Zone] = []
     with transaction.atomic():
         wanted = {(p.level, p.area) for p in proposals}
-        open_zones = {
-            (z.level, z.area_key): z
-            for z in Zone.objects.select_for_update().filter(
-                status__in=flows.OPEN_STATES, area_key__in=sorted({p.area for p in proposals})
+        here: dict[tuple[str, str], Zone] = {}  # the strictest open zone of each area
+        for z in Zone.objects.select_for_update().filter(  # on the (area, level) index
+            status__in=flows.OPEN_STATES,
+            level__in=sorted({p.level for p in proposals}),
+            area_key__in=sorted({p.area for p in proposals}),
+        ):
+            key = (z.level, z.area_key)
+            if key in wanted and (key not in here or rules.strictness(z.kind) < rules.strictness(here[key].kind)):
+                here[key] = z
+        # A stricter kind for a zone in force is a proposal of its own: staff confirm it (and the people
+        # inside are told then); the zone in force keeps its measures meanwhile.
+        fresh = [
+            p
+            for p in proposals
+            if (p.level, p.area) not in here
+            or (
+                here[(p.level, p.area)].status == flows.ACTIVE
+                and rules.strictness(p.kind) < rules.strictness(here[(p.level, p.area)].kind)
             )
-            if (z.level, z.area_key) in wanted
-        }
-        fresh = [p for p in proposals if (p.level, p.area) not in open_zones]
+        ]
         places = _Places(fresh)
         new = [
             Zone(
@@ -126,12 +141,13 @@ def _propose(proposals: list[rules.Proposal], found_at: dt.datetime) -> list[Zon
                 zone.pk = ids[zone.public_id]
         transitions.start_many(flow=flows.ZONE_FLOW, rows=new, actor=None, reason="proposed", system=True)
         changed.extend(new)
+        taken = {id(p) for p in fresh}
         for proposal in proposals:
-            zone = open_zones.get((proposal.level, proposal.area))
-            if zone is None:
+            zone = here.get((proposal.level, proposal.area))
+            if zone is None or id(proposal) in taken:
                 continue
             new_cases = sorted(set(proposal.cases) - set(zone.cases))
-            stricter = rules.strictness(proposal.kind) < rules.strictness(zone.kind)
+            stricter = rules.strictness(proposal.kind) < rules.strictness(zone.kind)  # a proposal only
             if not new_cases and not stricter:
                 continue
             kind = proposal.kind if stricter else zone.kind
@@ -172,6 +188,15 @@ def _decider(actor: Any, zone: Zone) -> None:
         raise ApplicationError(_("您不能决定这一风险区"), status=403)
 
 
+def _titled(words: str, area: str, kind: str) -> str:
+    """A notice's title naming the area, the name shortened with an ellipsis where the whole would
+    pass the notices' limit (a community, grid and building name can run to 200 characters; the body
+    names the area in full)."""
+    room = notice_services.TITLE_MAX - len(words % {"area": "", "kind": kind})
+    name = area if len(area) <= room else area[: max(room - 1, 0)] + "…"
+    return words % {"area": name, "kind": kind}
+
+
 def _tell(actor: Any, zone: Zone, *, released: bool) -> int:
     """A notice of the zone's step to the households inside and the staff of its area (a grid's
     zone: to each of its buildings). Returns the notices published. A building with no household
@@ -179,14 +204,14 @@ def _tell(actor: Any, zone: Zone, *, released: bool) -> int:
     there) refuses the step."""
     kind = str(KIND_WORDS[zone.kind])
     if released:
-        title = _("%(area)s%(kind)s解除") % {"area": zone.area_name, "kind": kind}
+        title = _titled(_("%(area)s%(kind)s解除"), zone.area_name, kind)
         body = _("经研判，%(area)s的%(kind)s自即日起解除。请继续做好个人防护。") % {
             "area": zone.area_name,
             "kind": kind,
         }
     else:
-        title = _("%(area)s划为%(kind)s") % {"area": zone.area_name, "kind": kind}
-        body = str(MEASURE_WORDS[zone.kind])
+        title = _titled(_("%(area)s划为%(kind)s"), zone.area_name, kind)
+        body = _("范围：%(area)s") % {"area": zone.area_name} + "\n" + str(MEASURE_WORDS[zone.kind])
     if zone.level == rules.BUILDING:
         targets: list[dict[str, Any]] = [{"building": zone.building}]
     elif zone.level == rules.GRID:
@@ -207,6 +232,11 @@ def zone_confirm(*, actor: Any, zone: Zone) -> Zone:
     _decider(actor, zone)
     now = timezone.now()
     with transaction.atomic():
+        zone = Zone.objects.select_for_update().get(pk=zone.pk)
+        if zone.status != flows.PROPOSED:  # another decider (or a second press) came first
+            raise ApplicationError(
+                _("这一风险区已不是待确认状态（当前：%(s)s）") % {"s": zone.get_status_display()}, status=409
+            )
         zone = transitions.transition(
             flow=flows.ZONE_FLOW,
             row=zone,
@@ -317,12 +347,13 @@ def release_problems(zone: Zone, now: dt.datetime | None = None) -> list[str]:
 def zone_release(*, actor: Any, zone: Zone, now: dt.datetime | None = None) -> Zone:
     """A zone in force released, only when its kind's conditions hold (refused with the reasons)."""
     _decider(actor, zone)
-    if zone.status != flows.ACTIVE:
-        raise ApplicationError(_("只有生效中的风险区可以解除"), status=409)
-    problems = release_problems(zone, now)
-    if problems:
-        raise ApplicationError("；".join(problems), {"reasons": problems}, status=409)
-    with transaction.atomic():
+    with transaction.atomic():  # checked on the locked row: a positive arriving meanwhile waits, then counts
+        zone = Zone.objects.select_for_update().get(pk=zone.pk)
+        if zone.status != flows.ACTIVE:
+            raise ApplicationError(_("只有生效中的风险区可以解除"), status=409)
+        problems = release_problems(zone, now)
+        if problems:
+            raise ApplicationError("；".join(problems), {"reasons": problems}, status=409)
         zone = transitions.transition(
             flow=flows.ZONE_FLOW,
             row=zone,

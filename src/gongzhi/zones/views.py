@@ -30,6 +30,7 @@ def zone_list(request: HttpRequest) -> HttpResponse:
     area = area_in_scope(request, roles.VIEW_ZONES) if request.GET.get("area") else ""
     place = place_filter_asked(user=request.user, asked=request.GET, capability=roles.VIEW_ZONES)
     kind = request.GET.get("kind", "")[:12]
+    kind = kind if kind in Zone.Kind.values else ""
     if place is not None:  # the zones on the grid or building (those over it are on the community's list)
         area = place.community_code
         qs = selectors.zones_on(user=request.user, grid=place.grid, building=place.building, status=status, kind=kind)
@@ -48,9 +49,16 @@ def zone_list(request: HttpRequest) -> HttpResponse:
             "statuses": Zone.Status.choices,
             "area": area,
             "place": place,
-            "place_clear": "?" + urlencode({"area": area, "status": status}),
+            "place_clear": "?" + urlencode({"area": area, "status": status, **({"kind": kind} if kind else {})}),
             "kind": kind,
-            "narrowed": urlencode({"area": area, **(place.query if place else {})}) if area else "",
+            "kinds": Zone.Kind.choices,
+            "narrowed": urlencode(
+                {
+                    **({"area": area} if area else {}),
+                    **(place.query if place else {}),
+                    **({"kind": kind} if kind else {}),
+                }
+            ),
         },
     )
 
