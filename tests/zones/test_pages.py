@@ -173,3 +173,26 @@ def test_a_list_of_one_kind_keeps_its_kind_on_the_next_page(client, proposed, mo
     second = client.get("/zones/?status=open&kind=lockdown&page=2").content.decode()
     second_table = second[second.index('<table id="zones"') :]
     assert "封控区" in second_table and "管控区" not in second_table and "防范区" not in second_table
+
+
+def test_a_raised_proposal_says_so_and_a_grid_worker_sees_no_link_to_the_community_zone(client, community_a):
+    from tests.zones.test_redraw import _proposal
+
+    building = BuildingFactory()
+    street = make_user_with_role("street_a", "street_staff", "510104017")
+    whole = _proposal("control", "community", community_a.code)
+    [narrowed] = services.zone_redraw(actor=street, zone=whole, buildings=[building.public_id], reason="只这一栋")
+    place = rules.Place(str(building.pk), str(building.grid_id), building.community_code)
+    services.zones_propose(cases=[rules.Case("TUBE0009", place)])  # lockdown called for: the proposal raised
+    narrowed.refresh_from_db()
+    assert (narrowed.kind, narrowed.status) == ("lockdown", "proposed")
+
+    client.force_login(street)
+    page = client.get(f"/zones/{narrowed.public_id}/").content.decode()
+    assert "（由管控区改为封控区）" in page
+    assert f'href="/zones/{whole.public_id}/"' in page  # the street sees the community's zone
+
+    client.force_login(make_user_with_role("grid_w", "grid_worker", community_a.code, grid=building.grid))
+    page = client.get(f"/zones/{narrowed.public_id}/").content.decode()
+    assert whole.area_name in page and f'href="/zones/{whole.public_id}/"' not in page
+    assert client.get(f"/zones/{whole.public_id}/").status_code == 404

@@ -115,14 +115,25 @@ def zone_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "zone": zone,
             "may_decide": may_decide,
             "redrawn_to": selectors.redrawn_to(zone) if zone.status == flows.REJECTED else [],
+            "redrawn_from_seen": zone.redrawn_from is not None
+            and access.may(request.user, roles.VIEW_ZONES, zone.redrawn_from),
             "redraw": _redraw_choices(zone) if may_decide and zone.status == flows.PROPOSED else [],
             "release_problems": release_problems,
-            "timeline": selectors.zone_timeline(zone),
+            "timeline": _with_kind_changes(selectors.zone_timeline(zone)),
             "rounds": selectors.round_suggestion(zone),
             "may_start_round": access.may_in_area(request.user, roles.MANAGE_ROUNDS, selectors.official_area(zone)),
         },
         status=status,
     )
+
+
+def _with_kind_changes(timeline: list) -> list:
+    """Each step that raised a proposal's kind carries the two kinds' words (`kind_change`)."""
+    words = dict(Zone.Kind.choices)
+    for event in timeline:
+        before, after = event.detail.get("from_kind"), event.detail.get("kind")
+        event.kind_change = (words[before], words[after]) if before and after and before != after else None
+    return timeline
 
 
 def _redraw_choices(zone: Zone) -> list[tuple[Any, bool]]:
