@@ -3,6 +3,7 @@ On SQLite nothing is partitioned: each test checks that instead of skipping (the
 `make test` runs them in full)."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -234,3 +235,29 @@ def test_a_rounds_tubes_leave_room_for_their_result_and_a_samples_result_is_read
         cursor.execute("EXPLAIN " + sql, params)
         plan = " ".join(row[0] for row in cursor.fetchall())
     assert f"testing_sample_r{round_.pk}" in plan and "testing_sample_default" not in plan
+
+
+def test_every_statement_of_a_scan_batch_and_a_results_call_names_the_round(community_a, worker_a, collector):
+    """Tubes and samples are partitioned by round: a statement on them by id alone probes every round's
+    partition (at 337 rounds a results call of 5,000 tubes read by id took 1.3 s instead of 6 ms). So
+    each statement the two hot paths run on tubes or samples names its round, on either database."""
+    from django.test.utils import CaptureQueriesContext
+
+    from gongzhi.testing.services import results as results_services
+
+    round_ = services.round_create(actor=worker_a, name="第1轮", area_code=community_a.code, pool_size=10)
+    services.round_create(actor=worker_a, name="第2轮", area_code=community_a.code, pool_size=10)
+    residents = [ResidentFactory() for _ in range(3)]
+    lab = make_user_with_role("lab1", "lab", community_a.code)
+    with CaptureQueriesContext(connection) as captured:
+        scan_tube(round_, collector, "TP0001", residents[:2])
+        scan_tube(round_, collector, "TP0002", residents[2:])
+        answers = results_services.tube_results_record(
+            actor=lab, round_=round_, results=[("TP0001", "negative"), ("TP0002", "positive")]
+        )
+    assert [a["status"] for a in answers] == ["ok", "ok"]
+    reads_or_writes = re.compile(r'\b(FROM|INTO|UPDATE|JOIN)\s+"?testing_(tube|sample)\b', re.IGNORECASE)
+    on_partitioned = [q["sql"] for q in captured.captured_queries if reads_or_writes.search(q["sql"])]
+    assert on_partitioned  # the paths were really watched
+    unnamed = [sql for sql in on_partitioned if "round_id" not in sql]
+    assert unnamed == []

@@ -360,7 +360,7 @@ def _write_tubes(cursor, round_, collector, site, result, moves, tube_rows, comm
         changes: dict[str, object] = {"sample_count": F("sample_count") + per_tube[state.barcode]}
         if state.closed_now:
             changes.update(status=flows.CLOSED, closed_at=state.closed_at or now)
-        Tube.objects.filter(pk=tube_rows[state.barcode][0], status=flows.OPEN).update(**changes)
+        Tube.objects.filter(round=round_, pk=tube_rows[state.barcode][0], status=flows.OPEN).update(**changes)
 
 
 def _write_samples(cursor, round_, collector, result, tube_rows, community_of, progress) -> None:

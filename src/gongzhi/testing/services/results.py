@@ -236,7 +236,8 @@ def _move_tubes(round_id: int, ids: list[int], source: str, result: str, now) ->
             if connection.vendor == "postgresql":  # the round: one partition's index, not every round's
                 where, params = "id = ANY(%s::bigint[]) AND round_id = %s", [pg_array(chunk), round_id]
             else:
-                where, params = f"id IN ({', '.join(['%s'] * len(chunk))})", list(chunk)
+                # SQLite has no partitions; "+ 0" keeps it on the primary key rather than the round's index
+                where, params = f"id IN ({', '.join(['%s'] * len(chunk))}) AND round_id + 0 = %s", [*chunk, round_id]
             cursor.execute(
                 f"UPDATE {table} SET status = %s, result_at = %s, closed_at = COALESCE(closed_at, %s)"
                 f" WHERE {where} AND status = %s RETURNING id",
@@ -338,7 +339,7 @@ def tube_result_correct(*, actor, round_: Round, barcode: str, result: str, reas
         code = tube.community_code
         moved = transitions.move_many(
             flow=flows.TUBE_FLOW,
-            queryset=Tube.objects.filter(pk=tube.pk),
+            queryset=Tube.objects.filter(round=round_, pk=tube.pk),
             source=source,
             target=target,
             actor=actor,
