@@ -6,6 +6,7 @@ machine at the same moment, where the HTTP benchmark's clients and server share 
     .venv/bin/python bench/bench_scan_batch.py                      # this checkout, SQLite
     .venv/bin/python bench/bench_scan_batch.py --postgres           # a scratch PostgreSQL database
     .venv/bin/python bench/bench_scan_batch.py --postgres --statements   # each statement's share
+    .venv/bin/python bench/bench_scan_batch.py --postgres --rounds-before 300   # after 300 rounds
     PYTHONPATH=/path/to/other/checkout/src .venv/bin/python bench/bench_scan_batch.py   # another
 
 On PostgreSQL it also reports the CPU the database server's backend spent per batch (read from
@@ -34,6 +35,9 @@ ARGS.add_argument("--batches", type=int, default=90)
 ARGS.add_argument("--postgres", action="store_true", help="a scratch PostgreSQL database instead of SQLite")
 ARGS.add_argument("--profile", metavar="FILE", help="write a cProfile of the timed batches here (text)")
 ARGS.add_argument("--statements", action="store_true", help="time each SQL statement of the timed batches")
+ARGS.add_argument(
+    "--rounds-before", type=int, default=0, help="other rounds opened first (PostgreSQL: a partition each)"
+)
 ARGS = ARGS.parse_args()
 PG_DB = "gongzhi_bench_scan_batch"
 os.environ.update(
@@ -75,6 +79,8 @@ def main() -> None:
     call_command("demo", communities=ARGS.communities, residents_per_community=ARGS.per_community, seed=7, verbosity=0)
     users = get_user_model().objects
     collector, city = users.get(username="collector"), users.get(username="city")
+    for n in range(ARGS.rounds_before):  # a city some weeks into an outbreak: many rounds' partitions
+        services.round_create(actor=city, name=f"earlier {n}", area_code="5101", pool_size=10)
     round_ = services.round_create(actor=city, name="bench", area_code="5101", pool_size=10)
     if hasattr(services, "round_collector_assign"):  # checkouts before issue 9 had no assignments
         services.round_collector_assign(actor=city, round_=round_, user=collector)
