@@ -32,6 +32,7 @@ ARGS.add_argument("--postgres", action="store_true")
 ARGS.add_argument("--database", default="", help="PostgreSQL: an existing database (the city's) to use as it is")
 ARGS.add_argument("--trials", type=int, default=15)
 ARGS.add_argument("--refreshes", type=int, default=3)
+ARGS.add_argument("--community", default="", help="the community (and its street, district) to open; default the first")
 ARGS = ARGS.parse_args()
 ENV = dict(os.environ, DJANGO_SETTINGS_MODULE="gongzhi.config.settings.base", GONGZHI_LOG_LEVEL="ERROR")
 SCRATCH = ""
@@ -131,7 +132,7 @@ def main() -> None:
     rows = city_sized_rollup()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    community = Resident.objects.order_by("id").values_list("community_code", flat=True).first()
+    community = ARGS.community or Resident.objects.order_by("id").values_list("community_code", flat=True).first()
     worker = user_with("bench_cmd_community", "community_worker", community)
     viewers = [
         ("city", user_with("bench_cmd_city", "city_staff", community[:4]), f"?area={community[:4]}"),
