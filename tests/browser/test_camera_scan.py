@@ -36,6 +36,24 @@ def camera_showing(text: str, path) -> None:
             out.write(b"FRAME\n" + luma + chroma + chroma)
 
 
+def read_by_camera(page, toggle: str, box: str, answered) -> None:
+    """Wait for the camera to read the code (`answered`: the page showing the server's answer). If it
+    has not in 20 s, the camera is turned off and on again, as a collector would, and given 30 s
+    more; the first miss is printed, so a camera that never reads still fails, and one that needs
+    the second start is seen in the log (chromium's fake camera now and then gives a first start
+    whose frames the reader never decodes: seen once in CI and once here in about 20 runs)."""
+    try:
+        answered(20_000)
+        return
+    except AssertionError as exc:
+        print(f"camera: no read on the first start ({str(exc).splitlines()[0]}); starting it again")
+    page.click(toggle)
+    expect(page.locator(box)).to_be_hidden()
+    page.click(toggle)
+    expect(page.locator(f"{box} video")).to_be_visible()
+    answered(30_000)
+
+
 def chromium_with_camera(browser, video):
     """A second chromium whose camera shows the video (and which may use it without asking)."""
     return browser.browser_type.launch(
@@ -76,7 +94,12 @@ def test_a_door_code_read_by_the_camera_puts_the_household_in_the_tube(browser, 
         page.click("#camera-toggle")
         expect(page.locator("#camera video")).to_be_visible()
         try:
-            expect(page.locator("#people")).to_have_text(str(len(members)), timeout=30_000)  # the server's answer
+            read_by_camera(
+                page,
+                "#camera-toggle",
+                "#camera",
+                lambda ms: expect(page.locator("#people")).to_have_text(str(len(members)), timeout=ms),
+            )  # the server's answer
         except AssertionError as exc:  # say what the page said, not only what it did not show
             said = page.evaluate(
                 "() => [document.getElementById('message').textContent,"
@@ -126,7 +149,12 @@ def test_a_door_code_read_by_the_camera_confirms_the_delivery(browser, live_serv
         page.click("#door-camera-toggle")
         expect(page.locator("#door-camera video")).to_be_visible()
         stop = page.locator(f"#stop-{household.public_id}")
-        expect(stop).to_have_attribute("data-outcome", "delivered", timeout=30_000)  # the server's answer
+        read_by_camera(
+            page,
+            "#door-camera-toggle",
+            "#door-camera",
+            lambda ms: expect(stop).to_have_attribute("data-outcome", "delivered", timeout=ms),
+        )  # the server's answer
         assert DeliveryStop.objects.get(run=run).outcome == "delivered"
         page.click("#door-camera-toggle")
         expect(page.locator("#door-camera")).to_be_hidden()
