@@ -3,18 +3,20 @@ what each module must show at the end, and the same seed giving the same report.
 
 import datetime as dt
 import io
+import time
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from gongzhi.appeals.models import Appeal
 from gongzhi.command.models import AreaFigure
 from gongzhi.demo.drill import report, scenario
 from gongzhi.demo.drill.play import Drill
+from gongzhi.places.services import areas_load
 from gongzhi.supplies.models import Order
 from gongzhi.testing.models import Recall, Round
 from gongzhi.zones.models import Zone
@@ -84,6 +86,29 @@ def test_the_same_seed_gives_the_same_report(areas):
         _, first = _played(8)
         raise _Undo
     _, second = _played(8)
+    assert report.kpi_markdown(first.kpi) == report.kpi_markdown(second.kpi)
+    assert first.series == second.series
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scan_threads_lagging_behind_do_not_change_the_outbreak(areas, monkeypatch):
+    """On PostgreSQL the second run takes its scans on other connections, here slowed so that they fall
+    far behind the drill: its report must be the one the single-connection run wrote (a scan batch
+    sees the zones, and carries the time, it had when it was collected)."""
+    alone = Drill(scale=SCALE, seed=6, residents_per_community=PER_COMMUNITY, scan_threads=0)
+    first = alone.run()
+    assert alone.pool is None
+    call_command("flush", "--no-input", verbosity=0)
+    areas_load()
+    taken = Drill._ingest_in_thread
+
+    def late(self, *job):
+        time.sleep(0.3)
+        return taken(self, *job)
+
+    monkeypatch.setattr(Drill, "_ingest_in_thread", late)
+    drill, second = _played(6)
+    assert (drill.pool is not None) == (connection.vendor == "postgresql")
     assert report.kpi_markdown(first.kpi) == report.kpi_markdown(second.kpi)
     assert first.series == second.series
 

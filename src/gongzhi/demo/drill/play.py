@@ -85,6 +85,10 @@ SCAN_THREADS = 2  # connections taking scans at once on PostgreSQL (this machine
 SHIFTS = ((8, 14), (14, 20))  # the delivery post's shifts (a volunteer serves at most 8 hours a day)
 BATCH = testing_services.MAX_BATCH
 RESULTS_PER_CALL = 5000
+# A community's runs are searched for so many iterations (about 1 s for 40 stops on this machine), not for
+# a wall-clock time: a plan must not depend on how busy the machine is. The seconds only guard the drill.
+ROUTE_ITERATIONS = 1000
+ROUTE_SECONDS = 60
 
 
 class SimClock:
@@ -135,6 +139,7 @@ class Drill:
         residents_per_community: int | None = None,
         assumptions: Assumptions | None = None,
         say: Callable[[str], None] = lambda text: None,
+        scan_threads: int = SCAN_THREADS,
     ) -> None:
         self.scale, self.seed = scale, seed
         self.per_community = residents_per_community or scenario.RESIDENTS_PER_COMMUNITY
@@ -181,6 +186,7 @@ class Drill:
         # PostgreSQL takes a community's scans on a second connection while the drill goes on (SQLite
         # has one writer, and a caller's open transaction is not seen by other connections)
         self.pool: ThreadPoolExecutor | None = None
+        self.scan_threads = scan_threads  # 0: every scan on the drill's own connection
         self.ingesting: dict[tuple[int, str], Future] = {}
         self.door_codes: dict[int, str] = {}
         self.notice_ids: dict[int, str] = {}
@@ -213,8 +219,8 @@ class Drill:
     def run(self) -> Outcome:
         started = self.started = time.perf_counter()
         self._populate()
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self.pool = ThreadPoolExecutor(SCAN_THREADS)
+        if connection.vendor == "postgresql" and not connection.in_atomic_block and self.scan_threads:
+            self.pool = ThreadPoolExecutor(self.scan_threads)
         with SimClock(scenario.START - dt.timedelta(hours=2)) as self.clock:
             self._setup()
             self.at(scenario.START, self._city_round)
@@ -444,13 +450,16 @@ class Drill:
             tubes.append(pooled)
         batch: list[collection.Event] = []
         barcodes = []
+        at = self.clock.now  # the device's time, not the moment a scan thread gets to the batch
         for n, members in enumerate(tubes):
             barcode = f"R{number:03d}{code}{n:05d}"
             barcodes.append(barcode)
             self.tubes[barcode] = [m[1] for m in members]
-            batch.append(collection.Event(f"{barcode}-o", collection.OPEN, barcode))
-            batch.extend(collection.Event(f"{barcode}-{m[0]}", collection.SCAN, barcode, "R:" + m[0]) for m in members)
-            batch.append(collection.Event(f"{barcode}-c", collection.CLOSE, barcode))
+            batch.append(collection.Event(f"{barcode}-o", collection.OPEN, barcode, at=at))
+            batch.extend(
+                collection.Event(f"{barcode}-{m[0]}", collection.SCAN, barcode, "R:" + m[0], at=at) for m in members
+            )
+            batch.append(collection.Event(f"{barcode}-c", collection.CLOSE, barcode, at=at))
         job = (round_, collector, batch)
         if self.pool is None:
             self._ingest(*job)
@@ -475,6 +484,16 @@ class Drill:
             return self._ingest(round_, collector, batch)
         finally:
             connection.close()  # the thread's own connection
+
+    def _settle(self, area_code: str) -> None:
+        """Wait for the scans still being taken in the area before a zone there changes: a scan batch
+        asks which residents must go one to a tube, and must get the answer it had when it was
+        collected, not one that depends on how far behind the scan threads are (the same seed gives
+        the same outbreak on both databases)."""
+        prefix = _area_prefix(area_code)
+        for (_, code), pending in list(self.ingesting.items()):
+            if code.startswith(prefix):
+                pending.result()
 
     def _results(self, round_pk: int, code: str, barcodes: list[str]) -> None:
         pending = self.ingesting.pop((round_pk, code), None)
@@ -556,6 +575,7 @@ class Drill:
         zone = Zone.objects.select_related("building", "grid").get(pk=zone_pk)
         if zone.status != "proposed":
             return
+        self._settle(zone.community_code)
         with self.timed("zone put in force (with its notices)"):
             zone = zone_services.zone_confirm(actor=self._decider(zone), zone=zone)
         key = _zone_key(zone)
@@ -714,7 +734,8 @@ class Drill:
                         actor=worker,
                         point=point,
                         couriers=[supply_services.CourierIn(user=u, vehicle="tricycle") for u in couriers],
-                        seconds=1,
+                        seconds=ROUTE_SECONDS,
+                        iterations=ROUTE_ITERATIONS,
                         seed=self.seed,
                     )
             except ApplicationError:
@@ -934,6 +955,7 @@ class Drill:
                 problems = zone_services.release_problems(zone)
             if problems:
                 continue
+            self._settle(zone.community_code)
             with self.timed("zone released (with its notices)"):
                 zone_services.zone_release(actor=self._decider(zone), zone=zone)
             self.zone_released[_zone_key(zone)] = self.clock.now
@@ -1111,6 +1133,16 @@ def _next_shift_start(now: dt.datetime) -> dt.datetime:
 def _address(household_pk: int) -> str:
     """A client address of the household's own (the drill's residents each have a phone)."""
     return f"10.{(household_pk >> 16) & 255}.{(household_pk >> 8) & 255}.{household_pk & 255}"
+
+
+def _area_prefix(area_code: str) -> str:
+    """The leading digits every community of the area shares (a district or street is filed under its
+    code padded with zeros to 12 digits)."""
+    if area_code.endswith("000000"):
+        return area_code[:6]
+    if area_code.endswith("000"):
+        return area_code[:9]
+    return area_code
 
 
 def _zone_key(zone: Zone) -> str:

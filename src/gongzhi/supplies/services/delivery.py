@@ -87,10 +87,18 @@ def _minutes(at: dt.datetime | None, start: dt.datetime) -> int:
 
 
 def runs_plan(
-    *, actor: Any, point: SupplyPoint, couriers: Sequence[CourierIn], seconds: float = PLAN_SECONDS, seed: int = 0
+    *,
+    actor: Any,
+    point: SupplyPoint,
+    couriers: Sequence[CourierIn],
+    seconds: float = PLAN_SECONDS,
+    iterations: int | None = None,
+    seed: int = 0,
 ) -> RunsPlanned:
     """Route every packed or re-queued order of the point not yet on a run, over the couriers given.
-    The community's staff plan (the orders' step out for delivery is theirs, ORDER_FLOW)."""
+    The community's staff plan (the orders' step out for delivery is theirs, ORDER_FLOW). `iterations`
+    also bounds the search: with it, and `seconds` to spare, the same seed gives the same runs on any
+    machine (the drill)."""
     levels = access.levels(actor, roles.MANAGE_SUPPLIES, point)
     if point.kind != SupplyPoint.Kind.DISTRIBUTION or "community" not in levels:
         raise ApplicationError(_("您不能为这个分发点排线"), status=403)
@@ -145,7 +153,7 @@ def runs_plan(
         try:
             plan = route_plan.plan_runs(
                 (0.0, 0.0), stops, vehicles, horizon_minutes=HORIZON_MINUTES,
-                urgent_within_minutes=URGENT_WITHIN_MINUTES, seconds=seconds, seed=seed,
+                urgent_within_minutes=URGENT_WITHIN_MINUTES, seconds=seconds, iterations=iterations, seed=seed,
             )  # fmt: skip
         except route_plan.RoutePlanInputError as exc:
             raise ApplicationError(SUPPLIES.of(exc.problem), status=422) from None
