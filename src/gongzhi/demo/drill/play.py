@@ -61,7 +61,7 @@ from gongzhi.volunteers import services as volunteer_services
 from gongzhi.volunteers.models import Assignment, CheckIn, HourEntry
 from gongzhi.zones import services as zone_services
 from gongzhi.zones.models import Zone
-from gongzhi.zones.selectors import round_suggestion
+from gongzhi.zones.selectors import official_area, round_suggestion
 
 VULNERABLE = ("elderly_alone", "dialysis", "insulin", "bedridden", "pregnant", "disabled")
 MEDICAL = {"dialysis": "腹膜透析液（2升×6）", "insulin": "胰岛素笔芯"}
@@ -485,12 +485,12 @@ class Drill:
         finally:
             connection.close()  # the thread's own connection
 
-    def _settle(self, area_code: str) -> None:
+    def _settle(self, zone: Zone) -> None:
         """Wait for the scans still being taken in the area before a zone there changes: a scan batch
         asks which residents must go one to a tube, and must get the answer it had when it was
         collected, not one that depends on how far behind the scan threads are (the same seed gives
         the same outbreak on both databases)."""
-        prefix = _area_prefix(area_code)
+        prefix = official_area(zone)  # a community's code, or its street's or district's leading digits
         for (_, code), pending in list(self.ingesting.items()):
             if code.startswith(prefix):
                 pending.result()
@@ -575,7 +575,7 @@ class Drill:
         zone = Zone.objects.select_related("building", "grid").get(pk=zone_pk)
         if zone.status != "proposed":
             return
-        self._settle(zone.community_code)
+        self._settle(zone)
         with self.timed("zone put in force (with its notices)"):
             zone = zone_services.zone_confirm(actor=self._decider(zone), zone=zone)
         key = _zone_key(zone)
@@ -955,7 +955,7 @@ class Drill:
                 problems = zone_services.release_problems(zone)
             if problems:
                 continue
-            self._settle(zone.community_code)
+            self._settle(zone)
             with self.timed("zone released (with its notices)"):
                 zone_services.zone_release(actor=self._decider(zone), zone=zone)
             self.zone_released[_zone_key(zone)] = self.clock.now
@@ -1133,16 +1133,6 @@ def _next_shift_start(now: dt.datetime) -> dt.datetime:
 def _address(household_pk: int) -> str:
     """A client address of the household's own (the drill's residents each have a phone)."""
     return f"10.{(household_pk >> 16) & 255}.{(household_pk >> 8) & 255}.{household_pk & 255}"
-
-
-def _area_prefix(area_code: str) -> str:
-    """The leading digits every community of the area shares (a district or street is filed under its
-    code padded with zeros to 12 digits)."""
-    if area_code.endswith("000000"):
-        return area_code[:6]
-    if area_code.endswith("000"):
-        return area_code[:9]
-    return area_code
 
 
 def _zone_key(zone: Zone) -> str:
