@@ -1,5 +1,4 @@
-import json
-
+import orjson
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -92,7 +91,7 @@ def scan_batch(request, public_id: str, payload: ScanBatchIn):
     )
     # Built directly: the answer is plain data already, and re-validating 500 outcomes was slow.
     answers = [vars(o) for o in outcomes_worded(outcomes)]  # event_id, status, code, params, added, message
-    body = json.dumps({"outcomes": answers}, ensure_ascii=False, separators=(",", ":"))
+    body = orjson.dumps({"outcomes": answers}, option=orjson.OPT_NON_STR_KEYS, default=str)
     return HttpResponse(body, content_type="application/json")
 
 

@@ -6,10 +6,10 @@ workflow moves recorded in bulk (one event per kind of move, core.transitions)."
 import dataclasses
 import functools
 import hashlib
-import json
 import zlib
 from collections import Counter
 
+import orjson
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
@@ -137,12 +137,12 @@ def _pack_outcomes(outcomes: list[collection.Outcome]) -> bytes:
     """A batch's answers as stored: compressed JSON rows of codes and parameters (the words are chosen
     when answering, in the asker's language), about a tenth of their JSON size."""
     rows = [[o.event_id, o.status, o.code, o.params, o.added] for o in outcomes]
-    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+    return zlib.compress(orjson.dumps(rows, option=orjson.OPT_NON_STR_KEYS, default=str), 1)
 
 
 def _unpack_outcomes(packed: bytes) -> list[collection.Outcome]:
     outcomes = []
-    for event_id, status, code, params, added in json.loads(zlib.decompress(bytes(packed))):
+    for event_id, status, code, params, added in orjson.loads(zlib.decompress(bytes(packed))):
         if isinstance(params, str):  # answers stored with their words, before codes
             params = {"_message": params} if params else {}
         outcomes.append(collection.Outcome(event_id, status, code, params, added))
