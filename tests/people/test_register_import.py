@@ -292,6 +292,30 @@ def test_absent_optional_columns_keep_stored_values(community_a, ids):
     assert list(resident.tags.values_list("tag", flat=True)) == ["chronic"]
 
 
+def test_blank_optional_cells_keep_stored_values(community_a, ids):
+    """The template with only the required cells filled in (a worker checking doors): the stored
+    phone, relation, tags and notes stay; a phone given in another row is written."""
+    household = HouseholdFactory(building=BuildingFactory(grid=GridFactory(number=1), number=3), unit=2, room="501")
+    kept = ResidentFactory(
+        household=household, id_number=ids[0], name="张三", phone="13700137000", relation="母亲", notes="行动不便"
+    )
+    ResidentTag.objects.create(resident=kept, community_code=community_a.code, tag="dialysis")
+    moved = ResidentFactory(household=household, id_number=ids[1], name="李四", phone="", relation="")
+
+    rows = [
+        person("张三", ids[0], phone="", relation="", tags="", notes=""),
+        person("李四", ids[1], phone="13900139000", relation="", tags="", notes=""),
+    ]
+    report = run(community_a, xlsx_bytes(rows))
+
+    assert report.imported and (report.unchanged, report.to_update) == (1, 1)
+    kept.refresh_from_db()
+    moved.refresh_from_db()
+    assert (kept.phone, kept.relation, kept.notes) == ("13700137000", "母亲", "行动不便")
+    assert list(kept.tags.values_list("tag", flat=True)) == ["dialysis"]
+    assert moved.phone == "13900139000"
+
+
 def test_id_registered_in_another_community_is_an_error(community_a, community_b, ids):
     grid_b = GridFactory(community=community_b, community_code=community_b.code, number=1)
     ResidentFactory(household=HouseholdFactory(building=BuildingFactory(grid=grid_b)), id_number=ids[0])

@@ -147,7 +147,7 @@ def test_a_messy_row_is_cleaned():
         phone="13800138000",
         relation="户主",
         tags=frozenset({"elderly_alone", "chronic"}),
-        notes="",
+        notes=None,
     )
 
 
@@ -242,19 +242,15 @@ def test_long_values():
     ]
 
 
-def test_absent_optional_columns_are_none_and_present_empty_ones_clear():
+def test_absent_optional_columns_and_blank_cells_are_none():
+    """None is "not given": the stored value stays, whether the column is missing or its cell blank."""
     headers = {k: v for k, v in HEADERS.items() if k not in ("phone", "relation", "tags", "notes")}
 
     absent, _ = clean(raw(), headers)
-    present, _ = clean(raw(phone="", relation="", tags="", notes=""))
+    blank, _ = clean(raw(phone="", relation="", tags="", notes=""))
 
     assert (absent.phone, absent.relation, absent.tags, absent.notes) == (None, None, None, None)
-    assert (present.phone, present.relation, present.tags, present.notes) == (
-        "",
-        "",
-        frozenset(),
-        "",
-    )
+    assert (blank.phone, blank.relation, blank.tags, blank.notes) == (None, None, None, None)
 
 
 def test_tags_separated_in_every_way_people_type_them():
@@ -483,11 +479,12 @@ def test_vulnerable_group_values_map_to_tags_and_the_rest_are_reported_not_error
     checked = _check(rows, headers)
 
     assert checked.errors == []
-    assert [r.tags for r in checked.records] == [
-        frozenset({"elderly_alone"}),
-        frozenset({"disabled", "pregnant"}),
-        frozenset({"party_member"}),
-        frozenset(),
+    # a filled tags cell says all the row's tags; beside a blank one the groups add to what is stored
+    assert [(r.tags, r.add_tags) for r in checked.records] == [
+        (None, frozenset({"elderly_alone"})),
+        (None, frozenset({"disabled", "pregnant"})),
+        (frozenset({"party_member"}), None),
+        (None, None),
     ]
     assert said(checked.warnings) == [
         (3, "人员类别", "“低保”没有对应的重点人群标签，未作为标签导入（共2行：第3、5行）"),

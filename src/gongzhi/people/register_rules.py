@@ -271,10 +271,13 @@ def clean_row(
         elif gender and id_problem is None and id_rules.gender_of(id_number) != gender:
             fail("id_number", GENDER_MISMATCH, given=clean_text(raw.get("gender")))
 
+    # A blank cell changes nothing that is stored (None: "not given"); a roster filled in part must
+    # not wipe the phones, relations, notes and tags it leaves out. Clearing one is done on the
+    # resident's page.
     phone = None
     if "phone" in headers:
-        phone = clean_code(raw.get("phone"))
-        if problem := id_rules.phone_error(phone):
+        phone = clean_code(raw.get("phone")) or None
+        if phone and (problem := id_rules.phone_error(phone)):
             fail("phone", problem)
 
     grid = building = None
@@ -296,16 +299,16 @@ def clean_row(
 
     relation = notes = None
     if "relation" in headers:
-        relation = clean_text(raw.get("relation"))
-        if len(relation) > 20:
+        relation = clean_text(raw.get("relation")) or None
+        if relation and len(relation) > 20:
             fail("relation", RELATION_LONG)
     if "notes" in headers:
-        notes = clean_text(raw.get("notes"))
-        if len(notes) > 500:
+        notes = clean_text(raw.get("notes")) or None
+        if notes and len(notes) > 500:
             fail("notes", NOTES_LONG)
 
     tags = None
-    if "tags" in headers:
+    if "tags" in headers and clean_text(raw.get("tags")):
         tags, unknown = parse_tags(raw.get("tags"), tag_by_label)
         if unknown:
             known = "、".join(label for label, tag in tag_by_label.items() if label != tag)
