@@ -162,6 +162,34 @@ def test_bedridden_untested_become_door_to_door_tasks_for_their_grid_worker(clie
     assert bedridden.name not in page.split('class="door-to-door stack"')[1].split("</table>")[0]
 
 
+def test_the_untested_list_shows_health_tags_only_where_the_viewer_holds_residents_health(
+    client, sampled_round, community_a
+):
+    """卧床 on the untested list (page and door-knocking workbook) for the grid worker who visits; the
+    district's staff see the same rows without it (core.roles.VIEW_HEALTH)."""
+    import io
+
+    import openpyxl
+
+    round_, residents = sampled_round
+    bedridden = residents[3]
+    bedridden.tags.create(community_code=bedridden.community_code, tag="bedridden")
+    grid = bedridden.household.building.grid
+    for user, shown in (
+        (make_user_with_role("gw", "grid_worker", community_a.code, grid=grid), True),
+        (make_user_with_role("district", "district_staff", "510104"), False),
+    ):
+        client.force_login(user)
+        page = client.get(f"/rounds/{round_.public_id}/coverage/", {"area_code": community_a.code}).content.decode()
+        untested = page.split('id="untested"')[1]
+        assert bedridden.name in untested
+        assert ("卧床" in untested) == shown and ("不显示" in untested) == (not shown)
+        export = client.get(f"/rounds/{round_.public_id}/untested.xlsx", {"area_code": community_a.code})
+        rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+        row = next(r for r in rows if r[4] == bedridden.name)
+        assert (row[7] == "卧床") == shown and (row[7] in ("", None)) == (not shown)
+
+
 def test_recall_steps_from_the_page(client, worker_a, sampled_round):
     from gongzhi.core.models import WorkflowEvent
     from gongzhi.testing.models import Recall

@@ -1,6 +1,6 @@
 from ninja import Query, Router, Status
 
-from gongzhi.core import roles
+from gongzhi.core import access, roles
 from gongzhi.core.api import paginate_keyset
 from gongzhi.core.services import full_number_search_record
 from gongzhi.people import selectors, services
@@ -11,7 +11,9 @@ from gongzhi.places.selectors import household_get_for_user
 router = Router(tags=["residents"])
 
 
-def resident_out(r: Resident, *, full: bool = False) -> dict:
+def resident_out(r: Resident, *, user, full: bool = False) -> dict:
+    """A resident as this user may see it: numbers masked unless `full` (the reveal, audited), the
+    vulnerability tags (health status) only where the user holds residents.health (else null)."""
     pii = selectors.resident_personal_data(r, full=full)
     return {
         "public_id": r.public_id,
@@ -25,7 +27,7 @@ def resident_out(r: Resident, *, full: bool = False) -> dict:
         "address": r.household.address,
         "community_code": r.community_code,
         "relation": r.relation,
-        "tags": [t.tag for t in r.tags.all()],
+        "tags": [t.tag for t in r.tags.all()] if access.may(user, roles.VIEW_HEALTH, r) else None,
     }
 
 
@@ -58,7 +60,7 @@ def resident_list(request, filters: Query[ResidentFilter]):
             actor=request.user, entity="resident", query=query, rows=items, ip_address=request.META.get("REMOTE_ADDR")
         )
     return {
-        "items": [resident_out(r) for r in items],
+        "items": [resident_out(r, user=request.user) for r in items],
         "page": filters.page,
         "has_next": has_next,
         "next": next_cursor,
@@ -68,16 +70,15 @@ def resident_list(request, filters: Query[ResidentFilter]):
 
 @router.get("/residents/{public_id}", response=ResidentOut)
 def resident_detail(request, public_id: str):
-    return resident_out(
-        selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_RESIDENTS)
-    )
+    resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_RESIDENTS)
+    return resident_out(resident, user=request.user)
 
 
 @router.post("/residents/{public_id}/reveal", response=ResidentOut, summary="Full ID number and phone, audited")
 def resident_reveal(request, public_id: str):
     resident = selectors.resident_get_for_user(user=request.user, public_id=public_id, capability=roles.SEE_FULL_PII)
     services.resident_reveal(actor=request.user, resident=resident, ip_address=request.META.get("REMOTE_ADDR"))
-    return resident_out(resident, full=True)
+    return resident_out(resident, user=request.user, full=True)
 
 
 @router.post("/residents", response={201: ResidentOut})
@@ -86,7 +87,7 @@ def resident_create(request, payload: ResidentCreateIn):
         user=request.user, public_id=payload.household_id, capability=roles.EDIT_RESIDENTS
     )
     resident = services.resident_create(actor=request.user, household=household, data=_data(payload))
-    return Status(201, resident_out(resident))
+    return Status(201, resident_out(resident, user=request.user))
 
 
 @router.put("/residents/{public_id}", response=ResidentOut)
@@ -98,4 +99,4 @@ def resident_update(request, public_id: str, payload: ResidentUpdateIn):
             user=request.user, public_id=payload.household_id, capability=roles.EDIT_RESIDENTS
         )
     resident = services.resident_update(actor=request.user, resident=resident, data=_data(payload), household=household)
-    return resident_out(resident)
+    return resident_out(resident, user=request.user)

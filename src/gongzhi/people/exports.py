@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from gongzhi.core import roles
+from gongzhi.core import access, roles
 from gongzhi.core import workbook as xlsx
 from gongzhi.core.masking import mask_id_number, mask_phone
 from gongzhi.core.models import AuditEvent
@@ -203,7 +203,10 @@ def resident_export(*, actor, filters: dict, full: bool, ip_address: str | None 
                     household.unit,
                     _text(household.room, sheet),
                     resident.relation,
-                    "、".join(tag_labels.get(t.tag, t.tag) for t in resident.tags.all()),
+                    # health status: only where the exporting user holds residents.health over the row
+                    "、".join(tag_labels.get(t.tag, t.tag) for t in resident.tags.all())
+                    if access.may(actor, roles.VIEW_HEALTH, resident)
+                    else "",
                 ]
             )
             row_ids.append(resident.public_id)

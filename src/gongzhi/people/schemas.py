@@ -17,7 +17,7 @@ class ResidentOut(Schema):
     address: str
     community_code: str
     relation: str
-    tags: list[str]
+    tags: list[str] | None  # null: health status this user is not shown (residents.health)
 
 
 class ResidentPage(Schema):

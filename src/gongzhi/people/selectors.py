@@ -1,6 +1,7 @@
 """Reads of residents and register imports, always inside the user's areas."""
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -49,8 +50,8 @@ def resident_list(
         rows = rows.filter(household__building__grid__public_id=grid_id)
     if building_id:
         rows = rows.filter(household__building__public_id=building_id)
-    if tag:
-        rows = rows.with_tag(tag)
+    if tag:  # a filter by tag shows who has it: only among the residents whose tags the user may see
+        rows = rows.with_tag(tag).visible_to(user, roles.VIEW_HEALTH)
     narrow = bool(grid_id or building_id) or within_one_community(user, capability, area_code)
     condition, query = number_search_q(
         user, Resident, q, text_fields=("name", "household__address"), narrow=narrow, prefix_fields=("name",)
@@ -75,6 +76,14 @@ def resident_get_for_user(*, user: Any, public_id: str, capability: str) -> Resi
     if resident is None:
         raise Http404
     return resident
+
+
+def tags_shown(user: Any, residents: Iterable[Resident]) -> None:
+    """Sets `tags_shown` on each resident: its vulnerability tags (health status) when the user holds
+    residents.health over the resident's own place, else None (not shown: not "none")."""
+    for resident in residents:
+        shown = access.may(user, roles.VIEW_HEALTH, resident)
+        resident.tags_shown = list(resident.tags.all()) if shown else None  # type: ignore[attr-defined]
 
 
 def resident_personal_data(resident: Resident, *, full: bool) -> PersonalData:
@@ -125,6 +134,7 @@ def household_members(*, user: Any, household: Any) -> list[tuple[Resident, Pers
         .prefetch_related("tags")
         .order_by("id")
     )
+    tags_shown(user, members)
     return [(m, resident_personal_data(m, full=False)) for m in members]
 
 

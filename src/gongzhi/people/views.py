@@ -48,6 +48,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
             before=request.GET.get("before", "")[:200],
         )
         rows, next_cursor, previous_cursor = found.rows, found.next_cursor, found.previous_cursor
+        selectors.tags_shown(request.user, rows)
         if query.is_full:
             full_number_search_record(
                 actor=request.user,
@@ -85,6 +86,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, resident, *, revealed: bool) -> HttpResponse:
+    selectors.tags_shown(request.user, [resident])
     return render(
         request,
         "people/resident_detail.html",

@@ -1,5 +1,6 @@
 """The untested list as a door-knocking workbook."""
 
+from gongzhi.core import access, roles
 from gongzhi.core.masking import mask_id_number, mask_phone
 from gongzhi.core.workbook import new_workbook, workbook_bytes
 
@@ -7,8 +8,9 @@ HEADER = ["网格", "楼栋", "单元", "房号", "姓名", "身份证号", "手
 MAX_ROWS = 200_000
 
 
-def untested_workbook(residents) -> tuple[bytes, list[str], list[str]]:
-    """Rows ordered by grid, building, unit and room; ID and phone masked (the door is what counts).
+def untested_workbook(residents, *, viewer) -> tuple[bytes, list[str], list[str]]:
+    """Rows ordered by grid, building, unit and room; ID and phone masked (the door is what counts);
+    the vulnerability tags (health status) only where the viewer holds residents.health over the row.
     Returns the file, the resident ids written and their community codes, for the audit log.
     Names, grids and buildings are text as typed (core.workbook: never a formula)."""
     wb = new_workbook(write_only=True)
@@ -26,7 +28,9 @@ def untested_workbook(residents) -> tuple[bytes, list[str], list[str]]:
                 r.name,
                 mask_id_number(r.id_number),
                 mask_phone(r.phone),
-                "、".join(t.get_tag_display() for t in r.tags.all()),
+                "、".join(t.get_tag_display() for t in r.tags.all())
+                if access.may(viewer, roles.VIEW_HEALTH, r)
+                else "",
             ]
         )
         ids.append(r.public_id)

@@ -20,7 +20,7 @@ from gongzhi.core.page_area import area_in_scope
 from gongzhi.core.pii import pii_visible
 from gongzhi.core.replica import reading_from_replica
 from gongzhi.core.workflow import STAFF
-from gongzhi.people.selectors import resident_get_for_user, resident_personal_data
+from gongzhi.people.selectors import resident_get_for_user, resident_personal_data, tags_shown
 from gongzhi.places.selectors import (
     PlaceFilter,
     area_breadcrumb_of,
@@ -329,6 +329,7 @@ def coverage(request, public_id: str):
             )
     except ApplicationError as exc:  # a cursor that is not one of ours
         raise Http404 from exc
+    tags_shown(request.user, [*tasks, *page.rows])
     return render(
         request,
         "testing/coverage.html",

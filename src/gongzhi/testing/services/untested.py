@@ -13,7 +13,7 @@ def untested_export(*, actor, round_: Round, residents, area_code: str = "", nar
     is read from the replica when there is one (a moment behind the primary); the audit goes to the
     primary, outside that read."""
     with reading_from_replica():
-        content, row_ids, codes = exports.untested_workbook(residents)
+        content, row_ids, codes = exports.untested_workbook(residents, viewer=actor)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,
