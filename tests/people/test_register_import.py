@@ -638,3 +638,24 @@ def test_a_valid_id_ending_000_imports_where_nothing_shows_excel_damage(communit
     )
 
     assert report.errors == [] and Resident.objects.count() == 2
+
+
+def test_formulas_without_a_stored_value_are_row_errors_not_empty_cells(community_a, ids):
+    """A roster written by a program (openpyxl, pandas) keeps formulas without their values: each such
+    cell is said to be a formula, never read as an empty name, a phone not given, or a skipped row."""
+    household = HouseholdFactory(building=BuildingFactory(grid=GridFactory(number=1), number=3), unit=2, room="501")
+    ResidentFactory(household=household, id_number=ids[0], name="张三", phone="13700137000")
+    rows = [
+        person("张三", ids[0], phone='="138"&"00138000"'),
+        person('="赵"&"六"', ids[1]),
+        ["=A5", "=B5", "=C5", "=D5", "=E5", "=F5", "=G5", "=H5", "=I5", "=J5", "=K5"],
+    ]
+
+    report = run(community_a, xlsx_bytes(rows, title=False))
+
+    formula = PEOPLE.text("register_formula")
+    assert said(report.errors) == [(2, "手机号", formula), (3, "姓名", formula)] + [
+        (4, column, formula) for column in HEADER
+    ]
+    assert not report.imported
+    assert Resident.objects.get(id_number=ids[0]).phone == "13700137000"

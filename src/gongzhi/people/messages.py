@@ -27,6 +27,7 @@ PEOPLE = MessageTable(
         "room_long": _("房号不能超过20个字"),
         "relation_long": _("与户主关系不能超过20个字"),
         "notes_long": _("备注不能超过500个字"),
+        "register_formula": _("这一格是公式，文件里没有保存它的值：请用Excel打开并保存后再上传，或把公式粘贴为数值"),
         "tags_unknown": _("未知的重点人群标签：{unknown}（可填：{known}）"),
         "birth_unreadable": _("出生日期无法识别，请写成 1980-05-17 这样的格式"),
         "birth_mismatch": _("出生日期与身份证号中的出生日期（{born}）不一致"),

@@ -24,10 +24,11 @@ from gongzhi.core.messages import CORE
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.services import audit_record
 from gongzhi.core.tabular import TabularError, read_table
+from gongzhi.core.xlsx_formulas import formulas_without_value
 from gongzhi.people import flows, id_rules, register_rules
 from gongzhi.people.models import RegisterImport, Resident, ResidentTag, VulnerabilityTag
 from gongzhi.people.register_plan import Plan, RegisterReport, Stored, plan_import
-from gongzhi.people.register_rules import RegisterRecord
+from gongzhi.people.register_rules import RegisterRecord, RowError
 from gongzhi.people.services import residents_changed
 from gongzhi.places import services as place_services
 from gongzhi.places.models import Area, Building, Grid, Household
@@ -258,6 +259,14 @@ def register_file_import(*, actor, community: Area, file_name: str, content: byt
     table = _read(content, file_name)
     headers = {name: table.headers.get(name, register_rules.LABELS[name]) for name in register_rules.COLUMNS}
     checked = register_rules.check_rows(table.rows, table.headers, tag_by_label=tag_by_label(), today=dt.date.today())
+    # A formula cell with no stored value reads as empty: its row would be told its name is empty,
+    # or its phone taken as not given. Said as what it is, in place of what the empty cell caused.
+    formulas = [
+        (row, headers[field])
+        for row, fields in sorted(formulas_without_value(content, table, register_rules.COLUMNS).items())
+        for field in fields  # in the file's column order
+    ]
+    formula_cells = set(formulas)
     stored, grids, buildings = _load_existing(community, sorted({r.id_number for r in checked.records}))
     plan, more = plan_import(checked.records, stored, community_code=community.code, headers=headers)
     report = RegisterReport(
@@ -265,7 +274,11 @@ def register_file_import(*, actor, community: Area, file_name: str, content: byt
         community_code=community.code,
         dry_run=dry_run,
         rows_read=checked.rows_read,
-        errors=sorted(checked.errors + more, key=lambda e: e.row),
+        errors=sorted(
+            [e for e in checked.errors + more if (e.row, e.column) not in formula_cells]
+            + [RowError(row, column, register_rules.FORMULA_NO_VALUE) for row, column in formulas],
+            key=lambda e: e.row,
+        ),
         ignored_columns=table.ignored,
         warnings=checked.warnings,
     )

@@ -64,10 +64,12 @@ TAG_UNMAPPED = "tag_unmapped"  # a warning: the import goes on without it
 GENDER_UNREADABLE = "gender_unreadable"
 GENDER_MISMATCH = "gender_mismatch"
 ID_TRUNCATED = "id_truncated"
+FORMULA_NO_VALUE = "register_formula"  # a formula cell the file stores no value for (core.xlsx_formulas)
 CODES = (
     NAME_EMPTY, NAME_LONG, GRID, GRID_EMPTY, BUILDING, BUILDING_EMPTY, UNIT, ROOM_EMPTY, ROOM_LONG, RELATION_LONG,
     NOTES_LONG, TAGS_UNKNOWN, BIRTH_UNREADABLE, BIRTH_MISMATCH, DUPLICATE, OTHER_COMMUNITY, BUILDING_GRID,
-    BUILDING_GRID_IN_FILE, TAG_UNMAPPED, GENDER_UNREADABLE, GENDER_MISMATCH, ID_TRUNCATED, *id_rules.CODES,
+    BUILDING_GRID_IN_FILE, TAG_UNMAPPED, GENDER_UNREADABLE, GENDER_MISMATCH, ID_TRUNCATED, FORMULA_NO_VALUE,
+    *id_rules.CODES,
 )  # fmt: skip
 # The ID number's problems that mean Excel damaged it: such rows are no duplicates of each other.
 EXCEL_DAMAGE = (id_rules.ID_SCIENTIFIC, ID_TRUNCATED)

@@ -13,17 +13,15 @@ core.tabular finds the header and the rows; this module adds what a results file
 
 import csv
 import io
-import posixpath
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from xml.etree import ElementTree
 
 from gongzhi.core import tabular
 from gongzhi.core.cleaning import clean_text
 from gongzhi.core.errors import Problem
+from gongzhi.core.xlsx_formulas import formulas_without_value
 from gongzhi.testing.result_values import FORMULA_NO_VALUE
 
 ALIASES = {
@@ -68,7 +66,10 @@ def read_result_file(content: bytes, file_name: str) -> list[ResultRow]:
         if exc.problem.code in (tabular.NO_HEADER, tabular.MISSING_COLUMNS):
             _explain_missing_column(content, file_name)
         raise ResultFileError(exc.problem) from exc
-    formulas = _formulas_without_value(content, table) if content.startswith(b"PK") else {}
+    formulas = {
+        number: tuple(LABELS[f] for f in fields)
+        for number, fields in formulas_without_value(content, table, ALIASES).items()
+    }
     rows = {
         number: ResultRow(number, values.get("barcode"), values.get("result"), formulas.get(number, ()))
         for number, values in table.rows
@@ -126,94 +127,3 @@ def _header_cells(content: bytes, table: tabular.Table) -> tuple[object, ...]:
         if number == table.header_row:
             return tuple(cells)
     return ()
-
-
-def _formulas_without_value(content: bytes, table: tabular.Table) -> dict[int, tuple[str, ...]]:
-    """Row number -> labels of the 管号/结果 cells of that row holding a formula without a stored value."""
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        path = _sheet_path(archive, table.sheet_name)
-        if path is None:
-            return {}
-        data = archive.read(path)
-    if not _FORMULA.search(data):
-        return {}
-    columns = _header_columns(content, table)
-    found: dict[int, list[str]] = {}
-    row_number, column = 0, 0
-    for event, element in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
-        tag = element.tag.rsplit("}", 1)[-1]
-        if event == "start":
-            if tag == "row":
-                row_number = int(element.get("r") or row_number + 1)
-                column = 0
-            continue
-        if tag == "c":
-            ref = _CELL.match(element.get("r") or "")
-            column = _column_number(ref.group(1)) if ref else column + 1
-            field = columns.get(column)
-            if field is not None and row_number > table.header_row and _formula_without_value(element):
-                found.setdefault(row_number, []).append(LABELS[field])
-            element.clear()
-        elif tag == "row":
-            element.clear()
-    return {number: tuple(labels) for number, labels in found.items()}
-
-
-def _formula_without_value(cell: ElementTree.Element) -> bool:
-    formula = value = None
-    for child in cell:
-        name = child.tag.rsplit("}", 1)[-1]
-        if name == "f":
-            formula = child
-        elif name == "v":
-            value = child
-    if formula is None:
-        return False
-    return value is None or (not value.text and cell.get("t") != "str")
-
-
-def _header_columns(content: bytes, table: tabular.Table) -> dict[int, str]:
-    """Column number (1 = A) -> field, as the header row names them."""
-    positions = tabular.match_header(_header_cells(content, table), ALIASES)
-    return {position + 1: field for field, position in positions.items()}
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number
-
-
-def _sheet_path(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
-    """The part of the archive holding the named sheet, through the workbook's relationships."""
-    workbook = _office_document(archive)
-    try:
-        sheets = ElementTree.fromstring(archive.read(workbook))
-        rels = ElementTree.fromstring(
-            archive.read(posixpath.join(posixpath.dirname(workbook), "_rels", posixpath.basename(workbook) + ".rels"))
-        )
-    except (KeyError, ElementTree.ParseError):
-        return None
-    rel_id = None
-    for sheet in sheets.iter():
-        if sheet.tag.rsplit("}", 1)[-1] == "sheet" and sheet.get("name") == sheet_name:
-            rel_id = next((v for k, v in sheet.attrib.items() if _RELATIONSHIP_ID.match(k)), None)
-    for rel in rels.iter():
-        if rel.get("Id") == rel_id and rel_id is not None:
-            target = rel.get("Target", "")
-            if target.startswith("/"):
-                return target.lstrip("/")
-            return posixpath.normpath(posixpath.join(posixpath.dirname(workbook), target))
-    return None
-
-
-def _office_document(archive: zipfile.ZipFile) -> str:
-    try:
-        rels = ElementTree.fromstring(archive.read("_rels/.rels"))
-    except (KeyError, ElementTree.ParseError):
-        return "xl/workbook.xml"
-    for rel in rels.iter():
-        if rel.get("Type", "").endswith("/officeDocument"):
-            return rel.get("Target", "xl/workbook.xml").lstrip("/")
-    return "xl/workbook.xml"
