@@ -140,6 +140,7 @@ def read_hotline_file(
     )
     latest = _local(now or dt.datetime.now(CHINA)) + AHEAD
     formulas = formulas_without_value(content, table, ALIASES)
+    tabular.require_rows(table, rows=len(set(dict(table.rows)) | set(formulas)))
     values_of = dict(table.rows)
     result = HotlineFile(
         rows=[],

@@ -46,6 +46,11 @@ CORE = MessageTable(
         "broken_csv": _("CSV文件格式有误：{detail}"),
         "no_header": _("前{n}行中没有找到表头（应包含“{columns}”等列名）"),
         "missing_columns": _("缺少必填列：{columns}"),
+        "no_rows": _("表头（第{row}行）下面没有数据行，没有导入任何内容"),
+        "more_sheets": _(
+            "文件中有{n}个工作表都有表头和数据（{sheets}），一次只能导入一个工作表："
+            "请把它们合并到一个工作表，或分别另存为文件上传"
+        ),
         "full_number_forbidden": _("您只能按身份证号或手机号的后4位搜索"),
         "bad_cursor": _("翻页链接无效，请从第一页重新开始"),
         "offset_too_deep": _("按页码最多翻到第{limit}条，请用 after 参数继续翻页"),

@@ -35,9 +35,11 @@ ENCODING = "encoding"
 BROKEN_CSV = "broken_csv"
 NO_HEADER = "no_header"
 MISSING_COLUMNS = "missing_columns"
+NO_ROWS = "no_rows"
+MORE_SHEETS = "more_sheets"
 CODES = (
     EMPTY_FILE, TOO_BIG, TOO_MANY, XLS, WRONG_TYPE, BROKEN_XLSX, BINARY_CSV, ENCODING, BROKEN_CSV, NO_HEADER,
-    MISSING_COLUMNS,
+    MISSING_COLUMNS, NO_ROWS, MORE_SHEETS,
 )  # fmt: skip
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -234,6 +236,11 @@ def _xlsx_table(
                     error = exc
                 continue
             table.sheet_name = sheet.title
+            # One sheet is read: another sheet with the same header and rows (a roster kept as a
+            # sheet per grid, a day per sheet) would be dropped without a word. Refused, naming them.
+            others = [s.title for s in workbook.worksheets if s is not sheet and _holds_a_table(s, aliases, required)]
+            if others:
+                raise TabularError(MORE_SHEETS, n=len(others) + 1, sheets="、".join([sheet.title, *others]))
             return table
     except TabularError:
         raise
@@ -242,6 +249,28 @@ def _xlsx_table(
     finally:
         workbook.close()
     raise error or TabularError(EMPTY_FILE)
+
+
+def require_rows(table: Table, *, rows: int | None = None) -> None:
+    """Raises NO_ROWS when nothing stands under the header: a file of a header alone (or of the
+    template's example rows) is said to be empty, not "imported: 0". `rows`: the caller's own count
+    of rows read (rows it skips as examples left out, formula cells without a value counted in)."""
+    if (len(table.rows) if rows is None else rows) == 0:
+        raise TabularError(NO_ROWS, row=table.header_row)
+
+
+def _holds_a_table(sheet: Any, aliases: Aliases, required: Sequence[str]) -> bool:
+    """A sheet with the whole header among its first rows and a row holding something under it."""
+    if not hasattr(sheet, "reset_dimensions"):
+        return False
+    sheet.reset_dimensions()
+    rows = _numbered(sheet.iter_rows(values_only=True))
+    try:
+        _header_row, columns, _cells = _find_header(rows, aliases, required, {})
+    except TabularError:
+        return False
+    positions = list(columns.values())
+    return any(any(not _is_empty(cells[p]) for p in positions if p < len(cells)) for _number, cells in rows)
 
 
 def decode_text(content: bytes) -> str:

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from gongzhi.core import transitions
+from gongzhi.core import tabular, transitions
 from gongzhi.core.db import bulk_insert
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.ids import new_public_id
@@ -267,6 +267,10 @@ def register_file_import(*, actor, community: Area, file_name: str, content: byt
         for field in fields  # in the file's column order
     ]
     formula_cells = set(formulas)
+    try:
+        tabular.require_rows(table, rows=checked.rows_read + len({row for row, _ in formulas}))
+    except TabularError as exc:
+        raise ApplicationError(CORE.of(exc.problem), {"file_name": file_name}, status=422) from exc
     stored, grids, buildings = _load_existing(community, sorted({r.id_number for r in checked.records}))
     plan, more = plan_import(checked.records, stored, community_code=community.code, headers=headers)
     report = RegisterReport(

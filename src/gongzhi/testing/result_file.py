@@ -76,6 +76,10 @@ def read_result_file(content: bytes, file_name: str) -> list[ResultRow]:
     }
     for number, labels in formulas.items():  # rows that looked empty: every known cell such a formula
         rows.setdefault(number, ResultRow(number, None, None, labels))
+    try:
+        tabular.require_rows(table, rows=len(rows))
+    except tabular.TabularError as exc:
+        raise ResultFileError(exc.problem) from exc
     return [rows[n] for n in sorted(rows)]
 
 

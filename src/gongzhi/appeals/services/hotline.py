@@ -86,6 +86,11 @@ class HotlineReport:
     unplaced: int = 0
     written: bool = False
 
+    @property
+    def error_rows(self) -> int:
+        """Rows with an error (a row may have several: `errors` holds one line each)."""
+        return len({row for row, _ in self.errors})
+
 
 def _read(content: bytes, file_name: str) -> hotline_file.HotlineFile:
     try:
