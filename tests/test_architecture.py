@@ -140,6 +140,7 @@ PURE_MODULES = [
     "core/roles.py",
     "core/tabular.py",
     "core/workflow.py",
+    "core/xlsx_formulas.py",
     "people/flows.py",
     "people/id_rules.py",
     "people/register_rules.py",

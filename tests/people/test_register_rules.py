@@ -652,3 +652,10 @@ def test_a_group_column_where_no_word_names_a_tag_leaves_the_stored_tags_alone()
 @pytest.mark.parametrize("written", ["0", 9, "未知", "未说明"])
 def test_an_unknown_sex_code_says_nothing_and_is_no_error(written):
     assert clean(raw(id_number=FEMALE_ID, gender=written), dict(HEADERS, gender="性别"))[1] == []
+
+
+@pytest.mark.parametrize("parse", [register_rules.parse_grid, register_rules.parse_building, register_rules.parse_unit])
+def test_a_place_number_past_any_community_is_a_rows_error_not_a_failed_write(parse):
+    """A typo of twenty 9s passed the check and broke the confirm (no database column holds it)."""
+    assert parse("9999") == 9999
+    assert parse("10000") is None and parse("99999999999999999999") is None and parse(1e20) is None

@@ -273,7 +273,7 @@ def test_a_second_roster_run_keeps_places_held_and_never_double_books(community_
 
 def test_corrections_refuse_nan_and_round_to_cents(rostered, worker_a):
     volunteer, _post, day = rostered
-    for bad in ("NaN", "sNaN", "Infinity", "0.001"):
+    for bad in ("NaN", "sNaN", "Infinity", "0.001", "1e30", "-1e30", "1e309"):
         with pytest.raises(ApplicationError):
             services.hours_correct(actor=worker_a, volunteer=volunteer, hours=Decimal(bad), reason="x", served_on=day)
     with pytest.raises(ApplicationError):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -153,4 +153,14 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"message": str(exc), "extra": {}}, status=exc.status_code)
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):  # django-ninja's words
+        message = _("请求内容无法读取：请以JSON格式发送")
+    return api.create_response(request, {"message": message, "extra": {}}, status=exc.status_code)
+
+
+@api.exception_handler(RawPostDataException)
+def _body_already_read(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A form (multipart) sent where JSON is expected: its body was read as a form before the
+    # operation asked for it.
+    return api.create_response(request, {"message": _("请求内容无法读取：请以JSON格式发送"), "extra": {}}, status=400)

@@ -139,10 +139,15 @@ _BUILDING = re.compile(r"^第?(.+?)(?:号楼栋|号楼|号栋|楼栋|栋|幢|号
 _UNIT = re.compile(r"^第?(.+?)(?:单元)?$")
 
 
+# No community numbers its grids, buildings or units past this; a larger number is a typo (and
+# would not fit the database's column).
+MAX_PLACE_NUMBER = 9999
+
+
 def _parse_positive(value: object, pattern: re.Pattern[str]) -> int | None:
     match = pattern.match(_number_text(value))
     number = chinese_number(match[1]) if match else None
-    return number if number and number > 0 else None
+    return number if number and 0 < number <= MAX_PLACE_NUMBER else None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -3,6 +3,7 @@
 import csv
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -89,9 +90,18 @@ def grid_create(*, community_code: str, number: int, name: str = "") -> Grid:
         grid = Grid(
             community=community, community_code=community.code, number=number, name=name.strip() or f"第{number}网格"
         )
-        grid.full_clean()
+        _checked(grid)
         grid.save()
     return grid
+
+
+def _checked(row, **options) -> None:
+    """The model's own checks (lengths, a number past its column's range), refused as a user's
+    error (422) with their words, not a server error."""
+    try:
+        row.full_clean(**options)
+    except ValidationError as exc:
+        raise ApplicationError(_("输入有误：%(why)s") % {"why": "；".join(exc.messages)}, status=422) from exc
 
 
 def building_create(
@@ -112,7 +122,7 @@ def building_create(
             floors=floors,
             units=units,
         )
-        building.full_clean()
+        _checked(building)
         building.save()
     return building
 
@@ -145,7 +155,7 @@ def household_get_or_create(*, building: Building, unit: int, room: str) -> tupl
             room=room,
             address=household_address(building, unit, room),
         )
-        household.full_clean(validate_unique=False)
+        _checked(household, validate_unique=False)
         household.save()
     return household, True
 
@@ -159,7 +169,7 @@ def household_update(*, household: Household, unit: int, room: str) -> Household
             raise ApplicationError(_("该楼栋已有这个单元和房号的住户"))
         household.unit, household.room = unit, room
         household.address = household_address(household.building, unit, room)
-        household.full_clean(validate_unique=False)
+        _checked(household, validate_unique=False)
         household.save(update_fields=["unit", "room", "address", "updated_at"])
     return household
 

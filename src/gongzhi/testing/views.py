@@ -1,3 +1,4 @@
+import math
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -140,6 +141,8 @@ def round_new(request):
     try:
         prevalence = min(max(float(request.GET.get("prevalence", "0.01")), 0.0), 1.0)
     except ValueError:
+        prevalence = 0.01
+    if math.isnan(prevalence):  # float("nan") passes min and max unchanged
         prevalence = 0.01
     suggestion = pooling.optimal_pool_size(prevalence, pooling.MAX_POOL_SIZE)
     context = {

@@ -143,8 +143,9 @@ def hours_correct(*, actor, volunteer: Volunteer, hours: Decimal, reason: str, s
     reason = clean_text(reason)[:200]
     if not reason:
         raise ApplicationError(_("更正时长须填写原因"), status=422)
-    hours = hours.quantize(Decimal("0.01")) if hours.is_finite() else Decimal("0")
-    if hours == 0 or abs(hours) > 24:
+    # checked before rounding: quantize fails on a number too large for its precision (1e30)
+    hours = hours.quantize(Decimal("0.01")) if hours.is_finite() and abs(hours) <= 24 else Decimal("0")
+    if hours == 0:
         raise ApplicationError(_("更正时长须在-24到24小时之间且不为0"), status=422)
     with transaction.atomic():
         volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
