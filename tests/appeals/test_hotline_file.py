@@ -119,7 +119,9 @@ def test_a_file_without_a_required_column_raises():
     )
     with pytest.raises(tabular.TabularError) as raised:
         read(content)
-    assert raised.value.problem == Problem(tabular.MISSING_COLUMNS, {"columns": "诉求内容"})
+    assert raised.value.problem == Problem(
+        tabular.MISSING_COLUMNS, {"columns": "诉求内容", "row": 2, "found": "工单编号、来电时间、诉求地址、诉求人"}
+    )
     with pytest.raises(tabular.TabularError) as raised:
         read("姓名,年龄\n张三,30\n".encode(), "x.csv")
     assert raised.value.problem.code == tabular.NO_HEADER

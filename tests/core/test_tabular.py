@@ -106,7 +106,7 @@ def test_header_missing_a_required_column_names_it():
     with pytest.raises(TabularError) as info:
         read(content, "a.xlsx")
 
-    assert CORE.of(info.value.problem) == "缺少必填列：身份证号"
+    assert CORE.of(info.value.problem) == "缺少必填列：身份证号（第1行的表头中找到的列是：姓名、手机号）"
 
 
 def test_the_sheet_with_part_of_the_header_names_what_is_missing():
@@ -115,7 +115,7 @@ def test_the_sheet_with_part_of_the_header_names_what_is_missing():
     with pytest.raises(TabularError) as info:
         read(content, "a.xlsx")
 
-    assert CORE.of(info.value.problem) == "缺少必填列：身份证号"
+    assert CORE.of(info.value.problem) == "缺少必填列：身份证号（第1行的表头中找到的列是：姓名、手机号）"
 
 
 def test_no_header_in_the_first_ten_rows():

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -53,3 +54,28 @@ def test_phone_rules():
     assert id_rules.phone_error("13812345678") is None
     assert id_rules.phone_error("12812345678") == id_rules.PHONE
     assert id_rules.phone_error("1381234567") == id_rules.PHONE
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "13800138000",
+        "（+86）13800138000",
+        "(+86) 138 0013 8000",
+        "86-13800138000",
+        "0086 13800138000",
+        "+86 13800138000",
+    ],
+)
+def test_a_mobile_number_written_with_its_country_code(written):
+    from gongzhi.core.cleaning import clean_code
+
+    assert id_rules.mobile_number(clean_code(written)) == "13800138000"
+    assert id_rules.phone_error(id_rules.mobile_number(clean_code(written))) is None
+
+
+def test_a_number_that_is_not_a_mobile_is_left_as_written_for_its_error():
+    from gongzhi.core.cleaning import clean_code
+
+    for written in ("028-86123456", "8613800138", "86 1380013800012"):
+        assert id_rules.phone_error(id_rules.mobile_number(clean_code(written))) == id_rules.PHONE

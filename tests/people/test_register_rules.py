@@ -659,3 +659,26 @@ def test_a_place_number_past_any_community_is_a_rows_error_not_a_failed_write(pa
     """A typo of twenty 9s passed the check and broke the confirm (no database column holds it)."""
     assert parse("9999") == 9999
     assert parse("10000") is None and parse("99999999999999999999") is None and parse(1e20) is None
+
+
+@pytest.mark.parametrize("text", ["1980-05-17 00:00:00", "1980-5-17 0:00", "1980年05月17号", "1980/5/17 00:00"])
+def test_a_birth_date_with_a_time_or_written_with_hao(text):
+    from gongzhi.core.cleaning import parse_date
+
+    assert parse_date(text) == dt.date(1980, 5, 17)
+
+
+@pytest.mark.parametrize(
+    ("field", "header"),
+    [
+        ("id_number", "身份证"),
+        ("id_number", "居民身份证号"),
+        ("phone", "联系方式"),
+        ("building", "栋"),
+        ("room", "房间"),
+    ],
+)
+def test_more_header_names_seen_in_rosters(field, header):
+    from gongzhi.core.tabular import match_header
+
+    assert match_header([header], register_rules.COLUMNS) == {field: 0}

@@ -48,7 +48,8 @@ def clean_code(value: object) -> str:
 
 
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
+    # a time after the date, as another system's export writes it (1980-05-17 00:00:00), is let go
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(?:\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 

@@ -45,7 +45,7 @@ CORE = MessageTable(
         "encoding": _("无法识别文件编码，请在Excel中另存为“CSV UTF-8”或.xlsx格式"),
         "broken_csv": _("CSV文件格式有误：{detail}"),
         "no_header": _("前{n}行中没有找到表头（应包含“{columns}”等列名）"),
-        "missing_columns": _("缺少必填列：{columns}"),
+        "missing_columns": _("缺少必填列：{columns}（第{row}行的表头中找到的列是：{found}）"),
         "no_rows": _("表头（第{row}行）下面没有数据行，没有导入任何内容"),
         "more_sheets": _(
             "文件中有{n}个工作表都有表头和数据（{sheets}），一次只能导入一个工作表："

@@ -129,18 +129,19 @@ def _find_header(
     rows: Iterator[Row], aliases: Aliases, required: Sequence[str], labels: Mapping[str, str]
 ) -> tuple[int, dict[str, int], tuple[object, ...]]:
     """(row number, field -> column, header cells) of the header among the first rows."""
-    best: tuple[int, dict[str, int]] | None = None
+    best: tuple[int, dict[str, int], tuple[object, ...]] | None = None
     for count, (number, cells) in enumerate(rows, start=1):
         columns = match_header(cells, aliases)
         if all(name in columns for name in required):
             return number, columns, cells
         if len(columns) >= 2 and (best is None or len(columns) > len(best[1])):
-            best = (number, columns)
+            best = (number, columns, cells)
         if count >= HEADER_SEARCH_ROWS:
             break
     if best is not None:
         missing = [labels.get(name, name) for name in required if name not in best[1]]
-        raise MissingColumns(MISSING_COLUMNS, columns="、".join(missing))
+        found = "、".join(clean_text(cell) for cell in best[2] if not _is_empty(cell))
+        raise MissingColumns(MISSING_COLUMNS, columns="、".join(missing), row=best[0], found=found)
     sample = "”“".join(labels.get(name, name) for name in list(required)[:3])
     raise TabularError(NO_HEADER, n=HEADER_SEARCH_ROWS, columns=sample)
 

@@ -62,6 +62,18 @@ def id_number_error(id_number: str, *, today: dt.date | None = None) -> str | No
     return None
 
 
+_COUNTRY_PREFIX = re.compile(r"^(?:0086|86)(1[3-9][0-9]{9})$")
+
+
+def mobile_number(text: str) -> str:
+    """A mobile number as written on forms and other offices' files, cleaned of what is not the
+    number: brackets around a country code, and the code itself ((+86), 86-, 0086). `text` has
+    been through core.cleaning.clean_code (spaces, dashes and +86 already gone)."""
+    text = text.replace("(", "").replace(")", "").lstrip("+")
+    found = _COUNTRY_PREFIX.match(text)
+    return found[1] if found else text
+
+
 def phone_error(phone: str) -> str | None:
     """The problem code for an unacceptable mobile number, or None. Empty is allowed (not everyone has one)."""
     if phone and not _PHONE_SHAPE.match(phone):

@@ -19,12 +19,21 @@ from gongzhi.people.register_tags import parse_tags
 # Field -> header names seen in real rosters; the first is the one the template uses.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名字"),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码"),
-    "phone": ("手机号", "手机", "手机号码", "联系电话", "电话"),
+    "id_number": (
+        "身份证号",
+        "身份证号码",
+        "公民身份号码",
+        "证件号码",
+        "身份证",
+        "居民身份证号",
+        "居民身份证号码",
+        "证件号",
+    ),
+    "phone": ("手机号", "手机", "手机号码", "联系电话", "电话", "联系方式"),
     "grid": ("网格", "网格号", "所属网格"),
-    "building": ("楼栋", "楼栋号", "楼号", "楼栋名称"),
+    "building": ("楼栋", "楼栋号", "楼号", "楼栋名称", "栋", "栋号"),
     "unit": ("单元", "单元号"),
-    "room": ("房号", "门牌号", "房间号", "室"),
+    "room": ("房号", "门牌号", "房间号", "室", "房间"),
     "relation": ("与户主关系", "关系"),
     "tags": ("重点人群", "人群标签", "标签"),
     "birth_date": ("出生日期", "生日"),
@@ -283,7 +292,7 @@ def clean_row(
     # resident's page.
     phone = None
     if "phone" in headers:
-        phone = clean_code(raw.get("phone")) or None
+        phone = id_rules.mobile_number(clean_code(raw.get("phone"))) or None
         if phone and (problem := id_rules.phone_error(phone)):
             fail("phone", problem)
 
