@@ -294,3 +294,26 @@ def test_a_row_that_cannot_be_read_holds_its_tubes_other_rows(round_a, lab):
     assert status()[T1] == "closed" and status()[T2] == "closed" and status()[T3] == "negative"
     held = {c.barcode: [r["row"] for r in c.rows] for c in ResultConflict.objects.filter(resolved_at=None)}
     assert held == {T1: [2, 3], T2: [4, 5]}
+
+
+def test_columns_read_for_nothing_are_reported_and_a_second_result_column_refuses_the_file(round_a, lab):
+    ignored = run(lab, round_a, "结果.csv", csv([("2", "李四", T1, "阴性")], header="序号,姓名,管号,结果"))
+
+    assert ignored["recorded"] == 1 and ignored["ignored"] == ["序号", "姓名"]
+    with pytest.raises(ApplicationError, match="文件中有不止一列“结果”（B、C列）"):
+        run(lab, round_a, "结果.csv", csv([(T2, "阴性", "阳性")], header="管号,结果,结果"))
+    assert status()[T2] == "closed"  # nothing recorded from a file whose lab result is ambiguous
+
+
+def test_a_barcode_excel_held_as_a_number_is_told_its_leading_zero_may_be_gone(round_a, lab):
+    book = openpyxl.Workbook()
+    book.active.append(["管号", "结果"])
+    book.active.append([1700100004, "阴性"])  # was 01700100004 before Excel made it a number
+    book.active.append(["1700100005", "阴性"])  # typed as text: no such tube, nothing to add
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    errors = run(lab, round_a, "结果.xlsx", buffer.getvalue())["errors"]
+
+    assert [(e["row"], e["code"]) for e in errors] == [(2, "no_such_tube_number"), (3, "no_such_tube")]
+    assert "开头的0可能被Excel去掉了" in errors[0]["message"]

@@ -32,12 +32,16 @@ TESTING = MessageTable(
         "conflict_held": _("同一管号在本次上传中结果不一致（{values}），均未录入，已暂存待核实"),
         "result_differs": _("该管已记录为{recorded}，本行为{given}，未更改；如为复检更正，请用“更正结果”并写明原因"),
         "no_such_tube": _("本轮没有这个管号"),
+        "no_such_tube_number": _(
+            "本轮没有这个管号：它在文件里是数字，开头的0可能被Excel去掉了，请把管号列设为“文本”后重新填写再上传"
+        ),
         "barcode_empty": _("没有填写管号"),
         "barcode_format": _("管号格式不正确"),
         "tube_not_resultable": _("该管状态不能记录结果"),
         "formula_no_value": _(
             "“{columns}”是公式，文件里没有保存它的值：请用Excel打开并保存后再上传，或把公式粘贴为数值"
         ),
+        "result_column_twice": _("文件中有不止一列“{label}”（{columns}列）：请只保留一列后再上传"),
         "result_column_missing": _("缺少“{missing}”列：第{row}行的表头中找到的列是{found}"),
     }
 )

@@ -34,7 +34,8 @@ MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
 
 RESULT_COLUMN_MISSING = "result_column_missing"
-CODES = (RESULT_COLUMN_MISSING, FORMULA_NO_VALUE)
+COLUMN_TWICE = "result_column_twice"  # {"label", "columns"}: two columns for the barcode or the result
+CODES = (RESULT_COLUMN_MISSING, FORMULA_NO_VALUE, COLUMN_TWICE)
 
 _RELATIONSHIP_ID = re.compile(r"^\{[^}]*relationships\}id$")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -57,15 +58,31 @@ class ResultRow:
     formulas: tuple[str, ...] = ()  # labels of this row's columns holding a formula without a value
 
 
-def read_result_file(content: bytes, file_name: str) -> list[ResultRow]:
-    """Every row of the file that holds something in 管号 or 结果 (or a formula there), in file order.
-    Raises ResultFileError for a file that cannot be read as a whole."""
+@dataclass(frozen=True)
+class ResultFile:
+    rows: list[ResultRow]
+    ignored: list[str]  # the headers of the columns read for nothing (序号, 姓名...), or their letters
+
+
+def read_result_file(content: bytes, file_name: str) -> ResultFile:
+    """Every row of the file that holds something in 管号 or 结果 (or a formula there), in file order,
+    and the columns it ignored. Raises ResultFileError for a file that cannot be read as a whole, or
+    one with two 结果 (or two 管号) columns: which one is the lab's is not for us to guess."""
     try:
         table = _read(content, file_name, list(FIELDS))
     except tabular.TabularError as exc:
         if exc.problem.code in (tabular.NO_HEADER, tabular.MISSING_COLUMNS):
             _explain_missing_column(content, file_name)
         raise ResultFileError(exc.problem) from exc
+    for field in FIELDS:
+        twice = [
+            letter for letter, header in table.ignored if header and field in tabular.match_header([header], ALIASES)
+        ]
+        if twice:
+            first = tabular.column_letter(tabular.match_header(_header_cells(content, table), ALIASES)[field])
+            raise ResultFileError(
+                Problem(COLUMN_TWICE, {"label": LABELS[field], "columns": "、".join([first, *twice])})
+            )
     formulas = {
         number: tuple(LABELS[f] for f in fields)
         for number, fields in formulas_without_value(content, table, ALIASES).items()
@@ -80,7 +97,8 @@ def read_result_file(content: bytes, file_name: str) -> list[ResultRow]:
         tabular.require_rows(table, rows=len(rows))
     except tabular.TabularError as exc:
         raise ResultFileError(exc.problem) from exc
-    return [rows[n] for n in sorted(rows)]
+    ignored = [header or letter for letter, header in table.ignored]
+    return ResultFile([rows[n] for n in sorted(rows)], ignored)
 
 
 def _read(content: bytes, file_name: str, required: list[str]) -> tabular.Table:

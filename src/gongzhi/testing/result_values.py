@@ -23,13 +23,15 @@ REPEATED = "repeated"  # the same tube again in this file or call, with the same
 CONFLICT_HELD = "conflict_held"  # the rows of this file or call for the tube disagree: none applied, held
 RESULT_DIFFERS = "result_differs"  # the tube has another result: a correction, with the reason, changes it
 NO_SUCH_TUBE = "no_such_tube"
+NO_SUCH_TUBE_NUMBER = "no_such_tube_number"  # the same, for a barcode the file holds as a number
 BARCODE_EMPTY = "barcode_empty"
 BARCODE_FORMAT = "barcode_format"
 TUBE_NOT_RESULTABLE = "tube_not_resultable"
 FORMULA_NO_VALUE = "formula_no_value"  # an .xlsx formula whose value the file does not hold
 CODES = (
     RESULT_EMPTY, RESULT_UNKNOWN, RESULT_CONTRADICTORY, RECORDED, UNCHANGED, REPEATED, CONFLICT_HELD,
-    RESULT_DIFFERS, NO_SUCH_TUBE, BARCODE_EMPTY, BARCODE_FORMAT, TUBE_NOT_RESULTABLE, FORMULA_NO_VALUE,
+    RESULT_DIFFERS, NO_SUCH_TUBE, NO_SUCH_TUBE_NUMBER, BARCODE_EMPTY, BARCODE_FORMAT, TUBE_NOT_RESULTABLE,
+    FORMULA_NO_VALUE,
 )  # fmt: skip
 
 _WORDS = {

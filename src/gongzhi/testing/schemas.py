@@ -101,6 +101,7 @@ class ResultFileOut(Schema):
     positive: int = Field(description="tubes made positive: their recalls open")
     held: list[dict] = Field(description="rows held: the file's rows for the tube disagree (row, barcode, values)")
     errors: list[dict] = Field(description="rows not recorded (row, barcode, code, message)")
+    ignored: list[str] = Field(default=[], description="the file's columns read for nothing (their headers)")
 
 
 class RecallOut(Schema):

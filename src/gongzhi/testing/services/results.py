@@ -83,8 +83,11 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
     # barcode -> (answer's index, result, value as written), for the items whose value is understood
     wanted: dict[str, list[tuple[int, str, str]]] = {}
     unclear: dict[str, list[tuple[int, str]]] = {}  # barcode -> rows whose value is not understood
+    numbers: set[str] = set()  # barcodes held as numbers in a spreadsheet: a leading 0 may be gone
     for row, raw, value in items:
         barcode = _barcode_of(raw)
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            numbers.add(barcode)
         result = value if isinstance(value, Problem) else rv.result_of(value)
         if not barcode:
             answers.append(_answer(barcode, "error", rv.BARCODE_EMPTY))
@@ -110,8 +113,9 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
             tube = tubes.get(barcode)
             results = {result for _i, result, _w in given}
             if tube is None:
+                missing = rv.NO_SUCH_TUBE_NUMBER if barcode in numbers else rv.NO_SUCH_TUBE
                 for index, _r, _w in given:
-                    answers[index] = _answer(barcode, "error", rv.NO_SUCH_TUBE)
+                    answers[index] = _answer(barcode, "error", missing)
             elif len(results) > 1 or barcode in unclear:
                 # Rows that disagree, or a row whose value could not be read beside a readable one
                 # (弱阳性 beside 阴性, a formula with no saved value): none is applied, all are held.
@@ -385,10 +389,11 @@ def tube_results_import(*, actor, round_: Round, file_name: str, content: bytes)
     however far apart, so they are held together. The file is audited (name and counts) beside the
     workflow events of its tubes."""
     try:
-        rows = result_file.read_result_file(content, file_name)
+        read = result_file.read_result_file(content, file_name)
     except result_file.ResultFileError as exc:
         problem = exc.problem
         raise ApplicationError((CORE if problem.code in CORE else TESTING).of(problem), status=422) from exc
+    rows = read.rows
     answers: dict[int, dict] = {}
     by_tube: dict[str, list[tuple[int, object, object]]] = {}
     for row in rows:
@@ -424,6 +429,7 @@ def tube_results_import(*, actor, round_: Round, file_name: str, content: bytes)
         "positive": positive,
         "held": [a for a in ordered if a["status"] == "held"],
         "errors": [a for a in ordered if a["status"] == "error"],
+        "ignored": read.ignored,  # columns read for nothing: shown, never dropped silently
     }
     audit_record(
         actor=actor,
