@@ -422,7 +422,7 @@ def test_preview_keeps_a_clean_file_and_confirm_imports_it(community_a, worker_a
     assert info.value.status == 409
 
 
-def test_preview_with_errors_is_rejected_and_drops_the_file(community_a, worker_a):
+def test_preview_with_errors_only_is_rejected_and_drops_the_file(community_a, worker_a):
     record = register_import_preview(
         actor=worker_a,
         community=community_a,
@@ -659,3 +659,28 @@ def test_formulas_without_a_stored_value_are_row_errors_not_empty_cells(communit
     ]
     assert not report.imported
     assert Resident.objects.get(id_number=ids[0]).phone == "13700137000"
+
+
+def test_keep_good_rows_writes_the_rows_without_errors_and_lists_the_others(community_a, ids):
+    rows = [
+        person("张三", ids[0]),
+        person("李四", ids[1], phone="12345"),  # bad
+        person("王五", ids[2]),
+        person("赵六", ids[2]),  # the same ID number again: this row is the bad one
+    ]
+
+    plain = run(community_a, xlsx_bytes(rows))
+    assert not plain.imported and not Resident.objects.exists()
+
+    kept = register_file_import(
+        actor=None,
+        community=community_a,
+        file_name="a.xlsx",
+        content=xlsx_bytes(rows),
+        dry_run=False,
+        keep_good_rows=True,
+    )
+
+    assert kept.imported and (kept.good_rows, kept.to_create) == (2, 2)
+    assert [(e.row, e.column) for e in kept.errors] == [(4, "手机号"), (6, "身份证号")]
+    assert set(Resident.objects.values_list("name", flat=True)) == {"张三", "王五"}

@@ -60,21 +60,27 @@ def test_upload_preview_confirm(client, worker_a, community_a):
     assert "确认导入" not in page
 
 
-def test_preview_with_errors_shows_the_error_table_and_no_confirm(client, worker_a, community_a):
+def test_preview_with_errors_lists_them_and_imports_the_good_rows_only_when_ticked(client, worker_a, community_a):
+    """One bad row is that row's error: the worker may correct the file, or import the other rows."""
     client.force_login(worker_a)
+    good = valid_id_number()
 
-    response = upload(
-        client,
-        community_a.code,
-        xlsx_bytes([person(id_number=valid_id_number()), person(phone="12345")]),
-    )
+    response = upload(client, community_a.code, xlsx_bytes([person(id_number=good), person(phone="12345")]))
 
     page = client.get(response.url).content.decode()
     assert '<td class="col">4</td><td class="col">手机号</td>' in page
     assert "手机号应为11位数字，以1开头" in page
-    assert "确认导入" not in page
-    assert client.post(response.url).status_code == 302
-    assert not Resident.objects.exists()
+    assert "只导入没有错误的1行" in page and 'name="keep_good_rows"' in page
+    refused = client.post(response.url, follow=True).content.decode()  # not ticked
+    assert "请勾选“只导入正确的行”后再确认" in refused and not Resident.objects.exists()
+
+    client.post(response.url, {"keep_good_rows": "1"})
+
+    assert list(Resident.objects.values_list("id_number", flat=True)) == [good]
+    record = RegisterImport.objects.get()
+    assert record.status == RegisterImport.Status.IMPORTED and bytes(record.content) == b""
+    assert record.report["good_rows"] == 1 and record.report["errors"][0][:2] == [4, "手机号"]
+    assert "已导入没有错误的1行" in client.get(response.url).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
-"""Roster import: a whole spreadsheet of residents checked, then written all or nothing.
+"""Roster import: a whole spreadsheet of residents checked, then written: all of it, or, when the
+worker confirms so after seeing the rows with errors, its good rows only.
 
 A file is read (core.tabular), each row cleaned (people.roster), then checked against the
 database in a few set-based queries for the whole file: residents by ID number in chunks,
-the community's grids, buildings and households at once. Only a file without a single error is
-written, in one transaction, with bulk inserts and updates (a 50,000-row roster must import in
+the community's grids, buildings and households at once. A file is written in one transaction
+(without its rows that have errors only when the worker asked for that, `keep_good_rows`),
+with bulk inserts and updates (a 50,000-row roster must import in
 seconds, DESIGN.md). A resident already in the community is updated from the row (upsert); one
 registered in another community is an error.
 """
@@ -58,6 +60,7 @@ CHUNK = 900
 
 MSG_CONFLICT = gettext_lazy("导入时数据已被他人修改，请重新上传预览")
 MSG_NOT_PREVIEWED = gettext_lazy("该导入已处理过，不能再次确认")
+MSG_KEEP_GOOD_ROWS = gettext_lazy("文件中有错误的行：请勾选“只导入正确的行”后再确认，或改正后重新上传")
 
 
 def tag_by_label() -> dict[str, str]:
@@ -249,12 +252,16 @@ def _write(
     )
 
 
-def register_file_import(*, actor, community: Area, file_name: str, content: bytes, dry_run: bool) -> RegisterReport:
-    """Check a roster file for a community and, unless `dry_run`, write it: all rows or none.
+def register_file_import(
+    *, actor, community: Area, file_name: str, content: bytes, dry_run: bool, keep_good_rows: bool = False
+) -> RegisterReport:
+    """Check a roster file for a community and, unless `dry_run`, write it.
 
     Raises ApplicationError (422) for a file that cannot be read as a whole; row problems are
-    in the report's errors as (row, column header, code, params), and then nothing is written.
-    The report also lists the columns it ignored and its warnings (written all the same).
+    in the report's errors as (row, column header, code, params), and then nothing is written,
+    unless `keep_good_rows`: then the rows without an error are written and the others listed.
+    The counts are those of the good rows (`good_rows` of them) when a row has an error. The
+    report also lists the columns it ignored and its warnings (written all the same).
     """
     table = _read(content, file_name)
     headers = {name: table.headers.get(name, register_rules.LABELS[name]) for name in register_rules.COLUMNS}
@@ -286,8 +293,12 @@ def register_file_import(*, actor, community: Area, file_name: str, content: byt
         ignored_columns=table.ignored,
         warnings=checked.warnings,
     )
+    if report.errors:
+        plan = _plan_of_good_rows(report, checked.records, stored, community, headers)
+    else:
+        report.good_rows = len(checked.records)
     report.count(plan)
-    if report.errors or dry_run:
+    if dry_run or (report.errors and not keep_good_rows) or report.good_rows == 0:
         return report
     try:
         with transaction.atomic():
@@ -306,10 +317,25 @@ def register_file_import(*, actor, community: Area, file_name: str, content: byt
     return report
 
 
+def _plan_of_good_rows(report: RegisterReport, records, stored, community: Area, headers) -> Plan:
+    """The plan of the rows without an error. Leaving rows out only removes conflicts between rows;
+    a row still in one (with a stored building in another grid, say) is left out too."""
+    bad = {e.row for e in report.errors}
+    while True:
+        good = [r for r in records if r.row not in bad]
+        plan, more = plan_import(good, stored, community_code=community.code, headers=headers)
+        if not more:
+            report.good_rows = len(good)
+            return plan
+        report.errors = sorted(report.errors + more, key=lambda e: e.row)
+        bad |= {e.row for e in more}
+
+
 def register_import_preview(*, actor, community: Area, file_name: str, content: bytes) -> RegisterImport:
-    """Dry-run an upload and keep it (the file only when it is clean) for the confirm."""
+    """Dry-run an upload and keep it for the confirm: the file is kept when any of its rows can be
+    imported (a file with errors is imported only with `keep_good_rows` at the confirm)."""
     report = register_file_import(actor=actor, community=community, file_name=file_name, content=content, dry_run=True)
-    clean = not report.errors
+    clean = not report.errors or report.good_rows > 0
     with transaction.atomic():
         record = RegisterImport(
             actor=actor,
@@ -325,12 +351,16 @@ def register_import_preview(*, actor, community: Area, file_name: str, content: 
     return record
 
 
-def register_import_confirm(*, actor, register_import_id: int) -> RegisterImport:
-    """Import a previewed upload from its stored file, checked again against today's data."""
+def register_import_confirm(*, actor, register_import_id: int, keep_good_rows: bool = False) -> RegisterImport:
+    """Import a previewed upload from its stored file, checked again against today's data. A file
+    whose preview had rows with errors is imported only with `keep_good_rows`: its good rows (as
+    they check today), the others listed in the record's report."""
     with transaction.atomic():
         record = RegisterImport.objects.select_for_update().get(pk=register_import_id)
         if record.status != flows.PREVIEWED:
             raise ApplicationError(str(MSG_NOT_PREVIEWED), status=409)
+        if record.report.get("error_count") and not keep_good_rows:
+            raise ApplicationError(str(MSG_KEEP_GOOD_ROWS), status=409)
         community = Area.objects.get(code=record.community_code, level=Area.Level.COMMUNITY)
         content = bytes(record.content)
         report = register_file_import(
@@ -339,6 +369,7 @@ def register_import_confirm(*, actor, register_import_id: int) -> RegisterImport
             file_name=record.file_name,
             content=content,
             dry_run=False,
+            keep_good_rows=keep_good_rows,
         )
         return transitions.transition(
             flow=flows.REGISTER_IMPORT_FLOW,

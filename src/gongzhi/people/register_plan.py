@@ -99,6 +99,7 @@ class RegisterReport:
     buildings_to_create: int = 0
     households_to_create: int = 0
     errors: list[RowError] = field(default_factory=list)
+    good_rows: int = 0  # rows without an error (set when some row has one): what keep_good_rows writes
     imported: bool = False
     # What the import leaves out, said rather than dropped silently: the file's columns read for
     # no field, as (column letter, header; "" for a column without one), and warnings (words of

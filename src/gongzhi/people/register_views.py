@@ -88,7 +88,11 @@ def register_import_detail(request: HttpRequest, public_id: str) -> HttpResponse
     )
     if request.method == "POST":
         try:
-            record = register_import.register_import_confirm(actor=request.user, register_import_id=record.pk)
+            record = register_import.register_import_confirm(
+                actor=request.user,
+                register_import_id=record.pk,
+                keep_good_rows=request.POST.get("keep_good_rows") == "1",
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
