@@ -75,3 +75,14 @@ def test_the_api_body_errors_stay_json(worker):
     response = worker.post("/api/grids", json.dumps({"community_code": 1}), content_type="application/json")
 
     assert response.status_code == 422 and response.json()["message"] == "输入有误"
+
+
+def test_each_input_problem_of_an_api_body_is_worded_in_the_interfaces_language(worker, community_a):
+    response = worker.post("/api/grids", json.dumps({"number": "第一"}), content_type="application/json")
+
+    assert response.status_code == 422
+    said = {tuple(e["loc"])[-1]: e["msg"] for e in response.json()["extra"]["errors"]}
+    assert said == {"community_code": "必填", "number": "应为整数"}
+    worker.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = worker.post("/api/grids", json.dumps({"number": "第一"}), content_type="application/json").json()
+    assert {e["msg"] for e in english["extra"]["errors"]} == {"required", "must be a whole number"}

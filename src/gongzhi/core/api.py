@@ -8,6 +8,7 @@ from django.db import DataError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -130,9 +131,56 @@ def _django_validation_error(request: HttpRequest, exc: DjangoValidationError) -
     return api.create_response(request, {"message": _("输入有误"), "extra": extra}, status=422)
 
 
+# The words for pydantic's error types, in the interface's language (its own `msg` is English).
+_INPUT_PROBLEMS = {
+    "missing": gettext_lazy("必填"),
+    "int_parsing": gettext_lazy("应为整数"),
+    "int_type": gettext_lazy("应为整数"),
+    "int_from_float": gettext_lazy("应为整数"),
+    "float_parsing": gettext_lazy("应为数字"),
+    "float_type": gettext_lazy("应为数字"),
+    "decimal_parsing": gettext_lazy("应为数字"),
+    "decimal_type": gettext_lazy("应为数字"),
+    "string_type": gettext_lazy("应为文字"),
+    "string_too_long": gettext_lazy("过长：最多{max_length}个字"),
+    "string_too_short": gettext_lazy("过短：至少{min_length}个字"),
+    "bool_parsing": gettext_lazy("应为 true 或 false"),
+    "bool_type": gettext_lazy("应为 true 或 false"),
+    "list_type": gettext_lazy("应为列表"),
+    "too_long": gettext_lazy("项数过多：最多{max_length}项"),
+    "dict_type": gettext_lazy("应为对象"),
+    "model_type": gettext_lazy("应为对象"),
+    "model_attributes_type": gettext_lazy("应为对象"),
+    "greater_than_equal": gettext_lazy("不能小于{ge}"),
+    "less_than_equal": gettext_lazy("不能大于{le}"),
+    "greater_than": gettext_lazy("应大于{gt}"),
+    "less_than": gettext_lazy("应小于{lt}"),
+    "date_parsing": gettext_lazy("应为日期，如 2022-09-05"),
+    "date_type": gettext_lazy("应为日期，如 2022-09-05"),
+    "date_from_datetime_parsing": gettext_lazy("应为日期，如 2022-09-05"),
+    "datetime_parsing": gettext_lazy("应为日期时间，如 2022-09-05T10:00:00+08:00"),
+    "datetime_type": gettext_lazy("应为日期时间，如 2022-09-05T10:00:00+08:00"),
+    "datetime_from_date_parsing": gettext_lazy("应为日期时间，如 2022-09-05T10:00:00+08:00"),
+    "literal_error": gettext_lazy("不是可选的值"),
+    "enum": gettext_lazy("不是可选的值"),
+    "json_invalid": gettext_lazy("不是有效的JSON"),
+}
+
+
+def _input_problem(error: dict) -> dict:
+    """One pydantic error with its `msg` in the interface's language (`type` and `loc` kept)."""
+    words = _INPUT_PROBLEMS.get(str(error.get("type")), gettext_lazy("格式不对"))
+    try:
+        message = str(words).format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        message = str(words)
+    return {**error, "msg": message}
+
+
 @api.exception_handler(NinjaValidationError)
 def _ninja_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    return api.create_response(request, {"message": _("输入有误"), "extra": {"errors": exc.errors}}, status=422)
+    errors = [_input_problem(e) if isinstance(e, dict) else e for e in exc.errors]
+    return api.create_response(request, {"message": _("输入有误"), "extra": {"errors": errors}}, status=422)
 
 
 @api.exception_handler(DataError)
