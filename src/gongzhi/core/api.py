@@ -167,7 +167,7 @@ _INPUT_PROBLEMS = {
 }
 
 
-def _input_problem(error: dict) -> dict:
+def _input_problem(error: dict[str, Any]) -> dict[str, Any]:
     """One pydantic error with its `msg` in the interface's language (`type` and `loc` kept)."""
     words = _INPUT_PROBLEMS.get(str(error.get("type")), gettext_lazy("格式不对"))
     try:
