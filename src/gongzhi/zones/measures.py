@@ -16,18 +16,7 @@ def single_tube_residents(resident_ids: Collection[int], communities: Collection
     """The residents living where the strictest zone in force samples one to a tube. One indexed
     query when no such zone is in force in these communities (normal times), two otherwise."""
     single = [kind for kind, rule in RULES.kinds.items() if rule.pool_size == 1]
-    codes = sorted(rules.filing_codes(communities))
-    if not single or not codes:
-        return set()
-    # Raw SQL: every scan batch asks, and building the ORM query cost more than running it (profiled).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT kind, level, area_key FROM {Zone._meta.db_table} WHERE status = %s"
-            f" AND kind IN ({', '.join(['%s'] * len(single))})"
-            f" AND community_code IN ({', '.join(['%s'] * len(codes))})",
-            [flows.ACTIVE, *single, *codes],
-        )
-        zones = [rules.ZoneArea(kind, level, key) for kind, level, key in cursor.fetchall()]
+    zones = _zones_in_force(communities, kinds=single)
     if not zones:
         return set()
     homes = Resident.objects.filter(pk__in=list(resident_ids), household__isnull=False).values_list(
@@ -40,13 +29,22 @@ def single_tube_residents(resident_ids: Collection[int], communities: Collection
     }
 
 
-def _zones_in_force(communities: Collection[str]) -> list[rules.ZoneArea]:
-    return [
-        rules.ZoneArea(kind, level, key)
-        for kind, level, key in Zone.objects.filter(
-            status=flows.ACTIVE, community_code__in=rules.filing_codes(communities)
-        ).values_list("kind", "level", "area_key")
-    ]
+def _zones_in_force(communities: Collection[str], kinds: Collection[str] | None = None) -> list[rules.ZoneArea]:
+    """The zones in force that can hold a place of these communities (of these kinds). Raw SQL: every
+    scan batch and every new request asks, and building the ORM query cost more than running it
+    (profiled)."""
+    codes = sorted(rules.filing_codes(communities))
+    if not codes or (kinds is not None and not kinds):
+        return []
+    sql = f"SELECT kind, level, area_key FROM {Zone._meta.db_table} WHERE status = %s"
+    params: list[str] = [flows.ACTIVE]
+    if kinds is not None:
+        sql += f" AND kind IN ({', '.join(['%s'] * len(kinds))})"
+        params += list(kinds)
+    sql += f" AND community_code IN ({', '.join(['%s'] * len(codes))})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *codes])
+        return [rules.ZoneArea(kind, level, key) for kind, level, key in cursor.fetchall()]
 
 
 def urgency_raise(building_id: int, grid_id: int | None, community_code: str) -> int:
