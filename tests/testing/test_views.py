@@ -183,6 +183,9 @@ def test_the_untested_list_shows_health_tags_only_where_the_viewer_holds_residen
         page = client.get(f"/rounds/{round_.public_id}/coverage/", {"area_code": community_a.code}).content.decode()
         untested = page.split('id="untested"')[1]
         assert bedridden.name in untested
+        # being a door-to-door task says bedridden: the list is the health capability's too
+        assert ('id="door-to-door"' in page) == shown
+        assert (bedridden.name in page.split('id="untested"')[0]) == shown
         assert ("卧床" in untested) == shown and ("不显示" in untested) == (not shown)
         export = client.get(f"/rounds/{round_.public_id}/untested.xlsx", {"area_code": community_a.code})
         rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))

@@ -323,11 +323,13 @@ def door_to_door_tasks(*, user, round_: Round, area_code: str = "", place: Place
     """Untested residents who cannot come to a site (bedridden or disabled): tasks for the grid
     worker of their grid, who sees exactly their own grid's through the scope. Each with the last
     visit recorded (`visit_outcome`, `visit_note`, `visit_at`): one a sample was taken at stays
-    listed until its scan arrives."""
+    listed until its scan arrives. Being on this list says a resident is bedridden or disabled:
+    only where the user holds residents.health (health status, core.roles.VIEW_HEALTH)."""
     last = DoorVisit.objects.filter(round=round_, resident=OuterRef("pk")).order_by("-id")
     return (
         untested_residents(user=user, round_=round_, area_code=area_code, place=place)
         .filter(tags__tag__in=DOOR_TO_DOOR_TAGS)
+        .visible_to(user, roles.VIEW_HEALTH)
         .distinct()
         .annotate(
             visit_outcome=Subquery(last.values("outcome")[:1]),
