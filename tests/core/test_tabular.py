@@ -252,3 +252,10 @@ def test_a_file_of_known_columns_ignores_none():
 @pytest.mark.parametrize(("position", "letter"), [(0, "A"), (25, "Z"), (26, "AA"), (51, "AZ"), (702, "AAA")])
 def test_column_letter(position, letter):
     assert tabular.column_letter(position) == letter
+
+
+def test_a_field_named_twice_in_the_header_is_read_from_its_first_column_and_said_repeated():
+    table = read(xlsx([["姓名", "身份证号", "备注", "身份证号码"], ["张三", "1", "", "2"]]), "a.xlsx")
+
+    assert table.rows == [(2, {"name": "张三", "id_number": "1"})]
+    assert table.repeated == {"id_number": ["B", "D"]} and table.ignored == [("C", "备注"), ("D", "身份证号码")]

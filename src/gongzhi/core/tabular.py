@@ -81,6 +81,9 @@ class Table:
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
     sheet_name: str = ""
     ignored: list[tuple[str, str]] = field(default_factory=list)
+    # field -> the letters of all its columns, for a field the header names more than once (the
+    # first is read, the others are in `ignored`): a caller for whom that is ambiguous refuses it
+    repeated: dict[str, list[str]] = field(default_factory=dict)
 
 
 def column_letter(position: int) -> str:
@@ -157,6 +160,10 @@ def _table_from_rows(
     )
     known, header_width = set(columns.values()), len(header)
     named = {pos: clean_text(cell) for pos, cell in enumerate(header) if pos not in known and not _is_empty(cell)}
+    index = _alias_index(aliases)
+    for pos in sorted(named):
+        if (name := index.get(normalise_header(header[pos]))) in columns:
+            table.repeated.setdefault(name, [column_letter(columns[name])]).append(column_letter(pos))
     # Columns without a header count as ignored only once a row holds something in them.
     unnamed = {pos for pos in range(header_width) if pos not in known and pos not in named}
     unnamed_with_data: set[int] = set()

@@ -75,14 +75,9 @@ def read_result_file(content: bytes, file_name: str) -> ResultFile:
             _explain_missing_column(content, file_name)
         raise ResultFileError(exc.problem) from exc
     for field in FIELDS:
-        twice = [
-            letter for letter, header in table.ignored if header and field in tabular.match_header([header], ALIASES)
-        ]
-        if twice:
-            first = tabular.column_letter(tabular.match_header(_header_cells(content, table), ALIASES)[field])
-            raise ResultFileError(
-                Problem(COLUMN_TWICE, {"label": LABELS[field], "columns": "、".join([first, *twice])})
-            )
+        if field in table.repeated:
+            columns = "、".join(table.repeated[field])
+            raise ResultFileError(Problem(COLUMN_TWICE, {"label": LABELS[field], "columns": columns}))
     formulas = {
         number: tuple(LABELS[f] for f in fields)
         for number, fields in formulas_without_value(content, table, ALIASES).items()
