@@ -43,7 +43,7 @@ def test_import_with_errors_then_fixed_then_search(page, live_server, community_
     report = page.locator("table.report")
     report.wait_for()
     text = report.inner_text()
-    assert "科学计数法" in text and "手机号应为11位数字" in text
+    assert "科学计数法" in text and "电话应为11位手机号" in text
     rows = [r.inner_text() for r in report.locator("tbody tr").all()]
     assert any(r.startswith("4") for r in rows)  # the row as Excel numbers it (title, header, two rows)
     assert Resident.objects.count() == 0

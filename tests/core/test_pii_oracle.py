@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from gongzhi.core import roles
+from gongzhi.core.masking import number_query
 from gongzhi.core.models import AuditEvent
 from gongzhi.people.id_rules import make_id_number
 from gongzhi.volunteers import services as volunteers
@@ -45,20 +46,26 @@ def target(community_a):
     return person
 
 
-def _wrong(number: str, position: int) -> str:
-    """The same number with one digit changed."""
-    digit = number[position]
-    other = "0" if digit != "0" else "1"
-    return number[:position] + other + number[position + 1 :]
+def _wrong(question: str, unknown: int) -> str:
+    """The question with one of its first `unknown` digits (those the mask hides) changed, to one
+    that leaves it a question of the same kind (a search box tells a landline typed in full from
+    text by its shape alone, whatever is stored): the first such change."""
+    kind = number_query(question).kind
+    for position in range(unknown):
+        for other in "0123456789":
+            wrong = question[:position] + other + question[position + 1 :]
+            if other != question[position] and number_query(wrong).kind == kind:
+                return wrong
+    raise AssertionError(f"no wrong question of the same kind for {question}")
 
 
 def _questions(number: str) -> list[tuple[str, str]]:
     """Pairs (about the true number, about a wrong one): the full number, and every tail longer than
-    the 4 digits the mask shows, with its first unknown digit true or wrong."""
-    pairs = [(number, _wrong(number, 5))]
+    the 4 digits the mask shows, with one unknown digit true or wrong."""
+    pairs = [(number, number[:6] + _wrong(number[6:], len(number) - 10))]
     for length in range(5, len(number)):
         start = len(number) - length
-        pairs.append((number[start:], _wrong(number, start)[start:]))
+        pairs.append((number[start:], _wrong(number[start:], length - 4)))
     return pairs
 
 

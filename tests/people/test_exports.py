@@ -162,7 +162,7 @@ def test_masked_export_is_refused_by_the_importer(client, worker_a, community_a,
         dry_run=True,
     )
 
-    assert [e.column for e in report.errors] == ["身份证号", "手机号", "身份证号"]
+    assert [e.column for e in report.errors] == ["身份证号", "联系电话", "身份证号"]
 
 
 def test_export_reads_a_fixed_number_of_queries(worker_a, residents, django_assert_num_queries):

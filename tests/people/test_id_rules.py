@@ -74,8 +74,38 @@ def test_a_mobile_number_written_with_its_country_code(written):
     assert id_rules.phone_error(id_rules.mobile_number(clean_code(written))) is None
 
 
-def test_a_number_that_is_not_a_mobile_is_left_as_written_for_its_error():
+def test_a_number_that_is_no_phone_is_left_as_written_for_its_error():
     from gongzhi.core.cleaning import clean_code
 
-    for written in ("028-86123456", "8613800138", "86 1380013800012"):
-        assert id_rules.phone_error(id_rules.mobile_number(clean_code(written))) == id_rules.PHONE
+    for written in ("8613800138", "86 1380013800012", "028-85551234-801", "12345", "028-0551234", "+86 28 8555 1234"):
+        phone = id_rules.phone_number(clean_code(written))
+        assert id_rules.phone_error(phone) == id_rules.PHONE, written
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("028-85551234", "028-85551234"),
+        ("(028)85551234", "028-85551234"),
+        ("（028）8555 1234", "028-85551234"),
+        ("02885551234", "028-85551234"),
+        ("010-6512 3456", "010-65123456"),
+        ("0571-88881234", "0571-88881234"),
+        ("0571-8888123", "0571-8888123"),
+        ("85551234", "85551234"),
+        ("8555123", "8555123"),
+        ("013800138000", "13800138000"),  # a mobile dialled from a landline
+    ],
+)
+def test_a_landline_is_stored_with_its_area_code_apart(written, stored):
+    from gongzhi.core.cleaning import clean_code
+
+    assert id_rules.phone_number(clean_code(written)) == stored
+    assert id_rules.phone_error(stored) is None
+    assert len(stored) <= 13  # Resident.phone
+    assert id_rules.mobile_error(stored) == (None if stored.startswith("1") else id_rules.MOBILE)
+
+
+def test_a_volunteer_phone_must_be_a_mobile():
+    assert id_rules.mobile_error("13812345678") is None
+    assert id_rules.mobile_error("028-85551234") == id_rules.MOBILE

@@ -684,3 +684,30 @@ def test_keep_good_rows_writes_the_rows_without_errors_and_lists_the_others(comm
     assert kept.imported and (kept.good_rows, kept.to_create) == (2, 2)
     assert [(e.row, e.column) for e in kept.errors] == [(4, "手机号"), (6, "身份证号")]
     assert set(Resident.objects.values_list("name", flat=True)) == {"张三", "王五"}
+
+
+def test_landlines_import_in_one_form_and_are_found_by_their_tail_and_in_full(community_a, worker_a, ids):
+    """Many elderly residents have only a landline: written as registers write them, each is kept
+    as 028-85551234 (or the local number alone), masked to its area code and tail, found by its last
+    4 digits, and in full by a viewer who may see numbers."""
+    rows = [
+        person("陈淑珍", ids[0], phone="028-85551234"),
+        person("刘强", ids[1], phone="(028)8555 4321", room="502"),
+        person("王芳", ids[2], phone="85556789", room="503"),
+        person("赵六", ids[3], phone="028-85551234-801", room="504"),  # an extension: the notes
+    ]
+    report = run(community_a, xlsx_bytes(rows), dry_run=True)
+    assert said(report.errors) == [(6, "手机号", PEOPLE.text(id_rules.PHONE))]
+
+    report = run(community_a, xlsx_bytes(rows[:3]))
+
+    assert report.imported
+    phones = dict(Resident.objects.values_list("name", "phone"))
+    assert phones == {"陈淑珍": "028-85551234", "刘强": "028-85554321", "王芳": "85556789"}
+    shown = {r.name: selectors.resident_personal_data(r, full=False).phone for r in Resident.objects.all()}
+    assert shown == {"陈淑珍": "028-****1234", "刘强": "028-****4321", "王芳": "****6789"}
+    found, _ = selectors.resident_list(user=worker_a, q="4321")
+    assert [r.name for r in found] == ["刘强"]
+    for typed in ("02885551234", "028-8555 1234", "（028）85551234"):
+        found, query = selectors.resident_list(user=worker_a, q=typed)
+        assert query.is_full and [r.name for r in found] == ["陈淑珍"], typed

@@ -69,7 +69,7 @@ def test_preview_with_errors_lists_them_and_imports_the_good_rows_only_when_tick
 
     page = client.get(response.url).content.decode()
     assert '<td class="col">4</td><td class="col">手机号</td>' in page
-    assert "手机号应为11位数字，以1开头" in page
+    assert "电话应为11位手机号（以1开头），或座机号" in page
     assert "只导入没有错误的1行" in page and 'name="keep_good_rows"' in page
     refused = client.post(response.url, follow=True).content.decode()  # not ticked
     assert "请勾选“只导入正确的行”后再确认" in refused and not Resident.objects.exists()
@@ -166,7 +166,7 @@ def test_template_download_round_trips_through_the_importer(client, worker_a, co
     assert [c.value for c in sheet[2]] == [
         "姓名",
         "身份证号",
-        "手机号",
+        "联系电话",
         "网格",
         "楼栋",
         "单元",

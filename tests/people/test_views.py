@@ -54,7 +54,7 @@ def test_create_form_shows_chinese_errors_and_writes_nothing(logged_in):
     )
     assert response.status_code == 422
     page = response.content.decode()
-    assert "科学计数法" in page and "手机号应为11位数字" in page
+    assert "科学计数法" in page and "电话应为11位手机号" in page
     assert Resident.objects.count() == 0
 
 

@@ -359,7 +359,7 @@ def test_the_recall_list_calls_by_tap_and_exports_to_xlsx_audited(client, worker
     assert response.status_code == 200
     assert "第一轮-阳性复核名单-" in unquote(response["Content-Disposition"])
     rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0] == ("管号", "网格", "住址", "姓名", "手机号", "状态")
+    assert rows[0] == ("管号", "网格", "住址", "姓名", "联系电话", "状态")
     assert sorted(r[3] for r in rows[1:]) == sorted([residents[0].name, residents[1].name])
     assert {r[4] for r in rows[1:]} == {residents[0].phone, residents[1].phone}  # in full: this worker calls them
     assert AuditEvent.objects.filter(action="export_full", entity="recall").count() == 1

@@ -30,11 +30,16 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_phone(value: str) -> str:
-    """Keep the first 3 and last 4 digits of a mobile number: 138****5678."""
+    """Keep the first 3 and last 4 digits of a mobile number (138****5678), the area code and last 4
+    of a landline (028-****1234), the last 4 of a local number alone (****1234): 10,000 numbers
+    possible for each."""
     if not value:
         return ""
-    if len(value) <= 7:
-        return "*" * len(value)
+    if "-" in value:
+        area, local = value.split("-", 1)
+        return f"{area}-{mask_phone(local)}"
+    if len(value) <= 8:
+        return "*" * max(0, len(value) - 4) + value[-4:] if len(value) > 4 else "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
@@ -120,6 +125,21 @@ NONE = "none"
 _TAIL = re.compile(r"^[0-9]{3}[0-9X]$")
 _FULL_ID = re.compile(r"^[0-9]{17}[0-9X]$")
 _FULL_PHONE = re.compile(r"^1[0-9]{10}$")
+# A landline typed in full, with or without its area code, dashes, brackets and spaces: searched as
+# a full number (as stored: 028-85551234), never as text, so its digits are not confirmed by name.
+_LANDLINE = re.compile(r"^(0(?:10|2[0-9]|[3-9][0-9]{2}))?([2-9][0-9]{6,7})$")
+_PHONE_MARKS = re.compile(r"[\s\-()（）]")
+
+
+def landline_form(text: str) -> str | None:
+    """A landline as residents' phones store it, or None: its area code (010 and 02x are 3 digits,
+    the others 4), a dash, and a local number of 7 or 8 digits that does not start with 0 or 1
+    (028-85551234); or the local number alone (85551234). Spaces, dashes and brackets are ignored."""
+    found = _LANDLINE.match(_PHONE_MARKS.sub("", text))
+    if not found:
+        return None
+    area, local = found.groups()
+    return f"{area}-{local}" if area else local
 
 
 @dataclass(frozen=True)
@@ -136,8 +156,9 @@ class NumberQuery:
 
 def number_query(text: str) -> NumberQuery:
     """What a search box's text asks for. Exactly 4 characters of digits (or 3 and an X) are the
-    tail of an ID number or phone; an 18-character ID number or an 11-digit mobile number is a full
-    number; anything else, other digit strings included, searches names and addresses only, so no
+    tail of an ID number or phone; an 18-character ID number, an 11-digit mobile number or a landline
+    (7 or 8 digits, with or without its area code) is a full number, in the form phones are stored;
+    anything else, other digit strings included, searches names and addresses only, so no
     digit past the masks' last 4 can be confirmed one at a time."""
     value = text.strip().upper()
     if not value:
@@ -148,4 +169,6 @@ def number_query(text: str) -> NumberQuery:
         return NumberQuery(FULL_ID, value)
     if _FULL_PHONE.match(value):
         return NumberQuery(FULL_PHONE, value)
+    if landline := landline_form(value):
+        return NumberQuery(FULL_PHONE, landline)
     return NumberQuery(TEXT, text.strip())

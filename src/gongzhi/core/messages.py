@@ -51,7 +51,7 @@ CORE = MessageTable(
             "文件中有{n}个工作表都有表头和数据（{sheets}），一次只能导入一个工作表："
             "请把它们合并到一个工作表，或分别另存为文件上传"
         ),
-        "full_number_forbidden": _("您只能按身份证号或手机号的后4位搜索"),
+        "full_number_forbidden": _("您只能按身份证号或电话的后4位搜索"),
         "bad_cursor": _("翻页链接无效，请从第一页重新开始"),
         "offset_too_deep": _("按页码最多翻到第{limit}条，请用 after 参数继续翻页"),
         "age_under_60": _("60岁以下"),

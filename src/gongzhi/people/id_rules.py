@@ -1,4 +1,5 @@
-"""Resident ID numbers (GB 11643-1999) and mobile phone numbers. No Django here.
+"""Resident ID numbers (GB 11643-1999) and phone numbers (mobiles, and the landlines many elderly
+residents have instead). No Django here.
 
 Every check returns a problem code (its words are in people.messages) or None, so callers can show
 it per field or per spreadsheet row, in the viewer's language.
@@ -7,10 +8,13 @@ it per field or per spreadsheet row, in the viewer's language.
 import datetime as dt
 import re
 
+from gongzhi.core.masking import landline_form
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _PHONE_SHAPE = re.compile(r"^1[3-9][0-9]{9}$")
+_DIALLED_MOBILE = re.compile(r"^0(1[3-9][0-9]{9})$")  # a mobile dialled from a landline: 0 first
 
 ID_EMPTY = "id_empty"
 ID_LENGTH = "id_length"
@@ -18,7 +22,8 @@ ID_SCIENTIFIC = "id_scientific"
 ID_BIRTH = "id_birth"
 ID_CHECK = "id_check"
 PHONE = "phone"
-CODES = (ID_EMPTY, ID_LENGTH, ID_SCIENTIFIC, ID_BIRTH, ID_CHECK, PHONE)
+MOBILE = "mobile"
+CODES = (ID_EMPTY, ID_LENGTH, ID_SCIENTIFIC, ID_BIRTH, ID_CHECK, PHONE, MOBILE)
 
 
 def check_digit(first17: str) -> str:
@@ -69,15 +74,32 @@ def mobile_number(text: str) -> str:
     """A mobile number as written on forms and other offices' files, cleaned of what is not the
     number: brackets around a country code, and the code itself ((+86), 86-, 0086). `text` has
     been through core.cleaning.clean_code (spaces, dashes and +86 already gone)."""
-    text = text.replace("(", "").replace(")", "").lstrip("+")
-    found = _COUNTRY_PREFIX.match(text)
+    text = text.replace("(", "").replace(")", "").replace("（", "").replace("）", "").lstrip("+")
+    found = _COUNTRY_PREFIX.match(text) or _DIALLED_MOBILE.match(text)
     return found[1] if found else text
 
 
+def phone_number(text: str) -> str:
+    """A resident's phone as stored: a mobile's 11 digits (as `mobile_number`), or a landline with
+    its area code as 028-85551234 ((028)85551234, 028 8555 1234 and 02885551234 alike), or a local
+    number alone (85551234). Anything else is returned as cleaned, for `phone_error` to name.
+    `text` has been through core.cleaning.clean_code."""
+    text = mobile_number(text)
+    return landline_form(text) or text
+
+
 def phone_error(phone: str) -> str | None:
-    """The problem code for an unacceptable mobile number, or None. Empty is allowed (not everyone has one)."""
-    if phone and not _PHONE_SHAPE.match(phone):
+    """The problem code for an unacceptable resident's phone (as `phone_number` stores it), or None.
+    Empty is allowed (not everyone has one)."""
+    if phone and not (_PHONE_SHAPE.match(phone) or landline_form(phone) == phone):
         return PHONE
+    return None
+
+
+def mobile_error(phone: str) -> str | None:
+    """The problem code for what must be a mobile number (a volunteer's, their login), or None."""
+    if phone and not _PHONE_SHAPE.match(phone):
+        return MOBILE
     return None
 
 

@@ -45,7 +45,8 @@ class Resident(TimeStampedModel):
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
-    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    # A mobile (13800138000) or a landline (028-85551234, or 85551234 alone): id_rules.phone_number.
+    phone = models.CharField(_("联系电话"), max_length=13, blank=True)
     relation = models.CharField(_("与户主关系"), max_length=20, blank=True)
     notes = models.CharField(_("备注"), max_length=500, blank=True)
     # The last 4 of the ID number and phone, kept by the database (what everyone may search by):
@@ -75,7 +76,10 @@ class Resident(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="resident_id_shape"),
             models.CheckConstraint(
-                condition=models.Q(phone="") | models.Q(phone__regex=r"^1[0-9]{10}$"), name="resident_phone_shape"
+                condition=models.Q(phone="")
+                | models.Q(phone__regex=r"^1[0-9]{10}$")
+                | models.Q(phone__regex=r"^(0[0-9]{2,3}-)?[2-9][0-9]{6,7}$"),
+                name="resident_phone_shape",
             ),
         ]
         verbose_name = _("居民")

@@ -29,7 +29,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "居民身份证号码",
         "证件号",
     ),
-    "phone": ("手机号", "手机", "手机号码", "联系电话", "电话", "联系方式"),
+    "phone": ("联系电话", "手机号", "手机", "手机号码", "电话", "联系方式", "电话号码", "固定电话", "座机"),
     "grid": ("网格", "网格号", "所属网格"),
     "building": ("楼栋", "楼栋号", "楼号", "楼栋名称", "栋", "栋号"),
     "unit": ("单元", "单元号"),
@@ -292,7 +292,7 @@ def clean_row(
     # resident's page.
     phone = None
     if "phone" in headers:
-        phone = id_rules.mobile_number(clean_code(raw.get("phone"))) or None
+        phone = id_rules.phone_number(clean_code(raw.get("phone"))) or None
         if phone and (problem := id_rules.phone_error(phone)):
             fail("phone", problem)
 

@@ -31,7 +31,7 @@ def resident_data_errors(data: ResidentData) -> dict[str, str]:
     """Field -> message (in the active language) for every problem in the data (cleans it in place first)."""
     data.name = clean_text(data.name)
     data.id_number = clean_code(data.id_number)
-    data.phone = id_rules.mobile_number(clean_code(data.phone))
+    data.phone = id_rules.phone_number(clean_code(data.phone))
     data.relation = clean_text(data.relation)[:20]
     data.notes = clean_text(data.notes)[:500]
     errors = {}

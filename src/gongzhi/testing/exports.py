@@ -4,7 +4,7 @@ from gongzhi.core import access, roles
 from gongzhi.core.masking import mask_id_number, mask_phone
 from gongzhi.core.workbook import new_workbook, workbook_bytes
 
-HEADER = ["网格", "楼栋", "单元", "房号", "姓名", "身份证号", "手机号", "重点人群"]
+HEADER = ["网格", "楼栋", "单元", "房号", "姓名", "身份证号", "联系电话", "重点人群"]
 MAX_ROWS = 200_000
 
 
@@ -38,7 +38,7 @@ def untested_workbook(residents, *, viewer) -> tuple[bytes, list[str], list[str]
     return workbook_bytes(wb), ids, sorted(codes)
 
 
-RECALL_HEADER = ["管号", "网格", "住址", "姓名", "手机号", "状态"]
+RECALL_HEADER = ["管号", "网格", "住址", "姓名", "联系电话", "状态"]
 
 
 def recall_workbook(rows) -> bytes:

@@ -77,7 +77,7 @@ def _sign_up_fields(
         errors["name"] = _("请填写姓名")
     if code := id_rules.id_number_error(id_number):
         errors["id_number"] = PEOPLE.text(code)
-    if code := id_rules.phone_error(phone):
+    if code := id_rules.mobile_error(phone):
         errors["phone"] = PEOPLE.text(code)
     if group not in Volunteer.Group.values:
         errors["group"] = _("请选择服务队伍")
