@@ -226,7 +226,7 @@ def _fill(route: str, objects: dict) -> str | None:
         "me/certificates/<str:public_id>": ("<str:public_id>", objects["certificate"].public_id),
         "v/cert/<str:public_id>/": ("<str:public_id>", objects["certificate"].public_id),
         "checkin/<str:key>/": ("<str:key>", objects["post"].checkin_key),
-        "o/<str:code>/": ("<str:code>", "H:" + objects["household"].public_id),
+        "o/<str:code>/": ("<str:code>", "H:" + objects["household"].door_key),
         "supplies/points/<str:public_id>/": ("<str:public_id>", objects["point"].public_id),
         "supplies/orders/<str:public_id>/": ("<str:public_id>", objects["order"].public_id),
         "supplies/runs/<str:public_id>/": ("<str:public_id>", objects["run"].public_id),
@@ -234,7 +234,7 @@ def _fill(route: str, objects: dict) -> str | None:
         "h/<str:code>/requests/<str:public_id>/": ("<str:public_id>", objects["appeal"].public_id),
         # a notice not addressed to the household whose door code opens it
         "h/<str:code>/notices/<str:notice_id>/": ("<str:notice_id>", objects["notice_elsewhere"].public_id),
-        "h/<str:code>/": ("<str:code>", "H:" + objects["household"].public_id),
+        "h/<str:code>/": ("<str:code>", "H:" + objects["household"].door_key),
         "appeals/hotline/<str:public_id>/": ("<str:public_id>", objects["hotline_import"].public_id),
         "appeals/<str:public_id>/": ("<str:public_id>", objects["appeal"].public_id),
         "notices/<str:public_id>/": ("<str:public_id>", objects["notice"].public_id),
@@ -247,7 +247,7 @@ def _fill(route: str, objects: dict) -> str | None:
                 .replace("<str:building_id>", objects["building"].public_id)
                 .replace("<str:resident_id>", objects["resident"].public_id)
                 .replace("<str:fmt>", "xlsx")
-                .replace("<str:code>", "H:" + objects["household"].public_id)
+                .replace("<str:code>", "H:" + objects["household"].door_key)
             )
     if route.startswith("admin/"):
         return _fill_admin(route, objects)
@@ -338,9 +338,9 @@ def _fill_api(path: str, objects: dict) -> str:
         ("/api/recalls/{public_id}", objects["recall"].public_id),
         ("/api/volunteers/{public_id}", objects["volunteer"].public_id),
         ("/api/checkin/{key}", objects["post"].checkin_key),
-        ("/api/supplies/households/{code}", objects["household"].public_id),
+        ("/api/supplies/households/{code}", objects["household"].door_key),
         ("/api/supplies/runs/{public_id}", objects["run"].public_id),
-        ("/api/appeals/households/{code}", objects["household"].public_id),
+        ("/api/appeals/households/{code}", objects["household"].door_key),
         ("/api/notices/{public_id}", objects["notice"].public_id),
     ):
         if path.startswith(start):

@@ -33,7 +33,7 @@ def post(client, code: str, body: dict):
 def test_a_household_submits_through_its_code_without_an_account(place):
     h1 = place.households["h1"]
     client = Client(enforce_csrf_checks=True)
-    made = post(client, h1.public_id, {"category": "chronic_care", "text": "明天要透析", "caller_phone": "13812345678"})
+    made = post(client, h1.door_key, {"category": "chronic_care", "text": "明天要透析", "caller_phone": "13812345678"})
     assert made.status_code == 201, made.content
     answer = made.json()
     appeal = Appeal.objects.get()
@@ -43,7 +43,7 @@ def test_a_household_submits_through_its_code_without_an_account(place):
     )  # fmt: skip
     assert (appeal.household, appeal.channel, appeal.caller_phone) == (h1, "household", "13812345678")
     # The same need again is merged into the open one, and says so.
-    again = post(client, f"H:{h1.public_id}", {"category": "chronic_care", "text": "透析的事还没有消息"})
+    again = post(client, f"H:{h1.door_key}", {"category": "chronic_care", "text": "透析的事还没有消息"})
     assert again.status_code == 201 and again.json()["merged_into"] == appeal.public_id
     assert again.json()["status"] == "merged"
 
@@ -62,7 +62,7 @@ def test_a_household_submits_through_its_code_without_an_account(place):
     ],
 )
 def test_bad_input_is_422_and_writes_nothing(place, body):
-    response = post(Client(), place.households["h1"].public_id, body)
+    response = post(Client(), place.households["h1"].door_key, body)
     assert response.status_code == 422, response.content
     assert response.json()["message"]
     assert not Appeal.objects.exists() and not WorkflowEvent.objects.exists()
@@ -79,9 +79,9 @@ def test_the_api_counts_against_the_same_limit_as_the_page(place):
     client = Client()
     categories = ["food", "medicine", "other", "elderly_care", "psychological"]
     for n in range(HOUSEHOLD_REQUESTS_PER_HOUR - 1):
-        assert post(client, h1.public_id, {"category": categories[n % 5], "text": f"第{n}次"}).status_code == 201
-    assert client.post(f"/h/{h1.public_id}/requests/", {"category": "food", "text": "页面提交"}).status_code == 200
-    refused = post(client, h1.public_id, {"category": "food", "text": "又一次"})
+        assert post(client, h1.door_key, {"category": categories[n % 5], "text": f"第{n}次"}).status_code == 201
+    assert client.post(f"/h/{h1.door_key}/requests/", {"category": "food", "text": "页面提交"}).status_code == 200
+    refused = post(client, h1.door_key, {"category": "food", "text": "又一次"})
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "提交次数过多" in refused.json()["message"]
     assert Appeal.objects.count() == HOUSEHOLD_REQUESTS_PER_HOUR

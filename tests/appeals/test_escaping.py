@@ -67,18 +67,18 @@ def hostile(place):
     worker = place.users["worker"]
     made = {}
     # The household's page: the text and the caller's name; then the resident's feedback on two of them.
-    anonymous.post(f"/h/{h['h1'].public_id}/requests/", {"category": "food", "text": HOSTILE, "caller_name": SCRIPT})
+    anonymous.post(f"/h/{h['h1'].door_key}/requests/", {"category": "food", "text": HOSTILE, "caller_name": SCRIPT})
     made["page"] = Appeal.objects.get(household=h["h1"], category="food")
-    anonymous.post(f"/h/{h['h1'].public_id}/requests/", {"category": "medicine", "text": f"药{HOSTILE}"})
+    anonymous.post(f"/h/{h['h1'].door_key}/requests/", {"category": "medicine", "text": f"药{HOSTILE}"})
     made["reopened"] = Appeal.objects.get(household=h["h1"], category="medicine")
     for appeal in (made["page"], made["reopened"]):
         services.appeal_resolve(actor=worker, appeal=appeal, resolution=f"已处理{SCRIPT}")
-    url = f"/h/{h['h1'].public_id}/requests/"
+    url = f"/h/{h['h1'].door_key}/requests/"
     anonymous.post(f"{url}{made['page'].public_id}/", {"solved": "1", "rating": "3", "feedback": HOSTILE})
     anonymous.post(f"{url}{made['reopened'].public_id}/", {"solved": "0", "feedback": HOSTILE})
     # The API: the text and the caller's name; then a duplicate merged into it.
     answer = anonymous.post(
-        f"/api/appeals/households/{h['h2'].public_id}",
+        f"/api/appeals/households/{h['h2'].door_key}",
         {"category": "other", "text": HOSTILE, "caller_name": IMG},
         content_type="application/json",
     )
@@ -118,16 +118,16 @@ def hostile(place):
 def test_the_households_pages_show_the_markup_as_text(place, hostile):
     client = Client()
     h1 = place.households["h1"]
-    html_of(client.get(f"/h/{h1.public_id}/"), shows=False)  # the panel: category and status only
-    html_of(client.get(f"/h/H:{h1.public_id}/requests/"), shows=False)
+    html_of(client.get(f"/h/{h1.door_key}/"), shows=False)  # the panel: category and status only
+    html_of(client.get(f"/h/H:{h1.door_key}/requests/"), shows=False)
     for key in ("page", "reopened"):
-        html_of(client.get(f"/h/{h1.public_id}/requests/{hostile[key].public_id}/"), shows=True)
+        html_of(client.get(f"/h/{h1.door_key}/requests/{hostile[key].public_id}/"), shows=True)
     # A refused submission shows the form again with what was typed.
-    refused = client.post(f"/h/{h1.public_id}/requests/", {"category": "rocket", "text": HOSTILE, "caller_name": IMG})
+    refused = client.post(f"/h/{h1.door_key}/requests/", {"category": "rocket", "text": HOSTILE, "caller_name": IMG})
     assert refused.status_code == 422
     html_of(refused, shows=True)
     h2 = place.households["h2"]
-    html_of(client.get(f"/h/{h2.public_id}/requests/{hostile['api'].public_id}/"), shows=True)
+    html_of(client.get(f"/h/{h2.door_key}/requests/{hostile['api'].public_id}/"), shows=True)
 
 
 def test_the_staff_pages_show_the_markup_as_text(client, place, hostile):
@@ -216,7 +216,7 @@ def test_the_api_gives_the_text_back_as_typed_in_json(place, hostile):
         assert texts[hostile[key].public_id] == hostile[key].text and SCRIPT in texts[hostile[key].public_id]
     assert texts[hostile["formula"].public_id] == FORMULA
     refused = Client().post(
-        f"/api/appeals/households/{place.households['h2'].public_id}",
+        f"/api/appeals/households/{place.households['h2'].door_key}",
         {"category": SCRIPT, "text": HOSTILE},
         content_type="application/json",
     )

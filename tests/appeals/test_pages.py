@@ -61,16 +61,16 @@ def test_the_household_page_shows_the_requests_panel_with_its_own_requests_only(
     h1, h2 = place.households["h1"], place.households["h2"]
     mine = submit(h1, "medicine", "需要买降压药")
     theirs = submit(h2, "food", "家里没有米了")
-    page = client.get(f"/h/H:{h1.public_id}/")
+    page = client.get(f"/h/H:{h1.door_key}/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "求助与诉求" in html and f"/h/H:{h1.public_id}/requests/" in html
+    assert "求助与诉求" in html and f"/h/H:{h1.door_key}/requests/" in html
     assert f"/requests/{mine.public_id}/" in html and theirs.public_id not in html
 
 
 def test_the_household_submits_a_request_and_sees_it_listed(client, place):
     h1 = place.households["h1"]
-    url = f"/h/{h1.public_id}/requests/"
+    url = f"/h/{h1.door_key}/requests/"
     page = client.post(url, {"category": "medicine", "text": "降压药只剩两天的了", "caller_phone": "138 1234 5678"})
     assert page.status_code == 200
     appeal = Appeal.objects.get()
@@ -78,12 +78,12 @@ def test_the_household_submits_a_request_and_sees_it_listed(client, place):
     assert appeal.caller_phone == "13812345678" and appeal.created_by is None
     html = page.content.decode()
     assert 'id="submitted"' in html and "由网格受理" in html
-    assert f"/h/{h1.public_id}/requests/{appeal.public_id}/" in html
+    assert f"/h/{h1.door_key}/requests/{appeal.public_id}/" in html
     assert appeal.public_id in client.get(url).content.decode()
 
 
 def test_a_bad_submission_is_answered_in_words_and_writes_nothing(client, place):
-    url = f"/h/{place.households['h1'].public_id}/requests/"
+    url = f"/h/{place.households['h1'].door_key}/requests/"
     for form, words in (
         ({"category": "", "text": "需要买药"}, "请选择诉求类别"),
         ({"category": "rocket", "text": "需要买药"}, "请选择诉求类别"),
@@ -100,13 +100,13 @@ def test_a_door_code_of_another_household_cannot_see_or_answer_this_households_r
     h1, h2 = place.households["h1"], place.households["h2"]
     appeal = submit(h1, "food", "家里没有米了")
     services.appeal_resolve(actor=place.users["worker"], appeal=appeal, resolution="已送米一袋")
-    other = f"/h/{h2.public_id}/requests/{appeal.public_id}/"
+    other = f"/h/{h2.door_key}/requests/{appeal.public_id}/"
     assert client.get(other).status_code == 404
     assert client.post(other, {"solved": "1", "rating": "1"}).status_code == 404
     assert client.get(f"/h/NOSUCHCODE/requests/{appeal.public_id}/").status_code == 404
     appeal.refresh_from_db()
     assert appeal.status == flows.RESOLVED and appeal.rating is None
-    own = f"/h/{h1.public_id}/requests/{appeal.public_id}/"
+    own = f"/h/{h1.door_key}/requests/{appeal.public_id}/"
     page = client.get(own)
     assert page.status_code == 200 and 'id="answer-solved"' in page.content.decode()
     assert "谢谢您的评价" in client.post(own, {"solved": "1", "rating": "4"}, follow=True).content.decode()
@@ -118,7 +118,7 @@ def test_the_household_says_not_solved_and_it_goes_back_in_progress(client, plac
     h1 = place.households["h1"]
     appeal = submit(h1, "food", "家里没有米了")
     services.appeal_resolve(actor=place.users["worker"], appeal=appeal, resolution="已送米一袋")
-    url = f"/h/{h1.public_id}/requests/{appeal.public_id}/"
+    url = f"/h/{h1.door_key}/requests/{appeal.public_id}/"
     refused = client.post(url, {"solved": "0", "feedback": ""})
     assert refused.status_code == 422 and "请说明还有什么没有解决" in refused.content.decode()
     assert client.post(url, {"solved": "0", "feedback": "只送了米没有油"}).status_code == 200
@@ -128,7 +128,7 @@ def test_the_household_says_not_solved_and_it_goes_back_in_progress(client, plac
 
 def test_submissions_through_a_door_code_are_limited_with_retry_after(client, place):
     h1, h2 = place.households["h1"], place.households["h2"]
-    url = f"/h/{h1.public_id}/requests/"
+    url = f"/h/{h1.door_key}/requests/"
     categories = ["food", "medicine", "other", "elderly_care", "psychological"]
     for n in range(HOUSEHOLD_REQUESTS_PER_HOUR):
         assert client.post(url, {"category": categories[n % 5], "text": f"第{n}次求助"}).status_code == 200
@@ -141,7 +141,7 @@ def test_submissions_through_a_door_code_are_limited_with_retry_after(client, pl
     # The answer page counts too; another household's limit is its own.
     first = Appeal.objects.filter(household=h1).order_by("id").first()
     assert client.post(f"{url}{first.public_id}/", {"solved": "0", "feedback": "还没有"}).status_code == 429
-    assert client.post(f"/h/{h2.public_id}/requests/", {"category": "food", "text": "没有米了"}).status_code == 200
+    assert client.post(f"/h/{h2.door_key}/requests/", {"category": "food", "text": "没有米了"}).status_code == 200
     clear_limits()
     assert client.post(url, {"category": "food", "text": "又一次求助"}).status_code == 200
 
@@ -402,7 +402,7 @@ def test_an_unplaced_hotline_request_is_listed_for_the_street_and_placed_from_it
     assert 'id="place-form"' in page and "待定位" in page
     wrong = client.post(f"/appeals/{waiting.public_id}/", {"action": "place", "household": "H:NOSUCHHOUSEHOLD"})
     assert wrong.status_code == 404
-    response = client.post(f"/appeals/{waiting.public_id}/", {"action": "place", "household": f"H:{h1.public_id}"})
+    response = client.post(f"/appeals/{waiting.public_id}/", {"action": "place", "household": f"H:{h1.door_key}"})
     assert response.status_code == 302
     waiting.refresh_from_db()
     assert (waiting.status, waiting.household, waiting.community_code, waiting.level) == (

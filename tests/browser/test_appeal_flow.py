@@ -31,7 +31,7 @@ def test_a_dialysis_request_escalates_is_resolved_and_rated(page, live_server, c
         services.appeal_submit(household=neighbour, category="other" if "灯" in text else "food", text=text)
 
     # The resident, on a phone, opens the household's page from the door code and asks for help.
-    page.goto(f"{live_server.url}/h/H:{household.public_id}/")
+    page.goto(f"{live_server.url}/h/H:{household.door_key}/")
     page.click("text=我要求助")
     page.select_option("select[name=category]", "chronic_care")
     page.fill("textarea[name=text]", "每周一三五要去医院透析，小区封控出不去，请帮忙安排车辆")
@@ -65,7 +65,7 @@ def test_a_dialysis_request_escalates_is_resolved_and_rated(page, live_server, c
     assert desk.locator("#appeal-status").inner_text() == "已办结"
 
     # The resident sees the answer on the household's page and rates it.
-    page.goto(f"{live_server.url}/h/H:{household.public_id}/requests/")
+    page.goto(f"{live_server.url}/h/H:{household.door_key}/requests/")
     page.click(f"#household-appeals a[href$='/{appeal.public_id}/']")
     assert "保障车" in page.locator("#appeal-resolution").inner_text()
     page.check("#answer-solved input[name=rating][value='4']")
@@ -98,12 +98,12 @@ def test_a_notice_is_published_read_on_the_household_page_and_its_reach_updates(
     assert "0 / 2" in desk.locator("#reach + p, #reach ~ p").first.inner_text()
 
     # The resident opens the household's page from the door code: the notice is there, unread; reads it.
-    page.goto(f"{live_server.url}/h/H:{household.public_id}/")
+    page.goto(f"{live_server.url}/h/H:{household.door_key}/")
     notices = page.locator("#household-notices")
     assert "未读" in notices.inner_text()
     notices.locator("a", has_text="明日核酸检测安排").click()
     assert "携带身份证" in page.locator("#notice-body").inner_text()
-    page.goto(f"{live_server.url}/h/H:{household.public_id}/")
+    page.goto(f"{live_server.url}/h/H:{household.door_key}/")
     assert "未读" not in page.locator("#household-notices").inner_text()
 
     # The notice's reach now counts the household that read it.

@@ -77,7 +77,7 @@ def test_a_door_code_read_by_the_camera_puts_the_household_in_the_tube(browser, 
     round_ = services.round_create(actor=worker, name="摄像头轮", area_code=community_a.code, pool_size=10)
     services.round_collector_assign(actor=worker, round_=round_, user=collector)
     video = tmp_path / "door.y4m"
-    camera_showing(f"H:{household.public_id}", video)
+    camera_showing(f"H:{household.door_key}", video)
     with_camera = chromium_with_camera(browser, video)
     try:
         context = with_camera.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
@@ -135,7 +135,7 @@ def test_a_door_code_read_by_the_camera_confirms_the_delivery(browser, live_serv
         actor=worker, point=point, couriers=[supplies.CourierIn(user=courier, vehicle="foot")], seconds=0.5
     ).runs[0]
     video = tmp_path / "door.y4m"
-    camera_showing(f"H:{household.public_id}", video)
+    camera_showing(f"H:{household.door_key}", video)
     with_camera = chromium_with_camera(browser, video)
     try:
         context = with_camera.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})

@@ -73,7 +73,7 @@ def test_an_order_for_an_elderly_resident_reaches_the_door(page, live_server, co
     login(page, live_server, "courier_a")
     page.goto(f"{live_server.url}/supplies/runs/mine/")
     page.click("#my-runs a")
-    page.fill("#door-code", f"H:{household.public_id}")
+    page.fill("#door-code", f"H:{household.door_key}")
     page.click("#door-scan button.primary")
     stop = page.locator(f"#stop-{household.public_id}")
     page.wait_for_selector(f"#stop-{household.public_id}[data-outcome=delivered]")
@@ -114,7 +114,7 @@ def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page,
     network_off(page, DOOR_API)
 
     wait_until(page, "navigator.onLine === false")  # the page knows before it scans
-    page.fill("#door-code", f"H:{households[0].public_id}")
+    page.fill("#door-code", f"H:{households[0].door_key}")
     page.click("#door-scan button.primary")
     wait_until(page, "!document.getElementById('door-queue').hidden")  # kept on the phone, waiting
     page.reload()  # still offline: the page comes from the service worker's cache, the scan from storage

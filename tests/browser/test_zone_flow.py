@@ -90,7 +90,7 @@ def test_a_positive_pool_seals_its_building_told_at_the_door_and_kept_out_of_poo
     assert notice.title.endswith("划为封控区")
     resident = page.context.browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     door = resident.new_page()
-    door.goto(f"{live_server.url}/h/H:{homes[2].public_id}/")
+    door.goto(f"{live_server.url}/h/H:{homes[2].door_key}/")
     notices = door.locator("#household-notices")
     assert notices.locator("a", has_text=notice.title).count() == 1
     assert "划为封控区" in notices.inner_text() and "未读" in notices.inner_text()

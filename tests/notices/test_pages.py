@@ -209,7 +209,7 @@ def test_the_household_page_shows_its_own_notices_and_opening_one_records_the_re
     mine = publish(world.worker_a, building=world.b1, title="1栋通知")
     other = publish(world.worker_a, building=world.b2, title="2栋通知")
     staff = publish(world.worker_a, area_code=world.community_a.code, audience="staff", title="内部通知")
-    code = f"H:{world.a1[1].public_id}"
+    code = f"H:{world.a1[1].door_key}"
     door = page(client, None, f"/h/{code}/")
     html = door.content.decode()
     assert door.status_code == 200 and "1栋通知" in html and "未读" in html
@@ -256,7 +256,7 @@ def test_notice_text_is_escaped_on_every_page_and_answer(client, world):
         world.worker_a, area_code=world.community_a.code, title=f"{SCRIPT}&\"'", body=f"{SCRIPT}\n<b>粗</b>"
     )
     services.receipts_tell(actor=world.leader1, notice=notice, households=[world.a1[0]])
-    code = f"H:{world.a1[1].public_id}"
+    code = f"H:{world.a1[1].door_key}"
     urls = [
         (world.worker_a, "/notices/"),
         (world.worker_a, f"/notices/{notice.public_id}/"),
@@ -293,7 +293,7 @@ def _queries(client, url) -> int:
 
 def test_the_pages_query_count_does_not_grow_with_the_notices_or_households(client, world):
     first = publish(world.street, area_code=STREET, title="第1条")
-    code = f"H:{world.a1[0].public_id}"
+    code = f"H:{world.a1[0].door_key}"
     client.force_login(world.street)
     urls = [
         "/notices/",

@@ -91,3 +91,32 @@ def test_doors_are_listed_in_number_order_on_the_building_page_and_the_door_code
     page = client.get(f"/buildings/{building.public_id}/door-codes/").content.decode()
     positions = [page.index(f" {room}</p>") for room in wanted]
     assert positions == sorted(positions)
+
+
+def test_the_door_code_holds_the_door_key_and_only_those_who_print_codes_see_it(client, community_a, worker_a):
+    """The door code (H:<door key>) lets its holder act as the household, so it is apart from the
+    public id that staff pages, links and route sheets show, and drawn only for those who put the
+    codes on the doors."""
+    import segno
+
+    from tests.factories import HouseholdFactory, make_user_with_role
+
+    building = BuildingFactory(grid=GridFactory(community=community_a, number=1), number=4)
+    household = HouseholdFactory(building=building)
+    assert household.door_key and household.door_key not in household.public_id.lower()
+    drawn = segno.make(f"H:{household.door_key}", error="m").svg_inline(scale=4)
+    client.force_login(worker_a)
+    assert drawn in client.get(f"/buildings/{building.public_id}/door-codes/").content.decode()
+    assert segno.make(f"H:{household.door_key}", error="m").svg_inline(scale=3) in (
+        client.get(f"/households/{household.public_id}/").content.decode()
+    )
+    for role in ("district_staff", "collector"):
+        code = community_a.code[:6] if role == "district_staff" else community_a.code
+        client.force_login(make_user_with_role(f"x-{role}", role, code))
+        assert client.get(f"/buildings/{building.public_id}/door-codes/").status_code == 404
+        building_page = client.get(f"/buildings/{building.public_id}/").content.decode()
+        assert "door-codes" not in building_page and household.door_key not in building_page
+    client.logout()
+    assert client.get(f"/h/H:{household.public_id}/").status_code == 404  # the public id opens nothing
+    assert client.get(f"/h/H:{household.door_key}/").status_code == 200
+    assert client.get(f"/h/H:{household.door_key.upper()}/").status_code == 200  # typed in capitals

@@ -62,7 +62,7 @@ def order(world, name):
 
 
 def door(household):
-    return f"H:{household.public_id}"
+    return f"H:{household.door_key}"
 
 
 def fresh(run):
@@ -174,10 +174,25 @@ def test_a_second_scan_of_the_same_door_writes_nothing(world, run):
     corner = world["households"]["corner"]
     first = services.stop_confirm(actor=world["volunteer"], run=run, code=door(corner))
     events, updated = WorkflowEvent.objects.count(), order(world, "corner").updated_at
-    for code in (door(corner), corner.public_id, f" h:{corner.public_id} "):
+    for code in (door(corner), corner.door_key, f" h:{corner.door_key.upper()} "):
         again = services.stop_confirm(actor=world["volunteer"], run=fresh(run), code=code)
         assert again.already and again.stop.confirmed_at == first.stop.confirmed_at
     assert WorkflowEvent.objects.count() == events and order(world, "corner").updated_at == updated
+
+
+def test_the_households_public_id_is_no_door_code(world, run):
+    """The route sheet and staff pages show households' public ids: holding one proves nothing about
+    having been at the door (the door key is printed on the door only)."""
+    corner = world["households"]["corner"]
+    for code in (corner.public_id, f"H:{corner.public_id}"):
+        with pytest.raises(ApplicationError) as refused:
+            services.stop_confirm(actor=world["volunteer"], run=fresh(run), code=code)
+        assert refused.value.status == 404
+    assert fresh(run).stops.get(household=corner).outcome == "pending"
+    failed = services.stop_fail(
+        actor=world["volunteer"], run=fresh(run), household=corner.public_id, reason="nobody_home"
+    )
+    assert failed.stop.outcome == "failed"
 
 
 def test_a_household_not_on_the_run_and_someone_else_are_refused(world, run, community_a):
@@ -354,3 +369,19 @@ def test_the_door_api_records_the_outcome_and_answers_a_replay(client, world, ru
         == 404
     )
     assert order(world, "east").status == flows.OUT
+
+
+def test_the_route_sheet_names_households_without_their_door_keys(client, world, run):
+    """The volunteer's route sheet lists the doors by address and public id; the door keys (the proof
+    of having been at the door, and the key to the household's own pages) are nowhere on it, and a
+    failure is recorded from the sheet's own line."""
+    client.force_login(world["volunteer"])
+    page = client.get(f"/supplies/runs/{run.public_id}/").content.decode()
+    stops = list(fresh(run).stops.select_related("household"))
+    assert stops and all(s.household.public_id in page for s in stops)
+    assert not any(s.household.door_key in page for s in stops)
+    corner = world["households"]["corner"]
+    answer = client.post(
+        f"/supplies/runs/{run.public_id}/", {"action": "fail", "household": corner.public_id, "reason": "nobody_home"}
+    )
+    assert answer.status_code == 302 and fresh(run).stops.get(household=corner).outcome == "failed"

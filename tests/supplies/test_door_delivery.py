@@ -278,7 +278,7 @@ def test_after_the_zone_is_released_a_new_plan_seals_nothing(world, street_staff
     (run,) = plan(world).runs
     assert [s.sealed for s in stops_of(run)] == [True, False, False]
     corner = world["households"]["corner"]
-    services.stop_fail(actor=world["volunteer"], run=run, code=f"H:{corner.public_id}", reason="nobody_home")
+    services.stop_fail(actor=world["volunteer"], run=run, code=f"H:{corner.door_key}", reason="nobody_home")
     assert Order.objects.get(household=corner).status == flows.REQUEUED
 
     released(Zone.objects.get(pk=zones["lockdown"].pk), street_staff)

@@ -383,10 +383,10 @@ def test_only_community_staff_of_the_orders_community_accept_it(community_a, hou
 
 def test_the_household_page_shows_its_address_and_orders_for_that_household_only(client, household, point, catalogue):
     other = HouseholdFactory(building=household.building)
-    page = client.get(f"/o/{household.public_id}/")
+    page = client.get(f"/o/{household.door_key}/")
     assert page.status_code == 200 and household.address in page.content.decode()
     assert page["Referrer-Policy"] == "same-origin"  # no-referrer made chromium send Origin: null, refused by CSRF
-    assert client.get(f"/o/H:{household.public_id}/").status_code == 200  # the code as the door's QR holds it
+    assert client.get(f"/o/H:{household.door_key}/").status_code == 200  # the code as the door's QR holds it
     form = {
         f"item:{catalogue['rice'].public_id}": "2",
         f"item:{catalogue['oil'].public_id}": "0",  # none
@@ -395,7 +395,7 @@ def test_the_household_page_shows_its_address_and_orders_for_that_household_only
         "household": other.public_id,  # no such field: ignored
         "household_id": str(other.pk),
     }
-    placed = client.post(f"/o/{household.public_id}/", form)
+    placed = client.post(f"/o/{household.door_key}/", form)
     text = placed.content.decode()
     assert placed.status_code == 200 and 'id="placed"' in text and "大米×2" in text
     (order,) = Order.objects.all()
@@ -406,7 +406,7 @@ def test_the_household_page_shows_its_address_and_orders_for_that_household_only
 
 def test_the_household_page_shows_a_refusal_with_its_status(client, household, point, catalogue):
     form = {f"item:{catalogue['rice'].public_id}": "100", "payment": "free"}
-    refused = client.post(f"/o/{household.public_id}/", form)
+    refused = client.post(f"/o/{household.door_key}/", form)
     assert refused.status_code == 422 and "第1项数量过多（每项最多99）" in refused.content.decode()
     assert not Order.objects.exists()
 
@@ -422,7 +422,7 @@ def test_orders_through_a_door_code_are_limited(monkeypatch, client, household, 
 
     monkeypatch.setattr(order_views, "HOUSEHOLD_ORDERS_PER_HOUR", 2)  # 2 per household, 6 per address
     form = {f"item:{catalogue['rice'].public_id}": "1", "payment": "free"}
-    url = f"/o/{household.public_id}/"
+    url = f"/o/{household.door_key}/"
     assert client.post(url, {"payment": "free"}, REMOTE_ADDR="203.0.113.7").status_code == 422  # counts too
     assert client.post(url, form, REMOTE_ADDR="203.0.113.7").status_code == 200
     refused = client.post(url, form, REMOTE_ADDR="203.0.113.8")  # another address: the household's limit
@@ -431,9 +431,9 @@ def test_orders_through_a_door_code_are_limited(monkeypatch, client, household, 
     assert client.get(url, REMOTE_ADDR="203.0.113.7").status_code == 200  # the page itself still opens
     neighbours = [HouseholdFactory(building=household.building) for _ in range(3)]
     codes = [200, 200, 200, 200, 429]  # the address's limit: 6 attempts, 2 used above
-    answers = [client.post(f"/o/{h.public_id}/", form, REMOTE_ADDR="203.0.113.7").status_code for h in neighbours]
-    answers += [client.post(f"/o/{neighbours[0].public_id}/", form, REMOTE_ADDR="203.0.113.7").status_code]
-    answers += [client.post(f"/o/{neighbours[1].public_id}/", form, REMOTE_ADDR="203.0.113.7").status_code]
+    answers = [client.post(f"/o/{h.door_key}/", form, REMOTE_ADDR="203.0.113.7").status_code for h in neighbours]
+    answers += [client.post(f"/o/{neighbours[0].door_key}/", form, REMOTE_ADDR="203.0.113.7").status_code]
+    answers += [client.post(f"/o/{neighbours[1].door_key}/", form, REMOTE_ADDR="203.0.113.7").status_code]
     assert answers == codes
 
 
@@ -442,8 +442,8 @@ def test_the_household_pages_429_says_when_to_try_again(monkeypatch, client, hou
 
     monkeypatch.setattr(order_views, "HOUSEHOLD_ORDERS_PER_HOUR", 1)
     form = {f"item:{catalogue['rice'].public_id}": "1", "payment": "free"}
-    client.post(f"/o/{household.public_id}/", form)
-    refused = client.post(f"/o/{household.public_id}/", form)
+    client.post(f"/o/{household.door_key}/", form)
+    refused = client.post(f"/o/{household.door_key}/", form)
     assert refused.status_code == 429
     assert int(refused.get("Retry-After", "0")) > 0  # as the API's 429 and the volunteer sign-up page's do
 
@@ -453,7 +453,7 @@ def test_the_api_places_an_order_for_the_code_in_its_path(client, household, poi
         "lines": [{"kind": "package", "public_id": catalogue["chronic"].public_id, "quantity": 2}],
         "payment": "free",
     }
-    made = client.post(f"/api/supplies/households/{household.public_id}/orders", body, content_type="application/json")
+    made = client.post(f"/api/supplies/households/{household.door_key}/orders", body, content_type="application/json")
     assert made.status_code == 201
     answer = made.json()
     order = Order.objects.get()
@@ -461,11 +461,11 @@ def test_the_api_places_an_order_for_the_code_in_its_path(client, household, poi
     assert (answer["status"], answer["urgent"], answer["kg"]) == ("placed", True, 10.2)
     assert answer["household_address"] == household.address and order.channel == Order.Channel.HOUSEHOLD
     api = "/api/supplies/households/{}/orders"
-    bad = client.post(api.format(household.public_id), {"lines": [{**body["lines"][0], "quantity": 100}]},
+    bad = client.post(api.format(household.door_key), {"lines": [{**body["lines"][0], "quantity": 100}]},
                       content_type="application/json")  # fmt: skip
     assert bad.status_code == 422
     unknown = {"lines": [{"kind": "item", "public_id": "01NOSUCH", "quantity": 1}]}
-    refused = client.post(api.format(household.public_id), unknown, content_type="application/json")
+    refused = client.post(api.format(household.door_key), unknown, content_type="application/json")
     assert refused.status_code == 422 and refused.json()["message"] == "第1项：目录中没有这样物资"
     missing = client.post(api.format("01NOSUCHHOUSEHOLD000000000"), body, content_type="application/json")
     assert missing.status_code == 404 and Order.objects.count() == 1
@@ -476,7 +476,7 @@ def test_the_api_limits_orders_through_a_door_code_with_retry_after(monkeypatch,
 
     monkeypatch.setattr(order_views, "HOUSEHOLD_ORDERS_PER_HOUR", 1)
     body = {"lines": [{"kind": "item", "public_id": catalogue["rice"].public_id, "quantity": 1}]}
-    url = f"/api/supplies/households/{household.public_id}/orders"
+    url = f"/api/supplies/households/{household.door_key}/orders"
     assert client.post(url, body, content_type="application/json").status_code == 201
     refused = client.post(url, body, content_type="application/json")
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0

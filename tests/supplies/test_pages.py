@@ -152,7 +152,7 @@ def test_a_refused_household_order_comes_back_with_what_was_typed(client, desk):
     _worker, rice, _point, orders = desk
     household = orders[0].household
     page = client.post(
-        f"/o/H:{household.public_id}/",
+        f"/o/H:{household.door_key}/",
         {f"item:{rice.public_id}": "3", "payment": "paid", "note": "放门口", "window_day": "2022-09-05"},
     ).content.decode()
     assert "希望送达时间须填日期和起止时刻" in page  # a day without its hours

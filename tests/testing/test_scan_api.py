@@ -138,7 +138,7 @@ def test_a_household_that_does_not_fit_says_how_many_did_not_and_nothing_of_it_i
         {"event_id": f"s{i}", "kind": "scan", "barcode": "TUBE0002", "code": "R:" + r.public_id}
         for i, r in enumerate(others)
     ]
-    events.append({"event_id": "hh", "kind": "scan", "barcode": "TUBE0002", "code": "H:" + a[0].household.public_id})
+    events.append({"event_id": "hh", "kind": "scan", "barcode": "TUBE0002", "code": "H:" + a[0].household.door_key})
     outcomes = _post(client, round_, events).json()["outcomes"]
     last = outcomes[-1]
     assert (last["status"], last["code"], last["added"]) == ("error", "pool_short", 0)

@@ -39,7 +39,7 @@ def R(resident):
 
 
 def H(household):
-    return "H:" + household.public_id
+    return "H:" + household.door_key
 
 
 def answers(outcomes):

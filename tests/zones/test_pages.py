@@ -110,14 +110,14 @@ def test_the_household_pages_show_the_strictest_zone_in_force(client, proposed, 
 
     inside = HouseholdFactory(building=proposed)
     outside = HouseholdFactory(building=BuildingFactory(grid=proposed.grid))
-    assert "本户位于" not in client.get(f"/h/H:{inside.public_id}/").content.decode()  # only proposed
+    assert "本户位于" not in client.get(f"/h/H:{inside.door_key}/").content.decode()  # only proposed
 
     street = make_user_with_role("street_a", "street_staff", "510104017")
     services.zone_confirm(actor=street, zone=Zone.objects.get(kind="control"))
     services.zone_confirm(actor=street, zone=Zone.objects.get(kind="lockdown"))
-    door = client.get(f"/h/H:{inside.public_id}/").content.decode()
+    door = client.get(f"/h/H:{inside.door_key}/").content.decode()
     assert "本户位于封控区" in door and "管控区" not in door.split("本户位于")[1][:20]
-    assert "本户位于管控区" in client.get(f"/h/H:{outside.public_id}/").content.decode()  # the grid's
+    assert "本户位于管控区" in client.get(f"/h/H:{outside.door_key}/").content.decode()  # the grid's
 
     worker = make_user_with_role("worker_z", "community_worker", community_a.code)
     client.force_login(worker)

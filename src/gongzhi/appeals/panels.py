@@ -12,5 +12,5 @@ def household_door_panel(request: HttpRequest, household: Household) -> Panel:
     return Panel(
         _("求助与诉求"),
         "appeals/_household_door_panel.html",
-        {"code": f"H:{household.public_id}", "appeals": selectors.household_appeals(household, limit=3)},
+        {"code": f"H:{household.door_key}", "appeals": selectors.household_appeals(household, limit=3)},
     )

@@ -276,10 +276,14 @@ def assignee_get(*, user: Any, username: str) -> Any:
 
 
 def household_for_placing(*, user: Any, code: str) -> Household:
-    """The household an unplaced request is about, by its door code or id, in the user's areas."""
+    """The household an unplaced request is about, by its id (as its page shows it) or its door code
+    (scanned at the door), in the user's areas."""
     from gongzhi.places.selectors import household_by_door_code
 
-    household = household_by_door_code(code)
+    text = (code or "").strip()
+    household = next(iter(Household.objects.filter(public_id=text[:26].upper()).order_by()[:1]), None)
+    if household is None:
+        household = household_by_door_code(text)
     if not access.may(user, roles.IMPORT_HOTLINE, household):
         raise Http404
     return household

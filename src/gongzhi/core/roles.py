@@ -58,6 +58,10 @@ TELL_NOTICES = "notices.tell"  # a building leader's "told in person" for a hous
 VIEW_ZONES = "zones.view"  # risk zones (封控区, 管控区, 防范区) in or over one's areas
 DECIDE_ZONES = "zones.decide"  # confirm or reject a proposed zone, release one whose conditions hold
 VIEW_COMMAND = "command.view"  # the command view: every app's figures for an area and its children
+# The door codes' secret keys (H:<door key>), printed for the doors: whoever holds one acts as that
+# household on its own pages. Those who put the codes on the doors hold this; other staff name a
+# household by its public id.
+PRINT_DOOR_CODES = "places.door_codes"
 
 _STAFF = {
     VIEW_PLACES,
@@ -88,17 +92,17 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {EDIT_RESIDENTS, IMPORT_RESIDENTS, SEE_FULL_PII, VIEW_HEALTH, EDIT_PLACES, COLLECT_SAMPLES, HANDLE_RECALLS}
         | {MANAGE_VOLUNTEERS, CONFIRM_HOURS}
         | {ORDER_SUPPLIES, MANAGE_SUPPLIES}
-        | {ENTER_APPEALS, HANDLE_APPEALS, IMPORT_HOTLINE, TELL_NOTICES}
+        | {ENTER_APPEALS, HANDLE_APPEALS, IMPORT_HOTLINE, TELL_NOTICES, PRINT_DOOR_CODES}
     ),
     GRID_WORKER: frozenset(
         {VIEW_PLACES, VIEW_RESIDENTS, EDIT_RESIDENTS, EXPORT_RESIDENTS, SEE_FULL_PII, VIEW_HEALTH}
         | {VIEW_TESTING, HANDLE_RECALLS}
         | {VIEW_SUPPLIES, ORDER_SUPPLIES}
-        | {VIEW_APPEALS, ENTER_APPEALS, HANDLE_APPEALS, VIEW_NOTICES, TELL_NOTICES, VIEW_ZONES}
+        | {VIEW_APPEALS, ENTER_APPEALS, HANDLE_APPEALS, VIEW_NOTICES, TELL_NOTICES, VIEW_ZONES, PRINT_DOOR_CODES}
     ),
     BUILDING_LEADER: frozenset(
         {VIEW_PLACES, VIEW_RESIDENTS, VIEW_HEALTH, VIEW_SUPPLIES, ORDER_SUPPLIES}
-        | {VIEW_APPEALS, ENTER_APPEALS, VIEW_NOTICES, TELL_NOTICES}
+        | {VIEW_APPEALS, ENTER_APPEALS, VIEW_NOTICES, TELL_NOTICES, PRINT_DOOR_CODES}
     ),
     VOLUNTEER: frozenset({SERVE, DELIVER}),
     COLLECTOR: frozenset({VIEW_PLACES, VIEW_RESIDENTS, COLLECT_SAMPLES}),

@@ -188,10 +188,10 @@ def _orders(community: Area, items, vegetables, elderly, users) -> int:
         for run in planned.runs:
             stops = list(run.stops.select_related("household").order_by("sequence"))
             for stop in stops[:4]:
-                services.stop_confirm(actor=volunteer, run=run, code=f"H:{stop.household.public_id}")
+                services.stop_confirm(actor=volunteer, run=run, code=f"H:{stop.household.door_key}")
             if len(stops) > 4:
                 services.stop_fail(
-                    actor=volunteer, run=run, code=f"H:{stops[4].household.public_id}", reason="nobody_home"
+                    actor=volunteer, run=run, household=stops[4].household.public_id, reason="nobody_home"
                 )
     services.orders_pack(actor=worker, orders=made[11:13])  # packed after the run left: waiting for the next
     return len(made)

@@ -17,7 +17,7 @@ def household_door_panel(request: HttpRequest, household: Household) -> Panel:
         _("通知公告"),
         "notices/_household_door_panel.html",
         {
-            "code": f"H:{household.public_id}",
+            "code": f"H:{household.door_key}",
             "receipts": receipts,
             "unread": sum(1 for r in receipts if r.read_at is None),
         },

@@ -283,7 +283,7 @@ def household_notice(request: HttpRequest, code: str, notice_id: str) -> HttpRes
     response = render(
         request,
         "notices/household_notice.html",
-        {"receipt": receipt, "notice": receipt.notice, "household": household, "code": f"H:{household.public_id}"},
+        {"receipt": receipt, "notice": receipt.notice, "household": household, "code": f"H:{household.door_key}"},
     )
     response["Referrer-Policy"] = "same-origin"  # the code is in the URL: never sent to another site
     return response

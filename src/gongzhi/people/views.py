@@ -120,7 +120,9 @@ def household_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "building": building,
             "breadcrumb": area_breadcrumb_of(household.community_code),
             "members": selectors.household_members(user=request.user, household=household),
-            "door_code": segno.make(f"H:{household.public_id}", error="m").svg_inline(scale=3),
+            "door_code": segno.make(f"H:{household.door_key}", error="m").svg_inline(scale=3)
+            if access.may(request.user, roles.PRINT_DOOR_CODES, household)
+            else "",
             "can_edit": access.may(request.user, roles.EDIT_RESIDENTS, household),
             "can_edit_place": access.may(request.user, roles.EDIT_PLACES, household),
             "panels": panels.panels_for("household", request, household),

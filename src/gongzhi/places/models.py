@@ -1,3 +1,5 @@
+import secrets
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -107,6 +109,25 @@ class Building(TimeStampedModel):
         return self.address or self.name
 
 
+DOOR_KEY_LENGTH = 24  # hexadecimal characters: 96 random bits
+
+
+def new_door_key() -> str:
+    return secrets.token_hex(DOOR_KEY_LENGTH // 2)
+
+
+class RandomDoorKey(models.Func):
+    """A new door key made by the database, for rows inserted without one (bulk loads, the
+    migration that added the keys): 96 random bits in hexadecimal, as `new_door_key` makes them."""
+
+    output_field = models.CharField(max_length=DOOR_KEY_LENGTH)
+
+    def as_sql(self, compiler, connection, **extra):
+        if connection.vendor == "postgresql":  # gen_random_uuid: PostgreSQL 13 and later, no extension
+            return f"substr(md5(gen_random_uuid()::text), 1, {DOOR_KEY_LENGTH})", []
+        return f"lower(hex(randomblob({DOOR_KEY_LENGTH // 2})))", []
+
+
 class Household(TimeStampedModel):
     """A 户: the people living behind one door, e.g. 3栋2单元501."""
 
@@ -118,6 +139,13 @@ class Household(TimeStampedModel):
     unit = models.PositiveSmallIntegerField(_("单元"), default=1)
     room = models.CharField(_("房号"), max_length=20)
     address = models.CharField(_("门牌地址"), max_length=200)
+    # The door code's secret (the QR code on the door is H:<door key>): whoever holds it acts as the
+    # household on its own pages (orders, requests, notices) and confirms a delivery at its door, so
+    # it is shown only where door codes are printed (places.access.may_print_door_codes), never in
+    # staff lists, links or route sheets, which name a household by its public id.
+    door_key = models.CharField(
+        _("门牌码"), max_length=DOOR_KEY_LENGTH, unique=True, default=new_door_key, db_default=RandomDoorKey()
+    )
 
     objects = AreaQuerySet.as_manager()
 

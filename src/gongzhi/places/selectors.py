@@ -10,7 +10,7 @@ from django.http import Http404
 
 from gongzhi.core import access, roles
 from gongzhi.core.scope import entries_with
-from gongzhi.places.models import Area, Building, Grid, Household
+from gongzhi.places.models import DOOR_KEY_LENGTH, Area, Building, Grid, Household
 
 
 def _ancestor_codes(code: str) -> list[str]:
@@ -226,13 +226,24 @@ def area_exists(code: str) -> bool:
     return bool(code) and code.isdigit() and Area.objects.filter(code=code).exists()
 
 
-def household_by_door_code(code: str) -> Household:
-    """The household of a door code ("H:<id>" or the id): the code is its only key (80 random bits).
-    The pages a household opens with it (its own page, orders, requests, notices) ask only this."""
+def door_key_of(code: str) -> str:
+    """The door key in a door code as scanned or typed ("H:<door key>", or the key alone)."""
     text = (code or "").strip()
     key = text[2:].strip() if text.upper().startswith("H:") else text
-    # No ORDER BY: the id is unique (first() would sort the one row by its primary key).
-    household = next(iter(Household.objects.filter(public_id=key[:26]).select_related("building").order_by()[:1]), None)
+    return key[:DOOR_KEY_LENGTH].lower()
+
+
+def household_by_door_code(code: str) -> Household:
+    """The household of a door code ("H:<door key>" or the key): the key is its only key (96 random
+    bits, apart from the public id that staff pages show). The pages a household opens with it (its
+    own page, orders, requests, notices) ask only this."""
+    key = door_key_of(code)
+    # No ORDER BY: the key is unique (first() would sort the one row by its primary key).
+    household = (
+        next(iter(Household.objects.filter(door_key=key).select_related("building").order_by()[:1]), None)
+        if key
+        else None
+    )
     if household is None:
         raise Http404
     return household

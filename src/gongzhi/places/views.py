@@ -134,6 +134,7 @@ def building_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "breadcrumb": selectors.area_breadcrumb(building.grid.community),
             "households": selectors.households_in_door_order(user=request.user, building=building),
             "can_add": access.may(request.user, roles.EDIT_RESIDENTS, building),
+            "can_print_codes": access.may(request.user, roles.PRINT_DOOR_CODES, building),
             "panels": panels.panels_for("building", request, building),
         },
     )
@@ -184,11 +185,14 @@ def household_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 def door_codes(request: HttpRequest, public_id: str) -> HttpResponse:
-    """A printable sheet of household QR codes (H:<household id>) for the doors of a building; a
-    collector scanning one adds every member of the household to the tube."""
-    building = selectors.building_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_PLACES)
+    """A printable sheet of household QR codes (H:<door key>) for the doors of a building; a
+    collector scanning one adds every member of the household to the tube. Only for those who put
+    the codes on the doors (roles.PRINT_DOOR_CODES): the key lets its holder act as the household."""
+    building = selectors.building_get_for_user(
+        user=request.user, public_id=public_id, capability=roles.PRINT_DOOR_CODES
+    )
     households = sorted(selectors.household_list(user=request.user, building=building), key=selectors.door_order)
-    codes = [(h, segno.make(f"H:{h.public_id}", error="m").svg_inline(scale=4)) for h in households]
+    codes = [(h, segno.make(f"H:{h.door_key}", error="m").svg_inline(scale=4)) for h in households]
     return render(request, "places/door_codes.html", {"building": building, "codes": codes})
 
 

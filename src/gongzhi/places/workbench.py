@@ -6,6 +6,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from gongzhi.core import roles
 from gongzhi.core.workbench import WorkItem, WorkSection
 from gongzhi.places import selectors
 
@@ -30,5 +31,6 @@ def work(user: Any, held: frozenset[str]) -> list[WorkSection]:
                 detail=_("户"),
             )
         )
-        items.append(WorkItem(_("打印本楼门牌码"), reverse("places:door_codes", args=[building.public_id])))
+        if roles.PRINT_DOOR_CODES in held:
+            items.append(WorkItem(_("打印本楼门牌码"), reverse("places:door_codes", args=[building.public_id])))
     return [WorkSection(_("我的网格和楼栋"), tuple(items), key="places")] if items else []

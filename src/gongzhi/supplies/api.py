@@ -82,7 +82,8 @@ def order_list(request, params: Query[PageParams], area: str = "", status: str =
 
 
 class DoorIn(Schema):
-    code: str = Field(max_length=40)
+    code: str = Field("", max_length=40, description="the door code scanned (H:<door key>): required to confirm")
+    household: str = Field("", max_length=26, description="to fail a stop without its code: the household's id")
     action: str = Field("confirm", max_length=10, description="confirm or fail")
     reason: str = Field("", max_length=20)
 
@@ -103,7 +104,9 @@ def door(request, public_id: str, payload: DoorIn):
     A replay of the same confirmation writes nothing and answers what was recorded."""
     run = selectors.run_get_for_user(user=request.user, public_id=public_id)
     if payload.action == "fail":
-        result = services.stop_fail(actor=request.user, run=run, code=payload.code, reason=payload.reason)
+        result = services.stop_fail(
+            actor=request.user, run=run, household=payload.household, code=payload.code, reason=payload.reason
+        )
     elif payload.action == "confirm":
         result = services.stop_confirm(actor=request.user, run=run, code=payload.code)
     else:

@@ -12,5 +12,5 @@ def household_door_panel(request: HttpRequest, household: Household) -> Panel:
     return Panel(
         _("生活物资"),
         "supplies/_household_door_panel.html",
-        {"code": f"H:{household.public_id}", "orders": selectors.household_orders(household, limit=3)},
+        {"code": f"H:{household.door_key}", "orders": selectors.household_orders(household, limit=3)},
     )

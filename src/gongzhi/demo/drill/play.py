@@ -616,7 +616,7 @@ class Drill:
 
     def _read(self, notice_pk: int, household_pk: int) -> None:
         """The household opens the notice on its own page (the page records the read)."""
-        code = self.door_codes.get(household_pk) or Household.objects.get(pk=household_pk).public_id
+        code = self.door_codes.get(household_pk) or Household.objects.get(pk=household_pk).door_key
         self.door_codes[household_pk] = code
         notice = self.notice_ids.get(notice_pk) or Notice.objects.get(pk=notice_pk).public_id
         self.notice_ids[notice_pk] = notice
@@ -691,7 +691,7 @@ class Drill:
     def _api(self, household_pk: int, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """A POST to the public API from the household's own phone (its own address, so the limits per
         client count it alone). Anything but 201 is counted as refused."""
-        code = self.door_codes.get(household_pk) or Household.objects.get(pk=household_pk).public_id
+        code = self.door_codes.get(household_pk) or Household.objects.get(pk=household_pk).door_key
         self.door_codes[household_pk] = code
         answer = self.http.post(
             "/api/" + path.format(code=code),
@@ -771,7 +771,7 @@ class Drill:
         household = Household.objects.get(pk=household_pk)
         with self.timed("doorstep confirmed (route sheet)"):
             supply_services.stop_confirm(
-                actor=get_user_model().objects.get(pk=courier_pk), run=run, code=f"H:{household.public_id}"
+                actor=get_user_model().objects.get(pk=courier_pk), run=run, code=f"H:{household.door_key}"
             )
         self.delivered.setdefault(household_pk, self.clock.now)
 

@@ -22,6 +22,7 @@ from gongzhi.core import access, measures, roles, transitions
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.services import account_label
 from gongzhi.places.models import Household
+from gongzhi.places.selectors import door_key_of
 from gongzhi.supplies import flows, route_plan
 from gongzhi.supplies.messages import SUPPLIES
 from gongzhi.supplies.models import DeliveryRun, DeliveryStop, Order, SupplyPoint
@@ -231,16 +232,21 @@ def _write(actor, point, couriers, vehicles, plan, by_household, households, ord
             planned.runs.append(run)
 
 
-def _household_key(code: str) -> str:
-    text = (code or "").strip()
-    return text[2:].strip() if text.upper().startswith("H:") else text
-
-
-def _stop_for(run: DeliveryRun, code: str) -> DeliveryStop:
-    key = _household_key(code)[:26]
-    stop = DeliveryStop.objects.select_for_update().filter(run=run, household__public_id=key).first()
+def _stop_at_door(run: DeliveryRun, code: str) -> DeliveryStop:
+    """The stop whose door code was scanned (H:<door key>): the proof the volunteer was at the door,
+    which no page of the run shows."""
+    key = door_key_of(code)
+    stop = DeliveryStop.objects.select_for_update().filter(run=run, household__door_key=key).first() if key else None
     if stop is None:
-        raise ApplicationError(_("这一户不在本趟配送中，请核对门牌码"), {"code": key}, status=404)
+        raise ApplicationError(_("这一户不在本趟配送中，请核对门牌码"), {"code": code[:40]}, status=404)
+    return stop
+
+
+def _stop_of(run: DeliveryRun, household: str) -> DeliveryStop:
+    """The stop of a household named by its public id, as the route sheet lists it."""
+    stop = DeliveryStop.objects.select_for_update().filter(run=run, household__public_id=household[:26]).first()
+    if stop is None:
+        raise ApplicationError(_("这一户不在本趟配送中"), {"household": household[:26]}, status=404)
     return stop
 
 
@@ -261,7 +267,7 @@ def stop_confirm(*, actor: Any, run: DeliveryRun, code: str) -> DoorResult:
     A second scan of the same door writes nothing and says when it was confirmed."""
     _owner(actor, run)
     with transaction.atomic():
-        stop = _stop_for(run, code)
+        stop = _stop_at_door(run, code)
         if stop.outcome == DeliveryStop.Outcome.DELIVERED:
             return DoorResult(stop, already=True, run_done=_done(run))
         if stop.outcome == DeliveryStop.Outcome.FAILED:
@@ -269,14 +275,15 @@ def stop_confirm(*, actor: Any, run: DeliveryRun, code: str) -> DoorResult:
         return _record(actor, run, stop, DeliveryStop.Outcome.DELIVERED, "")
 
 
-def stop_fail(*, actor: Any, run: DeliveryRun, code: str, reason: str) -> DoorResult:
+def stop_fail(*, actor: Any, run: DeliveryRun, reason: str, household: str = "", code: str = "") -> DoorResult:
     """Nobody home, refused, wrong address, no access: the orders fail and go back to the queue for the
-    next run (by the platform, at once)."""
+    next run (by the platform, at once). The stop is named by its household's public id (the route
+    sheet's line) or by the door code scanned."""
     _owner(actor, run)
     if reason not in DeliveryStop.Failure.values:
         raise ApplicationError(_("请选择未送达原因"), status=422)
     with transaction.atomic():
-        stop = _stop_for(run, code)
+        stop = _stop_at_door(run, code) if code else _stop_of(run, household)
         if stop.outcome != DeliveryStop.Outcome.PENDING:
             if stop.outcome == DeliveryStop.Outcome.FAILED and stop.failure == reason:
                 return DoorResult(stop, already=True, run_done=_done(run))

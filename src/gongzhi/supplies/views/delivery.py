@@ -70,7 +70,11 @@ def run(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             if request.POST.get("action") == "fail":
                 result = services.stop_fail(
-                    actor=request.user, run=found, code=code, reason=request.POST.get("reason", "")
+                    actor=request.user,
+                    run=found,
+                    household=request.POST.get("household", ""),
+                    code=code,
+                    reason=request.POST.get("reason", ""),
                 )
                 messages.warning(
                     request, _("已记为未送达，订单已重新排队：%(address)s") % {"address": result.stop.household.address}

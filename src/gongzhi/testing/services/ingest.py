@@ -37,14 +37,14 @@ def _resolve_codes(
 ) -> tuple[dict[str, list[int]], dict[int, str], dict[int, str], dict[int, str]]:
     """Scanned codes -> resident ids inside the round's area, each resident's community, the
     barcode of the tube each was already sampled into this round, and each one's name as the
-    collector sees it (王*明). A code is a resident code (R:<id>), a household code (H:<id>, all
-    members) or an ID number."""
+    collector sees it (王*明). A code is a resident code (R:<id>), a household's door code
+    (H:<door key>, all members) or an ID number."""
     resident_ids, household_ids, id_numbers = [], [], []
     for c in codes:
         if c.startswith("R:"):
             resident_ids.append(c[2:])
         elif c.startswith("H:"):
-            household_ids.append(c[2:])
+            household_ids.append(c[2:].lower())
         elif len(c) == 18:
             id_numbers.append(c.upper())
     # Plans that cannot go wrong: each lookup is driven by one indexed column, the round's area is
@@ -82,9 +82,9 @@ def _resolve_codes(
         ),
         (
             "H:",
-            f"SELECT r.id, r.community_code, h.public_id, r.name, {sampled_in} FROM {Household._meta.db_table} h"
+            f"SELECT r.id, r.community_code, h.door_key, r.name, {sampled_in} FROM {Household._meta.db_table} h"
             f" JOIN {resident} r ON r.household_id = h.id",
-            "h.public_id",
+            "h.door_key",
             household_ids,
         ),
         (
@@ -108,6 +108,10 @@ def _resolve_codes(
         for code in codes:  # ID numbers typed with a lower-case x
             if code not in found and code.upper() in found:
                 found[code] = found[code.upper()]
+    if household_ids:
+        for code in codes:  # door keys typed in capitals
+            if code.startswith("H:") and code not in found and "H:" + code[2:].lower() in found:
+                found[code] = found["H:" + code[2:].lower()]
     return found, community_of, sampled, names
 
 
