@@ -768,14 +768,14 @@ def request_plan(n: int, households: list[tuple[str, int]], rng: random.Random) 
     """n requests: (path, body, headers), each from a household of the pool through its own address."""
     out = []
     for _ in range(n):
-        public_id, index = rng.choice(households)
+        door_key, index = rng.choice(households)
         category = weighted(rng, CATEGORIES)
         body = {"category": category, "text": rng.choice(TEXTS[category]) + f"（{rng.randint(1, 99)}）"}
         if rng.random() < 0.3:
             body.update(caller_name="王女士", caller_phone=f"139{rng.randint(0, 99_999_999):08d}")
         address = f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}"
         headers = {"Content-Type": "application/json", "X-Forwarded-For": address}
-        out.append((f"/api/appeals/households/H:{public_id}", json.dumps(body, ensure_ascii=False).encode(), headers))
+        out.append((f"/api/appeals/households/H:{door_key}", json.dumps(body, ensure_ascii=False).encode(), headers))
     return out
 
 
@@ -908,7 +908,7 @@ def http_part() -> None:
     # repeated the last run's households and categories would find every one of them open, and merge.
     rng = random.Random(ARGS.seed * 1_000_003 + (scalar("SELECT max(id) FROM appeals_appeal") or 0))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT public_id FROM places_household ORDER BY id")
+        cursor.execute("SELECT door_key FROM places_household ORDER BY id")
         every = [r[0] for r in cursor.fetchall()]
     pool = [(p, i) for i, p in enumerate(rng.sample(every, min(ARGS.http_households, len(every))))]
     communities = scalar("SELECT count(DISTINCT community_code) FROM places_household")
