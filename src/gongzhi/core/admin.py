@@ -1,26 +1,41 @@
-"""The admin, scoped like every page: a staff user sees only rows inside their areas, read-only for
-area data. Personal fields are neither listed, filtered nor searched; volunteers' accounts (whose
-login is their phone number) are left to the volunteer pages, where numbers are masked."""
+"""The admin, scoped like every page: a staff user sees only rows inside the areas where they hold
+the capability those rows need, read-only for area data. Personal fields are neither listed, filtered
+nor searched; volunteers' accounts (whose login is their phone number) are left to the volunteer
+pages, where numbers are masked. Login records (django-axes: every login of the city, with its address
+and username) are for superusers only."""
 
 from typing import Any
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from gongzhi.core import roles
+from gongzhi.core import access, roles
 from gongzhi.core.models import ApiToken, AuditEvent, RoleAssignment, WorkflowEvent
-from gongzhi.core.scope import AreaPaths, scope_q
+from gongzhi.core.scope import AreaPaths, entries_with, scope_q
 
 
 class ScopedReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Read-only admin listing only rows inside the staff user's areas (the model's area_paths)."""
+    """Read-only admin listing only rows inside the areas where the staff user holds `capability` (the
+    model's area_paths). A user holding it nowhere may not open the list at all."""
+
+    capability = roles.VIEW_PLACES  # the places of an area; other admins name what their rows need
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         paths: AreaPaths = getattr(self.model, "area_paths", AreaPaths())
-        return super().get_queryset(request).filter(scope_q(request.user, paths=paths)).distinct()
+        condition = scope_q(request.user, capability=self.capability, paths=paths)
+        return super().get_queryset(request).filter(condition).distinct()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_view_permission(request, obj):
+            return False
+        if obj is not None:
+            return access.may(request.user, self.capability, obj)
+        return bool(request.user.is_superuser or entries_with(request.user, self.capability))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -61,12 +76,14 @@ class RoleAssignmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ScopedReadOnlyAdmin):
+    capability = roles.READ_AUDIT
     list_display = ("created_at", "actor_name", "action", "entity", "area_code", "row_count")
     list_filter = ("action",)
 
 
 @admin.register(WorkflowEvent)
 class WorkflowEventAdmin(ScopedReadOnlyAdmin):
+    capability = roles.READ_AUDIT  # who moved which row when: read as the audit log is
     list_display = ("at", "flow", "row_key", "from_status", "to_status", "actor_name", "area_code", "row_count")
     list_filter = ("flow",)
 
@@ -108,3 +125,42 @@ class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]
         return rows.filter(Q(pk__in=inside.values("user_id")) | Q(pk=request.user.pk)).exclude(
             Q(pk__in=volunteers) & ~Q(pk=request.user.pk)
         )
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Pages for superusers only, whatever permissions a staff user was given."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser) and super().has_delete_permission(request, obj)
+
+
+class AccessAttemptAdmin(SuperuserOnlyAdmin, axes_admin.AccessAttemptAdmin):
+    pass
+
+
+class AccessLogAdmin(SuperuserOnlyAdmin, axes_admin.AccessLogAdmin):
+    pass
+
+
+class AccessFailureLogAdmin(SuperuserOnlyAdmin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+# django-axes registers its pages (when AXES_ENABLE_ADMIN) before this app's admin is loaded.
+for model, model_admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+        admin.site.register(model, model_admin)

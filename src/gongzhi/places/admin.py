@@ -35,3 +35,4 @@ class BuildingAdmin(ScopedReadOnlyAdmin):
 @admin.register(Household)
 class HouseholdAdmin(ScopedReadOnlyAdmin):
     list_display = ("address", "community_code")
+    exclude = ("door_key",)  # the door code's secret: drawn only where codes are printed
