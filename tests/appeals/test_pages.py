@@ -436,3 +436,19 @@ def test_each_count_on_the_landing_page_is_the_length_of_the_list_it_opens(clien
         for url, label, count in items:
             shown = listed(client.get(url.replace("&amp;", "&")))
             assert len(shown) == int(count), (role, label.strip(), url)
+
+
+def test_the_urgency_names_a_households_health_only_to_those_who_see_it(client, place):
+    """A request raised because the household has a dialysis patient: those who care for residents
+    read why; district staff (who may not see residents' health) read only that a vulnerable resident
+    lives there (found by a review)."""
+    from tests.factories import ResidentFactory
+
+    household = place.households["h1"]
+    ResidentFactory(household=household).tags.create(community_code=household.community_code, tag="dialysis")
+    appeal = submit(household, "food", "家里没有米了")
+    for who, shows in (("worker", True), ("street", True), ("district", False)):
+        client.force_login(place.users[who])
+        html = client.get(f"/appeals/{appeal.public_id}/").content.decode()
+        assert ("透析" in html) is shows, who
+        assert "该户有重点人群" in html, who

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.appeals import flows, sla, triage
 from gongzhi.appeals.messages import problem_text
-from gongzhi.appeals.models import Appeal, HotlineImport, Level
+from gongzhi.appeals.models import Appeal, HotlineImport, Level, Urgency
 from gongzhi.core import access, roles
 from gongzhi.core.errors import Problem
 from gongzhi.core.models import WorkflowEvent
@@ -320,10 +320,20 @@ def area_name(code: str) -> str:
     return Area.objects.filter(code=code).values_list("name", flat=True).first() or code
 
 
-def urgency_reasons(appeal: Appeal) -> list[str]:
-    """Why the request is as urgent as it is, in words (the triage rules that fired)."""
-    return [
-        problem_text(Problem(str(r.get("code", "")), dict(r.get("params") or {})))
-        for r in appeal.urgency_reasons
-        if isinstance(r, dict)
-    ]
+def urgency_reasons(appeal: Appeal, *, show_health: bool) -> list[str]:
+    """Why the request is as urgent as it is, in words (the triage rules that fired). A household's
+    vulnerability tag (dialysis, insulin...) is health status: named only where the viewer may see it
+    (`show_health`: roles.VIEW_HEALTH over the request), else said as "a vulnerable resident"."""
+    words: list[str] = []
+    for reason in appeal.urgency_reasons:
+        if not isinstance(reason, dict):
+            continue
+        code, params = str(reason.get("code", "")), dict(reason.get("params") or {})
+        if code == triage.BY_TAG and not show_health:
+            level = dict(Urgency.choices).get(params.get("urgency"), params.get("urgency", ""))
+            text = _("该户有重点人群：%(urgency)s") % {"urgency": level}
+        else:
+            text = problem_text(Problem(code, params))
+        if text not in words:
+            words.append(text)
+    return words

@@ -240,7 +240,9 @@ def appeal_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "appeal": appeal,
             "timeline": selectors.appeal_timeline(appeal),
-            "reasons": selectors.urgency_reasons(appeal),
+            "reasons": selectors.urgency_reasons(
+                appeal, show_health=access.may(request.user, roles.VIEW_HEALTH, appeal)
+            ),
             "duplicates": selectors.appeal_duplicates(appeal),
             "ratings": range(5, 0, -1),
             "sla_state": services.sla_state_of(appeal, timezone.now()),

@@ -160,14 +160,13 @@ def reach_by_area(*, user: Any, notice: Notice, area_code: str) -> list[ReachRow
 
 def reach_by_building(*, user: Any, notice: Notice, community_code: str) -> list[ReachRow]:
     """The notice's reach in each building of a community that the user sees (a grid worker: their
-    grid's; a building leader: theirs)."""
+    grid's; a building leader: theirs). A notice to a vulnerable group (dialysis, pregnancy...) names,
+    building by building, where such households live: only where the user sees residents' health."""
+    households = Household.objects.filter(community_code=community_code).visible_to(user, roles.VIEW_NOTICES)
+    if notice.group != GROUP_ALL:
+        households = households.visible_to(user, roles.VIEW_HEALTH)
     rows = (
-        NoticeReceipt.objects.filter(
-            notice=notice,
-            household_id__in=Household.objects.filter(community_code=community_code)
-            .visible_to(user, roles.VIEW_NOTICES)
-            .values("id"),
-        )
+        NoticeReceipt.objects.filter(notice=notice, household_id__in=households.values("id"))
         .values(
             "household__building__public_id",
             "household__building__name",
@@ -212,6 +211,8 @@ def building_for_notice(*, user: Any, notice: Notice, building_id: str) -> Build
     building = Building.objects.filter(public_id=(building_id or "")[:26]).select_related("grid").first()
     if building is None or not access.may(user, roles.VIEW_NOTICES, building):
         raise Http404
+    if notice.group != GROUP_ALL and not access.may(user, roles.VIEW_HEALTH, building):
+        raise Http404  # a group's households, door by door, are its members' health status
     if notice.building_id is not None and notice.building_id != building.pk:
         raise Http404
     if not building.community_code.startswith(notice.area_code):
@@ -335,8 +336,11 @@ def group_words(group: str) -> str:
     return _("有%(tag)s的住户") % {"tag": dict(GROUP_CHOICES).get(group, group)}
 
 
-def group_choices() -> list[tuple[str, str]]:
-    return [(value, group_words(value)) for value, _label in GROUP_CHOICES]
+def group_choices(*, user: Any) -> list[tuple[str, str]]:
+    """The groups a publisher may address: the vulnerable groups only for those who see residents'
+    health somewhere (notices.services checks the target itself)."""
+    health = bool(getattr(user, "is_superuser", False) or entries_with(user, roles.VIEW_HEALTH))
+    return [(value, group_words(value)) for value, _label in GROUP_CHOICES if health or value == GROUP_ALL]
 
 
 def group_label(notice: Notice) -> str:

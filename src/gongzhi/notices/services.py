@@ -197,6 +197,16 @@ def notice_publish(
     a notice for residents would reach no household."""
     target = _target(actor, area_code, building)
     group = _choice(group, GROUP_CHOICES, _("请选择通知对象"), "group")
+    if group != GROUP_ALL and not (
+        access.may(actor, roles.VIEW_HEALTH, target.building)
+        if target.building is not None
+        else access.may_in_area(actor, roles.VIEW_HEALTH, target.area_code)
+    ):
+        # Who is in a vulnerable group is health status: the count reached, or a refusal for reaching
+        # nobody, would tell it to a publisher who may not see residents' tags.
+        raise ApplicationError(
+            _("按重点人群发布通知须由能查看重点人群的工作人员（社区、网格或街道）发布"), {"field": "group"}, status=403
+        )
     audience = _choice(audience, Notice.Audience.choices, _("请选择读者"), "audience")
     severity = _choice(severity, Notice.Severity.choices, _("请选择级别"), "severity")
     category = _choice(category, Notice.Category.choices, _("请选择类别"), "category")
@@ -220,10 +230,20 @@ def notice_publish(
     return notice
 
 
+def may_correct(actor: Any, notice: Notice) -> bool:
+    """Who may correct a notice: a publisher over its area and over the office that issued it."""
+    return access.may(actor, roles.PUBLISH_NOTICES, notice) and access.may_in_area(
+        actor, roles.PUBLISH_NOTICES, notice.issuer_code
+    )
+
+
 def notice_correct(*, actor: Any, notice: Notice, title: str, body: str, reason: str, severity: str = "") -> Notice:
     """Put a published notice right: a new notice to the same households, marked as correcting it; the
     old one becomes corrected (still readable, with its receipts). Only the latest of a chain can be
-    corrected; the actor must hold notices.publish over the notice's area."""
+    corrected; the actor must hold notices.publish over the issuing office's area (a community worker
+    may not put right what the street said, a street's lockdown notice least of all)."""
+    if not may_correct(actor, notice):
+        raise ApplicationError(_("您不能更正这条通知"), status=403)
     reason = re.sub(r"\s+", " ", _CONTROL.sub("", str(reason or ""))).strip()
     if len(reason) < 2:
         raise ApplicationError(_("请写明更正原因"), {"field": "reason"}, status=422)

@@ -65,7 +65,7 @@ def _publish_context(request: HttpRequest, code: str) -> dict:
         "code": code,
         "area_words": selectors.area_label(code) if code else "",
         "buildings": buildings,
-        "groups": selectors.group_choices(),
+        "groups": selectors.group_choices(user=request.user),
         "audiences": Notice.Audience.choices,
         "severities": Notice.Severity.choices,
         "categories": Notice.Category.choices,
@@ -111,7 +111,7 @@ def _cap_sender(request: HttpRequest) -> str:
 @capability_required(roles.VIEW_NOTICES)
 def notice_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     notice = selectors.notice_get_for_user(user=request.user, public_id=public_id, capability=roles.VIEW_NOTICES)
-    may_correct = notice.status == Notice.Status.PUBLISHED and access.may(request.user, roles.PUBLISH_NOTICES, notice)
+    may_correct = notice.status == Notice.Status.PUBLISHED and services.may_correct(request.user, notice)
     status = 200
     if request.method == "POST":
         try:
