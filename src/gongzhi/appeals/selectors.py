@@ -330,7 +330,8 @@ def urgency_reasons(appeal: Appeal, *, show_health: bool) -> list[str]:
             continue
         code, params = str(reason.get("code", "")), dict(reason.get("params") or {})
         if code == triage.BY_TAG and not show_health:
-            level = dict(Urgency.choices).get(params.get("urgency"), params.get("urgency", ""))
+            urgency = str(params.get("urgency", ""))
+            level = dict(Urgency.choices).get(urgency, urgency)
             text = _("该户有重点人群：%(urgency)s") % {"urgency": level}
         else:
             text = problem_text(Problem(code, params))
