@@ -58,7 +58,7 @@ CATEGORIES = ("medicine", "food", "other")
 def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("demo", communities=2, residents_per_community=3000, seed=7, verbosity=0)
-    codes = list(Household.objects.order_by("id").values_list("public_id", flat=True))
+    codes = list(Household.objects.order_by("id").values_list("door_key", flat=True))
     random.Random(1).shuffle(codes)
     client = Client()
 
