@@ -103,7 +103,7 @@ def test_re_importing_the_same_file_changes_nothing_and_counts_what_exists(place
 def with_bad_rows(place, orders):
     bad = [
         hotline_row("GD20220905004", hotline_address(place.households["h2"]), ""),  # no text
-        hotline_row("GD20220905005", hotline_address(place.households["n1"]), "没有菜", phone="12ab"),
+        hotline_row("GD20220905005", hotline_address(place.households["n1"]), "没有菜", received="昨天上午"),
         hotline_row("GD20220905001", hotline_address(place.households["n1"]), "重复的编号"),
     ]
     return hotline_xlsx([orders[0], bad[0], orders[1], bad[1], bad[2]])
@@ -113,7 +113,7 @@ def test_a_file_with_bad_rows_writes_nothing_unless_the_good_rows_are_kept(place
     report = run_import(place, with_bad_rows)
     assert not report.written and not Appeal.objects.exists() and not HotlineImport.objects.exists()
     assert [row for row, _message in report.errors] == [3, 5, 6]
-    assert "诉求内容为空" in report.errors[0][1] and "联系电话" in report.errors[1][1]
+    assert "诉求内容为空" in report.errors[0][1] and "来电时间" in report.errors[1][1]
     assert "与第2行重复" in report.errors[2][1]
     kept = run_import(place, with_bad_rows, keep_good_rows=True)
     assert kept.written and len(kept.errors) == 3
@@ -295,3 +295,59 @@ def test_the_upload_page_refuses_an_area_not_ones_own_and_an_unreadable_file(cli
     )
     assert bad.status_code == 200 and 'id="hotline-form"' in bad.content.decode()
     assert not HotlineImport.objects.exists()
+
+
+# Rows kept with a warning; the pending page shows the kept check
+
+
+def test_a_masked_or_odd_phone_and_a_long_text_are_imported_with_a_warning(place, tmp_path):
+    h = place.households
+    rows = [
+        hotline_row("GD20220905101", hotline_address(h["h1"]), "要买药", phone="138****5678"),
+        hotline_row("GD20220905102", hotline_address(h["h2"]), "要买药", phone="(028)85551234-801", caller="李四"),
+        hotline_row("GD20220905103", "某地", "老人需要降压药，" * 150, phone="无"),
+    ]
+    report = run_import(place, hotline_xlsx(rows))
+    assert report.written and report.errors == [] and report.to_create == 3
+    assert [row for row, _words in report.warnings] == [2, 3, 4]
+    assert "打了星号" in report.warnings[0][1] and "分机801" in report.warnings[1][1]
+    assert "已截断" in report.warnings[2][1]
+    by_ref = {a.hotline_ref: a for a in Appeal.objects.all()}
+    assert by_ref["GD20220905101"].caller_phone == "" and by_ref["GD20220905101"].household == h["h1"]
+    assert (by_ref["GD20220905102"].caller_phone, by_ref["GD20220905102"].caller_name) == (
+        "02885551234",
+        "李四(分机801)",
+    )
+    text = by_ref["GD20220905103"].text
+    assert len(text) == 1000 and text.endswith("…(原文过长,已截断,全文见12345工单)")
+    path = tmp_path / "工单.xlsx"
+    path.write_bytes(hotline_xlsx([hotline_row("GD20220905104", "某地", "要买药", phone="138****5678")]))
+    output = command(str(path), "--area", h["h1"].community_code)
+    assert "第2行 提醒：联系电话“138****5678”是打了星号的号码" in output and "导入完成" in output
+
+
+def test_the_pending_page_shows_the_kept_check_without_reading_the_file_again(client, place, orders, monkeypatch):
+    from gongzhi.appeals import hotline_file
+
+    client.force_login(place.users["worker"])
+    code = place.households["h1"].community_code
+    content = hotline_xlsx([*orders, hotline_row("GD20220905009", "某地", "要买药", phone="138****5678")])
+    response = client.post("/appeals/hotline/", {"area": code, "file": SimpleUploadedFile("工单.xlsx", content)})
+    reads = []
+    real = hotline_file.read_hotline_file
+    monkeypatch.setattr(hotline_file, "read_hotline_file", lambda *a, **k: reads.append(1) or real(*a, **k))
+    for _ in range(2):
+        page = client.get(response["Location"]).content.decode()
+        assert "将新建4件（定位到户2件，待定位2件）" in page and 'id="hotline-warnings"' in page
+    assert reads == [], "the pending page checked the file again"
+    # A dry run (the command's) always reads the file.
+    other = services.hotline_import(
+        actor=None, area_code="510104017", file_name="工单.xlsx", content=content, dry_run=True
+    )
+    assert reads == [1] and other.to_create == 4
+    # The confirm checks it again, against what exists then.
+    assert client.post(response["Location"], {}).status_code == 302
+    assert len(reads) == 2 and Appeal.objects.count() == 4
+    assert HotlineImport.objects.get().errors == []
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="hotline-done"' in page and len(reads) == 2

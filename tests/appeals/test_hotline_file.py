@@ -17,12 +17,15 @@ from gongzhi.appeals.hotline_file import (
     CALLER_LONG,
     FORMULA,
     PHONE_BAD,
+    PHONE_EXTENSION,
+    PHONE_MASKED,
+    PHONE_SEVERAL,
     REF_DAMAGED,
     REF_DUPLICATE,
     REF_EMPTY,
     REF_LONG,
+    TEXT_CUT,
     TEXT_EMPTY,
-    TEXT_LONG,
     TIME_EARLY,
     TIME_EMPTY,
     TIME_FUTURE,
@@ -172,23 +175,26 @@ def test_every_row_error_is_that_rows_own():
         (11, ADDRESS_EMPTY),
         (12, ADDRESS_LONG),
         (13, TEXT_EMPTY),
-        (14, TEXT_LONG),
         (15, CALLER_LONG),
-        (16, PHONE_BAD),
-        (17, PHONE_BAD),
         (18, REF_DUPLICATE),
         (19, TIME_UNREADABLE),
         (19, ADDRESS_EMPTY),
         (19, TEXT_EMPTY),
-        (19, PHONE_BAD),
     ]
-    assert [r.row for r in result.rows] == [20]
-    errors = dict(result.errors)
+    # a text too long, a phone that is none: the request is kept all the same, with a warning
+    assert [r.row for r in result.rows] == [14, 16, 17, 20]
+    assert [(number, problem.code) for number, problem in result.warnings] == [
+        (14, TEXT_CUT),
+        (16, PHONE_BAD),
+        (17, PHONE_BAD),
+    ]
+    errors, warnings = dict(result.errors), dict(result.warnings)
     assert errors[18] == Problem(REF_DUPLICATE, {"ref": "A11", "first_row": 17})
     assert errors[9] == Problem(TIME_FUTURE, {"value": "2022-09-08 10:00"})
-    assert errors[14] == Problem(TEXT_LONG, {"limit": 1000, "length": 1001})
+    assert warnings[14] == Problem(TEXT_CUT, {"limit": 1000, "length": 1001})
     assert errors[5] == Problem(REF_DAMAGED, {"value": "2.022090512345679E+16"})  # as Excel shows it, nearly
-    assert errors[16] == Problem(PHONE_BAD, {"value": "12345"})
+    assert warnings[16] == Problem(PHONE_BAD, {"value": "12345"})
+    assert result.rows[1].phone == result.rows[2].phone == ""
 
 
 def test_the_same_ref_three_times_names_the_first_row_each_time():
@@ -358,5 +364,157 @@ def test_every_code_has_words():
     assert set(hotline_file.CODES) <= set(APPEALS.texts)
     assert problem_text(Problem(REF_DUPLICATE, {"ref": "A1", "first_row": 3})) == "工单编号A1与第3行重复"
     for code in hotline_file.CODES:  # every placeholder of every text is given by the rule
-        params = {"limit": 1, "length": 2, "value": "v", "ref": "r", "first_row": 3, "columns": "c"}
+        params = {"limit": 1, "length": 2, "value": "v", "ref": "r", "first_row": 3, "columns": "c", "kept": "k"}
+        params |= {"phone": "p", "extension": "e"}
         assert problem_text(Problem(code, params))
+
+
+# What a row keeps instead of refusing it: the phone, the text
+
+
+@pytest.mark.parametrize(
+    ("value", "number", "extension", "warning"),
+    [
+        ("13812345678", "13812345678", "", None),
+        ("无", "", "", None),  # the caller gave none: nothing to warn about
+        ("暂无", "", "", None),
+        ("138****5678", "", "", PHONE_MASKED),  # never stored as if it were the number
+        ("138xxxx5678", "", "", PHONE_MASKED),
+        ("13812345678/028-85551234", "13812345678", "", PHONE_SEVERAL),
+        ("138****5678、028-85551234", "02885551234", "", PHONE_SEVERAL),  # the first usable
+        ("13812345678，13912345678", "13812345678", "", PHONE_SEVERAL),
+        ("(028)85551234-801", "02885551234", "801", PHONE_EXTENSION),
+        ("85551234转801", "85551234", "801", PHONE_EXTENSION),
+        ("028-85551234分机12", "02885551234", "12", PHONE_EXTENSION),
+        ("028-8555-1234", "02885551234", "", None),  # dashes inside one number
+        ("138-0000-0001", "13800000001", "", None),
+        ("028-85551234", "02885551234", "", None),
+        (13800000000, "13800000000", "", None),
+        ("12345", "", "", PHONE_BAD),
+        ("电话：138", "", "", PHONE_BAD),
+    ],
+)
+def test_read_phone(value, number, extension, warning):
+    phone = hotline_file.read_phone(value)
+    assert (phone.number, phone.extension) == (number, extension)
+    assert (phone.warning.code if phone.warning else None) == warning
+
+
+def test_a_bad_or_masked_phone_is_a_warning_and_the_request_is_kept():
+    header = ["工单编号", "来电时间", "来电人", "联系电话", "诉求地址", "诉求内容"]
+    rows = [
+        ["A1", "2022-09-05 10:00", "市民", "138****5678", "某小区1栋", "要买药"],
+        ["A2", "2022-09-05 10:00", "市民", "13812345678/028-85551234", "某小区1栋", "要买药"],
+        ["A3", "2022-09-05 10:00", "市民", "(028)85551234-801", "某小区1栋", "要买药"],
+        ["A4", "2022-09-05 10:00", "", "85551234转801", "某小区1栋", "要买药"],
+        ["A5", "2022-09-05 10:00", "市民", "无", "某小区1栋", "要买药"],
+        ["A6", "2022-09-05 10:00", "市民", "无", "", "要买药"],  # an error: no warning beside it
+    ]
+    result = read(xlsx(rows, header=header, title=None))
+    assert [(r.ref, r.phone, r.caller) for r in result.rows] == [
+        ("A1", "", "市民"),
+        ("A2", "13812345678", "市民"),
+        ("A3", "02885551234", "市民(分机801)"),
+        ("A4", "85551234", "(分机801)"),
+        ("A5", "", "市民"),
+    ]
+    assert [(n, p.code) for n, p in result.warnings] == [
+        (2, PHONE_MASKED), (3, PHONE_SEVERAL), (4, PHONE_EXTENSION), (5, PHONE_EXTENSION),
+    ]  # fmt: skip
+    assert codes(result) == [(7, ADDRESS_EMPTY)]
+    words = problem_text(dict(result.warnings)[4])
+    assert words == "联系电话“(028)85551234-801”带分机号：号码记为02885551234，分机801写在来电人后面"
+
+
+def test_a_text_over_the_limit_is_cut_with_a_mark_and_a_warning():
+    long = "市民来电反映：" + "家中老人需要长期服用降压药，" * 80
+    header = ["工单编号", "来电时间", "诉求地址", "诉求内容"]
+    result = read(xlsx([["L1", "2022-09-05 10:00", "某小区", long]], header=header, title=None))
+    (row,) = result.rows
+    assert len(row.text) == hotline_file.MAX_TEXT and row.text.endswith(hotline_file.TEXT_CUT_MARK)
+    assert row.text.startswith("市民来电反映:家中老人")
+    assert row.category == "medicine"
+    assert result.warnings == [(2, Problem(TEXT_CUT, {"limit": 1000, "length": len(long)}))]
+    exact = "药" * 1000
+    result = read(xlsx([["L2", "2022-09-05 10:00", "某小区", exact]], header=header, title=None))
+    assert result.rows[0].text == exact and result.warnings == []
+
+
+# The time: a date column and a time column, more forms
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["工单编号", "来电日期", "来电时间", "诉求地址", "诉求内容"],
+        ["工单编号", "来电时间", "来电日期", "诉求地址", "诉求内容"],
+    ],
+)
+def test_a_date_column_and_a_time_column_are_combined_in_either_order(header):
+    cells = [
+        (dt.date(2022, 9, 5), dt.time(10, 32)),
+        ("2022-09-05", "10:33"),
+        (dt.datetime(2022, 9, 5), "下午3:05"),
+        (44809, 0.5),  # Excel's serial day and a fraction of a day
+        ("2022/9/5", "2022-09-05 10:34"),  # the whole time repeated beside its date
+        ("2022-09-05", ""),  # no time: the day's midnight
+        ("", "2022-09-05 10:35"),
+        ("2022-09-05", "上午"),  # 8
+        ("2022-09-05", "2022-09-06 10:00"),  # 9: two days
+    ]
+    rows = []
+    for n, (day, clock) in enumerate(cells):
+        by_name = {"来电日期": day, "来电时间": clock}
+        rows.append([f"T{n}", by_name[header[1]], by_name[header[2]], "某地", "买药"])
+    result = read(xlsx(rows, header=header, title=None))
+    assert [r.received_at for r in result.rows] == [
+        dt.datetime(2022, 9, 5, 10, 32),
+        dt.datetime(2022, 9, 5, 10, 33),
+        dt.datetime(2022, 9, 5, 15, 5),
+        dt.datetime(2022, 9, 5, 12, 0),
+        dt.datetime(2022, 9, 5, 10, 34),
+        dt.datetime(2022, 9, 5),
+        dt.datetime(2022, 9, 5, 10, 35),
+    ]
+    assert codes(result) == [(9, TIME_UNREADABLE), (10, TIME_UNREADABLE)]
+    assert dict(result.errors)[9].params == {"value": "2022-09-05 上午"}
+    assert result.ignored == []
+
+
+def test_a_date_column_alone_is_the_time_and_a_file_without_either_raises():
+    header = ["工单编号", "来电日期", "诉求地址", "诉求内容"]
+    result = read(xlsx([["A1", "2022-09-05 10:32", "某地", "买药"]], header=header, title=None))
+    assert result.rows[0].received_at == dt.datetime(2022, 9, 5, 10, 32)
+    content = xlsx([["A1", "某地", "买药"]], header=["工单编号", "诉求地址", "诉求内容"], title=None)
+    with pytest.raises(tabular.MissingColumns) as raised:
+        read(content)
+    assert raised.value.problem.params["columns"] == "来电时间"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2022/09/05 上午10:32", dt.datetime(2022, 9, 5, 10, 32)),
+        ("2022/9/5 下午3:05", dt.datetime(2022, 9, 5, 15, 5)),
+        ("2022/9/5 下午12:05", dt.datetime(2022, 9, 5, 12, 5)),
+        ("2022/9/5 上午12:05", dt.datetime(2022, 9, 5, 0, 5)),
+        ("2022/9/5 晚上9:05", dt.datetime(2022, 9, 5, 21, 5)),
+        ("2022/9/5 下午15:05", dt.datetime(2022, 9, 5, 15, 5)),
+        ("2022/9/5 上午15:05", None),
+        ("20220905103200", dt.datetime(2022, 9, 5, 10, 32)),
+        ("202209051032", dt.datetime(2022, 9, 5, 10, 32)),
+        ("20220905", dt.datetime(2022, 9, 5)),
+        (20220905103200, dt.datetime(2022, 9, 5, 10, 32)),
+        (20220905103200.0, dt.datetime(2022, 9, 5, 10, 32)),
+        ("2022-09-05T10:32:00+08:00", dt.datetime(2022, 9, 5, 10, 32)),
+        ("2022-09-05T02:32:00Z", dt.datetime(2022, 9, 5, 10, 32)),
+        ("2022-09-05T03:32:00+0100", dt.datetime(2022, 9, 5, 10, 32)),
+        ("2022/9/5 星期一 10:32", dt.datetime(2022, 9, 5, 10, 32)),
+        ("2022/9/5 周一 10:32", dt.datetime(2022, 9, 5, 10, 32)),
+        ("44809.4388888889", dt.datetime(2022, 9, 5, 10, 32)),
+        ("9/5/2022 10:32", None),  # month or day first: not guessed
+        ("20221305103200", None),
+    ],
+)
+def test_parse_time_more_forms(value, expected):
+    assert parse_time(value) == expected

@@ -31,6 +31,13 @@ NEGATIVE_FORMS = [
     "NEGATIVE",
     "ＮＥＧＡＴＩＶＥ",
     "negative (-)",
+    "阴",
+    "阴(-)",
+    "N",
+    "n",
+    "未检出",
+    "未检出(-)",
+    "阴性(-)",
 ]
 POSITIVE_FORMS = [
     "阳性",
@@ -48,6 +55,11 @@ POSITIVE_FORMS = [
     "Positive",
     "POSITIVE",
     "positive(+)",
+    "阳",
+    "阳（+）",
+    "P",
+    "检出",
+    "检出(+)",
 ]
 
 
@@ -67,14 +79,35 @@ def test_no_value_is_a_problem_of_its_own(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["maybe", "阴", "invalid", "弱阳性", "可疑", "0", 1, 0.0, "++", "+-", "阴阳性", "阳性?", "#N/A", "neg pos"]
+    "value",
+    [
+        "maybe",
+        "阴阳",
+        "invalid",
+        "弱阳性",
+        "可疑阳性",
+        "待复检",
+        "未",
+        "Y",
+        "NP",
+        "可疑",
+        "0",
+        1,
+        0.0,
+        "++",
+        "+-",
+        "阴阳性",
+        "阳性?",
+        "#N/A",
+        "neg pos",
+    ],
 )
 def test_a_value_not_understood_is_a_problem_naming_it(value):
     problem = result_values.result_of(value)
     assert problem == Problem(result_values.RESULT_UNKNOWN, {"value": str(value).strip()})
 
 
-@pytest.mark.parametrize("value", ["阴性(+)", "阳性（-）", "neg+", "+阴性", "positive (-)"])
+@pytest.mark.parametrize("value", ["阴性(+)", "阳性（-）", "neg+", "+阴性", "positive (-)", "未检出(+)", "阳(-)", "N+"])
 def test_a_word_and_a_sign_that_disagree_are_a_problem(value):
     assert result_values.result_of(value) == Problem(result_values.RESULT_CONTRADICTORY, {"value": value.strip()})
 

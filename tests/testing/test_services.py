@@ -525,7 +525,7 @@ def test_tube_of_another_round_is_unknown(round_a, collector, community_a, worke
     assert Tube.objects.get().status == "closed"
 
 
-@pytest.mark.parametrize("word", ["maybe", "", None, "阴", "invalid"])
+@pytest.mark.parametrize("word", ["maybe", "", None, "阴阳", "invalid"])
 def test_bad_result_word_is_an_error(round_a, collector, worker_a, word):
     sampled_tube(round_a, collector, [ResidentFactory()])
     out = record_results(actor=worker_a, round_=round_a, results=[(T1, word), (T2 + "X", "neg")])

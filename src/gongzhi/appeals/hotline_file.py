@@ -3,15 +3,18 @@
 core.tabular finds the header (below any merged title rows) and the rows; this module turns each row
 into a HotlineRow, or into that row's errors, each with the row number Excel shows:
 
-- 工单编号, 来电时间, 诉求地址 and 诉求内容 are required columns (a file without one of them raises
+- 工单编号, 诉求地址, 诉求内容 and a time (来电时间, or 来电日期, or both: then the day of the one and the
+  time of day of the other) are required columns (a file without one of them raises
   core.tabular.TabularError); 来电人, 联系电话 and 诉求类别 are read when present. Header names vary by
   export (ALIASES). Columns read for no field are listed in `ignored`, for the page to show.
-- Empty ref, address or text; a text longer than a request holds; a time that cannot be read, is
-  before 2000 or more than a day after `now`; a phone that is not 7-20 digits once dashes, spaces and
-  brackets are gone (an empty phone is allowed); a ref a row above already used (the later row is
-  the error, naming the first); a ref Excel stored as a number and so cut to 15 digits; an .xlsx
-  formula cell whose value the file does not store (a program wrote it and nothing calculated it):
-  each is an error of its row only, and every error of a row is listed.
+- Empty ref, address or text; a time that cannot be read, is before 2000 or more than a day after
+  `now`; a ref a row above already used (the later row is the error, naming the first); a ref Excel
+  stored as a number and so cut to 15 digits; an .xlsx formula cell whose value the file does not
+  store (a program wrote it and nothing calculated it): each is an error of its row only, and every
+  error of a row is listed.
+- No request is lost for its phone or the length of its text: a phone masked (138****5678) or not a
+  number is left out, of several numbers the first usable is kept, an extension is written after the
+  caller's name; a text over MAX_TEXT is cut, TEXT_CUT_MARK at its end. Each is a warning of its row.
 - The category: the hotline's own category words (CATEGORY_WORDS) when they say something, else the
   words of the text (TEXT_WORDS), else other. The first entry of the table that matches wins, so the
   most specific needs come first (透析 before 药).
@@ -20,19 +23,23 @@ Times are naive, as written (China Standard Time): the service makes them aware.
 """
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
 from gongzhi.appeals import triage
 from gongzhi.core import tabular
-from gongzhi.core.cleaning import EXCEL_EPOCH, clean_code, clean_text
+from gongzhi.core.cleaning import EXCEL_EPOCH, clean_code, clean_text, to_half_width
 from gongzhi.core.errors import Problem
 from gongzhi.core.xlsx_formulas import formulas_without_value
 
 # Field -> header names seen in exports; the field's label (for messages) is the first.
 ALIASES: dict[str, tuple[str, ...]] = {
     "ref": ("工单编号", "工单号", "受理编号", "编号", "工单流水号"),
-    "received": ("来电时间", "受理时间", "来电日期", "登记时间"),
+    "received": ("来电时间", "受理时间", "登记时间", "受理日期时间", "来电日期时间"),
+    # A date column beside the time column (来电日期 2022-09-05, 来电时间 10:32): the two are combined.
+    # Alone, it is the time (some exports write the whole date-time under 来电日期).
+    "received_date": ("来电日期", "受理日期", "登记日期"),
     "caller": ("来电人", "姓名", "来电人姓名", "联系人", "诉求人"),
     "phone": ("联系电话", "电话", "来电号码", "联系方式", "手机号", "手机号码"),
     "address": ("诉求地址", "地址", "事发地址", "问题地址", "住址"),
@@ -40,7 +47,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "category": ("诉求类别", "类别", "问题分类", "诉求分类", "工单类别"),
 }
 LABELS = {name: names[0] for name, names in ALIASES.items()}
-REQUIRED = ("ref", "received", "address", "text")
+REQUIRED = ("ref", "address", "text")  # and a time: 来电时间 or 来电日期, or both
 MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
 # What the request's row holds (appeals.models.Appeal).
@@ -61,14 +68,22 @@ TIME_EARLY = "hotline_time_early"  # {"value"}
 ADDRESS_EMPTY = "hotline_address_empty"
 ADDRESS_LONG = "hotline_address_long"  # {"limit", "length"}
 TEXT_EMPTY = "hotline_text_empty"
-TEXT_LONG = "hotline_text_long"  # {"limit", "length"}
 CALLER_LONG = "hotline_caller_long"  # {"limit", "length"}
-PHONE_BAD = "hotline_phone_bad"  # {"value"}
 FORMULA = "hotline_formula"  # {"columns"}: header names, joined with 、
+# Row warnings: the request is imported all the same, with what could be kept.
+PHONE_BAD = "hotline_phone_bad"  # {"value"}: not a number; the request has no phone
+PHONE_MASKED = "hotline_phone_masked"  # {"value"}: 138****5678; never stored as if it were the number
+PHONE_SEVERAL = "hotline_phone_several"  # {"value", "kept"}: the first usable one kept
+PHONE_EXTENSION = "hotline_phone_extension"  # {"value", "phone", "extension"}: the extension after the caller
+TEXT_CUT = "hotline_text_cut"  # {"limit", "length"}: the text cut to the limit, TEXT_CUT_MARK at its end
 CODES = (
     REF_EMPTY, REF_LONG, REF_DAMAGED, REF_DUPLICATE, TIME_EMPTY, TIME_UNREADABLE, TIME_FUTURE, TIME_EARLY,
-    ADDRESS_EMPTY, ADDRESS_LONG, TEXT_EMPTY, TEXT_LONG, CALLER_LONG, PHONE_BAD, FORMULA,
+    ADDRESS_EMPTY, ADDRESS_LONG, TEXT_EMPTY, CALLER_LONG, FORMULA,
+    PHONE_BAD, PHONE_MASKED, PHONE_SEVERAL, PHONE_EXTENSION, TEXT_CUT,
 )  # fmt: skip
+# Written at the end of a text cut to the request's limit; half-width, as clean_text makes the
+# text before it and as the request stores any text.
+TEXT_CUT_MARK = "…(原文过长,已截断,全文见12345工单)"
 
 # The hotline's own category words -> our category (first match wins). 12345 classifications read
 # like 疫情防控-就医需求, 卫生健康/购药, 民政/养老服务; our own labels (购药, 慢病治疗...) match too.
@@ -105,7 +120,7 @@ class HotlineRow:
     caller: str
     phone: str  # 7-20 digits (a leading + kept for a foreign number; +86 dropped), or ""
     address: str
-    text: str
+    text: str  # at most MAX_TEXT characters (a longer one cut, TEXT_CUT_MARK at its end)
     category: str  # one of triage.CATEGORIES
     category_text: str  # the hotline's category as written
 
@@ -114,6 +129,7 @@ class HotlineRow:
 class HotlineFile:
     rows: list[HotlineRow]
     errors: list[tuple[int, Problem]]  # (row number, problem); a bad row has only errors, no HotlineRow
+    warnings: list[tuple[int, Problem]]  # (row number, problem) of rows read all the same (in `rows`)
     ignored: list[str]  # header names of the columns read for no field (the column letter if it has none)
     columns: dict[str, str]  # field -> header as written in the file
 
@@ -139,12 +155,18 @@ def read_hotline_file(
         labels=LABELS,
     )
     latest = _local(now or dt.datetime.now(CHINA)) + AHEAD
+    if "received" not in table.headers and "received_date" not in table.headers:
+        found = [*table.headers.values(), *(header for _letter, header in table.ignored if header)]
+        raise tabular.MissingColumns(
+            tabular.MISSING_COLUMNS, columns=LABELS["received"], row=table.header_row, found="、".join(found)
+        )
     formulas = formulas_without_value(content, table, ALIASES)
     tabular.require_rows(table, rows=len(set(dict(table.rows)) | set(formulas)))
     values_of = dict(table.rows)
     result = HotlineFile(
         rows=[],
         errors=[],
+        warnings=[],
         ignored=[header or letter for letter, header in table.ignored],
         columns=dict(table.headers),
     )
@@ -153,7 +175,7 @@ def read_hotline_file(
     for number in sorted(set(values_of) | set(formulas)):
         values = values_of.get(number, {})
         in_formulas = formulas.get(number, ())
-        row, problems = _read_row(number, values, latest, in_formulas)
+        row, problems, warnings = _read_row(number, values, latest, in_formulas)
         if in_formulas:
             columns = "、".join(table.headers[name] for name in in_formulas)
             problems.insert(0, Problem(FORMULA, {"columns": columns}))
@@ -165,57 +187,65 @@ def read_hotline_file(
                 first_row[ref] = number
         if row is not None and not problems:
             result.rows.append(row)
+            result.warnings.extend((number, warning) for warning in warnings)
         result.errors.extend((number, problem) for problem in problems)
     return result
 
 
 def _read_row(
     number: int, values: dict[str, object], latest: dt.datetime, formulas: tuple[str, ...]
-) -> tuple[HotlineRow | None, list[Problem]]:
-    """The row read, or None and its problems. A field in `formulas` is a formula cell without a
-    value: that is its problem (the caller's), whatever else its empty value would say."""
+) -> tuple[HotlineRow | None, list[Problem], list[Problem]]:
+    """The row read (or None), its problems and its warnings. A field in `formulas` is a formula cell
+    without a value: that is its problem (the caller's), whatever else its empty value would say."""
     problems: list[Problem] = []
     values = {name: None if name in formulas else value for name, value in values.items()}
 
     ref = _ref_text(values.get("ref"))
-    received = parse_time(values.get("received"))
+    written, received = received_time(values.get("received"), values.get("received_date"))
     if "ref" not in formulas:
         problems += _ref_problems(values.get("ref"), ref)
-    if "received" not in formulas:
-        problems += _time_problems(values.get("received"), received, latest)
+    if "received" not in formulas and "received_date" not in formulas:
+        problems += _time_problems(written, received, latest)
 
     address, text, caller = (clean_text(values.get(name)) for name in ("address", "text", "caller"))
     for name, value, empty, long, limit in (
         ("address", address, ADDRESS_EMPTY, ADDRESS_LONG, MAX_ADDRESS),
-        ("text", text, TEXT_EMPTY, TEXT_LONG, MAX_TEXT),
+        ("text", text, TEXT_EMPTY, None, None),
         ("caller", caller, None, CALLER_LONG, MAX_CALLER),
     ):
         if name in formulas:
             continue
         if not value and empty is not None:
             problems.append(Problem(empty))
-        elif len(value) > limit:
+        elif long is not None and limit is not None and len(value) > limit:
             problems.append(Problem(long, {"limit": limit, "length": len(value)}))
 
-    phone = clean_phone(values.get("phone"))
-    if phone is None:
-        problems.append(Problem(PHONE_BAD, {"value": clean_text(values.get("phone"))}))
-
-    if problems or formulas or received is None or phone is None:
-        return None, problems
+    if problems or formulas or received is None:
+        return None, problems, []
+    warnings: list[Problem] = []
+    phone = read_phone(values.get("phone"))
+    if phone.warning is not None:
+        warnings.append(phone.warning)
+    if phone.extension:
+        note = f"(分机{phone.extension})"  # half-width, as the request stores a name
+        caller = caller[: MAX_CALLER - len(note)] + note
     category_text = clean_text(values.get("category"))
+    category = category_for(category_text, text)  # from the whole text, before any cut
+    if len(text) > MAX_TEXT:
+        warnings.append(Problem(TEXT_CUT, {"limit": MAX_TEXT, "length": len(text)}))
+        text = text[: MAX_TEXT - len(TEXT_CUT_MARK)] + TEXT_CUT_MARK
     row = HotlineRow(
         row=number,
         ref=ref,
         received_at=received,
         caller=caller,
-        phone=phone,
+        phone=phone.number,
         address=address,
         text=text,
-        category=category_for(category_text, text),
+        category=category,
         category_text=category_text,
     )
-    return row, problems
+    return row, problems, warnings
 
 
 # Cell values
@@ -231,11 +261,11 @@ def _ref_problems(raw: object, ref: str) -> list[Problem]:
     return []
 
 
-def _time_problems(raw: object, received: dt.datetime | None, latest: dt.datetime) -> list[Problem]:
-    if _empty(raw):
+def _time_problems(written: str, received: dt.datetime | None, latest: dt.datetime) -> list[Problem]:
+    if not written:
         return [Problem(TIME_EMPTY)]
     if received is None:
-        return [Problem(TIME_UNREADABLE, {"value": clean_text(raw)})]
+        return [Problem(TIME_UNREADABLE, {"value": written})]
     if received < EARLIEST:
         return [Problem(TIME_EARLY, {"value": f"{received:%Y-%m-%d %H:%M}"})]
     if received > latest:
@@ -279,17 +309,86 @@ def clean_phone(value: object) -> str | None:
     return text if _PHONE.fullmatch(text) and len(text) <= 20 else None
 
 
+@dataclass(frozen=True)
+class Phone:
+    number: str  # as clean_phone gives it, or "" (none, or none usable)
+    extension: str = ""
+    warning: Problem | None = None
+
+
+# What callers write when they give no number: no number, and nothing to warn about.
+NO_PHONE = frozenset({"无", "暂无", "没有", "不详", "未知", "未提供", "拒绝提供", "空", "-", "--", "/", "0"})
+_MASKED = re.compile(r"[*＊]|[xX]{3,}")  # 138****5678, 138xxxx5678: the export hid digits
+_SEVERAL = re.compile(r"[/、,，;；|]|或")
+_EXTENSION_WORD = re.compile(r"(.+?)(?:转|分机|ext\.?|EXT\.?|Ext\.?)([0-9]{1,6})")
+# A number complete before a dash: a mobile, a landline with its area code, a local number (a local
+# number never starts with 0 or 1). 028-8555-1234 is one number (0288555 is none of these).
+_WHOLE = re.compile(r"1[3-9][0-9]{9}|0[0-9]{9,11}|[2-9][0-9]{6,7}")
+
+
+def read_phone(value: object) -> Phone:
+    """The caller's phone as far as it can be used. A masked number (138****5678, as 12345 exports
+    to streets often are) is dropped: the request has no phone rather than a wrong one. Of several
+    numbers (13812345678/028-85551234) the first usable is kept. An extension ((028)85551234-801,
+    85551234转801) is split off, for the caller's name. Each is a warning, never an error."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = clean_phone(value)
+        shown = clean_code(value)
+        return Phone(number) if number is not None else Phone("", warning=Problem(PHONE_BAD, {"value": shown}))
+    text = clean_text(value)
+    if not text or text in NO_PHONE:
+        return Phone("")
+    shown = text[:40]
+    parts = [part for part in _SEVERAL.split(text) if part.strip() and part.strip() not in NO_PHONE]
+    for part in parts:
+        number, extension = _one_phone(part)
+        if number:
+            break
+    else:
+        return Phone("", warning=Problem(PHONE_MASKED if _MASKED.search(text) else PHONE_BAD, {"value": shown}))
+    if len(parts) > 1:
+        warning = Problem(PHONE_SEVERAL, {"value": shown, "kept": number})
+    elif extension:
+        warning = Problem(PHONE_EXTENSION, {"value": shown, "phone": number, "extension": extension})
+    else:
+        warning = None
+    return Phone(number, extension, warning)
+
+
+def _one_phone(text: str) -> tuple[str, str]:
+    """(number, extension) of one written number, or ("", "") when it is not one (masked, words)."""
+    if _MASKED.search(text):
+        return "", ""
+    text = to_half_width(text).strip()
+    extension = ""
+    if found := _EXTENSION_WORD.fullmatch(text.replace(" ", "")):
+        text, extension = found[1], found[2]
+    else:
+        groups = re.sub(r"[()（）]", "", text).replace(" ", "").split("-")
+        if len(groups) > 1 and re.fullmatch(r"[0-9]{1,5}", groups[-1]) and _WHOLE.fullmatch("".join(groups[:-1])):
+            text, extension = "-".join(groups[:-1]), groups[-1]
+    number = clean_phone(text)
+    return (number, extension) if number else ("", "")
+
+
+_HALF_DAY = {"上午": "am", "早上": "am", "凌晨": "am", "下午": "pm", "晚上": "pm"}
+_CLOCK = r"(上午|早上|凌晨|下午|晚上)?\s*([0-9]{1,2})[:时点]([0-9]{1,2})(?:[:分]([0-9]{1,2})?)?(?:\.[0-9]+)?秒?"
 _TIME = re.compile(
     r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?"
-    r"(?:[ T]*([0-9]{1,2})[:时点]([0-9]{1,2})(?:[:分]([0-9]{1,2})?)?(?:\.[0-9]+)?秒?)?"
+    r"(?:[ T]*(?:(?:星期|周|礼拜)[一二三四五六日天])?\s*" + _CLOCK + r")?"
+    r"\s*(Z|[+-][0-9]{2}:?[0-9]{2})?"
 )
+_CLOCK_ONLY = re.compile(_CLOCK)
+_COMPACT = re.compile(r"((?:19|20)[0-9]{2})([0-9]{2})([0-9]{2})(?:([0-9]{2})([0-9]{2})([0-9]{2})?)?")
 _SERIAL = re.compile(r"[0-9]{5}(\.[0-9]+)?")
 
 
 def parse_time(value: object) -> dt.datetime | None:
     """A time from an Excel date-time or date cell, an Excel serial number, or text such as
-    2022-09-05 10:32, 2022/9/5 10:32:00, 2022-09-05T10:32, 2022年9月5日 10:32, 2022年9月5日10时32分,
-    2022.09.05 10:32 (a date alone is its midnight). None when it is none of these."""
+    2022-09-05 10:32, 2022/9/5 10:32:00, 2022-09-05T10:32, 2022-09-05T10:32:00+08:00, 2022年9月5日
+    10:32, 2022年9月5日10时32分, 2022.09.05 10:32, 2022/09/05 上午10:32, 2022/9/5 下午3:05,
+    2022/9/5 星期一 10:32, 20220905103200 (a date alone is its midnight). None when it is none of
+    these."""
     if value is None or isinstance(value, bool | dt.time):
         return None
     if isinstance(value, dt.datetime):
@@ -298,16 +397,88 @@ def parse_time(value: object) -> dt.datetime | None:
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, int | float):
-        return _from_serial(float(value))
-    text = clean_text(value)
+        if not (float(value).is_integer() and value >= 1e7):
+            return _from_serial(float(value))
+        text = str(int(value))  # 20220905103200 stored as a number
+    else:
+        text = clean_text(value)
     if _SERIAL.fullmatch(text):
         return _from_serial(float(text))
+    if compact := _COMPACT.fullmatch(text):
+        return _moment(*compact.groups())
     match = _TIME.fullmatch(text)
     if not match:
         return None
-    year, month, day, hour, minute, second = (int(part) if part else 0 for part in match.groups())
+    year, month, day, half, hour, minute, second, zone = match.groups()
+    written = _moment(year, month, day, hour, minute, second, half)
+    if written is None or not zone:
+        return written
+    minutes = 0 if zone == "Z" else int(zone[1:3]) * 60 + int(zone[-2:])
+    offset = dt.timedelta(minutes=-minutes if zone[0] == "-" else minutes)
+    return _local(written.replace(tzinfo=dt.timezone(offset)))
+
+
+def parse_clock(value: object) -> dt.time | None:
+    """A time of day from its own column (来电时间 beside 来电日期): a time cell, a day's fraction
+    (Excel), a date-time cell's time, or text such as 10:32, 10:32:15, 下午3:05, 10时32分."""
+    if isinstance(value, dt.datetime):
+        return _whole_second(value).time()
+    if isinstance(value, dt.time):
+        return dt.time(value.hour, value.minute, value.second)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (dt.datetime(2000, 1, 1) + dt.timedelta(seconds=round(value * 86400))).time() if 0 <= value < 1 else None
+    match = _CLOCK_ONLY.fullmatch(clean_text(value))
+    if not match:
+        return None
+    half, hour, minute, second = match.groups()
+    moment = _moment("2000", "1", "1", hour, minute, second, half)
+    return moment.time() if moment else None
+
+
+def received_time(time_cell: object, date_cell: object) -> tuple[str, dt.datetime | None]:
+    """(the cells as written, for the messages; the time they give, or None). With a date column
+    and a time column both filled, the day of the one and the time of day of the other; either
+    alone is read as a whole time (a date alone is its midnight)."""
+    if _empty(date_cell):
+        return _shown(time_cell), parse_time(time_cell)
+    if _empty(time_cell):
+        return _shown(date_cell), parse_time(date_cell)
+    written = f"{_shown(date_cell)} {_shown(time_cell)}"
+    day, clock = parse_time(date_cell), parse_clock(time_cell)
+    if day is None:
+        return written, None
+    if clock is not None:
+        return written, dt.datetime.combine(day.date(), clock)
+    whole = parse_time(time_cell)  # the whole date-time under 来电时间, its date beside it
+    return written, whole if whole is not None and whole.date() == day.date() else None
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M:%S}".removesuffix(" 00:00:00")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return "" if _empty(value) else clean_text(value)
+
+
+def _moment(
+    year: str,
+    month: str,
+    day: str,
+    hour: str | None = None,
+    minute: str | None = None,
+    second: str | None = None,
+    half: str | None = None,
+) -> dt.datetime | None:
+    hours = int(hour or 0)
+    if half and _HALF_DAY[half] == "pm" and hours < 12:  # 下午3:05 is 15:05 (下午15:05 as written)
+        hours += 12
+    elif half and _HALF_DAY[half] == "am" and hours == 12:  # 上午12:10 is 00:10
+        hours = 0
+    elif half and _HALF_DAY[half] == "am" and hours > 12:  # 上午15:05 says two things
+        return None
     try:
-        return dt.datetime(year, month, day, hour, minute, second)
+        return dt.datetime(int(year), int(month), int(day), hours, int(minute or 0), int(second or 0))
     except ValueError:  # 2022-02-30, 25:00
         return None
 
@@ -347,7 +518,15 @@ def _first_match(text: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> s
         return None
     if text in triage.CATEGORIES:  # our own value, as another export of this platform writes it
         return text
-    for category, words in table:
-        if any(triage.word_pattern(word).search(text) for word in words):
+    for category, pattern in _patterns(table):
+        if pattern.search(text):
             return category
     return None
+
+
+@functools.cache
+def _patterns(table: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, re.Pattern[str]]]:
+    """One pattern per category of a table: its words as alternatives (a file has many rows)."""
+    return [
+        (category, re.compile("|".join(triage.word_pattern(w).pattern for w in words))) for category, words in table
+    ]

@@ -43,11 +43,17 @@ APPEALS = MessageTable(
         hotline_file.ADDRESS_EMPTY: _("诉求地址为空"),
         hotline_file.ADDRESS_LONG: _("诉求地址有{length}个字，超过{limit}个字的上限"),
         hotline_file.TEXT_EMPTY: _("诉求内容为空"),
-        hotline_file.TEXT_LONG: _("诉求内容有{length}个字，超过{limit}个字的上限"),
         hotline_file.CALLER_LONG: _("来电人有{length}个字，超过{limit}个字的上限"),
-        hotline_file.PHONE_BAD: _("联系电话“{value}”无效：应为7到20位数字"),
         hotline_file.FORMULA: _(
             "“{columns}”是公式，文件里没有保存它的值：请用Excel打开并保存后再上传，或把公式粘贴为数值"
+        ),
+        # hotline_file: warnings of a row imported all the same
+        hotline_file.PHONE_BAD: _("联系电话“{value}”不是电话号码（应为7到20位数字），工单照常导入，不带联系电话"),
+        hotline_file.PHONE_MASKED: _("联系电话“{value}”是打了星号的号码，工单照常导入，不带联系电话"),
+        hotline_file.PHONE_SEVERAL: _("联系电话“{value}”有多个号码，只记录了第一个可用的号码{kept}"),
+        hotline_file.PHONE_EXTENSION: _("联系电话“{value}”带分机号：号码记为{phone}，分机{extension}写在来电人后面"),
+        hotline_file.TEXT_CUT: _(
+            "诉求内容有{length}个字，超过{limit}个字的上限：已截断导入，末尾注明“原文过长，已截断，全文见12345工单”"
         ),
     }
 )

@@ -192,6 +192,9 @@ class HotlineImport(TimeStampedModel):
     content = models.BinaryField(null=True)  # kept until confirmed or discarded
     rows = models.PositiveIntegerField(_("行数"), default=0)
     errors = models.JSONField(default=list)
+    # The check's report while the import waits for the worker (services.hotline.HotlineReport.as_stored):
+    # the pending page shows it without reading the file again.
+    report = models.JSONField(default=dict, blank=True)
     created_count = models.PositiveIntegerField(_("新建"), default=0)
     existing_count = models.PositiveIntegerField(_("已导入过"), default=0)
     unplaced_count = models.PositiveIntegerField(_("待定位"), default=0)

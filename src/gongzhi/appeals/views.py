@@ -324,17 +324,10 @@ def hotline(request: HttpRequest) -> HttpResponse:
 def hotline_import(request: HttpRequest, public_id: str) -> HttpResponse:
     pending = selectors.hotline_import_get_for_user(user=request.user, public_id=public_id)
     report = None
-    if pending.confirmed_at is None and pending.content is not None:
-        try:
-            report = services.hotline_import(
-                actor=request.user,
-                area_code=pending.community_code,
-                file_name=pending.file_name,
-                content=bytes(pending.content),
-                dry_run=True,
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
+    try:
+        report = services.pending_report(actor=request.user, pending=pending)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
     if request.method == "POST":
         try:
             report = services.hotline_confirm(

@@ -37,6 +37,12 @@ TESTING = MessageTable(
         ),
         "barcode_empty": _("没有填写管号"),
         "barcode_format": _("管号格式不正确"),
+        "barcode_scientific": _(
+            "管号被Excel转成了科学计数法（{value}），后几位已经丢失：请把管号列设为“文本”，重新填写管号后再上传"
+        ),
+        "barcode_lost_zeros": _(
+            "本轮没有这个管号。可能是Excel去掉了开头的0：是否为管号{tube}？请把管号列设为“文本”，改正后再上传"
+        ),
         "tube_not_resultable": _("该管状态不能记录结果"),
         "formula_no_value": _(
             "“{columns}”是公式，文件里没有保存它的值：请用Excel打开并保存后再上传，或把公式粘贴为数值"

@@ -25,7 +25,19 @@ from gongzhi.core.xlsx_formulas import formulas_without_value
 from gongzhi.testing.result_values import FORMULA_NO_VALUE
 
 ALIASES = {
-    "barcode": ("管号", "条码", "采样管条码", "采样管号", "试管编号", "barcode", "tube"),
+    "barcode": (
+        "管号",
+        "条码",
+        "条码号",
+        "采样管条码",
+        "采样管号",
+        "试管编号",
+        "样本编号",
+        "样本号",
+        "样本条码",
+        "barcode",
+        "tube",
+    ),  # fmt: skip
     "result": ("结果", "检测结果", "核酸结果", "result"),
 }
 LABELS = {"barcode": "管号", "result": "结果"}

@@ -1,8 +1,8 @@
 """Lab results as lab systems write them, and the codes of a result row's outcome. No Django here.
 
 Lab information systems and the people who copy from them write a result many ways: 阴性, 阴性(-),
-阳性（+）with full-width brackets, ＋/－, neg/pos, NEGATIVE, with stray spaces (阴性␣, an ideographic
-or no-break space). `result_of` reads a word, a sign, or a word with its sign; anything else,
+阳性（+）with full-width brackets, ＋/－, neg/pos, NEGATIVE, 阴/阳, N/P, 未检出/检出, with stray spaces
+(阴性␣, an ideographic or no-break space). `result_of` reads a word, a sign, or a word with its sign; anything else,
 including a word and a sign that disagree (阴性(+)), is a problem for that row, never a guess.
 """
 
@@ -26,21 +26,31 @@ NO_SUCH_TUBE = "no_such_tube"
 NO_SUCH_TUBE_NUMBER = "no_such_tube_number"  # the same, for a barcode the file holds as a number
 BARCODE_EMPTY = "barcode_empty"
 BARCODE_FORMAT = "barcode_format"
+BARCODE_SCIENTIFIC = "barcode_scientific"  # {"value"}: Excel made a long barcode a number, digits lost
+BARCODE_LOST_ZEROS = "barcode_lost_zeros"  # {"tube"}: not found, but with leading zeros it is one tube
 TUBE_NOT_RESULTABLE = "tube_not_resultable"
 FORMULA_NO_VALUE = "formula_no_value"  # an .xlsx formula whose value the file does not hold
 CODES = (
     RESULT_EMPTY, RESULT_UNKNOWN, RESULT_CONTRADICTORY, RECORDED, UNCHANGED, REPEATED, CONFLICT_HELD,
-    RESULT_DIFFERS, NO_SUCH_TUBE, NO_SUCH_TUBE_NUMBER, BARCODE_EMPTY, BARCODE_FORMAT, TUBE_NOT_RESULTABLE,
-    FORMULA_NO_VALUE,
+    RESULT_DIFFERS, NO_SUCH_TUBE, NO_SUCH_TUBE_NUMBER, BARCODE_EMPTY, BARCODE_FORMAT, BARCODE_SCIENTIFIC,
+    BARCODE_LOST_ZEROS, TUBE_NOT_RESULTABLE, FORMULA_NO_VALUE,
 )  # fmt: skip
 
+# Lab systems' short forms too: 阴/阳, N/P (a result column holds nothing else they could mean), and
+# 未检出/检出 (no nucleic acid detected / detected). What is neither (弱阳性, 可疑, 阴阳性) stays a problem.
 _WORDS = {
     "阴性": flows.NEGATIVE,
+    "阴": flows.NEGATIVE,
+    "未检出": flows.NEGATIVE,
     "negative": flows.NEGATIVE,
     "neg": flows.NEGATIVE,
+    "n": flows.NEGATIVE,
     "阳性": flows.POSITIVE,
+    "阳": flows.POSITIVE,
+    "检出": flows.POSITIVE,
     "positive": flows.POSITIVE,
     "pos": flows.POSITIVE,
+    "p": flows.POSITIVE,
 }
 _SIGNS = {"-": flows.NEGATIVE, "+": flows.POSITIVE}
 _PLAIN = {**_WORDS, **_SIGNS}

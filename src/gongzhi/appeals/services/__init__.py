@@ -8,6 +8,7 @@ from gongzhi.appeals.services.hotline import (
     hotline_confirm,
     hotline_import,
     household_at,
+    pending_report,
     queue_area,
 )
 from gongzhi.appeals.services.requests import (
@@ -38,6 +39,7 @@ __all__ = [
     "hotline_check",
     "hotline_confirm",
     "hotline_import",
+    "pending_report",
     "household_at",
     "household_tags",
     "queue_area",

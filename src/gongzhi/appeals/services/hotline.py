@@ -28,35 +28,82 @@ from gongzhi.core.tabular import TabularError
 from gongzhi.places.models import Area, Household
 
 MAX_BYTES = 10 * 1024 * 1024
-_SPACES = re.compile(r"\s+")
-_ROOM_TAIL = re.compile(r"(号房|室|房|号)$")
 MIN_SUFFIX = 4
+_SPACES = re.compile(r"\s+")
+_PAREN_TAIL = re.compile(r"\([^()]*\)$")  # （老人独居）, half-width by then
+_CHINESE_NUMBER = re.compile(r"([零〇一二两三四五六七八九十]+)(?=栋|幢|号楼|号栋|单元)")
+_CHINESE_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_BUILDING_WORD = re.compile(r"([0-9]+)(?:号楼|号栋|幢|栋)")
+_ROOM_TAIL = re.compile(r"(号房|室|房|号)$")
+_DASHED = re.compile(r"([0-9]+)(?:栋|-)([0-9]+)-([0-9]+)$")  # 1-1-101, 1栋1-101
+_ROOM = re.compile(r"[0-9A-Za-z]+$")
+_COMPOUND = re.compile(r"[^0-9栋单元-]")  # a door part that names more than building, unit and room
 
 
 def normalise_address(text: str) -> str:
-    """As addresses are compared: half-width, no spaces, without a trailing 室/房."""
-    return _ROOM_TAIL.sub("", _SPACES.sub("", to_half_width(text or "")))
+    """An address as addresses are compared: half-width, no spaces, no trailing remark in brackets
+    （老人独居）, 小区 left out, building numbers in digits and named 栋 (1幢, 1号楼, 一栋), the unit
+    written out (1-1-101 and 1栋1-101 are 1栋1单元101), without a trailing 室/号."""
+    text = _SPACES.sub("", to_half_width(text or ""))
+    while _PAREN_TAIL.search(text):
+        text = _PAREN_TAIL.sub("", text)
+    text = _CHINESE_NUMBER.sub(lambda m: str(_chinese_number(m[1])), text.replace("小区", ""))
+    text = _ROOM_TAIL.sub("", _BUILDING_WORD.sub(r"\1栋", text))
+    return _DASHED.sub(r"\1栋\2单元\3", text)
+
+
+def _chinese_number(text: str) -> int:
+    """一 1, 十二 12, 二十 20, 二十三 23; digits one by one otherwise (一〇一 101)."""
+    if "十" in text:
+        tens, _ten, ones = text.partition("十")
+        return _CHINESE_DIGITS.get(tens, 1) * 10 + _CHINESE_DIGITS.get(ones, 0)
+    return int("".join(str(_CHINESE_DIGITS[c]) for c in text))
+
+
+def _door(normalised: str) -> str:
+    """What follows the road number (书院横街39号明珠华庭1栋1单元101: 明珠华庭1栋1单元101)."""
+    return normalised.rpartition("号")[2]
+
+
+def households_at(addresses: list[str], area_code: str) -> dict[str, tuple[int | None, int]]:
+    """Address -> (the id of the household at it inside `area_code`, or None; the number that
+    matched: 0, 1, or more, then ambiguous and None). Addresses are compared normalised: the
+    longest household address that ends the request's wins (the city, district and street written
+    before the door or not); a household whose door (compound, building, unit, room: its address
+    after the road number) ends the request's counts as well, so the road number may be left out.
+    Two households at the longest match: none is chosen."""
+    keys = {address: normalise_address(address) for address in set(addresses)}
+    rooms = {room[0] for key in keys.values() if (room := _ROOM.search(key))}
+    by_address: dict[str, set[int]] = {}
+    for chunk in _chunks(sorted(rooms)):
+        forms = [room + tail for room in chunk for tail in ("", "室", "号", "房")]
+        for pk, address in Household.objects.filter(in_area("community_code", area_code), room__in=forms).values_list(
+            "id", "address"
+        ):
+            normalised = normalise_address(address)
+            by_address.setdefault(normalised, set()).add(pk)
+            if _COMPOUND.search(door := _door(normalised)) and door != normalised:
+                by_address.setdefault(door, set()).add(pk)
+    found: dict[str, tuple[int | None, int]] = {}
+    for address, key in keys.items():
+        found[address] = (None, 0)
+        for start in range(len(key) - MIN_SUFFIX + 1):
+            ids = by_address.get(key[start:])
+            if ids:
+                found[address] = (next(iter(ids)), 1) if len(ids) == 1 else (None, len(ids))
+                break
+    return found
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def household_at(address: str, area_code: str) -> tuple[Household | None, int]:
-    """The household whose door address ends the hotline's address (the city, district and street
-    written before it or not), inside `area_code`; with the number of households that matched (0, 1,
-    or more: ambiguous, then None)."""
-    text = normalise_address(address)
-    suffixes = {text[i:] for i in range(len(text) - MIN_SUFFIX + 1)}
-    suffixes |= {s + tail for s in list(suffixes) for tail in ("室", "号")}
-    if not suffixes:
-        return None, 0
-    found = list(
-        Household.objects.filter(in_area("community_code", area_code), address__in=suffixes)
-        .select_related("building")
-        .order_by("-id")[:50]
-    )
-    if not found:
-        return None, 0
-    longest = max(len(h.address) for h in found)
-    best = [h for h in found if len(h.address) == longest]
-    return (best[0], 1) if len(best) == 1 else (None, len(best))
+    """The household at a hotline's address inside `area_code` (as `households_at`), with the number
+    of households that matched (0, 1, or more: ambiguous, then None)."""
+    pk, count = households_at([address], area_code)[address]
+    return (Household.objects.select_related("building").get(pk=pk) if pk else None), count
 
 
 def queue_area(address: str, area_code: str) -> str:
@@ -85,11 +132,32 @@ class HotlineReport:
     placed: int = 0
     unplaced: int = 0
     written: bool = False
+    # (row, words) of rows imported all the same: a phone left out or cut, a text cut
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def error_rows(self) -> int:
         """Rows with an error (a row may have several: `errors` holds one line each)."""
         return len({row for row, _ in self.errors})
+
+    def as_stored(self) -> dict[str, Any]:
+        """As a pending import keeps its check (HotlineImport.report)."""
+        counts = {name: getattr(self, name) for name in ("rows", "to_create", "existing", "placed", "unplaced")}
+        lines = {"errors": [list(e) for e in self.errors], "warnings": [list(w) for w in self.warnings]}
+        return {"ignored": self.ignored, **counts, **lines}
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> "HotlineReport":
+        return cls(
+            rows=stored["rows"],
+            errors=[(row, words) for row, words in stored["errors"]],
+            ignored=list(stored["ignored"]),
+            to_create=stored["to_create"],
+            existing=stored["existing"],
+            placed=stored["placed"],
+            unplaced=stored["unplaced"],
+            warnings=[(row, words) for row, words in stored["warnings"]],
+        )
 
 
 def _read(content: bytes, file_name: str) -> hotline_file.HotlineFile:
@@ -104,7 +172,9 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def hotline_check(*, actor: Any, area_code: str, file_name: str, content: bytes) -> tuple[HotlineImport, HotlineReport]:
-    """The page's first step: the file checked and kept (nothing imported) until the worker confirms."""
+    """The page's first step: the file checked and kept (nothing imported) until the worker confirms.
+    The check's report is kept with it, so the pending page shows it without checking the file again
+    (`pending_report`); the confirmation checks the file again, against what exists then."""
     report = hotline_import(actor=actor, area_code=area_code, file_name=file_name, content=content, dry_run=True)
     pending = HotlineImport.objects.create(
         community_code=area_code,
@@ -112,9 +182,26 @@ def hotline_check(*, actor: Any, area_code: str, file_name: str, content: bytes)
         content=content,
         rows=report.rows,
         errors=[[r, m] for r, m in report.errors],
+        report=report.as_stored(),
         actor=actor if getattr(actor, "pk", None) else None,
     )
     return pending, report
+
+
+def pending_report(*, actor: Any, pending: HotlineImport) -> HotlineReport | None:
+    """What the check of a pending import found, as stored with it; an import checked before reports
+    were kept is checked again. None once it is confirmed or discarded."""
+    if pending.confirmed_at is not None or pending.content is None:
+        return None
+    if pending.report:
+        return HotlineReport.from_stored(pending.report)
+    return hotline_import(
+        actor=actor,
+        area_code=pending.community_code,
+        file_name=pending.file_name,
+        content=bytes(pending.content),
+        dry_run=True,
+    )
 
 
 def hotline_confirm(*, actor: Any, pending: HotlineImport, keep_good_rows: bool) -> HotlineReport:
@@ -154,6 +241,7 @@ def hotline_import(
     parsed = _read(content, file_name)
     report = HotlineReport(rows=len(parsed.rows) + len({n for n, _p in parsed.errors}), ignored=list(parsed.ignored))
     report.errors = [(row, APPEALS.text(p.code, **p.params)) for row, p in parsed.errors]
+    report.warnings = [(row, APPEALS.text(p.code, **p.params)) for row, p in parsed.warnings]
     good = []
     for row in parsed.rows:  # what the request itself refuses is that row's error, found before anything is written
         try:
@@ -167,13 +255,16 @@ def hotline_import(
     fresh = [r for r in good if r.ref not in known]
     report.existing = len(good) - len(fresh)
     report.to_create = len(fresh)
-    matches = [(row, household_at(row.address, area_code)[0]) for row in fresh]
-    report.placed = sum(1 for _row, h in matches if h is not None)
+    at = households_at([row.address for row in fresh], area_code)
+    matches = [(row, at[row.address][0]) for row in fresh]
+    report.placed = sum(1 for _row, pk in matches if pk is not None)
     report.unplaced = len(matches) - report.placed
     if dry_run or (report.errors and not keep_good_rows):
         return report
+    households = Household.objects.select_related("building").in_bulk({pk for _row, pk in matches if pk})
     created: list[str] = []
-    for row, household in matches:
+    for row, pk in matches:
+        household = households.get(pk) if pk else None
         try:
             with transaction.atomic():
                 if household is not None:

@@ -11,6 +11,7 @@ Rows of one call that give a tube different results are none of them applied: th
 (ResultConflict) for the lab to see, until a later call, or a correction, gives the tube its result.
 A recorded result changes only by a correction (`tube_result_correct`), with the reason."""
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,10 @@ from gongzhi.testing.services.rollup import progress_add
 MAX_RESULTS = 5000
 POOLS_POSITIVE = "testing.pools_positive"
 MAX_BARCODE = 32  # Tube.barcode
+# A barcode of digits not found is looked for again with up to MAX_ZEROS leading zeros (what Excel
+# drops from a number), for at most MAX_ZERO_HINTS barcodes of a batch.
+MAX_ZEROS, MAX_ZERO_HINTS = 8, 1000
+_SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?E\+[0-9]{2}", re.IGNORECASE)  # as Excel shows a long number
 
 
 def tube_results_record(*, actor, round_: Round, results: list[tuple[str, object]]) -> list[dict]:
@@ -84,6 +89,7 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
     wanted: dict[str, list[tuple[int, str, str]]] = {}
     unclear: dict[str, list[tuple[int, str]]] = {}  # barcode -> rows whose value is not understood
     numbers: set[str] = set()  # barcodes held as numbers in a spreadsheet: a leading 0 may be gone
+    zeros: dict[str, list[int]] = {}  # barcodes of digits not found: answers to say if zeros are missing
     for row, raw, value in items:
         barcode = _barcode_of(raw)
         if isinstance(raw, int | float) and not isinstance(raw, bool):
@@ -92,6 +98,11 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
         if not barcode:
             answers.append(_answer(barcode, "error", rv.BARCODE_EMPTY))
         elif len(barcode) > MAX_BARCODE or not rule.fullmatch(barcode):
+            if _SCIENTIFIC.fullmatch(barcode):
+                answers.append(_answer(barcode[:64], "error", rv.BARCODE_SCIENTIFIC, value=barcode[:64]))
+                continue
+            if barcode.isdigit():  # 1234567 for a round of 10 digits: 0001234567?
+                zeros.setdefault(barcode, []).append(len(answers))
             answers.append(_answer(barcode[:64], "error", rv.BARCODE_FORMAT))
         elif isinstance(result, Problem):
             unclear.setdefault(barcode, []).append((row, "?" if isinstance(value, Problem) else str(value).strip()))
@@ -116,6 +127,8 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
                 missing = rv.NO_SUCH_TUBE_NUMBER if barcode in numbers else rv.NO_SUCH_TUBE
                 for index, _r, _w in given:
                     answers[index] = _answer(barcode, "error", missing)
+                if barcode.isdigit():
+                    zeros.setdefault(barcode, []).extend(index for index, _r, _w in given)
             elif len(results) > 1 or barcode in unclear:
                 # Rows that disagree, or a row whose value could not be read beside a readable one
                 # (弱阳性 beside 阴性, a formula with no saved value): none is applied, all are held.
@@ -170,7 +183,26 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
         for result, pk in confirmed.values():
             by_result.setdefault(result, []).append(pk)
         _resolve_conflicts(round_, by_result, actor, now)
+    _lost_zeros(round_, rule, zeros, answers)
     return answers, positive
+
+
+def _lost_zeros(round_: Round, rule: re.Pattern[str], zeros: dict[str, list[int]], answers: list[dict]) -> None:
+    """Name the tube a barcode of digits was before Excel dropped its leading zeros (1234567 for
+    0001234567), when exactly one of its forms with zeros in front that fit the round's format is a
+    tube of the round. Only named, in the row's error: the lab corrects the file. (Recorded as that
+    tube, a result would land on a tube the lab never named, and a positive opens recalls.)"""
+    forms = {
+        barcode: [padded for n in range(1, MAX_ZEROS + 1) if rule.fullmatch(padded := "0" * n + barcode)]
+        for barcode in list(zeros)[:MAX_ZERO_HINTS]
+    }
+    wanted = {padded for padded_forms in forms.values() for padded in padded_forms if len(padded) <= MAX_BARCODE}
+    found = {barcode for (barcode,) in tubes_by_barcode(round_, wanted, "barcode")}
+    for barcode, padded_forms in forms.items():
+        matches = [padded for padded in padded_forms if padded in found]
+        if len(matches) == 1:
+            for index in zeros[barcode]:
+                answers[index] = _answer(barcode, "error", rv.BARCODE_LOST_ZEROS, tube=matches[0])
 
 
 def _barcode_rule(round_: Round):

@@ -55,6 +55,8 @@ class Command(BaseCommand):
             self.stdout.write(_("已忽略的列（内容不会导入）：%(columns)s") % {"columns": "、".join(report.ignored)})
         for row, message in report.errors:
             self.stdout.write(_("第%(row)d行 %(message)s") % {"row": row, "message": message})
+        for row, message in report.warnings:
+            self.stdout.write(_("第%(row)d行 提醒：%(message)s") % {"row": row, "message": message})
         self.stdout.write(
             _(
                 "读取%(rows)d行：新建%(create)d件（定位到户%(placed)d件，待定位%(unplaced)d件），已导入过%(existing)d件，错误%(errors)d行"
