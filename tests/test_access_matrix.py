@@ -382,7 +382,7 @@ def test_every_api_operation_hides_another_communitys_rows(client, world):
                     "resident_id": objects["resident"].public_id,
                     "reason": "away",
                     "action": "in",
-                    "code": "H:" + objects["household"].public_id,
+                    "code": "H:" + objects["household"].door_key,
                 },
             )
         )

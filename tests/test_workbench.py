@@ -112,6 +112,7 @@ def test_grid_workers_and_building_leaders_reach_their_place(client, demo_street
     items = items_of(client, "leader")
     label = f"我的楼栋：{leader.building.label}"
     assert items[label] == (f"/buildings/{leader.building.public_id}/", leader.building.households.count())
+    assert items["打印本楼门牌码"][0] == f"/buildings/{leader.building.public_id}/door-codes/"  # they put them up
     grid = user("grid").role_assignments.get().grid
     assert items_of(client, "grid")[f"我的网格：{grid.name}"][1] == grid.buildings.count()
 

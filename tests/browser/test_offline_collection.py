@@ -114,7 +114,7 @@ def test_the_screen_shows_what_the_server_recorded_not_what_the_phone_hoped(page
     assert "王*明" in page.locator("#message").inner_text()
     assert page.locator("#in-tube").inner_text() == "1"
     # the family of 3 does not fit in the 2 places left: nobody of it is recorded, loudly
-    page.fill("#code", "H:" + household.public_id)
+    page.fill("#code", "H:" + household.door_key)
     page.click("#scan")
     wait_until(page, "document.getElementById('refused-count').textContent === '1'")
     message = page.locator("#message")

@@ -259,3 +259,101 @@ def test_a_field_named_twice_in_the_header_is_read_from_its_first_column_and_sai
 
     assert table.rows == [(2, {"name": "张三", "id_number": "1"})]
     assert table.repeated == {"id_number": ["B", "D"]} and table.ignored == [("C", "备注"), ("D", "身份证号码")]
+
+
+def workbook_bytes(rows, *, merges=(), hidden=()) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    for cells in merges:
+        sheet.merge_cells(cells)
+    for number in hidden:
+        sheet.row_dimensions[number].hidden = True
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_every_cell_of_a_merged_range_reads_as_its_top_left_value():
+    content = workbook_bytes(
+        [
+            ["花名册"],
+            ["姓名", "身份证号", "手机号", "出生日期"],
+            ["户主", "1", "13800138000", "1950-01-01"],
+            ["配偶", "2", None, None],
+            ["子女", "3", None, None],
+            ["邻居", "4", "13900139000", "1960-01-01"],
+        ],
+        merges=["A1:D1", "C3:D5"],
+    )
+
+    table = read(content, "a.xlsx")
+
+    assert table.header_row == 2
+    assert [(n, v["phone"], v["birth_date"]) for n, v in table.rows] == [
+        (3, "13800138000", "13800138000"),
+        (4, "13800138000", "13800138000"),
+        (5, "13800138000", "13800138000"),
+        (6, "13900139000", "1960-01-01"),
+    ]
+
+
+def test_a_header_of_two_merged_rows_is_read_from_its_second_row():
+    content = workbook_bytes(
+        [["姓名", "身份证", None], [None, "身份证号", "手机号"], ["张三", "1", "138"]],
+        merges=["A1:A2", "B1:C1"],
+    )
+
+    table = read(content, "a.xlsx")
+
+    assert (table.header_row, table.rows) == (2, [(3, {"name": "张三", "id_number": "1", "phone": "138"})])
+
+
+def test_hidden_rows_read_are_listed():
+    content = workbook_bytes(
+        [["姓名", "身份证号"], ["甲", "1"], ["乙", "2"], ["丙", "3"], [None, None]], hidden=[3, 4, 5]
+    )
+
+    table = read(content, "a.xlsx")
+
+    assert (len(table.rows), table.hidden_rows) == (3, [3, 4])
+
+
+def test_merges_and_hidden_rows_are_found_in_the_sheet_xml():
+    content = workbook_bytes([["姓名", "身份证号"], ["甲", "1"]], merges=["B2:C3", "AA10:AB12"], hidden=[2])
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+
+    merges, hidden = tabular._sheet_marks(workbook.worksheets[0])
+
+    assert (sorted(merges), hidden) == ([(2, 3, 1, 3), (10, 12, 26, 28)], {2})
+
+
+def test_footer_rows_are_skipped_and_listed_only_with_a_footer_key():
+    rows = [
+        ["序号", "姓名", "身份证号"],
+        [1, "张三", "510104195001021234"],
+        ["合计", "1人"],
+        [None, "填表人：张三", None, "审核人：李四"],
+        [None, "联系人：王五", "13800138000"],
+        [None, "合计", "510104195001021234"],  # an ID number: a row, whatever its name
+    ]
+
+    plain = read(xlsx(rows), "a.xlsx")
+    table = read(xlsx(rows), "a.xlsx", footer_key="id_number")
+
+    assert [n for n, _ in plain.rows] == [2, 3, 4, 5, 6]
+    assert [n for n, _ in table.rows] == [2, 6]
+    assert table.footers == [(3, "合计"), (4, "填表人:张三"), (5, "联系人:王五")]
+
+
+def test_a_second_column_of_a_field_is_read_when_asked():
+    content = "姓名,身份证号,联系电话,手机号,备注\n张三,1,,138,x\n".encode()
+
+    plain = read(content, "a.csv")
+    table = read(content, "a.csv", second_columns=("phone",))
+
+    assert plain.ignored == [("D", "手机号"), ("E", "备注")]
+    assert table.ignored == [("E", "备注")] and table.repeated == {"phone": ["C", "D"]}
+    assert table.headers[tabular.second("phone")] == "手机号"
+    assert table.rows == [(2, {"name": "张三", "id_number": "1", "phone": "", "phone_2": "138"})]

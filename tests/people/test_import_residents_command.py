@@ -119,3 +119,40 @@ def test_ignored_columns_and_warnings_are_printed(tmp_path, community_a):
         "已忽略的列（内容不会导入）：A列“序号”、H列（无列名）、I列“民族”",
         "第2行 人员类别 提示：“低保”没有对应的重点人群标签，未作为标签导入（共1行：第2行）",
     ]
+
+
+@pytest.fixture
+def file_with_a_bad_row(tmp_path):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(
+        xlsx_bytes([person("张三", valid_id_number()), person("李四", valid_id_number(), phone="123"), ["合计", "2人"]])
+    )
+    return path
+
+
+def test_keep_good_rows_imports_the_good_rows_and_exits_1(file_with_a_bad_row, community_a):
+    code, message, output = failing(str(file_with_a_bad_row), "--community", community_a.code, "--keep-good-rows")
+
+    assert (code, message) == (1, "有错误行，已导入正确的行")
+    assert output.splitlines() == [
+        "第5行 提示：“合计”是表尾的合计或签字行，已跳过，未导入",
+        f"第4行 手机号 {PEOPLE.text(id_rules.PHONE)}",
+        "读取2行：新增1人，更新0人，无变化0人；新建网格1个、楼栋1栋、户1户；错误1条",
+        "导入完成",
+    ]
+    assert list(Resident.objects.values_list("name", flat=True)) == ["张三"]
+
+
+def test_keep_good_rows_in_a_dry_run_writes_nothing(file_with_a_bad_row, community_a):
+    code, message, _ = failing(
+        str(file_with_a_bad_row), "--community", community_a.code, "--keep-good-rows", "--dry-run"
+    )
+
+    assert (code, message) == (1, "有错误，未导入任何数据")
+    assert not Resident.objects.exists()
+
+
+def test_keep_good_rows_with_a_clean_file_exits_0(roster_file, community_a):
+    output = command(str(roster_file), "--community", community_a.code, "--keep-good-rows")
+
+    assert output.splitlines()[-1] == "导入完成" and Resident.objects.count() == 2

@@ -332,7 +332,7 @@ def test_existing_building_in_another_grid_is_an_error(community_a, ids):
 
     report = run(community_a, xlsx_bytes([person(id_number=ids[0], grid="第2网格", building="3栋")]))
 
-    assert said(report.errors) == [(3, "网格", "3号楼栋已属于第1网格，与填写的第2网格不一致")]
+    assert said(report.errors) == [(3, "网格", "楼栋“水井街1号 3栋”已属于第1网格，与填写的第2网格不一致")]
 
 
 def test_one_building_in_two_grids_in_the_file(community_a, ids):
@@ -343,7 +343,7 @@ def test_one_building_in_two_grids_in_the_file(community_a, ids):
 
     report = run(community_a, xlsx_bytes(rows))
 
-    assert said(report.errors) == [(4, "网格", "第3行把5号楼栋填在第1网格，这里填的是第2网格")]
+    assert said(report.errors) == [(4, "网格", "第3行把楼栋“5栋”填在第1网格，这里填的是第2网格")]
 
 
 def test_the_template_example_row_is_not_imported(community_a, ids):

@@ -173,8 +173,26 @@ def test_birth_date_differs_from_the_id():
     ]
 
 
-def test_birth_date_unreadable():
-    assert said(clean(raw(birth_date="五月"))[1]) == [(7, "出生日期", PEOPLE.text(register_rules.BIRTH_UNREADABLE))]
+@pytest.mark.parametrize("written", ["五月", "50-3-4", "1950年3月", "一九五〇年", "03/04/1950"])
+def test_a_birth_date_written_some_other_way_is_a_warning_when_the_id_number_is_valid(written):
+    warnings: list[RowError] = []
+
+    record, errors = clean_row(7, raw(birth_date=written), HEADERS, tag_by_label=TAGS, today=TODAY, warnings=warnings)
+
+    assert record is not None and errors == []
+    assert said(warnings) == [(7, "出生日期", "出生日期无法识别，已按身份证号中的出生日期登记")]
+
+
+def test_an_unreadable_birth_date_beside_a_bad_id_number_is_an_error():
+    assert said(clean(raw(id_number="123", birth_date="五月"))[1])[1:] == [
+        (7, "出生日期", PEOPLE.text(register_rules.BIRTH_UNREADABLE))
+    ]
+
+
+def test_a_readable_birth_date_that_contradicts_the_id_number_is_still_an_error():
+    assert said(clean(raw(birth_date="1981-05-17"))[1]) == [
+        (7, "出生日期", "出生日期与身份证号中的出生日期（1980-05-17）不一致")
+    ]
 
 
 def test_id_number_as_a_float_lost_its_digits():
@@ -275,13 +293,16 @@ def test_duplicates_name_the_first_row():
     ]
 
 
-def test_one_building_in_two_grids_inside_the_file():
+def test_one_new_building_in_two_grids_inside_the_file():
     first, _ = clean_row(3, raw(grid="1", building="5"), HEADERS, tag_by_label=TAGS, today=TODAY)
     second, _ = clean_row(4, raw(grid="2", building="5"), HEADERS, tag_by_label=TAGS, today=TODAY)
+    nothing = register_plan.Stored(grids=set(), buildings={}, households={}, residents={}, tags={})
 
-    assert said(register_rules.building_grid_errors([first, second], "所属网格")) == [
-        (4, "所属网格", "第3行把5号楼栋填在第1网格，这里填的是第2网格")
-    ]
+    _plan, errors = register_plan.plan_import(
+        [first, second], nothing, community_code="A", headers={**HEADERS, "grid": "所属网格"}
+    )
+
+    assert said(errors) == [(4, "所属网格", "第3行把楼栋“5栋”填在第1网格，这里填的是第2网格")]
 
 
 def test_template_headers_are_recognised():
@@ -304,7 +325,7 @@ def test_plan_sorts_records_into_create_update_unchanged_and_errors():
     new = make_id_number("510104", dt.date(1980, 5, 17), 14, True)
     stored = register_plan.Stored(
         grids={1},
-        building_grid={3: 1},
+        buildings={3: register_rules.StoredBuilding(3, "3栋", "", 1)},
         households={(3, 2, "501"): 40},
         residents={
             same: _StoredResident(
@@ -356,12 +377,13 @@ def test_plan_sorts_records_into_create_update_unchanged_and_errors():
 
     assert said(errors) == [
         (4, "身份证号", PEOPLE.text(register_rules.OTHER_COMMUNITY)),
-        (5, "网格", "3号楼栋已属于第1网格，与填写的第2网格不一致"),
+        (5, "网格", "楼栋“3栋”已属于第1网格，与填写的第2网格不一致"),
     ]
     assert plan.unchanged == 1
     assert [(s.pk, r.row) for s, r in plan.update] == [(2, 3)]
     assert [r.row for r in plan.create] == [6]
-    assert (plan.grids, plan.buildings, plan.doors) == ({2}, {8: 2}, {(3, 2, "502"), (8, 2, "501")})
+    new = register_plan.NewBuilding(grid=2, name="8栋", address="")
+    assert (plan.grids, plan.buildings, plan.doors) == ({2}, {8: new}, {(3, 2, "502"), (8, 2, "501")})
 
 
 def test_report_as_dict_keeps_the_first_errors_and_their_count():

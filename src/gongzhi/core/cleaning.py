@@ -26,6 +26,16 @@ def clean_text(value: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# What people write in a cell that has nothing to say (no phone): read as a blank cell.
+NONE_WORDS = frozenset({"无", "/", "-", "--", "—", "——", "暂无", "没有"})
+
+
+def is_none_word(value: object) -> bool:
+    """Whether a cell says "none" in one of the ways people write it (无, /, -, —, 暂无, 没有)."""
+    # A length check first: this runs on every phone cell of a 50,000-row file.
+    return isinstance(value, str) and len(value.strip()) <= 4 and clean_text(value).replace(" ", "") in NONE_WORDS
+
+
 def clean_code(value: object) -> str:
     """For numbers typed as text (ID numbers, phones, codes): half-width, no spaces or dashes,
     upper-case X. A float that Excel made from a long number keeps its scientific form, so the

@@ -2,17 +2,18 @@
 
 Real files have a merged title row or two above the header, header names that vary from office
 to office (身份证号 / 身份证号码 / 公民身份号码), CSVs saved by Chinese Excel in GBK, and blank
-rows (or rows with only a pre-filled 序号). `read_table` finds the header within the first
-rows, maps its columns to field names through aliases, and yields each non-empty row with the
-row number Excel shows, so a message can point the user to the exact cell. Cleaning of the
-values is left to the caller.
+rows (or rows with only a pre-filled 序号), cells merged down over a family's rows, footer rows
+(合计, 填表人…) and rows a filter hid. `read_table` finds the header within the first rows, maps
+its columns to field names through aliases, and yields each non-empty row with the row number
+Excel shows, so a message can point the user to the exact cell. Cleaning of the values is left to
+the caller.
 """
 
 import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,13 @@ CODES = (
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other OLE documents)
 _MARKS = re.compile(r"[*＊※]")
+# The first cell of a row under the data that sums it up or signs it off (合计 4人, 填表人：张三).
+_FOOTER = re.compile(r"^(?:合计|总计|小计|填表人|填报人|制表|审核|负责人|联系人|(?:备注|说明|注)[:：])")
+_FOOTER_STARTS = frozenset("合总小填制审负联备说注")
+# An .xlsx sheet's merged ranges and hidden rows, read from its XML (openpyxl's read-only mode drops them).
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
 _PAREN_TAIL = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]$")
 
 
@@ -82,8 +90,18 @@ class Table:
     sheet_name: str = ""
     ignored: list[tuple[str, str]] = field(default_factory=list)
     # field -> the letters of all its columns, for a field the header names more than once (the
-    # first is read, the others are in `ignored`): a caller for whom that is ambiguous refuses it
+    # first is read, the others are in `ignored`, but for the second of a field in `second_columns`,
+    # read as "<field>_2"): a caller for whom that is ambiguous refuses it
     repeated: dict[str, list[str]] = field(default_factory=dict)
+    # (row number, its first cell's text) of the rows skipped as footers (合计, 填表人…): see read_table
+    footers: list[tuple[int, str]] = field(default_factory=list)
+    # the numbers of the rows read (in `rows`) that the sheet hides (a filter, or rows hidden by hand)
+    hidden_rows: list[int] = field(default_factory=list)
+
+
+def second(name: str) -> str:
+    """The field under which a row holds the second column of a field named twice in the header."""
+    return f"{name}_2"
 
 
 def column_letter(position: int) -> str:
@@ -128,6 +146,20 @@ def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _no_long_number(value: object) -> bool:
+    """Holds no number as long as an ID number (15 digits or more): empty, or 4人 under a footer."""
+    return sum(ch.isdigit() for ch in clean_text(value)) < 15
+
+
+def _footer_text(cells: Sequence[object]) -> str | None:
+    """The first cell's text of a footer row (合计 4人, 填表人：张三 …), else None."""
+    first = next((cell for cell in cells if not _is_empty(cell)), None)
+    if not isinstance(first, str) or first.lstrip()[:1] not in _FOOTER_STARTS:  # cheap: most rows
+        return None
+    text = clean_text(first)
+    return text[:30] if _FOOTER.match(text) else None
+
+
 def _find_header(
     rows: Iterator[Row], aliases: Aliases, required: Sequence[str], labels: Mapping[str, str]
 ) -> tuple[int, dict[str, int], tuple[object, ...]]:
@@ -150,20 +182,33 @@ def _find_header(
 
 
 def _table_from_rows(
-    rows: Iterator[Row], *, aliases: Aliases, required: Sequence[str], labels: Mapping[str, str], max_rows: int
+    rows: Iterator[Row],
+    *,
+    aliases: Aliases,
+    required: Sequence[str],
+    labels: Mapping[str, str],
+    max_rows: int,
+    second_columns: Collection[str] = (),
+    footer_key: str | None = None,
 ) -> Table:
     """The header, then every non-empty row below it (the same iterator goes on)."""
     header_row, columns, header = _find_header(rows, aliases, required, labels)
+    known = set(columns.values())
+    named = {pos: clean_text(cell) for pos, cell in enumerate(header) if pos not in known and not _is_empty(cell)}
+    index = _alias_index(aliases)
+    repeated: dict[str, list[str]] = {}
+    for pos in sorted(named):
+        if (name := index.get(normalise_header(header[pos]))) in columns:
+            repeated.setdefault(name, [column_letter(columns[name])]).append(column_letter(pos))
+            if name in second_columns and second(name) not in columns:
+                columns[second(name)] = pos
+                del named[pos]
     table = Table(
         headers={name: clean_text(header[pos]) for name, pos in columns.items()},
         header_row=header_row,
+        repeated=repeated,
     )
     known, header_width = set(columns.values()), len(header)
-    named = {pos: clean_text(cell) for pos, cell in enumerate(header) if pos not in known and not _is_empty(cell)}
-    index = _alias_index(aliases)
-    for pos in sorted(named):
-        if (name := index.get(normalise_header(header[pos]))) in columns:
-            table.repeated.setdefault(name, [column_letter(columns[name])]).append(column_letter(pos))
     # Columns without a header count as ignored only once a row holds something in them.
     unnamed = {pos for pos in range(header_width) if pos not in known and pos not in named}
     unnamed_with_data: set[int] = set()
@@ -175,6 +220,9 @@ def _table_from_rows(
         values = {name: cells[pos] if pos < width else None for name, pos in columns.items()}
         # Empty in every known column: a blank row, or one with only a pre-filled 序号.
         if all(_is_empty(value) for value in values.values()):
+            continue
+        if footer_key is not None and (text := _footer_text(cells)) and _no_long_number(values.get(footer_key)):
+            table.footers.append((number, text))
             continue
         if len(table.rows) >= max_rows:
             raise TooManyRows(TOO_MANY, limit=max_rows)
@@ -199,6 +247,57 @@ def _numbered(rows: Iterable[Iterable[object]]) -> Iterator[Row]:
         yield number, tuple(cells)
 
 
+def _cell(ref: bytes) -> tuple[int, int]:
+    """(column from 0, row) of a cell reference: b"B3" -> (1, 3)."""
+    letters = ref.rstrip(b"0123456789")
+    position = 0
+    for letter in letters:
+        position = position * 26 + letter - 64
+    return position - 1, int(ref[len(letters) :])
+
+
+def _sheet_marks(sheet: Any) -> tuple[list[tuple[int, int, int, int]], set[int]]:
+    """A read-only sheet's merged ranges (first row, last row, first column, end column; columns
+    counted from 0, the end excluded) and hidden rows, from its XML: found by a scan of the bytes,
+    no parsing, so a 50,000-row sheet costs milliseconds (openpyxl reads them only when it loads
+    the whole sheet into memory, several times slower)."""
+    try:
+        data = sheet.parent._archive.read(sheet._worksheet_path)
+    except Exception:  # not a read-only sheet of an archive: nothing to add
+        return [], set()
+    merges = []
+    start = data.find(b"mergeCell")
+    for first, last in _MERGE_REF.findall(data, start) if start >= 0 else ():
+        left, top = _cell(first)
+        right, bottom = _cell(last)
+        merges.append((top, bottom, left, right + 1))
+    hidden = set()
+    if b'hidden="1"' in data or b'hidden="true"' in data:
+        for tag in _HIDDEN_ROW.findall(data):
+            if number := _ROW_NUMBER.search(tag):
+                hidden.add(int(number[1]))
+    return merges, hidden
+
+
+def _fill_merged(rows: Iterator[Row], merges: list[tuple[int, int, int, int]]) -> Iterator[Row]:
+    """The rows with every cell of a merged range holding the range's top-left value, as the worker
+    sees it (网格, 楼栋, 房号 merged down over a family's rows)."""
+    starting: dict[int, list[tuple[int, int, int]]] = {}
+    for top, bottom, left, right in merges:
+        starting.setdefault(top, []).append((bottom, left, right))
+    active: list[tuple[int, int, int, object]] = []  # (last row, first column, end column, value)
+    for number, cells in rows:
+        active = [merge for merge in active if merge[0] >= number]
+        for bottom, left, right in starting.pop(number, ()):
+            active.append((bottom, left, right, cells[left] if left < len(cells) else None))
+        if active:
+            filled = list(cells) + [None] * (max(merge[2] for merge in active) - len(cells))
+            for _bottom, left, right, value in active:
+                filled[left:right] = [value] * (right - left)
+            cells = tuple(filled)
+        yield number, cells
+
+
 def _check_zip(content: bytes, max_bytes: int) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -209,15 +308,7 @@ def _check_zip(content: bytes, max_bytes: int) -> None:
         raise TabularError(TOO_BIG, limit=max_bytes // (1024 * 1024))
 
 
-def _xlsx_table(
-    content: bytes,
-    *,
-    aliases: Aliases,
-    required: Sequence[str],
-    labels: Mapping[str, str],
-    max_rows: int,
-    max_bytes: int,
-) -> Table:
+def _xlsx_table(content: bytes, *, max_bytes: int, **options: Any) -> Table:
     import openpyxl  # imported here: CSV-only callers need not pay for it
 
     _check_zip(content, max_bytes)
@@ -233,9 +324,10 @@ def _xlsx_table(
                 continue  # a chart sheet
             # Some writers store a wrong <dimension>; without this rows past it would be lost.
             sheet.reset_dimensions()
+            merges, hidden = _sheet_marks(sheet)
             rows = _numbered(sheet.iter_rows(values_only=True))
             try:
-                table = _table_from_rows(rows, aliases=aliases, required=required, labels=labels, max_rows=max_rows)
+                table = _table_from_rows(_fill_merged(rows, merges) if merges else rows, **options)
             except TooManyRows:
                 raise
             except TabularError as exc:
@@ -244,8 +336,10 @@ def _xlsx_table(
                     error = exc
                 continue
             table.sheet_name = sheet.title
+            table.hidden_rows = [number for number, _values in table.rows if number in hidden] if hidden else []
             # One sheet is read: another sheet with the same header and rows (a roster kept as a
             # sheet per grid, a day per sheet) would be dropped without a word. Refused, naming them.
+            aliases, required = options["aliases"], options["required"]
             others = [s.title for s in workbook.worksheets if s is not sheet and _holds_a_table(s, aliases, required)]
             if others:
                 raise TabularError(MORE_SHEETS, n=len(others) + 1, sheets="、".join([sheet.title, *others]))
@@ -305,13 +399,11 @@ def _delimiter(text: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 
-def _csv_table(
-    content: bytes, *, aliases: Aliases, required: Sequence[str], labels: Mapping[str, str], max_rows: int
-) -> Table:
+def _csv_table(content: bytes, **options: Any) -> Table:
     text = decode_text(content)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        return _table_from_rows(_numbered(reader), aliases=aliases, required=required, labels=labels, max_rows=max_rows)
+        return _table_from_rows(_numbered(reader), **options)
     except csv.Error as exc:
         raise TabularError(BROKEN_CSV, detail=str(exc)) from exc
 
@@ -325,15 +417,29 @@ def read_table(
     max_rows: int,
     max_bytes: int,
     labels: Mapping[str, str] | None = None,
+    second_columns: Collection[str] = (),
+    footer_key: str | None = None,
 ) -> Table:
     """Rows of an .xlsx or .csv file under its header.
 
     `aliases` maps each field to the header names it may have; `required` fields must all be in
     the header; `labels` names fields in messages (defaults to the field). Fully empty rows are
-    skipped. Raises TabularError for a file that cannot be read as a whole.
+    skipped. In an .xlsx, every cell of a merged range reads as its top-left value, and the rows
+    the sheet hides are listed in `hidden_rows`. A field of `second_columns` named twice in the
+    header is read from both columns (the second as `second(field)`). With `footer_key`, a row
+    whose first cell starts with 合计, 总计, 小计, 填表人, 填报人, 制表, 审核, 负责人, 联系人 (or
+    备注：, 说明：) and holds no number of 15 digits or more under that field (an ID number) is no
+    data: it is listed in `footers`.
+    Raises TabularError for a file that cannot be read as a whole.
     """
-    fields = list(required)
-    names = labels or {}
+    options: dict[str, Any] = {
+        "aliases": aliases,
+        "required": list(required),
+        "labels": labels or {},
+        "max_rows": max_rows,
+        "second_columns": second_columns,
+        "footer_key": footer_key,
+    }
     if not content:
         raise TabularError(EMPTY_FILE)
     if len(content) > max_bytes:
@@ -344,11 +450,9 @@ def read_table(
     if content.startswith(_ZIP_MAGIC):
         if suffix not in ("xlsx", "xlsm", ""):
             raise TabularError(WRONG_TYPE)
-        return _xlsx_table(
-            content, aliases=aliases, required=fields, labels=names, max_rows=max_rows, max_bytes=max_bytes
-        )
+        return _xlsx_table(content, max_bytes=max_bytes, **options)
     if suffix in ("xlsx", "xlsm"):
         raise TabularError(BROKEN_XLSX)
     if suffix not in ("csv", "txt", ""):
         raise TabularError(WRONG_TYPE)
-    return _csv_table(content, aliases=aliases, required=fields, labels=names, max_rows=max_rows)
+    return _csv_table(content, **options)

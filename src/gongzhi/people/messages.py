@@ -34,8 +34,19 @@ PEOPLE = MessageTable(
         "birth_mismatch": _("出生日期与身份证号中的出生日期（{born}）不一致"),
         "duplicate": _("与第{row}行身份证号重复"),
         "other_community": _("该身份证号已在其他社区登记，请先由该社区办理迁出"),
-        "building_grid": _("{building}号楼栋已属于第{grid}网格，与填写的第{here}网格不一致"),
-        "building_grid_in_file": _("第{row}行把{building}号楼栋填在第{grid}网格，这里填的是第{here}网格"),
+        "building_grid": _("楼栋“{building}”已属于第{grid}网格，与填写的第{here}网格不一致"),
+        "building_grid_in_file": _("第{row}行把楼栋“{building}”填在第{grid}网格，这里填的是第{here}网格"),
+        "building_ambiguous": _("本社区有{count}个“{building}”（{places}），请在“小区”列填写楼栋所在的小区"),
+        "compound_long": _("小区名称不能超过100个字"),
+        "building_new_in_compound": _(
+            "将新建楼栋“{building}”：本社区已有同名楼栋（如{others}），但不在这个小区。如果小区名称写错了，请改正后重新上传"
+        ),
+        "phone_second": _("本行两列电话的号码不同：只导入“{kept}”列的号码，这一列的号码未导入（每位居民登记一个电话）"),
+        "birth_ignored": _("出生日期无法识别，已按身份证号中的出生日期登记"),
+        "footer_skipped": _("“{text}”是表尾的合计或签字行，已跳过，未导入"),
+        "hidden_rows": _(
+            "文件中有{count}行是隐藏的（第{rows}行），这些行也会导入；如果不想导入，请删除这些行后重新上传"
+        ),
         "tags_unknown_field": _("未知的重点人群标签：{unknown}"),
         "tag_unmapped": _("“{value}”没有对应的重点人群标签，未作为标签导入（共{count}行：第{rows}行）"),
         "gender_unreadable": _("性别应填写“男”或“女”"),

@@ -30,7 +30,7 @@ from gongzhi.core.xlsx_formulas import formulas_without_value
 from gongzhi.people import flows, id_rules, register_rules
 from gongzhi.people.models import RegisterImport, Resident, ResidentTag, VulnerabilityTag
 from gongzhi.people.register_plan import Plan, RegisterReport, Stored, plan_import
-from gongzhi.people.register_rules import RegisterRecord, RowError
+from gongzhi.people.register_rules import RegisterRecord, RowError, StoredBuilding
 from gongzhi.people.services import residents_changed
 from gongzhi.places import services as place_services
 from gongzhi.places.models import Area, Building, Grid, Household
@@ -87,6 +87,8 @@ def _read(content: bytes, file_name: str):
             aliases=register_rules.COLUMNS,
             required=register_rules.REQUIRED,
             labels=register_rules.LABELS,
+            second_columns=("phone",),
+            footer_key="id_number",
             **limits,
         )
     except TabularError as exc:
@@ -117,7 +119,7 @@ def _load_existing(community: Area, id_numbers: list[str]):
             tags[resident_id].add(tag)
     stored = Stored(
         grids=set(grids),
-        building_grid={n: grid_number[b.grid_id] for n, b in buildings.items()},
+        buildings={n: StoredBuilding(n, b.name, b.address, grid_number[b.grid_id]) for n, b in buildings.items()},
         households=households,
         residents=residents,
         tags={pk: frozenset(t) for pk, t in tags.items()},
@@ -141,8 +143,9 @@ def _write_places(community: Area, plan: Plan, grids: dict, buildings: dict) -> 
     households (in bulk: thousands); returns door -> household id for the whole community."""
     for number in sorted(plan.grids):
         grids[number] = place_services.grid_create(community_code=community.code, number=number)
-    for number, grid_number in sorted(plan.buildings.items()):
-        buildings[number] = place_services.building_create(grid=grids[grid_number], number=number)
+    for number, new in sorted(plan.buildings.items()):
+        grid = grids[new.grid]
+        buildings[number] = place_services.building_create(grid=grid, number=number, name=new.name, address=new.address)
     now, code, rows = _now_for_db(), community.code, []
     for number, unit, room in sorted(plan.doors):
         building = buildings[number]
@@ -291,13 +294,14 @@ def register_file_import(
             key=lambda e: e.row,
         ),
         ignored_columns=table.ignored,
-        warnings=checked.warnings,
     )
     if report.errors:
         plan = _plan_of_good_rows(report, checked.records, stored, community, headers)
     else:
         report.good_rows = len(checked.records)
     report.count(plan)
+    read = register_rules.file_warnings(table.footers, table.hidden_rows)
+    report.warnings = sorted(read + checked.warnings + plan.warnings, key=lambda w: w.row)
     if dry_run or (report.errors and not keep_good_rows) or report.good_rows == 0:
         return report
     try:

@@ -9,10 +9,10 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from gongzhi.core.cleaning import clean_code, clean_text, parse_date
+from gongzhi.core.cleaning import clean_code, clean_text, is_none_word, parse_date
 from gongzhi.people import id_rules
 from gongzhi.people.register_tags import parse_tags
 
@@ -32,6 +32,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "phone": ("联系电话", "手机号", "手机", "手机号码", "电话", "联系方式", "电话号码", "固定电话", "座机"),
     "grid": ("网格", "网格号", "所属网格"),
     "building": ("楼栋", "楼栋号", "楼号", "楼栋名称", "栋", "栋号"),
+    # The compound (小区, 院落) a building stands in: its buildings' names repeat in the next one.
+    "compound": ("小区", "小区名称", "小区/院落", "院落", "院落名称", "小区院落", "所在小区", "小区名"),
     "unit": ("单元", "单元号"),
     "room": ("房号", "门牌号", "房间号", "室", "房间"),
     "relation": ("与户主关系", "关系"),
@@ -42,7 +44,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     # number), and their vulnerable-group column, whose words map to tags where they can.
     "gender": ("性别",),
     "groups": ("人员类别", "人员类型", "特殊人群", "特殊人群类别", "人员分类", "人群类别", "重点人员类别"),
+    # A home address (the export writes the household's, 三圣东路180号锦绣名城1栋1单元101): only
+    # read to tell apart buildings of one name in several compounds.
+    "address": ("住址", "家庭住址", "居住地址", "现住址"),
 }
+# A field the header may name twice, whose second column is read too (联系电话 and 手机号码).
+PHONE_2 = "phone_2"
 REQUIRED = ("name", "id_number", "grid", "building", "room")
 LABELS = {name: names[0] for name, names in COLUMNS.items()}
 TEMPLATE_FIELDS = (
@@ -74,11 +81,20 @@ GENDER_UNREADABLE = "gender_unreadable"
 GENDER_MISMATCH = "gender_mismatch"
 ID_TRUNCATED = "id_truncated"
 FORMULA_NO_VALUE = "register_formula"  # a formula cell the file stores no value for (core.xlsx_formulas)
+BUILDING_AMBIGUOUS = "building_ambiguous"
+COMPOUND_LONG = "compound_long"
+# Warnings: said in the preview, the import goes on.
+BUILDING_NEW_IN_COMPOUND = "building_new_in_compound"
+PHONE_SECOND = "phone_second"
+BIRTH_IGNORED = "birth_ignored"
+FOOTER_SKIPPED = "footer_skipped"
+HIDDEN_ROWS = "hidden_rows"
 CODES = (
     NAME_EMPTY, NAME_LONG, GRID, GRID_EMPTY, BUILDING, BUILDING_EMPTY, UNIT, ROOM_EMPTY, ROOM_LONG, RELATION_LONG,
     NOTES_LONG, TAGS_UNKNOWN, BIRTH_UNREADABLE, BIRTH_MISMATCH, DUPLICATE, OTHER_COMMUNITY, BUILDING_GRID,
     BUILDING_GRID_IN_FILE, TAG_UNMAPPED, GENDER_UNREADABLE, GENDER_MISMATCH, ID_TRUNCATED, FORMULA_NO_VALUE,
-    *id_rules.CODES,
+    BUILDING_AMBIGUOUS, COMPOUND_LONG, BUILDING_NEW_IN_COMPOUND, PHONE_SECOND, BIRTH_IGNORED, FOOTER_SKIPPED,
+    HIDDEN_ROWS, *id_rules.CODES,
 )  # fmt: skip
 # The ID number's problems that mean Excel damaged it: such rows are no duplicates of each other.
 EXCEL_DAMAGE = (id_rules.ID_SCIENTIFIC, ID_TRUNCATED)
@@ -114,6 +130,11 @@ class RegisterRecord:
     # Tags read from another office's category column (人员类别...): added to the stored ones, never
     # removing any (such a column lists one category, not every tag a worker recorded).
     add_tags: frozenset[str] | None = None
+    # Where the building is, as the row says it (compound_text of 小区; the 住址 cell without
+    # spaces), "" when not said: `building` is the building's written number until
+    # register_plan finds the community's building it means.
+    compound: str = ""
+    address: str = ""
 
     @property
     def door(self) -> tuple[int, int, str]:
@@ -183,6 +204,76 @@ def parse_room(value: object) -> str:
     """ "501", 501, "501室", " 5０1 " -> "501"."""
     text = _number_text(value)
     return re.sub(r"(室|号|房)$", "", text) if len(text) > 1 else text
+
+
+class StoredBuilding(NamedTuple):
+    """A building of the community as stored: its number (unique in the community), its name
+    (1栋, often repeated in the community's other compounds), its address (书院横街39号明珠华庭)."""
+
+    number: int
+    name: str
+    address: str
+    grid: int
+
+
+def compound_text(value: object) -> str:
+    """A compound as written, for matching: half-width, no spaces, without 小区 or 院落 at its end."""
+    text = clean_text(value).replace(" ", "")
+    return re.sub(r"(小区|院落)$", "", text) or text
+
+
+def compound_of(address: str) -> str:
+    """The compound of a building's address: what follows its street number (书院横街39号明珠华庭 ->
+    明珠华庭), else the address."""
+    return re.sub(r"^.*[0-9]号(?=.)", "", address)
+
+
+def building_label(building: StoredBuilding) -> str:
+    """A building as people name it: 明珠华庭 1栋."""
+    return f"{compound_of(building.address)} {building.name}".strip()
+
+
+def _place(building: StoredBuilding) -> str:
+    return (clean_text(building.address) + clean_text(building.name)).replace(" ", "")
+
+
+def _said_place(text: str, building: StoredBuilding) -> bool:
+    """A compound (明珠华庭) in the building's address and name, or its address and name in a home
+    address (书院横街39号明珠华庭1栋1单元101)."""
+    place = _place(building)
+    return text in place or place in text
+
+
+class Buildings:
+    """The community's buildings, found by what a row writes: its number or the number in its
+    name (1, 1栋 and 1号楼 are all "1"), with the compound or home address that tells apart
+    buildings of one name."""
+
+    def __init__(self, buildings: Iterable[StoredBuilding]):
+        self.by_number = {b.number: b for b in buildings}
+        self.by_name: dict[int, list[StoredBuilding]] = {}
+        for b in self.by_number.values():
+            if (number := parse_building(b.name)) is not None:
+                self.by_name.setdefault(number, []).append(b)
+
+    def find(
+        self, written: int, compound: str = "", address: str = ""
+    ) -> tuple[StoredBuilding | None, list[StoredBuilding]]:
+        """(the building meant, []); (None, []) for a building to create; (None, the candidates)
+        when several buildings could be meant and nothing on the row tells which."""
+        if compound:  # the compound's building of that name
+            found = [b for b in self.by_name.get(written, ()) if _said_place(compound, b)]
+            return (found[0], []) if len(found) == 1 else (None, found)
+        named = list({b.number: b for b in self.candidates(written)}.values())
+        if address and len(named) > 1:
+            found = [b for b in named if _said_place(address, b)]
+            named = found if len(found) == 1 else named
+        return (named[0], []) if len(named) == 1 else (None, named)
+
+    def candidates(self, written: int) -> list[StoredBuilding]:
+        """The buildings numbered so, then those of that name (1栋 in every compound)."""
+        numbered = self.by_number.get(written)
+        return ([numbered] if numbered else []) + self.by_name.get(written, [])
 
 
 # GB/T 2261.1 codes, as government systems export them: 1 男, 2 女, 0 未知, 9 未说明.
@@ -256,18 +347,24 @@ def clean_row(
     tag_by_label: dict[str, str],
     today: dt.date | None = None,
     excel_damaged: bool = False,
+    warnings: list[RowError] | None = None,
 ) -> tuple[RegisterRecord | None, list[RowError]]:
     """A clean record for one raw row (field -> cell value), or None with the row's errors.
 
     `headers` names each present field's column as written in the file; `tag_by_label` maps
     a tag's label (and the tag itself) to the stored tag value; `excel_damaged` says other rows'
-    ID numbers visibly lost digits to Excel, so one ending in 000 is taken as truncated too.
+    ID numbers visibly lost digits to Excel, so one ending in 000 is taken as truncated too. The
+    row's warnings (the import goes on) are added to `warnings`.
     """
     today = today or dt.date.today()
     errors: list[RowError] = []
 
     def fail(name: str, code: str, **params: Any) -> None:
-        errors.append(RowError(row, headers.get(name, LABELS[name]), code, params))
+        errors.append(RowError(row, headers.get(name) or LABELS[name], code, params))
+
+    def warn(name: str, code: str, **params: Any) -> None:
+        if warnings is not None:
+            warnings.append(RowError(row, headers.get(name) or LABELS[name], code, params))
 
     name = clean_text(raw.get("name"))
     if not name:
@@ -292,9 +389,16 @@ def clean_row(
     # resident's page.
     phone = None
     if "phone" in headers:
-        phone = id_rules.phone_number(clean_code(raw.get("phone"))) or None
+        # A second phone column (联系电话 and 手机号码) fills in where the first is blank; a
+        # different number beside the first is not imported, and said so.
+        phone, column = _phone(raw.get("phone")), "phone"
+        other = _phone(raw.get(PHONE_2)) if PHONE_2 in headers else None
+        if phone is None and other is not None:
+            phone, column = other, PHONE_2
+        elif phone is not None and other is not None and other != phone:
+            warn(PHONE_2, PHONE_SECOND, kept=headers["phone"])
         if phone and (problem := id_rules.phone_error(phone)):
-            fail("phone", problem)
+            fail(column, problem)
 
     grid = building = None
     if _number_text(raw.get("grid")) == "":
@@ -305,6 +409,10 @@ def clean_row(
         fail("building", BUILDING_EMPTY)
     elif (building := parse_building(raw.get("building"))) is None:
         fail("building", BUILDING)
+    compound = compound_text(raw.get("compound")) if "compound" in headers else ""
+    if len(compound) > 100:
+        fail("compound", COMPOUND_LONG)
+    address = clean_text(raw.get("address")).replace(" ", "") if "address" in headers else ""
     if (unit := parse_unit(raw.get("unit"))) is None:
         fail("unit", UNIT)
     room = parse_room(raw.get("room"))
@@ -343,7 +451,11 @@ def clean_row(
         birth_value = str(int(birth_value))  # 19800517 typed as a number, not an Excel serial
     if "birth_date" in headers and not (birth_value is None or clean_text(birth_value) == ""):
         given = parse_date(birth_value)
-        if given is None:
+        if given is None and id_problem is None:
+            # Optional, and carried by the ID number: a date written some other way (50-3-4,
+            # 1950年3月) stops nothing.
+            warn("birth_date", BIRTH_IGNORED)
+        elif given is None:
             fail("birth_date", BIRTH_UNREADABLE)
         elif id_problem is None and (born := id_rules.birth_date_of(id_number)) is not None and given != born:
             fail("birth_date", BIRTH_MISMATCH, born=born.isoformat())
@@ -352,7 +464,13 @@ def clean_row(
         return None, errors
     # Optional columns absent from the file stay None: the stored value is kept.
     assert grid is not None and building is not None and unit is not None  # no errors: all parsed
-    return RegisterRecord(row, name, id_number, grid, building, unit, room, phone, relation, tags, notes, add_tags), []
+    record = RegisterRecord(row, name, id_number, grid, building, unit, room, phone, relation, tags, notes, add_tags)
+    return (replace(record, compound=compound, address=address) if compound or address else record), []
+
+
+def _phone(value: object) -> str | None:
+    """A phone cell's number, None for a blank one or one saying "none" (无, /, 暂无)."""
+    return None if is_none_word(value) else id_rules.phone_number(clean_code(value)) or None
 
 
 def duplicate_errors(ids: list[tuple[int, str]], id_header: str) -> list[RowError]:
@@ -370,28 +488,29 @@ def duplicate_errors(ids: list[tuple[int, str]], id_header: str) -> list[RowErro
     return errors
 
 
-def building_grid_errors(records: list[RegisterRecord], grid_header: str) -> list[RowError]:
-    """An error where the file puts one building number in two grids (the first row wins)."""
-    first: dict[int, RegisterRecord] = {}
-    errors = []
-    for record in records:
-        seen = first.setdefault(record.building, record)
-        if seen.grid != record.grid:
-            where = {"row": seen.row, "building": record.building, "grid": seen.grid}
-            errors.append(RowError(record.row, grid_header, BUILDING_GRID_IN_FILE, {"here": record.grid, **where}))
-    return errors
+def _listed(rows: list[int], shown: int = 8) -> str:
+    return "、".join(str(row) for row in rows[:shown]) + ("…" if len(rows) > shown else "")
 
 
-def unmapped_warnings(found: list[tuple[int, str]], header: str, shown: int = 8) -> list[RowError]:
+def unmapped_warnings(found: list[tuple[int, str]], header: str) -> list[RowError]:
     """One warning per word of the vulnerable-group column that names no tag ((row, word) pairs),
-    on its first row, with how many rows have it and the first `shown` of them."""
+    on its first row, with how many rows have it and the first of them."""
     rows: dict[str, list[int]] = {}
     for row, word in found:
         rows.setdefault(word, []).append(row)
     warnings = []
     for word, where in rows.items():
-        listed = "、".join(str(row) for row in where[:shown]) + ("…" if len(where) > shown else "")
-        warnings.append(RowError(where[0], header, TAG_UNMAPPED, {"value": word, "count": len(where), "rows": listed}))
+        params = {"value": word, "count": len(where), "rows": _listed(where)}
+        warnings.append(RowError(where[0], header, TAG_UNMAPPED, params))
+    return warnings
+
+
+def file_warnings(footers: list[tuple[int, str]], hidden: list[int]) -> list[RowError]:
+    """What the reading of the file left out or took in unseen: the footer rows skipped (合计,
+    填表人…), one warning each, and the hidden rows read, one warning for them all."""
+    warnings = [RowError(row, "", FOOTER_SKIPPED, {"text": text}) for row, text in footers]
+    if hidden:
+        warnings.append(RowError(hidden[0], "", HIDDEN_ROWS, {"count": len(hidden), "rows": _listed(hidden)}))
     return warnings
 
 
@@ -411,16 +530,17 @@ def check_rows(
     rows: Iterable[tuple[int, RawRow]], file_headers: dict[str, str], *, tag_by_label: dict[str, str], today: dt.date
 ) -> CheckedRows:
     """Every row of a file cleaned, then checked together: repeated ID numbers (not between ID
-    numbers Excel damaged: their lost digits make different people look alike), one building in
-    two grids, Excel's damage seen anywhere in the ID column, which makes every ID ending in 000
-    suspect, and the words of the vulnerable-group column that name no tag (warnings)."""
+    numbers Excel damaged: their lost digits make different people look alike), Excel's damage
+    seen anywhere in the ID column, which makes every ID ending in 000 suspect, and the words of
+    the vulnerable-group column that name no tag (warnings, with the rows' own)."""
     headers = {name: file_headers.get(name, LABELS[name]) for name in COLUMNS}
     read = [(row, raw, id_number_of(raw)) for row, raw in rows if not is_example_row(raw)]
     damaged = any(shows_excel_damage(raw.get("id_number"), text, today) for _, raw, text in read)
     records, errors, ids, unmapped = [], [], [], []
+    warnings: list[RowError] = []
     for row, raw, id_number in read:
         record, row_errors = clean_row(
-            row, raw, file_headers, tag_by_label=tag_by_label, today=today, excel_damaged=damaged
+            row, raw, file_headers, tag_by_label=tag_by_label, today=today, excel_damaged=damaged, warnings=warnings
         )
         errors += row_errors
         if record is not None:
@@ -433,5 +553,5 @@ def check_rows(
     duplicates = duplicate_errors(ids, headers["id_number"])
     repeated = {e.row for e in duplicates}
     records = [r for r in records if r.row not in repeated]
-    errors += duplicates + building_grid_errors(records, headers["grid"])
-    return CheckedRows(records, errors, unmapped_warnings(unmapped, headers["groups"]), len(read))
+    errors += duplicates
+    return CheckedRows(records, errors, warnings + unmapped_warnings(unmapped, headers["groups"]), len(read))

@@ -14,7 +14,9 @@ class PlacesConfig(AppConfig):
 
         navigation.register("places:home", _("工作台"), order=0)
         navigation.register("places:area_browse", _("区域"), capabilities=[roles.VIEW_PLACES], order=10)
-        workbench.register("places", work_items.work, capabilities=[roles.VIEW_PLACES], order=10)
+        workbench.register(
+            "places", work_items.work, capabilities=[roles.VIEW_PLACES, roles.PRINT_DOOR_CODES], order=10
+        )
         from gongzhi.core import audit_words
         from gongzhi.places.selectors import area_names
 

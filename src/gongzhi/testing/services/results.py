@@ -197,6 +197,8 @@ def _lost_zeros(round_: Round, rule: re.Pattern[str], zeros: dict[str, list[int]
         for barcode in list(zeros)[:MAX_ZERO_HINTS]
     }
     wanted = {padded for padded_forms in forms.values() for padded in padded_forms if len(padded) <= MAX_BARCODE}
+    if not wanted:
+        return
     found = {barcode for (barcode,) in tubes_by_barcode(round_, wanted, "barcode")}
     for barcode, padded_forms in forms.items():
         matches = [padded for padded in padded_forms if padded in found]
