@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from gongzhi.core import access, roles
 from gongzhi.core.masking import NumberQuery, mask_name
-from gongzhi.core.pii import number_search_q
+from gongzhi.core.pii import number_search_q, pii_visible
 from gongzhi.core.scope import within_one_community
 from gongzhi.places.models import Area
 from gongzhi.volunteers import flows
@@ -437,3 +437,9 @@ def training_session_names(public_ids: list[str]) -> dict[str, str]:
             "public_id", "course__name", "starts_at"
         )
     }
+
+
+def repeat_sign_ups_shown(user: Any, volunteer: Volunteer) -> int:
+    """The repeat sign-ups naming the volunteer, for viewers who may see their numbers in full: to
+    others the count would confirm a guessed number (sign up with it, watch the count)."""
+    return volunteer.repeat_sign_ups if pii_visible(user, volunteer) else 0

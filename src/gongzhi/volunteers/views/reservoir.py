@@ -44,12 +44,6 @@ def _masked(volunteer: Volunteer, *, full: bool = False):
     return personal_data(id_number=volunteer.id_number, phone=volunteer.phone, birth_date=None, full=full)
 
 
-def _repeats(user, volunteer: Volunteer) -> int:
-    """The repeat sign-ups naming the volunteer, for viewers who may see their numbers in full: to
-    others the count would confirm a guessed number (sign up with it, watch the count)."""
-    return volunteer.repeat_sign_ups if pii_visible(user, volunteer) else 0
-
-
 @login_required
 @capability_required(roles.VIEW_VOLUNTEERS, roles.CONFIRM_HOURS)
 def volunteer_list(request: HttpRequest) -> HttpResponse:
@@ -79,7 +73,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
                     v,
                     _masked(v).phone,
                     v.status == flows.PENDING and access.may(request.user, roles.MANAGE_VOLUNTEERS, v),
-                    _repeats(request.user, v),
+                    selectors.repeat_sign_ups_shown(request.user, v),
                 )
                 for v in rows
             ],
@@ -103,7 +97,7 @@ def _detail(request: HttpRequest, volunteer: Volunteer, *, revealed: bool) -> Ht
             "phone": pii.phone,
             "revealed": revealed,
             "may_reveal": pii_visible(request.user, volunteer),
-            "repeat_sign_ups": _repeats(request.user, volunteer),
+            "repeat_sign_ups": selectors.repeat_sign_ups_shown(request.user, volunteer),
             "skills": [choices.SKILLS.get(s, s) for s in volunteer.skills],
             **selectors.volunteer_record(volunteer),
             "actions": [
