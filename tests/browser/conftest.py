@@ -3,8 +3,13 @@
 Outside CI a missing chromium skips these tests; under CI=true it fails them (and any skip fails the
 session, see tests/conftest.py)."""
 
+import contextlib
 import os
 import shutil
+import socket
+import struct
+import threading
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -74,16 +79,81 @@ def login(page, live_server, username, password="pass-for-tests-1"):
     page.wait_for_url(f"{live_server.url}/")
 
 
-def network_off(page, api: str) -> None:
-    """The phone offline: chromium's emulation, and the API at `api` (a glob) unreachable as well. A page
-    loaded offline (a reload, a page from the service worker's cache) can start before chromium applies
-    the emulation to it, navigator.onLine true for a moment and its first send reaching the server; a
-    real dead network refuses that send too (CI saw it once, on the route sheet). The context's route,
-    not the page's: in chromium it also holds what passes through the service worker."""
-    page.context.route(api, lambda route: route.abort("internetdisconnected"))
-    page.context.set_offline(True)
+class PhoneNetwork:
+    """The phone's network, between the browser and the live server: a TCP relay that `off()` cuts, every
+    open connection dropped and every new one reset, the way a dead network fails a request; and chromium's
+    offline emulation with it, so that the page knows (navigator.onLine false). The emulation alone is not
+    a dead network: a page loaded offline (a reload served from the service worker's cache) can run before
+    chromium applies the emulation to it, and its first send, passed through the service worker, is
+    neither emulated nor routed. CI saw a door scan reach the server that way. Pages are opened at `url`."""
+
+    def __init__(self, live_server):
+        target = urlsplit(live_server.url)
+        self._target = (target.hostname, target.port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://{target.hostname}:{self._listener.getsockname()[1]}"
+        self._up = True
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def off(self, page) -> None:
+        page.context.set_offline(True)
+        with self._lock:
+            self._up = False
+            for sock in self._open:
+                _drop(sock)
+            self._open.clear()
+
+    def on(self, page) -> None:
+        with self._lock:
+            self._up = True
+        page.context.set_offline(False)
+
+    def close(self) -> None:
+        self._listener.close()
+        with self._lock:
+            self._up = False
+            for sock in self._open:
+                _drop(sock)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                browser_side, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            with self._lock:
+                if not self._up:
+                    _drop(browser_side)
+                    continue
+                server_side = socket.create_connection(self._target)
+                self._open |= {browser_side, server_side}
+            threading.Thread(target=_pump, args=(browser_side, server_side), daemon=True).start()
+            threading.Thread(target=_pump, args=(server_side, browser_side), daemon=True).start()
 
 
-def network_on(page, api: str) -> None:
-    page.context.unroute(api)
-    page.context.set_offline(False)
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    for sock in (source, sink):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _drop(sock: socket.socket) -> None:
+    """Reset the connection (no orderly close) and wake the thread reading it."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
+@pytest.fixture
+def phone_network(live_server):
+    network = PhoneNetwork(live_server)
+    yield network
+    network.close()

@@ -6,11 +6,10 @@ import pytest
 
 from gongzhi.testing import services
 from gongzhi.testing.models import Sample, Tube
-from tests.browser.conftest import login, network_off, network_on
+from tests.browser.conftest import login
 from tests.factories import HouseholdFactory, ResidentFactory, make_user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCANS_API = "**/api/rounds/*/scans"
 
 
 def wait_until(page, expression: str, timeout: int = 15_000) -> None:
@@ -45,7 +44,7 @@ def _queued(page) -> int:
     return int(page.locator("#queued").inner_text())
 
 
-def test_offline_scans_survive_reload_and_sync_exactly_once(page, live_server, community_a):
+def test_offline_scans_survive_reload_and_sync_exactly_once(page, phone_network, community_a):
     collector = make_user_with_role("collector_a", "collector", community_a.code)
     residents = []
     for _ in range(20):
@@ -55,14 +54,14 @@ def test_offline_scans_survive_reload_and_sync_exactly_once(page, live_server, c
     round_ = services.round_create(actor=worker, name="第一轮", area_code=community_a.code, pool_size=10)
     services.round_collector_assign(actor=worker, round_=round_, user=collector)
 
-    login(page, live_server, "collector_a")
-    url = f"{live_server.url}/rounds/{round_.public_id}/collect/"
+    login(page, phone_network, "collector_a")
+    url = f"{phone_network.url}/rounds/{round_.public_id}/collect/"
     page.goto(url)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now the service worker controls the page and keeps a copy of it
     wait_until(page, "navigator.serviceWorker.controller !== null")
 
-    network_off(page, SCANS_API)
+    phone_network.off(page)
 
     wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     for t in range(20):
@@ -80,7 +79,7 @@ def test_offline_scans_survive_reload_and_sync_exactly_once(page, live_server, c
     wait_until(page, "document.getElementById('queued').textContent === '240'")
     assert page.locator("#net").inner_text() == "离线"
 
-    network_on(page, SCANS_API)
+    phone_network.on(page)
     wait_until(page, "document.getElementById('queued').textContent === '0'", timeout=30_000)
     assert Sample.objects.filter(round=round_).count() == 200
     assert Tube.objects.filter(round=round_).count() == 20
@@ -232,7 +231,7 @@ def test_a_page_opened_once_reloads_offline(page, live_server, community_a):
     assert not [text for text in console if "pattern" in text.lower() or "regular expression" in text.lower()]
 
 
-def test_two_rounds_queued_on_one_phone_each_reach_their_own_round(page, live_server, community_a):
+def test_two_rounds_queued_on_one_phone_each_reach_their_own_round(page, phone_network, community_a):
     # nothing is ever lost: each round keeps its own queue (event numbers count per round)
     first = _collector_round(community_a)
     worker = first.created_by
@@ -240,13 +239,13 @@ def test_two_rounds_queued_on_one_phone_each_reach_their_own_round(page, live_se
     collector = first.collectors.get().user
     services.round_collector_assign(actor=worker, round_=second, user=collector)
     residents = [ResidentFactory() for _ in range(6)]
-    login(page, live_server, "collector_a")
+    login(page, phone_network, "collector_a")
     pages = {}
     for round_ in (first, second):
-        pages[round_.pk] = f"{live_server.url}/rounds/{round_.public_id}/collect/"
+        pages[round_.pk] = f"{phone_network.url}/rounds/{round_.public_id}/collect/"
         page.goto(pages[round_.pk])
         wait_until(page, "document.getElementById('collect').dataset.cached === '1'")
-    network_off(page, SCANS_API)
+    phone_network.off(page)
     wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     for round_, tube, group in ((second, "TUBEB00001", residents[3:]), (first, "TUBEA00001", residents[:3])):
         page.goto(pages[round_.pk])  # offline: from the service worker's cache
@@ -257,7 +256,7 @@ def test_two_rounds_queued_on_one_phone_each_reach_their_own_round(page, live_se
             page.click("#scan")
         page.click("#close-tube")
         wait_until(page, "document.getElementById('queued').textContent === '5'")
-    network_on(page, SCANS_API)
+    phone_network.on(page)
     wait_until(page, "document.getElementById('people').textContent === '3'", timeout=30_000)
     page.goto(pages[second.pk])
     wait_until(page, "document.getElementById('people').textContent === '3'", timeout=30_000)

@@ -6,11 +6,10 @@ import pytest
 
 from gongzhi.supplies import services
 from gongzhi.supplies.models import DeliveryStop, Order, SupplyPoint
-from tests.browser.conftest import login, network_off, network_on
+from tests.browser.conftest import login
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-DOOR_API = "**/api/supplies/runs/*/door"
 
 
 def test_an_order_for_an_elderly_resident_reaches_the_door(page, live_server, community_a):
@@ -89,7 +88,7 @@ def test_an_order_for_an_elderly_resident_reaches_the_door(page, live_server, co
     staff.close()
 
 
-def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page, live_server, community_a):
+def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page, phone_network, community_a):
     from tests.browser.test_offline_collection import wait_until
     from tests.supplies.factories import located_building, make_item, make_point, make_volunteer, receive
 
@@ -107,11 +106,11 @@ def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page,
     run = services.runs_plan(
         actor=worker, point=point, couriers=[services.CourierIn(user=courier, vehicle="foot")], seconds=0.5
     ).runs[0]
-    login(page, live_server, "13922224444")
-    page.goto(f"{live_server.url}/supplies/runs/{run.public_id}/")
+    login(page, phone_network, "13922224444")
+    page.goto(f"{phone_network.url}/supplies/runs/{run.public_id}/")
     wait_until(page, "document.getElementById('door-scan').dataset.cached === '1'")
 
-    network_off(page, DOOR_API)
+    phone_network.off(page)
 
     wait_until(page, "navigator.onLine === false")  # the page knows before it scans
     page.fill("#door-code", f"H:{households[0].door_key}")
@@ -121,7 +120,7 @@ def test_the_route_sheet_keeps_door_scans_while_offline_and_after_a_reload(page,
     assert "1" in page.locator("#door-queue").inner_text()
     assert DeliveryStop.objects.get(household=households[0]).outcome == "pending"  # nothing reached the server
 
-    network_on(page, DOOR_API)
+    phone_network.on(page)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_selector(f"#stop-{households[0].public_id}[data-outcome=delivered]")
     assert DeliveryStop.objects.get(household=households[0]).outcome == "delivered"
