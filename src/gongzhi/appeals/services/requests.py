@@ -45,6 +45,30 @@ def household_tags(household: Household) -> set[str]:
         return {tag for (tag,) in cursor.fetchall()}
 
 
+def _for_update() -> str:
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def lock_household(household: Household) -> None:
+    """Hold the household's row to the end of the transaction (PostgreSQL; SQLite's writers already
+    take turns, core.db.write_transaction). Raw SQL, as the other reads of every new request."""
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {Household._meta.db_table} WHERE id = %s FOR UPDATE", [household.pk])
+
+
+def open_duplicate(household: Household, category: str) -> Appeal | None:
+    """The household's open request of the same category (the first, when there are several), held
+    for update: a new one is merged into it."""
+    states = ", ".join(f"'{state}'" for state in flows.OPEN_STATES)  # the flow's own words, as literals
+    found = Appeal.objects.raw(
+        f"SELECT * FROM {Appeal._meta.db_table} WHERE household_id = %s AND category = %s"
+        f" AND status IN ({states}) ORDER BY id LIMIT 1{_for_update()}",
+        [household.pk, category],
+    )
+    return next(iter(found), None)
+
+
 def sla_state_of(appeal: Appeal, now: dt.datetime) -> str:
     """On time, due soon or lapsed, for an open request ("" for one that no longer runs a clock)."""
     if appeal.status not in flows.LAPSING_STATES:
@@ -138,7 +162,7 @@ def appeal_submit(
     assignee = grid_worker_of(household)
     with write_transaction():
         # One household's requests in turn: the duplicate check below cannot be raced.
-        list(Household.objects.select_for_update().filter(pk=household.pk).values_list("pk", flat=True))
+        lock_household(household)
         appeal = Appeal(
             household=household,
             community_code=household.community_code,
@@ -159,12 +183,7 @@ def appeal_submit(
         _arrive(appeal, sla.first_level(has_grid=household.building.grid_id is not None), now)
         appeal.assignee = assignee
         appeal.assignee_name = account_label(appeal.assignee) if appeal.assignee else ""
-        open_one = (
-            Appeal.objects.select_for_update()
-            .filter(household=household, category=category, status__in=flows.OPEN_STATES)
-            .order_by("id")
-            .first()
-        )
+        open_one = open_duplicate(household, category)
         if open_one is not None:
             appeal.status = flows.MERGED
             appeal.merged_into = open_one
