@@ -127,7 +127,11 @@ class PhoneNetwork:
                 if not self._up:
                     _drop(browser_side)
                     continue
-                server_side = socket.create_connection(self._target)
+                try:
+                    server_side = socket.create_connection(self._target)
+                except OSError:  # the live server is gone: the browser sees a reset, the relay goes on
+                    _drop(browser_side)
+                    continue
                 self._open |= {browser_side, server_side}
             threading.Thread(target=_pump, args=(browser_side, server_side), daemon=True).start()
             threading.Thread(target=_pump, args=(server_side, browser_side), daemon=True).start()
