@@ -1,6 +1,7 @@
 """Reads of the area tree and the places below a community. Single objects: one function per entity,
 `<entity>_get_for_user(*, user, <key>, capability)`, the same 404 for missing and forbidden."""
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -264,12 +265,25 @@ def _fields_of(model: type[Model]) -> list[Field]:  # type: ignore[type-arg]
     return list(model._meta.concrete_fields)
 
 
+@functools.cache
+def _converters(model: type[Model], vendor: str) -> tuple[tuple[str, Any, tuple], ...]:  # type: ignore[type-arg]
+    """Each concrete field's attribute name, column expression and converters (the backend's, then the
+    field's own), as a query applies them; found once per model and database kind."""
+    out = []
+    for f in _fields_of(model):
+        column = f.get_col(model._meta.db_table)
+        out.append(
+            (f.attname, column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
+        )
+    return tuple(out)
+
+
 def _from_db(model: type[Model], fields: list[Field], values: tuple) -> Any:  # type: ignore[type-arg]
     """A model instance from one raw row, each value through its field's converters (as a query would)."""
-    converted = []
-    for f, value in zip(fields, values, strict=True):
-        column = f.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+    names, converted = [], []
+    for (name, column, converters), value in zip(_converters(model, connection.vendor), values, strict=True):
+        for convert in converters:
             value = convert(value, column, connection)
+        names.append(name)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(connection.alias, names, converted)

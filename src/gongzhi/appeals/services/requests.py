@@ -59,14 +59,16 @@ def lock_household(household: Household) -> None:
 
 def open_duplicate(household: Household, category: str) -> Appeal | None:
     """The household's open request of the same category (the first, when there are several), held
-    for update: a new one is merged into it."""
+    for update: a new one is merged into it. Its id first (raw SQL), the row only when there is one."""
     states = ", ".join(f"'{state}'" for state in flows.OPEN_STATES)  # the flow's own words, as literals
-    found = Appeal.objects.raw(
-        f"SELECT * FROM {Appeal._meta.db_table} WHERE household_id = %s AND category = %s"
-        f" AND status IN ({states}) ORDER BY id LIMIT 1{_for_update()}",
-        [household.pk, category],
-    )
-    return next(iter(found), None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Appeal._meta.db_table} WHERE household_id = %s AND category = %s"
+            f" AND status IN ({states}) ORDER BY id LIMIT 1{_for_update()}",
+            [household.pk, category],
+        )
+        found = cursor.fetchone()
+    return Appeal.objects.get(pk=found[0]) if found else None
 
 
 def sla_state_of(appeal: Appeal, now: dt.datetime) -> str:
