@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Field, Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404
 
 from gongzhi.core import access, roles
@@ -245,8 +245,12 @@ def household_by_door_code(code: str) -> Household:
     # Every new request and every household page starts here: one raw statement through the key's
     # unique index, both rows built as select_related would (building the ORM query cost more than
     # running it, measured: bench/bench_appeal_submit.py).
-    households, buildings = _fields_of(Household), _fields_of(Building)
-    columns = ", ".join([f"h.{f.column}" for f in households] + [f"b.{f.column}" for f in buildings])
+    households, buildings = _converters(Household, connection.vendor), _converters(Building, connection.vendor)
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        [f"h.{quote(c.target.column)}" for _, c, _ in households]
+        + [f"b.{quote(c.target.column)}" for _, c, _ in buildings]
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {Household._meta.db_table} h JOIN {Building._meta.db_table} b"
@@ -261,16 +265,12 @@ def household_by_door_code(code: str) -> Household:
     return household
 
 
-def _fields_of(model: type[Model]) -> list[Field]:  # type: ignore[type-arg]
-    return list(model._meta.concrete_fields)
-
-
 @functools.cache
 def _converters(model: type[Model], vendor: str) -> tuple[tuple[str, Any, tuple], ...]:  # type: ignore[type-arg]
     """Each concrete field's attribute name, column expression and converters (the backend's, then the
     field's own), as a query applies them; found once per model and database kind."""
     out = []
-    for f in _fields_of(model):
+    for f in model._meta.concrete_fields:
         column = f.get_col(model._meta.db_table)
         out.append(
             (f.attname, column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
@@ -278,10 +278,11 @@ def _converters(model: type[Model], vendor: str) -> tuple[tuple[str, Any, tuple]
     return tuple(out)
 
 
-def _from_db(model: type[Model], fields: list[Field], values: tuple) -> Any:  # type: ignore[type-arg]
-    """A model instance from one raw row, each value through its field's converters (as a query would)."""
+def _from_db(model: type[Model], fields: tuple[tuple[str, Any, tuple], ...], values: tuple) -> Any:  # type: ignore[type-arg]
+    """A model instance from one raw row of `fields` (from _converters), each value through its
+    converters (as a query would)."""
     names, converted = [], []
-    for (name, column, converters), value in zip(_converters(model, connection.vendor), values, strict=True):
+    for (name, column, converters), value in zip(fields, values, strict=True):
         for convert in converters:
             value = convert(value, column, connection)
         names.append(name)
