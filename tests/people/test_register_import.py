@@ -79,8 +79,9 @@ def person(
     ]
 
 
-def xlsx_bytes(rows, *, header=HEADER, title=True) -> bytes:
-    """A workbook like the ones people send: a merged title row, then the header, then rows."""
+def xlsx_bytes(rows, *, header=HEADER, title=True, merges=(), hidden_rows=()) -> bytes:
+    """A workbook like the ones people send: a merged title row, then the header, then rows; cells
+    merged (ranges such as "D2:D4") and rows hidden (sheet row numbers) as asked."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     if title:
@@ -89,6 +90,10 @@ def xlsx_bytes(rows, *, header=HEADER, title=True) -> bytes:
     sheet.append(header)
     for row in rows:
         sheet.append(row)
+    for cells in merges:
+        sheet.merge_cells(cells)
+    for number in hidden_rows:
+        sheet.row_dimensions[number].hidden = True
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -102,8 +107,15 @@ def csv_bytes(rows, *, header=HEADER, encoding="utf-8-sig") -> bytes:
     return buffer.getvalue().encode(encoding)
 
 
-def run(community, content, *, actor=None, dry_run=False, file_name="花名册.xlsx"):
-    return register_file_import(actor=actor, community=community, file_name=file_name, content=content, dry_run=dry_run)
+def run(community, content, *, actor=None, dry_run=False, file_name="花名册.xlsx", keep_good_rows=False):
+    return register_file_import(
+        actor=actor,
+        community=community,
+        file_name=file_name,
+        content=content,
+        dry_run=dry_run,
+        keep_good_rows=keep_good_rows,
+    )
 
 
 @pytest.fixture
@@ -672,14 +684,7 @@ def test_keep_good_rows_writes_the_rows_without_errors_and_lists_the_others(comm
     plain = run(community_a, xlsx_bytes(rows))
     assert not plain.imported and not Resident.objects.exists()
 
-    kept = register_file_import(
-        actor=None,
-        community=community_a,
-        file_name="a.xlsx",
-        content=xlsx_bytes(rows),
-        dry_run=False,
-        keep_good_rows=True,
-    )
+    kept = run(community_a, xlsx_bytes(rows), keep_good_rows=True)
 
     assert kept.imported and (kept.good_rows, kept.to_create) == (2, 2)
     assert [(e.row, e.column) for e in kept.errors] == [(4, "手机号"), (6, "身份证号")]

@@ -3,14 +3,12 @@ cells merged over a family's rows, two phone columns, footer rows, placeholders,
 written some other way, hidden rows."""
 
 import datetime as dt
-import io
 
-import openpyxl
 import pytest
 
 from gongzhi.people.messages import row_error_text
 from gongzhi.people.models import Resident
-from gongzhi.people.register_import import register_file_import, register_import_preview
+from gongzhi.people.register_import import register_import_preview
 from gongzhi.places.models import Building
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, valid_id_number
 from tests.people.test_register_import import HEADER, person, run, said, xlsx_bytes
@@ -159,16 +157,7 @@ def test_a_plain_roster_into_an_empty_community_is_unchanged(community_a, ids):
 
 
 def merged_roster(rows, merges) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    for cells in merges:
-        sheet.merge_cells(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(rows, title=False, merges=merges)
 
 
 def test_address_cells_merged_down_over_a_family_count_on_every_row(community_a, ids):
@@ -266,18 +255,10 @@ def test_a_readable_birth_date_that_contradicts_the_id_number_still_stops_the_ro
 
 
 def test_hidden_rows_are_imported_and_said_in_the_preview(community_a, worker_a, ids):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(HEADER)
-    for i in range(4):
-        sheet.append(person(id_number=ids[i], room=str(501 + i)))
-    sheet.row_dimensions[3].hidden = sheet.row_dimensions[4].hidden = True
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    rows = [person(id_number=ids[i], room=str(501 + i)) for i in range(4)]
+    content = xlsx_bytes(rows, title=False, hidden_rows=(3, 4))
 
-    record = register_import_preview(
-        actor=worker_a, community=community_a, file_name="a.xlsx", content=buffer.getvalue()
-    )
+    record = register_import_preview(actor=worker_a, community=community_a, file_name="a.xlsx", content=content)
 
     assert record.status == "previewed" and record.report["to_create"] == 4
     notice = "文件中有2行是隐藏的（第3、4行），这些行也会导入；如果不想导入，请删除这些行后重新上传"
@@ -288,14 +269,7 @@ def test_hidden_rows_are_imported_and_said_in_the_preview(community_a, worker_a,
 def test_keep_good_rows_leaves_out_an_ambiguous_building(compounds, community_a, ids):
     rows = [person(id_number=ids[0], grid=1, building="1栋"), person(id_number=ids[1], grid=1, building=7, unit=1)]
 
-    report = register_file_import(
-        actor=None,
-        community=community_a,
-        file_name="a.xlsx",
-        content=xlsx_bytes(rows),
-        dry_run=False,
-        keep_good_rows=True,
-    )
+    report = run(community_a, xlsx_bytes(rows), keep_good_rows=True)
 
     assert report.imported and [e.row for e in report.errors] == [3]
     assert list(Resident.objects.values_list("id_number", flat=True)) == [ids[1]]
