@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from gongzhi.core.db import _copy_text, pg_array
 
@@ -88,3 +89,68 @@ def test_in_fixed_refuses_anything_but_lower_case_state_words(values):
 
     with pytest.raises(ValueError):
         WorkflowEvent.objects.filter(to_status__in_fixed=values)
+
+
+def _stored(model, pk) -> dict:
+    row = model.objects.get(pk=pk)
+    return {f.attname: getattr(row, f.attname) for f in model._meta.concrete_fields if f.primary_key is False}
+
+
+@pytest.mark.django_db
+def test_insert_one_stores_what_save_stores_json_foreign_keys_and_times_included(worker_a):
+    from gongzhi.core.db import insert_one
+    from gongzhi.core.models import WorkflowEvent
+
+    at = dt.datetime(2022, 9, 5, 8, 30, 15, 123456, tzinfo=dt.UTC)
+    fields = dict(
+        flow="appeal",
+        row_key="01ABC",
+        row_keys=["管1", 'a"b\\c'],
+        from_status="",
+        to_status="pending",
+        actor=worker_a,
+        actor_name="王*明",
+        area_code="510104017001",
+        at=at,
+        detail={"渠道": "household", "n": 3, "none": None, "nested": {"x": [1, 2]}},
+    )
+    saved, inserted = WorkflowEvent(**fields), WorkflowEvent(**fields)
+    saved.save()
+    insert_one(inserted)
+    assert inserted.pk is not None and inserted.pk != saved.pk
+    assert _stored(WorkflowEvent, inserted.pk) == _stored(WorkflowEvent, saved.pk)
+    # the instance is now a stored row: a later save updates it, never inserts a second one
+    inserted.reason = "更正"
+    inserted.save()
+    assert WorkflowEvent.objects.count() == 2
+    assert WorkflowEvent.objects.get(pk=inserted.pk).reason == "更正"
+
+
+@pytest.mark.django_db
+def test_insert_one_sets_auto_now_and_defaults_as_save_does(community_a):
+    from gongzhi.core.db import insert_one
+    from gongzhi.places.models import Grid
+
+    before = timezone.now()
+    grid = Grid(community=community_a, community_code=community_a.code, number=7, name="第七网格")
+    insert_one(grid)
+    stored = Grid.objects.get(pk=grid.pk)
+    assert stored.public_id == grid.public_id and len(stored.public_id) == 26
+    assert stored.updated_at >= before and stored.created_at >= before
+    assert stored.updated_at == grid.updated_at
+
+
+@pytest.mark.django_db
+def test_insert_one_refuses_a_stored_row_and_an_unsaved_relation(community_a):
+    from django.contrib.auth import get_user_model
+
+    from gongzhi.core.db import insert_one
+    from gongzhi.core.models import WorkflowEvent
+
+    event = WorkflowEvent.objects.create(flow="x", to_status="pending", actor_name="x", area_code="5101")
+    with pytest.raises(ValueError):
+        insert_one(event)
+    unsaved = WorkflowEvent(flow="x", to_status="pending", actor=get_user_model()(username="new"), area_code="5101")
+    with pytest.raises(ValueError):
+        insert_one(unsaved)
+    assert WorkflowEvent.objects.count() == 1

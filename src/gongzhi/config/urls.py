@@ -4,6 +4,8 @@ from django.urls import include, path
 from gongzhi.config.api import api
 
 urlpatterns = [
+    # first: every API request (the busiest: scan batches, new requests) is resolved here at once
+    path("api/", api.urls),
     path("", include("gongzhi.core.urls")),
     path("", include("gongzhi.places.urls")),
     path("", include("gongzhi.people.urls")),
@@ -14,7 +16,6 @@ urlpatterns = [
     path("", include("gongzhi.notices.urls")),
     path("", include("gongzhi.zones.urls")),
     path("", include("gongzhi.command.urls")),
-    path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

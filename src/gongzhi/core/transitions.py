@@ -20,7 +20,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from gongzhi.core import access
-from gongzhi.core.db import bulk_insert
+from gongzhi.core.db import bulk_insert, insert_one
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.messages import CORE
 from gongzhi.core.models import WorkflowEvent
@@ -156,7 +156,7 @@ def transition(
         if any(f.name == "updated_at" for f in model._meta.concrete_fields):
             fields.append("updated_at")
         locked.save(update_fields=fields)
-        _event(flow, row, source, to, actor, reason, detail).save()
+        insert_one(_event(flow, row, source, to, actor, reason, detail))
     return locked
 
 
@@ -173,7 +173,7 @@ def start(
     """Record the first step of a row created in its initial state (inside the creating transaction)."""
     state = _first_step(flow, row, actor, owner_id=owner_id, system=system)
     event = _event(flow, row, START, state, actor, reason, detail)
-    event.save()
+    insert_one(event)
     return event
 
 

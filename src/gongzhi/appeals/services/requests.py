@@ -18,7 +18,7 @@ from gongzhi.appeals import flows, sla, triage
 from gongzhi.appeals.models import Appeal, Category, Channel
 from gongzhi.core import access, measures, roles, transitions
 from gongzhi.core.cleaning import clean_text
-from gongzhi.core.db import write_transaction
+from gongzhi.core.db import insert_one, write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.services import account_label
 from gongzhi.people.models import Resident, ResidentTag
@@ -190,7 +190,7 @@ def appeal_submit(
             appeal.status = flows.MERGED
             appeal.merged_into = open_one
             appeal.level, appeal.level_since, appeal.due_at = open_one.level, open_one.level_since, open_one.due_at
-            appeal.save()
+            insert_one(appeal)
             raised = appeal.urgency_rank < open_one.urgency_rank
             if raised:
                 # The more urgent of the two applies to the open one, and its deadline comes no later.
@@ -207,7 +207,7 @@ def appeal_submit(
             )
             return appeal
         appeal.status = flows.PENDING
-        appeal.save()
+        insert_one(appeal)
         transitions.start(
             flow=flows.APPEAL_FLOW,
             row=appeal,
