@@ -53,6 +53,28 @@ def test_a_second_request_of_the_same_kind_is_merged_into_the_open_one_and_raise
     assert Appeal.objects.filter(status__in=flows.OPEN_STATES).count() == 1
 
 
+def test_a_new_request_is_stored_as_the_orm_reads_it_and_its_duplicate_read_raw_is_the_orm_row(household, grid_worker):
+    """A new request is written by core.db.insert_one and its open duplicate read by one raw
+    statement: both must be the rows the ORM writes and reads, field by field and type by type."""
+    from gongzhi.appeals.services.requests import open_duplicate
+
+    appeal = services.appeal_submit(
+        household=household,
+        category="medicine",
+        text="需要买胰岛素",
+        caller_name="王女士",
+        caller_phone="139 0000 1111",
+    )
+    stored = Appeal.objects.get(pk=appeal.pk)
+    found = open_duplicate(household, "medicine")
+    for f in Appeal._meta.concrete_fields:
+        assert getattr(appeal, f.attname) == getattr(stored, f.attname), f.attname
+        assert getattr(found, f.attname) == getattr(stored, f.attname), f.attname
+        assert type(getattr(found, f.attname)) is type(getattr(stored, f.attname)), f.attname
+    assert stored.urgency_reasons and stored.caller_phone == "13900001111"
+    assert open_duplicate(household, "food") is None
+
+
 def test_the_sweep_moves_a_lapsed_request_up_a_level_and_records_it(household, grid_worker):
     appeal = services.appeal_submit(household=household, category="food", text="家里没有米了")
     services.appeal_take(actor=grid_worker, appeal=appeal)

@@ -1,6 +1,7 @@
 """Database helpers shared by hot write paths, and the `in_fixed` lookup."""
 
 import contextlib
+import dataclasses
 import fcntl
 import functools
 import os
@@ -129,6 +130,46 @@ def insert_one(obj: models.Model) -> None:
         obj.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     obj._state.adding = False
     obj._state.db = connection.alias
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelColumns:
+    """A model's concrete fields as a raw SELECT names them, and how a row of them becomes an
+    instance: each value through the backend's converters, then the field's own, as a query applies
+    them. For hot reads whose ORM query cost more to build than to run (measured:
+    bench/bench_appeal_submit.py)."""
+
+    model: type[models.Model]
+    fields: tuple[tuple[str, Any, tuple[Any, ...]], ...]  # (attribute, column, converters)
+
+    def select(self, alias: str) -> str:
+        """The columns in order, each as `alias."column"`."""
+        quote = connection.ops.quote_name
+        return ", ".join(f"{alias}.{quote(column.target.column)}" for _, column, _ in self.fields)
+
+    def instance(self, values: Sequence[Any]) -> Any:
+        """An instance from one raw row of `select()`'s columns, as a query would build it."""
+        names, converted = [], []
+        for (name, column, converters), value in zip(self.fields, values, strict=True):
+            for convert in converters:
+                value = convert(value, column, connection)
+            names.append(name)
+            converted.append(value)
+        return self.model.from_db(connection.alias, names, converted)
+
+
+def model_columns(model: type[models.Model]) -> ModelColumns:
+    return _model_columns(model, connection.vendor)
+
+
+@functools.cache
+def _model_columns(model: type[models.Model], vendor: str) -> ModelColumns:
+    fields = []
+    for f in model._meta.concrete_fields:
+        column = f.get_col(model._meta.db_table)
+        converters = tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        fields.append((f.attname, column, converters))
+    return ModelColumns(model, tuple(fields))
 
 
 def analyze(*tables: type[models.Model]) -> None:

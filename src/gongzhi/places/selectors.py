@@ -1,16 +1,16 @@
 """Reads of the area tree and the places below a community. Single objects: one function per entity,
 `<entity>_get_for_user(*, user, <key>, capability)`, the same 404 for missing and forbidden."""
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from gongzhi.core import access, roles
+from gongzhi.core.db import model_columns
 from gongzhi.core.scope import entries_with
 from gongzhi.places.models import DOOR_KEY_LENGTH, Area, Building, Grid, Household
 
@@ -245,12 +245,8 @@ def household_by_door_code(code: str) -> Household:
     # Every new request and every household page starts here: one raw statement through the key's
     # unique index, both rows built as select_related would (building the ORM query cost more than
     # running it, measured: bench/bench_appeal_submit.py).
-    households, buildings = _converters(Household, connection.vendor), _converters(Building, connection.vendor)
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        [f"h.{quote(c.target.column)}" for _, c, _ in households]
-        + [f"b.{quote(c.target.column)}" for _, c, _ in buildings]
-    )
+    households, buildings = model_columns(Household), model_columns(Building)
+    columns = f"{households.select('h')}, {buildings.select('b')}"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {Household._meta.db_table} h JOIN {Building._meta.db_table} b"
@@ -260,31 +256,6 @@ def household_by_door_code(code: str) -> Household:
         row = cursor.fetchone()
     if row is None:
         raise Http404
-    household = _from_db(Household, households, row[: len(households)])
-    household.building = _from_db(Building, buildings, row[len(households) :])
+    household = households.instance(row[: len(households.fields)])
+    household.building = buildings.instance(row[len(households.fields) :])
     return household
-
-
-@functools.cache
-def _converters(model: type[Model], vendor: str) -> tuple[tuple[str, Any, tuple], ...]:  # type: ignore[type-arg]
-    """Each concrete field's attribute name, column expression and converters (the backend's, then the
-    field's own), as a query applies them; found once per model and database kind."""
-    out = []
-    for f in model._meta.concrete_fields:
-        column = f.get_col(model._meta.db_table)
-        out.append(
-            (f.attname, column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
-        )
-    return tuple(out)
-
-
-def _from_db(model: type[Model], fields: tuple[tuple[str, Any, tuple], ...], values: tuple) -> Any:  # type: ignore[type-arg]
-    """A model instance from one raw row of `fields` (from _converters), each value through its
-    converters (as a query would)."""
-    names, converted = [], []
-    for (name, column, converters), value in zip(fields, values, strict=True):
-        for convert in converters:
-            value = convert(value, column, connection)
-        names.append(name)
-        converted.append(value)
-    return model.from_db(connection.alias, names, converted)

@@ -18,7 +18,7 @@ from gongzhi.appeals import flows, sla, triage
 from gongzhi.appeals.models import Appeal, Category, Channel
 from gongzhi.core import access, measures, roles, transitions
 from gongzhi.core.cleaning import clean_text
-from gongzhi.core.db import insert_one, write_transaction
+from gongzhi.core.db import insert_one, model_columns, write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.services import account_label
 from gongzhi.people.models import Resident, ResidentTag
@@ -59,16 +59,17 @@ def lock_household(household: Household) -> None:
 
 def open_duplicate(household: Household, category: str) -> Appeal | None:
     """The household's open request of the same category (the first, when there are several), held
-    for update: a new one is merged into it. Its id first (raw SQL), the row only when there is one."""
+    for update: a new one is merged into it. Raw SQL, as the other reads of every new request."""
     states = ", ".join(f"'{state}'" for state in flows.OPEN_STATES)  # the flow's own words, as literals
+    appeals = model_columns(Appeal)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {Appeal._meta.db_table} WHERE household_id = %s AND category = %s"
-            f" AND status IN ({states}) ORDER BY id LIMIT 1{_for_update()}",
+            f"SELECT {appeals.select('a')} FROM {Appeal._meta.db_table} a WHERE a.household_id = %s"
+            f" AND a.category = %s AND a.status IN ({states}) ORDER BY a.id LIMIT 1{_for_update()}",
             [household.pk, category],
         )
         found = cursor.fetchone()
-    return Appeal.objects.get(pk=found[0]) if found else None
+    return appeals.instance(found) if found else None
 
 
 def sla_state_of(appeal: Appeal, now: dt.datetime) -> str:
@@ -161,30 +162,30 @@ def appeal_submit(
     )
     found = triage.triage(category, text, household_tags(household), raise_by=raise_by)
     now = timezone.now()
-    assignee = grid_worker_of(household)
+    # Built before the write transaction: on SQLite every writer waits for the one inside it.
+    appeal = Appeal(
+        household=household,
+        community_code=household.community_code,
+        channel=channel,
+        category=category,
+        urgency=found.urgency,
+        urgency_rank=triage.RANK[found.urgency],
+        urgency_reasons=[{"code": p.code, "params": p.params} for p in found.reasons],
+        text=text,
+        caller_name=name,
+        caller_phone=phone,
+        address_text=clean_text(address_text)[:200] or household.address,
+        received_at=received_at or now,
+        hotline_ref=hotline_ref,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by_name=account_label(actor) if actor is not None else "",
+    )
+    _arrive(appeal, sla.first_level(has_grid=household.building.grid_id is not None), now)
+    appeal.assignee = grid_worker_of(household)
+    appeal.assignee_name = account_label(appeal.assignee) if appeal.assignee else ""
     with write_transaction():
         # One household's requests in turn: the duplicate check below cannot be raced.
         lock_household(household)
-        appeal = Appeal(
-            household=household,
-            community_code=household.community_code,
-            channel=channel,
-            category=category,
-            urgency=found.urgency,
-            urgency_rank=triage.RANK[found.urgency],
-            urgency_reasons=[{"code": p.code, "params": p.params} for p in found.reasons],
-            text=text,
-            caller_name=name,
-            caller_phone=phone,
-            address_text=clean_text(address_text)[:200] or household.address,
-            received_at=received_at or now,
-            hotline_ref=hotline_ref,
-            created_by=actor if getattr(actor, "pk", None) else None,
-            created_by_name=account_label(actor) if actor is not None else "",
-        )
-        _arrive(appeal, sla.first_level(has_grid=household.building.grid_id is not None), now)
-        appeal.assignee = assignee
-        appeal.assignee_name = account_label(appeal.assignee) if appeal.assignee else ""
         open_one = open_duplicate(household, category)
         if open_one is not None:
             appeal.status = flows.MERGED
