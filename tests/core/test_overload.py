@@ -103,3 +103,78 @@ def test_a_gate_takes_the_default_number_of_slots_at_its_first_use(monkeypatch):
     release.set()
     for h in holders:
         h.join()
+
+
+def test_request_slots_follow_the_setting_else_the_database(monkeypatch):
+    from django.db import connection
+
+    from gongzhi.core.overload import request_slots
+
+    monkeypatch.delenv("GONGZHI_REQUEST_SLOTS", raising=False)
+    assert request_slots() == (4 if connection.vendor == "postgresql" else 1)
+    monkeypatch.setenv("GONGZHI_REQUEST_SLOTS", "3")
+    assert request_slots() == 3
+    monkeypatch.setenv("GONGZHI_REQUEST_SLOTS", "0")
+    assert request_slots() == 1
+
+
+@pytest.fixture
+def household_gate_held(monkeypatch):
+    """The households' request gate, one slot, held by another thread until the test ends."""
+    from gongzhi.core import overload
+
+    monkeypatch.setattr(overload, "REQUEST_WAIT", 0.05)
+    monkeypatch.setattr(overload, "_gates", {})
+    inside, release = threading.Event(), threading.Event()
+
+    def hold():
+        with overload.gate(overload.HOUSEHOLD_REQUEST, slots=1, wait=1):
+            inside.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    inside.wait(5)
+    yield release
+    release.set()
+    holder.join()
+
+
+@pytest.mark.django_db
+def test_a_households_request_over_the_api_is_shed_with_503_and_written_only_once_let_in(
+    client, community_a, household_gate_held
+):
+    from gongzhi.appeals.models import Appeal
+    from tests.appeals.factories import clear_limits
+    from tests.factories import HouseholdFactory
+
+    clear_limits()
+    household = HouseholdFactory()
+    url, body = f"/api/appeals/households/H:{household.door_key}", {"category": "medicine", "text": "需要胰岛素"}
+    shed = client.post(url, body, content_type="application/json")
+    assert shed.status_code == 503 and shed["Retry-After"] == "2"
+    assert shed.json() == {"message": "提交的人太多，请稍后再提交；您填写的内容不会丢失", "extra": {"retry_after": 2}}
+    assert not Appeal.objects.exists()
+    household_gate_held.set()  # the gate frees: the same request goes in
+    for _ in range(100):
+        made = client.post(url, body, content_type="application/json")
+        if made.status_code != 503:
+            break
+    assert made.status_code == 201 and Appeal.objects.count() == 1
+    clear_limits()
+
+
+@pytest.mark.django_db
+def test_the_household_page_sheds_its_form_with_503_keeping_what_was_written(client, community_a, household_gate_held):
+    from gongzhi.appeals.models import Appeal
+    from tests.appeals.factories import clear_limits
+    from tests.factories import HouseholdFactory
+
+    clear_limits()
+    household = HouseholdFactory()
+    shed = client.post(f"/h/{household.door_key}/requests/", {"category": "chronic_care", "text": "明天下午要透析"})
+    page = shed.content.decode()
+    assert shed.status_code == 503 and shed["Retry-After"] == "2"
+    assert "提交的人太多，请稍后再提交" in page and "明天下午要透析" in page  # the text stays in the form
+    assert not Appeal.objects.exists()
+    clear_limits()
