@@ -1,8 +1,9 @@
 """gunicorn settings for `gongzhi serve`; the benchmarks run the server with this same file.
 
 Threads, not sync workers: a request waiting for the database then waits inside the application,
-where the load-shedding gate (core/overload.py) answers 503 with Retry-After once it has waited
-too long, instead of in the socket queue, where no one sees it and callers time out.
+where the load-shedding gates (core/overload.py: scan batches, households' new requests) answer
+503 with Retry-After once it has waited too long, instead of in the socket queue, where no one sees
+it and callers time out.
 Each thread may hold a database connection: workers x threads must stay under PostgreSQL's
 max_connections (100 by default)."""
 
