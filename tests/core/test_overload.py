@@ -68,17 +68,22 @@ def test_overloaded_scan_endpoint_answers_503_before_reading_the_body(client, co
     assert round_.tubes.count() == 1
 
 
-def test_ingest_slots_follow_the_setting_else_the_database(monkeypatch):
+@pytest.mark.parametrize(
+    "name, setting, on_postgresql, on_sqlite",
+    [("ingest_slots", "GONGZHI_INGEST_SLOTS", 2, 1), ("request_slots", "GONGZHI_REQUEST_SLOTS", 4, 1)],
+)
+def test_a_gates_slots_follow_the_setting_else_the_database(monkeypatch, name, setting, on_postgresql, on_sqlite):
     from django.db import connection
 
-    from gongzhi.core.overload import ingest_slots
+    from gongzhi.core import overload
 
-    monkeypatch.delenv("GONGZHI_INGEST_SLOTS", raising=False)
-    assert ingest_slots() == (2 if connection.vendor == "postgresql" else 1)
-    monkeypatch.setenv("GONGZHI_INGEST_SLOTS", "3")
-    assert ingest_slots() == 3
-    monkeypatch.setenv("GONGZHI_INGEST_SLOTS", "0")
-    assert ingest_slots() == 1  # never a gate nobody can pass
+    slots = getattr(overload, name)
+    monkeypatch.delenv(setting, raising=False)
+    assert slots() == (on_postgresql if connection.vendor == "postgresql" else on_sqlite)
+    monkeypatch.setenv(setting, "3")
+    assert slots() == 3
+    monkeypatch.setenv(setting, "0")
+    assert slots() == 1  # never a gate nobody can pass
 
 
 def test_a_gate_takes_the_default_number_of_slots_at_its_first_use(monkeypatch):
@@ -103,19 +108,6 @@ def test_a_gate_takes_the_default_number_of_slots_at_its_first_use(monkeypatch):
     release.set()
     for h in holders:
         h.join()
-
-
-def test_request_slots_follow_the_setting_else_the_database(monkeypatch):
-    from django.db import connection
-
-    from gongzhi.core.overload import request_slots
-
-    monkeypatch.delenv("GONGZHI_REQUEST_SLOTS", raising=False)
-    assert request_slots() == (4 if connection.vendor == "postgresql" else 1)
-    monkeypatch.setenv("GONGZHI_REQUEST_SLOTS", "3")
-    assert request_slots() == 3
-    monkeypatch.setenv("GONGZHI_REQUEST_SLOTS", "0")
-    assert request_slots() == 1
 
 
 @pytest.fixture
