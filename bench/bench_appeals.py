@@ -786,8 +786,8 @@ GIVE_UP = 30.0  # seconds behind schedule after which a client stops offering
 
 def open_loop_client(plan, start, interval, offset, threads, results):
     """Request j of this process is due at start + offset + j * interval, whatever the answers;
-    `threads` keep-alive connections send whichever is due next. Per request: (status, due, sent,
-    done)."""
+    `threads` keep-alive connections send whichever is due next. Puts (per request: (status, due,
+    sent, done); this process's CPU seconds, all of them spent sending and reading)."""
     lock = threading.Lock()
     nxt = [0]
     out = []
@@ -828,7 +828,7 @@ def open_loop_client(plan, start, interval, offset, threads, results):
         t.start()
     for t in pool:
         t.join()
-    results.put(out)
+    results.put((out, time.process_time()))  # a forked process: its CPU is this run's alone
 
 
 def closed_loop_client(plan, deadline, results):
@@ -983,13 +983,15 @@ def http_part() -> None:
         ]
         for p in procs:
             p.start()
-        offered = [r for _ in procs for r in results.get()]
+        gathered = [results.get() for _ in procs]
+        offered = [r for records, _ in gathered for r in records]
         for p in procs:
             p.join()
         records = [r for r in offered if not str(r[0]).startswith("not sent")]  # those sent
         finished = max(r[3] for r in records)
         cpu_server = cpu_spent(cpu_before[0], cpu_seconds(tree(server.pid))) / len(records) * 1000
         cpu_db = cpu_spent(cpu_before[1], cpu_seconds(db_backends())) / len(records) * 1000
+        cpu_clients = sum(cpu for _, cpu in gathered) / len(records) * 1000
         ok = [r for r in records if str(r[0]).startswith("201")]
         from_due = [(r[3] - r[1]) * 1000 for r in ok]
         from_send = [(r[3] - r[2]) * 1000 for r in ok]
@@ -1022,6 +1024,11 @@ def http_part() -> None:
             f"  CPU per request: {cpu_server:.1f} ms in the server's processes{db_part}: at most"
             f" {2000 / (cpu_server + cpu_db):,.0f} requests/s on 2 free cores, {500 * (cpu_server + cpu_db) / 1000:.1f}"
             " cores for 500/s"
+        )
+        total = cpu_server + cpu_db + cpu_clients
+        say(
+            f"  with the clients' {cpu_clients:.1f} ms a request (the same 2 cores): {total:.1f} ms, at most"
+            f" {2000 / total:,.0f} requests/s on this machine"
         )
         FIGURES.append(
             (
