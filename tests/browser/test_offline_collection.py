@@ -60,6 +60,8 @@ def test_offline_scans_survive_reload_and_sync_exactly_once(page, phone_network,
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now the service worker controls the page and keeps a copy of it
     wait_until(page, "navigator.serviceWorker.controller !== null")
+    # the copy is kept once the worker says so: cutting the network before could cut its fetches
+    wait_until(page, "document.getElementById('collect').dataset.cached === '1'")
 
     phone_network.off(page)
 
