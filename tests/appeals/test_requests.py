@@ -2,6 +2,8 @@
 twice, taken on, escalated when its level's deadline lapses, resolved, answered by the resident."""
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.utils import timezone
@@ -54,7 +56,7 @@ def test_a_second_request_of_the_same_kind_is_merged_into_the_open_one_and_raise
 
 
 def test_a_new_request_is_stored_as_the_orm_reads_it_and_its_duplicate_read_raw_is_the_orm_row(household, grid_worker):
-    """A new request is written by core.db.insert_one and its open duplicate read by one raw
+    """A new request is written by core.db.insert_together and its open duplicate read by one raw
     statement: both must be the rows the ORM writes and reads, field by field and type by type."""
     from gongzhi.appeals.services.requests import open_duplicate
 
@@ -73,6 +75,34 @@ def test_a_new_request_is_stored_as_the_orm_reads_it_and_its_duplicate_read_raw_
         assert type(getattr(found, f.attname)) is type(getattr(stored, f.attname)), f.attname
     assert stored.urgency_reasons and stored.caller_phone == "13900001111"
     assert open_duplicate(household, "food") is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_requests_of_one_kind_sent_at_once_leave_one_open_and_seven_merged_into_it(household):
+    """The household's row is locked and its open duplicate read in one message (core.db.in_turn): the
+    read must still see a request committed while it waited for the lock. PostgreSQL: eight threads,
+    each its own connection, started together; SQLite has one writer, so one after another there."""
+    from django.db import connection
+
+    def submit(i):
+        try:
+            start.wait()
+            return services.appeal_submit(household=household, category="medicine", text=f"需要买药，第{i}次")
+        finally:
+            connection.close()
+
+    start = threading.Barrier(8 if connection.vendor == "postgresql" else 1)
+    if connection.vendor == "postgresql":
+        with ThreadPoolExecutor(8) as pool:
+            made = list(pool.map(submit, range(8)))
+    else:
+        made = [submit(i) for i in range(8)]
+    (opened,) = [a for a in made if a.status == flows.PENDING]
+    assert sorted(a.merged_into_id for a in made if a is not opened) == [opened.pk] * 7
+    assert Appeal.objects.filter(household=household, status__in=flows.OPEN_STATES).count() == 1
+    for appeal in made:  # each with the first step of its timeline
+        (event,) = WorkflowEvent.objects.filter(flow="appeal", row_key=appeal.public_id)
+        assert event.to_status == appeal.status
 
 
 def test_the_sweep_moves_a_lapsed_request_up_a_level_and_records_it(household, grid_worker):

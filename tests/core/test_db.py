@@ -154,3 +154,50 @@ def test_insert_one_refuses_a_stored_row_and_an_unsaved_relation(community_a):
     with pytest.raises(ValueError):
         insert_one(unsaved)
     assert WorkflowEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_in_turn_gives_each_statements_rows_in_order_in_one_round_trip_on_postgresql(community_a):
+    from django.test.utils import CaptureQueriesContext
+
+    from gongzhi.core.db import in_turn
+    from gongzhi.places.models import Area
+
+    statements = [
+        ("SELECT code FROM places_area WHERE code = %s", [community_a.code]),
+        ("UPDATE places_area SET name = %s WHERE code = %s", ["水井坊社区（改）", community_a.code]),
+        ("SELECT name FROM places_area WHERE code IN (%s, %s) ORDER BY code", [community_a.code, "510104017002"]),
+        ("SELECT code FROM places_area WHERE code = %s", ["000000000000"]),
+    ]
+    with CaptureQueriesContext(connection) as sent:
+        found = in_turn(statements)
+    other = Area.objects.get(code="510104017002").name
+    assert found == [[(community_a.code,)], [], [("水井坊社区（改）",), (other,)], []]
+    assert Area.objects.get(code=community_a.code).name == "水井坊社区（改）"
+    assert len(sent) == (1 if connection.vendor == "postgresql" else 4)
+
+
+@pytest.mark.django_db
+def test_insert_together_stores_each_row_as_insert_one_does(worker_a, community_a):
+    from gongzhi.core.db import insert_one, insert_together
+    from gongzhi.core.models import WorkflowEvent
+    from gongzhi.places.models import Grid
+
+    fields = dict(flow="appeal", row_key="01ABC", to_status="pending", actor=worker_a, actor_name="王*明")
+    fields |= dict(area_code="510104017001", detail={"渠道": "household", "%s": "100%"})
+    alone, grid, together = (
+        WorkflowEvent(**fields),
+        Grid(community=community_a, number=8, name="第八网格"),
+        WorkflowEvent(**fields),
+    )
+    grid.community_code = community_a.code
+    insert_one(alone)
+    insert_together(grid, together)
+    assert None not in (grid.pk, together.pk) and together.pk != alone.pk
+    assert not grid._state.adding and not together._state.adding
+    assert Grid.objects.get(pk=grid.pk).name == "第八网格"
+    stored = {pk: _stored(WorkflowEvent, pk) for pk in (alone.pk, together.pk)}
+    assert stored[together.pk] | {"at": None} == stored[alone.pk] | {"at": None}
+    with pytest.raises(ValueError, match="new instance"):
+        insert_together(WorkflowEvent(**fields), together)
+    assert WorkflowEvent.objects.count() == 2  # the refused pair wrote neither

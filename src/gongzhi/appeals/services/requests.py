@@ -18,7 +18,7 @@ from gongzhi.appeals import flows, sla, triage
 from gongzhi.appeals.models import Appeal, Category, Channel
 from gongzhi.core import access, measures, roles, transitions
 from gongzhi.core.cleaning import clean_text
-from gongzhi.core.db import insert_one, model_columns, write_transaction
+from gongzhi.core.db import in_turn, insert_together, model_columns, write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.services import account_label
 from gongzhi.people.models import Resident, ResidentTag
@@ -49,27 +49,26 @@ def _for_update() -> str:
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
 
 
-def lock_household(household: Household) -> None:
-    """Hold the household's row to the end of the transaction (PostgreSQL; SQLite's writers already
-    take turns, core.db.write_transaction). Raw SQL, as the other reads of every new request."""
-    if connection.features.has_select_for_update:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id FROM {Household._meta.db_table} WHERE id = %s FOR UPDATE", [household.pk])
-
-
 def open_duplicate(household: Household, category: str) -> Appeal | None:
     """The household's open request of the same category (the first, when there are several), held
-    for update: a new one is merged into it. Raw SQL, as the other reads of every new request."""
+    for update: a new one is merged into it. The household's row is locked first (PostgreSQL; SQLite's
+    writers already take turns, core.db.write_transaction), so one household's requests take turns
+    and the read cannot be raced; both go in one round trip (core.db.in_turn). Raw SQL, as the other
+    reads of every new request."""
     states = ", ".join(f"'{state}'" for state in flows.OPEN_STATES)  # the flow's own words, as literals
     appeals = model_columns(Appeal)
-    with connection.cursor() as cursor:
-        cursor.execute(
+    statements: list[tuple[str, list[Any]]] = []
+    if connection.features.has_select_for_update:
+        statements.append((f"SELECT id FROM {Household._meta.db_table} WHERE id = %s FOR UPDATE", [household.pk]))
+    statements.append(
+        (
             f"SELECT {appeals.select('a')} FROM {Appeal._meta.db_table} a WHERE a.household_id = %s"
             f" AND a.category = %s AND a.status IN ({states}) ORDER BY a.id LIMIT 1{_for_update()}",
             [household.pk, category],
         )
-        found = cursor.fetchone()
-    return appeals.instance(found) if found else None
+    )
+    found = in_turn(statements)[-1]
+    return appeals.instance(found[0]) if found else None
 
 
 def sla_state_of(appeal: Appeal, now: dt.datetime) -> str:
@@ -184,14 +183,11 @@ def appeal_submit(
     appeal.assignee = grid_worker_of(household)
     appeal.assignee_name = account_label(appeal.assignee) if appeal.assignee else ""
     with write_transaction():
-        # One household's requests in turn: the duplicate check below cannot be raced.
-        lock_household(household)
-        open_one = open_duplicate(household, category)
+        open_one = open_duplicate(household, category)  # the household's row held: its requests take turns
         if open_one is not None:
             appeal.status = flows.MERGED
             appeal.merged_into = open_one
             appeal.level, appeal.level_since, appeal.due_at = open_one.level, open_one.level_since, open_one.due_at
-            insert_one(appeal)
             raised = appeal.urgency_rank < open_one.urgency_rank
             if raised:
                 # The more urgent of the two applies to the open one, and its deadline comes no later.
@@ -199,23 +195,13 @@ def appeal_submit(
                 open_one.urgency_reasons = appeal.urgency_reasons
                 open_one.due_at = min(open_one.due_at, sla.due_at(open_one.level_since, appeal.urgency, sla_minutes()))
                 open_one.save(update_fields=["urgency", "urgency_rank", "urgency_reasons", "due_at", "updated_at"])
-            transitions.start(
-                flow=flows.APPEAL_FLOW,
-                row=appeal,
-                actor=actor,
-                system=True,
-                detail={"channel": channel, "merged_into": open_one.public_id, "urgency_raised": raised},
-            )
-            return appeal
-        appeal.status = flows.PENDING
-        insert_one(appeal)
-        transitions.start(
-            flow=flows.APPEAL_FLOW,
-            row=appeal,
-            actor=actor,
-            system=True,
-            detail={"channel": channel, "urgency": appeal.urgency, "level": appeal.level},
-        )
+            detail = {"channel": channel, "merged_into": open_one.public_id, "urgency_raised": raised}
+        else:
+            appeal.status = flows.PENDING
+            detail = {"channel": channel, "urgency": appeal.urgency, "level": appeal.level}
+        # the request and the first step of its timeline, in one round trip
+        started = transitions.start_event(flow=flows.APPEAL_FLOW, row=appeal, actor=actor, system=True, detail=detail)
+        insert_together(appeal, started)
     return appeal
 
 
