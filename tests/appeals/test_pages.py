@@ -232,10 +232,25 @@ def test_bulk_assignment_assigns_those_the_assignee_can_handle_and_names_the_one
 
 def test_the_outsider_cannot_assign_this_communitys_requests(client, place, worklist):
     client.force_login(place.users["outsider"])
-    response = client.post("/appeals/", {"appeal": [worklist["urgent"].public_id], "assignee": "worker_b"})
-    assert response.status_code == 404
+    page = client.post("/appeals/", {"appeal": [worklist["urgent"].public_id], "assignee": "worker_b"}, follow=True)
+    assert f"{worklist['urgent'].public_id}：找不到这一诉求，或它不归您处理" in page.content.decode()
     worklist["urgent"].refresh_from_db()
     assert worklist["urgent"].status == "pending"
+
+
+def test_one_request_not_the_users_in_a_bulk_assignment_is_that_requests_error_only(client, place, worklist):
+    """A foreign, unknown or mistyped id is named on its own; the user's own requests are still
+    assigned (an unknown id and a foreign one get the same words: an id never tells which)."""
+    w = worklist
+    client.force_login(place.users["worker"])
+    asked = [w["normal_late"].public_id, w["elsewhere"].public_id, "NOSUCHREQUEST", w["urgent"].public_id]
+    html = client.post("/appeals/", {"appeal": asked, "assignee": "worker_a"}, follow=True).content.decode()
+    assert "已分派2件" in html
+    for public_id in (w["elsewhere"].public_id, "NOSUCHREQUEST"):
+        assert f"{public_id}：找不到这一诉求，或它不归您处理" in html
+    for key, status in (("normal_late", "in_progress"), ("urgent", "in_progress"), ("elsewhere", "pending")):
+        w[key].refresh_from_db()
+        assert w[key].status == status, key
 
 
 def _sheet(response) -> list[tuple]:

@@ -97,6 +97,15 @@ def test_a_bad_horizon_is_refused_in_words(street_world):
     assert not AllocationPlan.objects.exists()
 
 
+@pytest.mark.parametrize("horizon", ["²", "7天", "-3", "1e3", ""])
+def test_a_bad_horizon_on_the_page_is_refused_in_words(client, street_world, horizon):
+    street, *_ = street_world
+    client.force_login(street)
+    page = client.post(f"/supplies/allocation/?area={STREET}", {"action": "propose", "horizon": horizon}, follow=True)
+    assert page.status_code == 200 and "保障天数" in page.content.decode()
+    assert not AllocationPlan.objects.exists()
+
+
 def test_the_page_proposes_shows_why_and_confirms(client, street_world, community_a):
     street, *_ = street_world
     client.force_login(street)

@@ -148,6 +148,32 @@ def test_planning_runs_from_the_page(client, desk, community_a):
     assert "没有待配送的订单" in page and DeliveryRun.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("courier", "capacity", "words"),
+    [
+        ("self", "²", "载重请填整数（公斤）"),  # a digit to str.isdigit, not to int()
+        ("self", "20kg", "载重请填整数（公斤）"),
+        ("self", "-5", "载重请填整数（公斤）"),
+        ("gone", "", "所选的志愿者已不在本社区的配送名单中"),  # left the list since the page was drawn
+    ],
+)
+def test_planning_runs_with_a_bad_courier_or_capacity_is_refused_in_words_and_plans_nothing(
+    client, desk, community_a, courier, capacity, words
+):
+    worker, _rice, point, orders = desk
+    volunteer = make_volunteer(community_a.code)
+    services.order_accept(actor=worker, order=orders[0])
+    services.orders_pack(actor=worker, orders=[orders[0]])
+    pk = volunteer.pk if courier == "self" else 999_999
+    client.force_login(worker)
+    response = client.post(
+        f"/supplies/runs/?area={community_a.code}",
+        {"point": point.public_id, "courier": [pk], f"vehicle:{pk}": "foot", f"capacity:{pk}": capacity},
+    )
+    assert response.status_code == 200 and words in response.content.decode()
+    assert not DeliveryRun.objects.exists()
+
+
 def test_a_refused_household_order_comes_back_with_what_was_typed(client, desk):
     _worker, rice, _point, orders = desk
     household = orders[0].household

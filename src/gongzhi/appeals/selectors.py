@@ -32,6 +32,18 @@ def appeal_get_for_user(*, user: Any, public_id: str, capability: str) -> Appeal
     return appeal
 
 
+def appeals_get_for_user(*, user: Any, public_ids: list[str], capability: str) -> tuple[list[Appeal], list[str]]:
+    """The requests of a bulk action, each decided against its own place: those that lie in the
+    user's areas for the capability, in the order asked, and the ids that do not (unknown or not the
+    user's: one answer for both, so an id never tells which)."""
+    asked = list(dict.fromkeys(p[:26] for p in public_ids if p))
+    rows = Appeal.objects.select_related("household__building", "merged_into").filter(public_id__in=asked)
+    by_id = {a.public_id: a for a in rows}
+    found = [by_id[p] for p in asked if p in by_id and access.may(user, capability, by_id[p])]
+    kept = {a.public_id for a in found}
+    return found, [p for p in asked if p not in kept]
+
+
 def _sla_q(state: str, now: dt.datetime, minutes: dict[str, int]) -> Q:
     if state == "lapsed":
         return Q(due_at__lte=now)

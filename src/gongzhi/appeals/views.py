@@ -137,10 +137,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
         area = place.community_code
     filters = _filters(request)
     if request.method == "POST":
-        chosen = [
-            selectors.appeal_get_for_user(user=request.user, public_id=p, capability=roles.HANDLE_APPEALS)
-            for p in request.POST.getlist("appeal")[:500]
-        ]
+        chosen, unknown = selectors.appeals_get_for_user(
+            user=request.user, public_ids=request.POST.getlist("appeal")[:500], capability=roles.HANDLE_APPEALS
+        )
+        for public_id in unknown:  # that request's error; the others are still assigned
+            messages.error(request, f"{public_id}：{_('找不到这一诉求，或它不归您处理')}")
         assignee = selectors.assignee_get(user=request.user, username=request.POST.get("assignee", ""))
         if not chosen or assignee is None:
             messages.error(request, _("请选择诉求和承办人"))

@@ -362,10 +362,8 @@ def couriers(*, community_code: str) -> list[Any]:
 
 
 def courier_get(*, community_code: str, pk: Any) -> Any:
-    for user in couriers(community_code=community_code):
-        if str(user.pk) == str(pk):
-            return user
-    raise Http404
+    """A courier of the community's list, or None (left it, or never on it)."""
+    return next((user for user in couriers(community_code=community_code) if str(user.pk) == str(pk)), None)
 
 
 def distribution_points(*, user: Any, community_code: str) -> "QuerySet[SupplyPoint]":

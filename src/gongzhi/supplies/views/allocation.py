@@ -1,6 +1,8 @@
 """Allocation: a street's (or district's) plan of what each community gets from which supply point,
 with why and its optimality; confirmed, it becomes transfers in the stock ledger."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -24,8 +26,8 @@ def allocation(request: HttpRequest) -> HttpResponse:
         try:
             action = request.POST.get("action", "")
             if action == "propose":
-                days = request.POST.get("horizon", "7")
-                horizon = float(days) if days.replace(".", "", 1).isdigit() else -1.0
+                days = request.POST.get("horizon", "7").strip()
+                horizon = float(days) if re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,3})?", days) else -1.0  # -1: refused there
                 made = services.allocation_propose(actor=request.user, area_code=code, horizon_days=horizon)
                 return redirect(f"{request.path}?area={code}&plan={made.public_id}")
             chosen = selectors.plan_get_for_user(user=request.user, public_id=request.POST.get("plan", ""))

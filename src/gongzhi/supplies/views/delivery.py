@@ -2,6 +2,8 @@
 hand, the list of runs, and the route sheet a volunteer carries (phone, printable), with the doorstep
 confirmation by the household's door code."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -20,12 +22,17 @@ from gongzhi.supplies.views.common import community_in_scope
 def _couriers_asked(request: HttpRequest, code: str) -> list[services.CourierIn]:
     chosen = []
     for pk in request.POST.getlist("courier")[:100]:
+        user = selectors.courier_get(community_code=code, pk=pk)
+        if user is None:
+            raise ApplicationError(_("所选的志愿者已不在本社区的配送名单中，请刷新页面后重选"), status=422)
         capacity = request.POST.get(f"capacity:{pk}", "").strip()
+        if capacity and not re.fullmatch(r"[0-9]{1,6}", capacity):
+            raise ApplicationError(_("载重请填整数（公斤），不填则按车辆的常用载重"), status=422)
         chosen.append(
             services.CourierIn(
-                user=selectors.courier_get(community_code=code, pk=pk),
+                user=user,
                 vehicle=request.POST.get(f"vehicle:{pk}", ""),
-                capacity_kg=int(capacity) if capacity.isdigit() else None,
+                capacity_kg=int(capacity) if capacity else None,
             )
         )
     return chosen
