@@ -306,7 +306,7 @@ def test_a_solver_answer_that_breaks_a_rule_raises(monkeypatch, answer):
     stops.append(Stop("w", 200, 0, 1, window=(0, 8)))
     index = {s.key: i for i, s in enumerate(stops)}
     found = {0: [[index[k] for k in trip] for trip in answer]}
-    monkeypatch.setattr(rp, "_search", lambda *args: (found, 1))
+    monkeypatch.setattr(rp.plan, "_search", lambda *args: (found, 1))
     with pytest.raises(AssertionError):
         plan_runs(DEPOT, stops, [FOOT], seconds=1)
 

@@ -574,9 +574,9 @@ def test_shift_booleans_when_a_volunteer_has_very_many_shift_sets(monkeypatch, s
     # Above PATTERN_LIMIT shift sets a block is modelled with shift booleans (cliques, hours per day) in both
     # models; with the limit at 2 every two-day volunteer gets them. Both rosters keep every rule and each
     # model's bound holds for the other's roster.
-    from gongzhi.volunteers.rostering import instance
+    from gongzhi.volunteers.rostering.instance import derived
 
-    monkeypatch.setattr(instance, "PATTERN_LIMIT", 2)
+    monkeypatch.setattr(derived, "PATTERN_LIMIT", 2)
     candidates, shifts, needs, rules = _bench_instance(12, 4, 6, seed, 2)
     full = roster_solve(candidates, shifts, needs, rules, engine="lp", time_limit=20)
     street = roster_solve(candidates, shifts, needs, rules, engine="aggregate", time_limit=20)
