@@ -1,2 +1,2 @@
 """The outbreak drill (`gongzhi drill`): a city rehearses an outbreak on simulated time through every
-module (scenario.py: what happens; play.py: over the services; report.py: what it showed)."""
+module (scenario.py: what happens; play/: over the services; report.py: what it showed)."""
