@@ -79,7 +79,17 @@ def test_views_and_endpoints_hold_no_orm_calls_and_no_audit_writes():
 FLOW_FIELDS = {"status", "result"}
 FLOW_MODELS = {"Round", "Tube", "Sample", "Recall", "Volunteer", "CheckIn", "AidRequest", "RegisterImport"}
 WRITES = {"update", "create", "bulk_create", "update_or_create", "get_or_create"}
-STEPS = {"transition", "start", "start_event", "start_many", "record_many", "move_many", "check_all", "record_each", "record_keyed"}
+STEPS = {
+    "transition",
+    "start",
+    "start_event",
+    "start_many",
+    "record_many",
+    "move_many",
+    "check_all",
+    "record_each",
+    "record_keyed",
+}
 
 
 def _status_writes(function):

@@ -64,3 +64,39 @@ def test_a_correction_needs_the_issuing_offices_right(client, world):
         ).corrects_id
         == street_notice.pk
     )
+
+
+def test_a_group_notice_to_one_building_shows_its_counts_only_to_those_who_see_health_there(client, world):
+    """Its households addressed are that group's households in the building (a second review found the
+    district's page, list and API still counting them)."""
+    notice = publish(world.worker_a, building=world.b1, group="elderly_alone")
+    assert notice.targeted == 1
+    assert not selectors.counts_shown(world.district, notice)
+    assert selectors.counts_shown(world.worker_a, notice) and selectors.counts_shown(world.leader1, notice)
+    client.force_login(world.district)
+    page = client.get(f"/notices/{notice.public_id}/").content.decode()
+    assert notice.title in page and "应读户数" not in page and "已读或已当面告知" not in page
+    (item,) = [i for i in client.get("/api/notices").json()["items"] if i["public_id"] == notice.public_id]
+    assert (item["targeted"], item["targeted_in_my_areas"], item["reached_in_my_areas"]) == (None, None, None)
+    assert client.get(f"/api/notices/{notice.public_id}/reach").status_code == 404
+    reach = client.get(f"/notices/reach/?notice={notice.public_id}")
+    assert reach.status_code == 200 and "已读或已当面告知" not in reach.content.decode()
+    assert "它的户数只有能查看这栋楼重点人群的工作人员可见" in reach.content.decode()
+    everyone = publish(world.worker_a, building=world.b1)  # to all its households: counted as before
+    (item,) = [i for i in client.get("/api/notices").json()["items"] if i["public_id"] == everyone.public_id]
+    assert item["targeted"] == 3 and item["targeted_in_my_areas"] == 3
+    client.force_login(world.worker_a)  # sees residents' health in the building
+    assert "应读户数</dt><dd>1</dd>" in client.get(f"/notices/{notice.public_id}/").content.decode()
+    (item,) = [i for i in client.get("/api/notices").json()["items"] if i["public_id"] == notice.public_id]
+    assert item["targeted"] == 1
+
+
+def test_a_correction_of_a_group_notice_needs_the_right_to_address_the_group(client, world):
+    notice = publish(world.worker_a, building=world.b1, group="elderly_alone")
+    assert not services.may_correct(world.district, notice)
+    client.force_login(world.district)
+    page = client.post(f"/notices/{notice.public_id}/", {"title": "更正", "body": "改期到后天", "reason": "改期"})
+    assert page.status_code == 403 and "已发布更正" not in page.content.decode()
+    notice.refresh_from_db()
+    assert notice.status == "published"
+    assert services.may_correct(world.worker_a, notice)

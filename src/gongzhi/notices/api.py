@@ -28,7 +28,7 @@ class NoticeOut(Schema):
     correction_reason: str
     published_at: str
     published_by_name: str
-    targeted: int
+    targeted: int | None  # None: a vulnerable group's count in one building the caller may not see
     reached_in_my_areas: int | None
     targeted_in_my_areas: int | None
 
@@ -39,7 +39,7 @@ class NoticePage(Schema):
     has_next: bool
 
 
-def _notice_out(notice: Notice, total: dict[str, int] | None, area_name: str) -> dict:
+def _notice_out(notice: Notice, total: dict[str, int] | None, area_name: str, counts: bool) -> dict:
     correction = getattr(notice, "correction", None)
     return {
         "public_id": notice.public_id,
@@ -58,7 +58,7 @@ def _notice_out(notice: Notice, total: dict[str, int] | None, area_name: str) ->
         "correction_reason": notice.correction_reason,
         "published_at": notice.published_at.isoformat(),
         "published_by_name": notice.published_by_name,
-        "targeted": notice.targeted,
+        "targeted": notice.targeted if counts else None,  # selectors.counts_shown
         "reached_in_my_areas": total["reached"] if total else None,
         "targeted_in_my_areas": total["targeted"] if total else None,
     }
@@ -75,7 +75,7 @@ def notice_list(request, params: Query[PageParams], area: str = ""):
     )
     totals = selectors.reach_totals(user=request.user, notices=rows)
     words = selectors.area_words_of(rows)
-    items = [_notice_out(n, totals.get(n.pk), words[n.pk]) for n in rows]
+    items = [_notice_out(n, totals.get(n.pk), words[n.pk], selectors.counts_shown(request.user, n)) for n in rows]
     return {"items": items, "page": params.page, "has_next": has_next}
 
 

@@ -76,11 +76,22 @@ def notice_public(*, public_id: str) -> Notice:
     return notice
 
 
+def counts_shown(user: Any, notice: Notice) -> bool:
+    """Whether the user sees how many households the notice addressed and reached. A notice to a
+    vulnerable group in one building counts that group's households there, which is its members'
+    health status: only for those who see residents' health in that building (as its households,
+    door by door). Counts over an official area are shown to all who see the notice."""
+    if notice.group == GROUP_ALL or notice.building_id is None:
+        return True
+    return access.may(user, roles.VIEW_HEALTH, notice.building)
+
+
 def reach_totals(*, user: Any, notices: list[Notice]) -> dict[int, dict[str, int]]:
-    """Per notice: households addressed and reached inside the user's areas (from the rollup)."""
+    """Per notice: households addressed and reached inside the user's areas (from the rollup); none
+    for a notice whose counts the user does not see (counts_shown)."""
     rows = (
         NoticeReach.objects.visible_to(user, roles.VIEW_NOTICES)
-        .filter(notice__in=[n.pk for n in notices])
+        .filter(notice__in=[n.pk for n in notices if counts_shown(user, n)])
         .values("notice_id")
         .annotate(targeted=Sum("targeted"), reached=Sum("reached"), read=Sum("read"), told=Sum("told"))
     )
@@ -113,7 +124,10 @@ class ReachRow:
 
 def reach_area(*, user: Any, notice: Notice, wanted: str = "") -> str:
     """The area a reach view of the notice is about: `wanted` (inside the notice's area, and an area
-    the user sees the reach of), else the narrowest of the notice's area and the user's. 404 else."""
+    the user sees the reach of), else the narrowest of the notice's area and the user's. 404 else, and
+    for a notice whose counts the user does not see (counts_shown)."""
+    if not counts_shown(user, notice):
+        raise Http404
     own = sorted(access.official_areas(user, roles.VIEW_NOTICES), key=len)
     local = [e.area_code for e in entries_with(user, roles.VIEW_NOTICES) if e.grid_id or e.building_id]
     if not wanted:

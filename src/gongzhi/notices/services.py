@@ -197,13 +197,7 @@ def notice_publish(
     a notice for residents would reach no household."""
     target = _target(actor, area_code, building)
     group = _choice(group, GROUP_CHOICES, _("请选择通知对象"), "group")
-    if group != GROUP_ALL and not (
-        access.may(actor, roles.VIEW_HEALTH, target.building)
-        if target.building is not None
-        else access.may_in_area(actor, roles.VIEW_HEALTH, target.area_code)
-    ):
-        # Who is in a vulnerable group is health status: the count reached, or a refusal for reaching
-        # nobody, would tell it to a publisher who may not see residents' tags.
+    if not _may_address(actor, group, target.building, target.area_code):
         raise ApplicationError(
             _("按重点人群发布通知须由能查看重点人群的工作人员（社区、网格或街道）发布"), {"field": "group"}, status=403
         )
@@ -230,10 +224,24 @@ def notice_publish(
     return notice
 
 
+def _may_address(actor: Any, group: str, building: Building | None, area_code: str) -> bool:
+    """Whether the actor may address `group` there. Who is in a vulnerable group is health status: the
+    count reached, or a refusal for reaching nobody, would tell it to a publisher who may not see
+    residents' tags; so a group is addressed only by those who see residents' health there."""
+    if group == GROUP_ALL:
+        return True
+    if building is not None:
+        return access.may(actor, roles.VIEW_HEALTH, building)
+    return access.may_in_area(actor, roles.VIEW_HEALTH, area_code)
+
+
 def may_correct(actor: Any, notice: Notice) -> bool:
-    """Who may correct a notice: a publisher over its area and over the office that issued it."""
-    return access.may(actor, roles.PUBLISH_NOTICES, notice) and access.may_in_area(
-        actor, roles.PUBLISH_NOTICES, notice.issuer_code
+    """Who may correct a notice: a publisher over its area and over the office that issued it, who may
+    also address its group (a correction goes to the same households, and says how many)."""
+    return (
+        access.may(actor, roles.PUBLISH_NOTICES, notice)
+        and access.may_in_area(actor, roles.PUBLISH_NOTICES, notice.issuer_code)
+        and _may_address(actor, notice.group, notice.building, notice.area_code)
     )
 
 

@@ -146,6 +146,7 @@ def notice_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "reach_name": selectors.area_label(reach_code) if reach_code else "",
             "reach_rows": reach_rows,
             "reach_total": selectors.reach_total(reach_rows),
+            "counts": selectors.counts_shown(request.user, notice),
             "may_correct": may_correct,
             "severities": Notice.Severity.choices,
             "form": request.POST if status != 200 else {},
@@ -243,8 +244,9 @@ def reach(request: HttpRequest) -> HttpResponse:
         notice = selectors.notice_get_for_user(user=request.user, public_id=wanted, capability=roles.VIEW_NOTICES)
     elif notices:
         notice = notices[0]
-    context: dict = {"notices": notices, "notice": notice, "rows": []}
-    if notice is not None and notice.for_residents:
+    counts = notice is not None and selectors.counts_shown(request.user, notice)
+    context: dict = {"notices": notices, "notice": notice, "rows": [], "counts": counts}
+    if notice is not None and notice.for_residents and counts:
         code = selectors.reach_area(user=request.user, notice=notice, wanted=request.GET.get("area", "")[:12])
         rows = selectors.reach_by_area(user=request.user, notice=notice, area_code=code)
         query = {"notice": notice.public_id}
