@@ -81,7 +81,7 @@ def counts_shown(user: Any, notice: Notice) -> bool:
     vulnerable group in one building counts that group's households there, which is its members'
     health status: only for those who see residents' health in that building (as its households,
     door by door). Counts over an official area are shown to all who see the notice."""
-    if notice.group == GROUP_ALL or notice.building_id is None:
+    if notice.group == GROUP_ALL or notice.building is None:
         return True
     return access.may(user, roles.VIEW_HEALTH, notice.building)
 
