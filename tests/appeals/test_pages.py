@@ -415,8 +415,12 @@ def test_an_unplaced_hotline_request_is_listed_for_the_street_and_placed_from_it
     assert listed(client.get("/appeals/?status=unplaced")) == [waiting.public_id]
     page = client.get(f"/appeals/{waiting.public_id}/").content.decode()
     assert 'id="place-form"' in page and "待定位" in page
-    wrong = client.post(f"/appeals/{waiting.public_id}/", {"action": "place", "household": "H:NOSUCHHOUSEHOLD"})
-    assert wrong.status_code == 404
+    for code in ("H:NOSUCHHOUSEHOLD", "01ARZ3NDEKTSV4RRFFQ69G5FAV", ""):  # no such door code, id, nothing
+        wrong = client.post(f"/appeals/{waiting.public_id}/", {"action": "place", "household": code})
+        assert wrong.status_code == 200 and 'id="place-form"' in wrong.content.decode()
+        assert "找不到这一户，或它不在您负责的区域" in wrong.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == "unplaced"
     response = client.post(f"/appeals/{waiting.public_id}/", {"action": "place", "household": f"H:{h1.door_key}"})
     assert response.status_code == 302
     waiting.refresh_from_db()

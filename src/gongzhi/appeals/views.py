@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -228,7 +228,14 @@ def appeal_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                     feedback=request.POST.get("feedback", ""),
                 )
             elif action == "place":
-                household = selectors.household_for_placing(user=request.user, code=request.POST.get("household", ""))
+                try:
+                    household = selectors.household_for_placing(
+                        user=request.user, code=request.POST.get("household", "")
+                    )
+                except Http404:  # a typo is an error on the form, not a page that loses it
+                    raise ApplicationError(
+                        _("找不到这一户，或它不在您负责的区域：请核对住户编号或门牌码"), status=404
+                    ) from None
                 services.appeal_place(actor=request.user, appeal=appeal, household=household)
             else:
                 raise ApplicationError(_("未知操作"), status=422)
