@@ -8,6 +8,7 @@ import pytest
 from gongzhi.core import tabular
 from gongzhi.core.messages import CORE
 from gongzhi.core.tabular import TabularError, normalise_header, read_table
+from gongzhi.core.tabular import xlsx as tabular_xlsx
 
 ALIASES = {
     "name": ("姓名", "名字"),
@@ -144,11 +145,12 @@ def test_too_many_bytes():
 
 
 def test_zip_that_expands_far_beyond_its_size_is_refused(monkeypatch):
-    monkeypatch.setattr(tabular, "MAX_EXPANSION", 1)
+    monkeypatch.setattr(tabular_xlsx, "MAX_EXPANSION", 1)  # where _check_zip looks it up
     content = xlsx([["姓名", "身份证号"]] + [["张三", "1" * 18]] * 200)
 
-    with pytest.raises(TabularError):
+    with pytest.raises(TabularError) as info:
         read(content, "a.xlsx", max_bytes=len(content))
+    assert info.value.problem.code == tabular.TOO_BIG  # without the patch, the row limit refuses it (TOO_MANY)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
@@ -324,7 +326,7 @@ def test_merges_and_hidden_rows_are_found_in_the_sheet_xml():
     content = workbook_bytes([["姓名", "身份证号"], ["甲", "1"]], merges=["B2:C3", "AA10:AB12"], hidden=[2])
     workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
 
-    merges, hidden = tabular._sheet_marks(workbook.worksheets[0])
+    merges, hidden = tabular_xlsx._sheet_marks(workbook.worksheets[0])
 
     assert (sorted(merges), hidden) == ([(2, 3, 1, 3), (10, 12, 26, 28)], {2})
 
