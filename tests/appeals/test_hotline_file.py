@@ -423,7 +423,12 @@ def test_a_bad_or_masked_phone_is_a_warning_and_the_request_is_kept():
     ]  # fmt: skip
     assert codes(result) == [(7, ADDRESS_EMPTY)]
     words = problem_text(dict(result.warnings)[4])
-    assert words == "联系电话“(028)85551234-801”带分机号：号码记为02885551234，分机801写在来电人后面"
+    assert words == "联系电话“(028)****1234-801”带分机号：号码记为028****1234，分机801写在来电人后面"
+    # A report is read by colleagues who may not see callers' phones: its words show them masked.
+    shown = " ".join(problem_text(p) for _n, p in result.warnings)
+    assert "138****5678" in shown and "****1234" in shown
+    for digits in ("12345678", "85551234", "2885551234"):
+        assert digits not in shown
 
 
 def test_a_text_over_the_limit_is_cut_with_a_mark_and_a_warning():

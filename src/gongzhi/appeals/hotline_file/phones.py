@@ -1,5 +1,6 @@
 """A caller's phone as far as it can be used: digits cleaned, masked numbers dropped, the first of
-several kept, an extension split off; each a warning, never an error."""
+several kept, an extension split off; each a warning, never an error. A warning shows the numbers
+masked: an import's report is read by colleagues who may not see callers' phones in full."""
 
 import re
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from gongzhi.appeals.hotline_file.columns import PHONE_BAD, PHONE_EXTENSION, PHONE_MASKED, PHONE_SEVERAL
 from gongzhi.core.cleaning import clean_code, clean_text, to_half_width
 from gongzhi.core.errors import Problem
+from gongzhi.core.masking import mask_phone
 
 _PHONE = re.compile(r"\+?[0-9]{7,20}")
 
@@ -45,12 +47,12 @@ def read_phone(value: object) -> Phone:
     85551234转801) is split off, for the caller's name. Each is a warning, never an error."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = clean_phone(value)
-        shown = clean_code(value)
+        shown = _masked(clean_code(value))
         return Phone(number) if number is not None else Phone("", warning=Problem(PHONE_BAD, {"value": shown}))
     text = clean_text(value)
     if not text or text in NO_PHONE:
         return Phone("")
-    shown = text[:40]
+    shown = _masked(text[:40])
     parts = [part for part in _SEVERAL.split(text) if part.strip() and part.strip() not in NO_PHONE]
     for part in parts:
         number, extension = _one_phone(part)
@@ -59,12 +61,17 @@ def read_phone(value: object) -> Phone:
     else:
         return Phone("", warning=Problem(PHONE_MASKED if _MASKED.search(text) else PHONE_BAD, {"value": shown}))
     if len(parts) > 1:
-        warning = Problem(PHONE_SEVERAL, {"value": shown, "kept": number})
+        warning = Problem(PHONE_SEVERAL, {"value": shown, "kept": mask_phone(number)})
     elif extension:
-        warning = Problem(PHONE_EXTENSION, {"value": shown, "phone": number, "extension": extension})
+        warning = Problem(PHONE_EXTENSION, {"value": shown, "phone": mask_phone(number), "extension": extension})
     else:
         warning = None
     return Phone(number, extension, warning)
+
+
+def _masked(text: str) -> str:
+    """The cell as a warning shows it: every run of 7 or more digits (a phone's least) masked as a phone is."""
+    return re.sub(r"[0-9]{7,}", lambda found: mask_phone(found[0]), to_half_width(text))
 
 
 def _one_phone(text: str) -> tuple[str, str]:
