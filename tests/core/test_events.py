@@ -348,7 +348,7 @@ def test_a_recall_already_worked_is_left_as_it_is_by_a_second_delivery(
     assert Recall.objects.count() == 3
 
 
-# BUG: testing/services/results.py `_apply_results` counts the rollup (tubes_resulted,
+# BUG: testing/services/results/moves.py `_apply_results` counts the rollup (tubes_resulted,
 # positive_tubes) and announces positive pools from the tubes it *planned* to move, not from the rows
 # its `UPDATE ... WHERE status = source` really moved. Two result calls for the same tube that both
 # read it before either commits (two lab uploads at once; the read takes no lock) both find it
@@ -360,7 +360,7 @@ def test_two_racing_result_calls_count_and_announce_a_tube_once(
     pooled, lab, community_a, monkeypatch, django_capture_on_commit_callbacks
 ):
     from gongzhi.testing.models import RoundProgress
-    from gongzhi.testing.services import results
+    from gongzhi.testing.services.results import record  # where _record reads tubes_by_barcode
 
     round_, _in_t1, _in_t2 = pooled
     # given the first lab call recorded T1 positive
@@ -368,7 +368,7 @@ def test_two_racing_result_calls_count_and_announce_a_tube_once(
         services.tube_results_record(actor=lab, round_=round_, results=[(T1, "positive")])
     events_before = WorkflowEvent.objects.filter(flow__in=["tube", "sample"]).count()
     # when a second call, racing it, read T1 while it was still closed
-    real = results.tubes_by_barcode
+    real = record.tubes_by_barcode
 
     def read_before_the_first_commit(round_, barcodes, columns):
         if columns == "id, barcode, status, community_code":  # what the call re-reads after its UPDATE
@@ -376,7 +376,7 @@ def test_two_racing_result_calls_count_and_announce_a_tube_once(
         assert columns == "id, barcode, status, community_code, sample_count"
         return [(pk, b, "closed", code, n) for pk, b, _status, code, n in real(round_, barcodes, columns)]
 
-    monkeypatch.setattr(results, "tubes_by_barcode", read_before_the_first_commit)
+    monkeypatch.setattr(record, "tubes_by_barcode", read_before_the_first_commit)
     with django_capture_on_commit_callbacks(execute=True):
         services.tube_results_record(actor=lab, round_=round_, results=[(T1, "positive")])
     # then its UPDATE moved nothing, so nothing more is recorded

@@ -161,9 +161,9 @@ def test_every_row_is_accounted_for(round_a, lab):
 
 
 def test_rows_of_one_tube_far_apart_in_a_big_file_are_still_held(round_a, lab, monkeypatch):
-    from gongzhi.testing.services import results
+    from gongzhi.testing.services.results import record  # where tube_results_import reads MAX_RESULTS
 
-    monkeypatch.setattr(results, "MAX_RESULTS", 3)  # calls of 3 tubes: T1's two rows land in different calls
+    monkeypatch.setattr(record, "MAX_RESULTS", 3)  # calls of 3 tubes: T1's two rows land in different calls
     rows = [(T1, "阴性"), (T2, "阴性"), (T3, "阴性"), (T4, "阴性"), (T5, "阴性"), (T1, "阳性")]
     outcome = run(lab, round_a, "结果.csv", csv(rows))
     assert [h["row"] for h in outcome["held"]] == [2, 7]
