@@ -13,7 +13,7 @@ from gongzhi.appeals.models import Appeal
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import WorkflowEvent
 from gongzhi.people.models import ResidentTag
-from tests.factories import HouseholdFactory, ResidentFactory, make_user_with_role
+from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, make_user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +75,30 @@ def test_a_new_request_is_stored_as_the_orm_reads_it_and_its_duplicate_read_raw_
         assert type(getattr(found, f.attname)) is type(getattr(stored, f.attname)), f.attname
     assert stored.urgency_reasons and stored.caller_phone == "13900001111"
     assert open_duplicate(household, "food") is None
+
+
+def test_a_new_requests_two_reads_in_one_round_trip_give_what_each_gives_alone(household, grid_worker):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gongzhi.appeals.services.requests import grid_worker_of, tags_and_grid_worker
+
+    resident = ResidentFactory(household=household)
+    for tag in ("dialysis", "elderly_alone"):
+        ResidentTag.objects.create(resident=resident, community_code=household.community_code, tag=tag)
+    with CaptureQueriesContext(connection) as sent:
+        tags, worker = tags_and_grid_worker(household)
+    assert len(sent) == (1 if connection.vendor == "postgresql" else 2)
+    assert tags == services.household_tags(household) == {"dialysis", "elderly_alone"}
+    stored = get_user_model().objects.get(pk=grid_worker.pk)
+    for found in (worker, grid_worker_of(household)):
+        for f in get_user_model()._meta.concrete_fields:
+            assert getattr(found, f.attname) == getattr(stored, f.attname), f.attname
+    unstaffed = HouseholdFactory(
+        building=BuildingFactory(grid=GridFactory(community=household.building.grid.community))
+    )
+    assert tags_and_grid_worker(unstaffed) == (set(), None) and grid_worker_of(unstaffed) is None  # no worker yet
 
 
 @pytest.mark.django_db(transaction=True)

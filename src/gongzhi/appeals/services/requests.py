@@ -33,16 +33,54 @@ def sla_minutes() -> dict[str, int]:
     return dict(getattr(settings, "APPEAL_SLA_MINUTES", sla.DEFAULT_SLA_MINUTES))
 
 
+Statement = tuple[str, list[Any]]
+
+
+def _tags_read(household: Household) -> Statement:
+    return (
+        f"SELECT t.tag FROM {ResidentTag._meta.db_table} t JOIN {Resident._meta.db_table} r"
+        " ON r.id = t.resident_id WHERE r.household_id = %s",
+        [household.pk],
+    )
+
+
+def _grid_worker_read(grid_id: int) -> Statement:
+    from gongzhi.core.models import RoleAssignment
+
+    users = get_user_model()
+    return (
+        f"SELECT {model_columns(users).select('u')} FROM {users._meta.db_table} u"
+        f" JOIN {RoleAssignment._meta.db_table} a ON a.user_id = u.id"
+        " WHERE a.role = %s AND a.grid_id = %s AND u.is_active ORDER BY a.id LIMIT 1",
+        [roles.GRID_WORKER, grid_id],
+    )
+
+
+def _user(rows: list[Any]) -> Any:
+    return model_columns(get_user_model()).instance(rows[0]) if rows else None
+
+
 def household_tags(household: Household) -> set[str]:
     """The vulnerability tags of the household's residents (a dialysis patient's request is never
     normal). Raw SQL, as the other reads of every new request: the ORM's join cost more than running it."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.tag FROM {ResidentTag._meta.db_table} t JOIN {Resident._meta.db_table} r"
-            " ON r.id = t.resident_id WHERE r.household_id = %s",
-            [household.pk],
-        )
-        return {tag for (tag,) in cursor.fetchall()}
+    return {tag for (tag,) in in_turn([_tags_read(household)])[0]}
+
+
+def grid_worker_of(household: Household) -> Any:
+    """The grid worker a new request of the household is routed to: the one holding its grid (the
+    first appointed, when a grid has several); None without one (the community's list has it)."""
+    grid_id = household.building.grid_id
+    return None if grid_id is None else _user(in_turn([_grid_worker_read(grid_id)])[0])
+
+
+def tags_and_grid_worker(household: Household) -> tuple[set[str], Any]:
+    """`household_tags` and `grid_worker_of` together, in one round trip (core.db.in_turn): the
+    reads a new request makes about its household before it is written."""
+    grid_id = household.building.grid_id
+    if grid_id is None:
+        return household_tags(household), None
+    tags, worker = in_turn([_tags_read(household), _grid_worker_read(grid_id)])
+    return {tag for (tag,) in tags}, _user(worker)
 
 
 def _for_update() -> str:
@@ -76,22 +114,6 @@ def sla_state_of(appeal: Appeal, now: dt.datetime) -> str:
     if appeal.status not in flows.LAPSING_STATES:
         return ""
     return sla.sla_state(appeal.due_at, now, urgency=appeal.urgency, sla_minutes=sla_minutes())
-
-
-def grid_worker_of(household: Household) -> Any:
-    """The grid worker a new request of the household is routed to: the one holding its grid (the
-    first appointed, when a grid has several); None without one (the community's list has it)."""
-    from gongzhi.core.models import RoleAssignment
-
-    if household.building.grid_id is None:
-        return None
-    users = get_user_model()
-    found = users.objects.raw(
-        f"SELECT u.* FROM {users._meta.db_table} u JOIN {RoleAssignment._meta.db_table} a ON a.user_id = u.id"
-        " WHERE a.role = %s AND a.grid_id = %s AND u.is_active ORDER BY a.id LIMIT 1",
-        [roles.GRID_WORKER, household.building.grid_id],
-    )
-    return next(iter(found), None)
 
 
 def check_request_fields(*, category: object, text: object, caller_phone: object = "") -> None:
@@ -159,7 +181,8 @@ def appeal_submit(
     raise_by = raise_by or measures.at_place(
         measures.URGENCY_RAISE, building.pk, building.grid_id, household.community_code
     )
-    found = triage.triage(category, text, household_tags(household), raise_by=raise_by)
+    tags, grid_worker = tags_and_grid_worker(household)
+    found = triage.triage(category, text, tags, raise_by=raise_by)
     now = timezone.now()
     # Built before the write transaction: on SQLite every writer waits for the one inside it.
     appeal = Appeal(
@@ -180,7 +203,7 @@ def appeal_submit(
         created_by_name=account_label(actor) if actor is not None else "",
     )
     _arrive(appeal, sla.first_level(has_grid=household.building.grid_id is not None), now)
-    appeal.assignee = grid_worker_of(household)
+    appeal.assignee = grid_worker
     appeal.assignee_name = account_label(appeal.assignee) if appeal.assignee else ""
     with write_transaction():
         open_one = open_duplicate(household, category)  # the household's row held: its requests take turns
