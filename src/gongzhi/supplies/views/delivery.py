@@ -38,6 +38,20 @@ def _couriers_asked(request: HttpRequest, code: str) -> list[services.CourierIn]
     return chosen
 
 
+def _courier_rows(request: HttpRequest, code: str, *, kept: bool) -> list[tuple]:
+    """Each courier with what the form holds for them: after a refused plan, what was chosen and typed."""
+    chosen = set(request.POST.getlist("courier")) if kept else set()
+    return [
+        (
+            user,
+            str(user.pk) in chosen,
+            request.POST.get(f"vehicle:{user.pk}", "") if kept else "",
+            request.POST.get(f"capacity:{user.pk}", "")[:12] if kept else "",
+        )
+        for user in selectors.couriers(community_code=code)
+    ]
+
+
 @login_required
 @capability_required(roles.MANAGE_SUPPLIES)
 def runs(request: HttpRequest) -> HttpResponse:
@@ -59,7 +73,7 @@ def runs(request: HttpRequest) -> HttpResponse:
         {
             "area": code,
             "points": [(p, selectors.waiting_to_route(p)) for p in points],
-            "couriers": selectors.couriers(community_code=code),
+            "couriers": _courier_rows(request, code, kept=request.method == "POST" and planned is None),
             "vehicles": DeliveryRun.Vehicle.choices,
             "runs": selectors.run_list(user=request.user, area_code=code)[:100],
             "planned": planned,
