@@ -419,6 +419,7 @@ def test_an_unplaced_hotline_request_is_listed_for_the_street_and_placed_from_it
         wrong = client.post(f"/appeals/{waiting.public_id}/", {"action": "place", "household": code})
         assert wrong.status_code == 200 and 'id="place-form"' in wrong.content.decode()
         assert "找不到这一户，或它不在您负责的区域" in wrong.content.decode()
+        assert f'name="household" maxlength="40" required value="{code}"' in wrong.content.decode()  # kept
     waiting.refresh_from_db()
     assert waiting.status == "unplaced"
     response = client.post(f"/appeals/{waiting.public_id}/", {"action": "place", "household": f"H:{h1.door_key}"})

@@ -259,6 +259,7 @@ def appeal_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "caller": (mask_name(appeal.caller_name), mask_phone(appeal.caller_phone)),
             "can_handle": access.may(request.user, roles.HANDLE_APPEALS, appeal),
             "can_place": appeal.status == "unplaced" and access.may(request.user, roles.IMPORT_HOTLINE, appeal),
+            "form": request.POST if request.method == "POST" else {},  # a refused step keeps what was typed
         },
     )
 
