@@ -11,7 +11,8 @@
     tooltip: {trigger: "axis"},
     legend: {data: [words.read, words.told, words.unreached]},
     grid: {left: 10, right: 10, top: 40, bottom: 10, containLabel: true},
-    xAxis: {type: "category", data: data.names, axisLabel: {interval: 0, rotate: 30}},
+    // long names (a building's address) cut short, so they leave the bars their height on a phone
+    xAxis: {type: "category", data: data.names, axisLabel: {interval: 0, rotate: 30, width: 90, overflow: "truncate"}},
     yAxis: {type: "value", minInterval: 1},
     series: [
       {name: words.read, type: "bar", stack: "reach", data: data.read},
