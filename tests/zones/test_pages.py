@@ -96,6 +96,36 @@ def test_a_grid_worker_sees_the_zones_of_the_grid_but_cannot_decide(client, prop
     assert Zone.objects.get(pk=lockdown.pk).status == "proposed"
 
 
+def test_the_streets_zone_in_force_is_seen_on_the_communitys_and_grids_lists_but_decided_by_the_street(
+    client, proposed, community_a
+):
+    """A zone over one's areas applies there (VIEW_ZONES: in or over one's areas): once in force it is
+    on the community worker's and the grid worker's lists and opens for them; its proposal does not,
+    nor may they decide on it. Another street's never."""
+    prevention = Zone.objects.get(kind="prevention")  # the street's, over every community of it
+    assert prevention.level == "street"
+    people = {
+        "worker": make_user_with_role("worker_a", "community_worker", community_a.code),
+        "grid": make_user_with_role("grid_a", "grid_worker", community_a.code, grid=proposed.grid),
+    }
+    for user in people.values():
+        client.force_login(user)
+        assert client.get(f"/zones/{prevention.public_id}/").status_code == 404  # a proposal: the street's
+    street = make_user_with_role("street_a", "street_staff", "510104017")
+    services.zone_confirm(actor=street, zone=prevention)
+    for role, user in people.items():
+        client.force_login(user)
+        page = client.get("/zones/").content.decode()
+        assert f'href="/zones/{prevention.public_id}/"' in page, role
+        detail = client.get(f"/zones/{prevention.public_id}/")
+        assert detail.status_code == 200 and "生效中" in detail.content.decode(), role
+        assert client.post(f"/zones/{prevention.public_id}/", {"action": "release"}).status_code in (403, 404), role
+        assert Zone.objects.get(pk=prevention.pk).status == "active"
+    client.force_login(make_user_with_role("worker_x", "community_worker", "510104018001"))  # another street
+    assert client.get(f"/zones/{prevention.public_id}/").status_code == 404
+    assert f"/zones/{prevention.public_id}/" not in client.get("/zones/").content.decode()
+
+
 def test_another_street_gets_404_and_an_empty_list(client, proposed):
     other = make_user_with_role("street_b", "street_staff", "510104018")
     client.force_login(other)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from gongzhi.core import access, roles
 from gongzhi.core.models import WorkflowEvent
-from gongzhi.core.scope import in_area
+from gongzhi.core.scope import entries_with, in_area
 from gongzhi.places.models import Building
 from gongzhi.testing import selectors as testing_selectors
 from gongzhi.testing.models import Round
@@ -23,11 +23,35 @@ from gongzhi.zones.services import RULES
 PAGE = 50
 
 
+def _over(user: Any) -> tuple[set[str], set[str]]:
+    """The codes of the zones over the user's areas: the street's and district's zones over each of
+    their areas (stored under the padded code, 510104017000), and a whole community's zone over a grid
+    worker's grid or a building leader's building. Seen there once in force (they apply there); a
+    proposal stays with those who decide on it."""
+    above: set[str] = set()
+    communities: set[str] = set()
+    for entry in entries_with(user, roles.VIEW_ZONES):
+        above.update(entry.area_code[:n].ljust(12, "0") for n in (6, 9) if n < len(entry.area_code))
+        if entry.grid_id or entry.building_id:
+            communities.add(entry.area_code)
+    return above, communities
+
+
+def _over_q(user: Any) -> Q:
+    above, communities = _over(user)
+    return Q(status=flows.ACTIVE) & (
+        Q(level__in=(rules.STREET, rules.DISTRICT), community_code__in=above)
+        | Q(level=rules.COMMUNITY, community_code__in=communities)
+    )
+
+
 def zone_list(*, user: Any, status: str = "open", area_code: str = "", kind: str = "") -> "QuerySet[Zone]":
-    """The zones in the user's areas (a street's zone: its street's staff and those above), the
-    strictest first, proposals before zones in force, newest first. With `area_code`: the zones
-    inside that area and those over it (its street's, its district's), which apply there too."""
-    qs = Zone.objects.visible_to(user, roles.VIEW_ZONES)
+    """The zones in the user's areas and those in force over them (a community's worker sees the
+    street's zone in force over it; only the street's staff and those above see its proposal and
+    decide on it), the strictest first, proposals before
+    zones in force, newest first. With `area_code`: the zones inside that area and those over it
+    (its street's, its district's), which apply there too."""
+    qs = Zone.objects.filter(Q(pk__in=Zone.objects.visible_to(user, roles.VIEW_ZONES).values("pk")) | _over_q(user))
     if area_code:
         above = [area_code[:n].ljust(12, "0") for n in (6, 9) if n < len(area_code)]
         qs = qs.filter(in_area("community_code", area_code) | Q(community_code__in=above))
@@ -78,11 +102,23 @@ def list_statuses(status: str) -> tuple[str, ...]:
 
 
 def zone_get_for_user(*, user: Any, public_id: str, capability: str = roles.VIEW_ZONES) -> Zone:
-    """One zone, if it lies in the user's areas for the capability; 404 otherwise."""
+    """One zone, if it lies in the user's areas for the capability (or, to view it, over them); 404
+    otherwise."""
     zone = Zone.objects.select_related("building", "grid", "redrawn_from").filter(public_id=public_id[:26]).first()
-    if zone is None or not access.may(user, capability, zone):
+    if zone is None or not (
+        access.may(user, capability, zone) or (capability == roles.VIEW_ZONES and _is_over(user, zone))
+    ):
         raise Http404
     return zone
+
+
+def _is_over(user: Any, zone: Zone) -> bool:
+    above, communities = _over(user)
+    if zone.status != flows.ACTIVE:
+        return False
+    if zone.level in (rules.STREET, rules.DISTRICT):
+        return zone.community_code in above
+    return zone.level == rules.COMMUNITY and zone.community_code in communities
 
 
 @dataclass(frozen=True)
