@@ -114,3 +114,26 @@ def test_the_household_admin_never_shows_the_door_key(client, community_a, worke
     page = client.get(f"/admin/places/household/{household.pk}/change/")
     assert page.status_code == 200 and household.address in page.content.decode()
     assert household.door_key not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/admin/people/resident/?id_number__startswith=5101",
+        "/admin/people/resident/?phone=13800001234",
+        "/admin/people/resident/?birth_date__year=1950",
+        "/admin/people/resident/?household__door_key__startswith=a",
+        "/admin/places/household/?door_key__startswith=a",
+        "/admin/core/auditevent/?detail__icontains=1380",
+    ],
+)
+def test_the_admin_takes_no_filter_it_does_not_offer(client, community_a, query):
+    """A lookup in the query string that lists the row only when a guess is right would confirm a
+    hidden number or door key digit by digit (found by a review acting as district staff)."""
+    from tests.factories import HouseholdFactory, ResidentFactory
+
+    ResidentFactory(household=HouseholdFactory())
+    district = _staff(make_user_with_role("district_staff", roles.DISTRICT_STAFF, "510104"))
+    client.force_login(district)
+    assert client.get(query).status_code == 400
+    assert client.get("/admin/places/area/?level__exact=community").status_code == 200  # offered: as before
