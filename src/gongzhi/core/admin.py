@@ -47,7 +47,7 @@ class ScopedReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             if isinstance(item, str):
                 offered.add(item)
             elif isinstance(item, tuple | list):
-                offered.add(item[0])
+                offered.add(str(item[0]))
             else:  # a SimpleListFilter: its own parameter
                 offered.add(getattr(item, "parameter_name", ""))
         return lookup.split("__")[0] in {o.split("__")[0] for o in offered if o} and super().lookup_allowed(
