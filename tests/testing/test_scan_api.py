@@ -180,7 +180,14 @@ def test_the_rounds_manager_assigns_and_removes_collectors_on_the_dashboard(clie
     page = client.get(f"/rounds/{round_.public_id}/").content.decode()
     assert "已指派 col_a 为本轮采样人员" in page
     client.post(url, {"username": "nobody"})
-    assert "没有这个账号：nobody" in client.get(f"/rounds/{round_.public_id}/").content.decode()
+    assert "没有这个采样账号：nobody" in client.get(f"/rounds/{round_.public_id}/").content.decode()
+    # A login that exists but collects nothing (a volunteer's is their phone) gets the same answer, to
+    # add and to remove: trying numbers must not tell which are someone's.
+    make_user_with_role("13800001234", "volunteer", community_a.code)
+    for sent in ({"username": "13800001234"}, {"username": "13800001234", "remove": "1"}):
+        client.post(url, sent)
+        page = client.get(f"/rounds/{round_.public_id}/").content.decode()
+        assert "没有这个采样账号：13800001234" in page and "只能指派" not in page and "已取消" not in page
     client.post(url, {"username": "col_a", "remove": "1"})
     assert not RoundCollector.objects.filter(round=round_).exists()
     # someone who does not manage the round cannot assign

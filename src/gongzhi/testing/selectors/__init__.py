@@ -21,7 +21,7 @@ from gongzhi.testing.selectors.progress import (
 from gongzhi.testing.selectors.recalls import RECALL_OPEN, open_recall_count, recall_get_for_user, recall_list
 from gongzhi.testing.selectors.rounds import (
     COLLECTING_ROLES,
-    active_user_by_username,
+    collector_by_username,
     collector_candidates,
     current_round_over,
     result_conflicts_held,
@@ -45,7 +45,7 @@ __all__ = [
     "rounds_collecting",
     "round_collectors",
     "collector_candidates",
-    "active_user_by_username",
+    "collector_by_username",
     "site_list",
     "slots_of_community",
     "slot_for_building",

@@ -78,10 +78,17 @@ def collector_candidates(*, round_: Round):
     )
 
 
-def active_user_by_username(username: str):
+def collector_by_username(username: str, *, round_: Round | None = None):
+    """An active account holding a collecting role, by login (with `round_`: one assigned to it);
+    None for any other login, existing or not. One answer for both: volunteers log in with their
+    phone numbers, which a manager who sees them masked must not be able to confirm by trying them."""
     if not username:
         return None
-    return get_user_model().objects.filter(username=username, is_active=True).first()
+    collecting = [role for role, caps in roles.CAPABILITIES.items() if roles.COLLECT_SAMPLES in caps]
+    users = get_user_model().objects.filter(username=username, is_active=True, role_assignments__role__in=collecting)
+    if round_ is not None:
+        users = users.filter(pk__in=RoundCollector.objects.filter(round=round_).values("user_id"))
+    return users.distinct().first()
 
 
 def site_list(*, round_: Round, community_code: str):

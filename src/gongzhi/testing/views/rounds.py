@@ -150,11 +150,12 @@ def round_collectors(request, public_id: str):
     """Assign a collector to the round (by login), or take one off it."""
     round_ = selectors.round_get_for_user(user=request.user, public_id=public_id, capability=roles.MANAGE_ROUNDS)
     username = request.POST.get("username", "").strip()[:150]
-    user = selectors.active_user_by_username(username)
+    removing = bool(request.POST.get("remove"))
+    user = selectors.collector_by_username(username, round_=round_ if removing else None)
     try:
-        if user is None:
-            raise ApplicationError(_("没有这个账号：%(name)s") % {"name": username}, status=422)
-        if request.POST.get("remove"):
+        if user is None:  # one answer for a login that is no collector's and one that is nobody's
+            raise ApplicationError(_("没有这个采样账号：%(name)s") % {"name": username}, status=422)
+        if removing:
             services.round_collector_remove(actor=request.user, round_=round_, user=user)
             messages.success(request, _("已取消 %(name)s 的采样指派") % {"name": username})
         else:
