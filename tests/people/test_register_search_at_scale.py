@@ -109,7 +109,17 @@ def test_the_page_follows_cursors_and_shows_the_same_rows_as_the_api(client, wor
     assert "上一页" in second.content.decode()
 
 
-@pytest.mark.parametrize("cursor", ["not-base64!", keyset.encode(["x"]), keyset.encode([True, 1, 2]), "e30"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-base64!",
+        keyset.encode(["x"]),
+        keyset.encode([True, 1, 2]),
+        "e30",
+        keyset.encode(["510104017001", "abc", 1]),  # text where the household's id belongs
+        keyset.encode(["510104017001", 1, 2**70]),  # a number past what the id column holds
+    ],
+)
 def test_a_forged_cursor_is_refused_with_a_clear_error(client, worker_a, cursor):
     ResidentFactory()
     client.force_login(worker_a)

@@ -10,8 +10,9 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 
 from gongzhi.core.errors import ApplicationError
@@ -70,7 +71,7 @@ def keyset_page(
         return cursor_of(row, keys)
 
     if before:
-        values = decode(before, len(keys))
+        values = _typed(queryset, keys, decode(before, len(keys)))
         backwards = _filter_first(queryset, _beyond(keys, values, forward=False)).order_by(*[f"-{k}" for k in keys])
         rows = list(backwards[: size + 1])
         more = len(rows) > size
@@ -78,11 +79,35 @@ def keyset_page(
         return Page(rows, key_of(rows[-1]) if rows else before, key_of(rows[0]) if rows and more else "")
     ordered = queryset.order_by(*keys)
     if after:
-        ordered = _filter_first(ordered, _beyond(keys, decode(after, len(keys)), forward=True))
+        ordered = _filter_first(ordered, _beyond(keys, _typed(queryset, keys, decode(after, len(keys))), forward=True))
     rows = list(ordered[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows, key_of(rows[-1]) if more else "", key_of(rows[0]) if after and rows else "")
+
+
+def _typed(queryset: QuerySet[M], keys: tuple[str, ...], values: list[object]) -> list[object]:
+    """Each value as its key's field takes it; ApplicationError (422) for one it cannot (a cursor
+    made by hand with text where a number belongs, or a number past what the column holds)."""
+    typed = []
+    for key, value in zip(keys, values, strict=True):
+        try:
+            found = _field(queryset.model, key).to_python(value)
+        except (ValidationError, ValueError, TypeError):
+            raise ApplicationError(CORE.text("bad_cursor"), status=422) from None
+        if found is None or (isinstance(found, int) and not -(2**63) <= found < 2**63):
+            raise ApplicationError(CORE.text("bad_cursor"), status=422)
+        typed.append(found)
+    return typed
+
+
+def _field(model: type[Model], path: str) -> Any:
+    """The field a key names, through relations (`household__building__number`)."""
+    *through, last = path.split("__")
+    meta: Any = model._meta
+    for name in through:
+        meta = meta.get_field(name).related_model._meta
+    return meta.get_field(last)
 
 
 def _filter_first(queryset: QuerySet[M], condition: Q) -> QuerySet[M]:
