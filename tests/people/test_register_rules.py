@@ -64,9 +64,14 @@ def test_parse_building(value):
     assert register_rules.parse_building(value) == 3
 
 
-@pytest.mark.parametrize("value", ["A栋", "3-1栋", "0", 0, "-3", 3.5, "第栋"])
+@pytest.mark.parametrize("value", ["A栋", "3-1栋", "0", 0, "-3", 3.5, "第栋", "²", "²栋", "³号楼"])
 def test_parse_building_rejects(value):
-    assert register_rules.parse_building(value) is None
+    assert register_rules.parse_building(value) is None  # "²" passes str.isdigit but not int(): no 500
+
+
+@pytest.mark.parametrize("value", ["²", "第²网格", "¹"])
+def test_parse_grid_rejects_digits_int_cannot_read(value):
+    assert register_rules.parse_grid(value) is None
 
 
 @pytest.mark.parametrize(

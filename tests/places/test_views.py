@@ -44,6 +44,19 @@ def test_grid_worker_adds_a_household_then_a_resident(client, community_a):
     assert client.get(ok["Location"]).status_code == 200
 
 
+@pytest.mark.parametrize("room", ["²", "١٠١", "１０２"])  # a superscript; Arabic-Indic and full-width digits
+def test_a_room_of_unusual_digits_leaves_the_building_page_working(client, community_a, room):
+    """str.isdigit holds for "²" where int() fails: the building page's door order was a 500 for good."""
+    from tests.factories import make_user_with_role
+
+    grid = GridFactory(community=community_a, number=1)
+    building = BuildingFactory(grid=grid, number=3)
+    client.force_login(make_user_with_role("gw", "grid_worker", community_a.code, grid=grid))
+    for door in ("101", room, "11"):
+        client.post(f"/buildings/{building.public_id}/households/new/", {"unit": "1", "room": door})
+    assert client.get(f"/buildings/{building.public_id}/").status_code == 200
+
+
 def test_household_door_is_corrected_and_clashes_refused(client, worker_a, community_a):
     from gongzhi.places.models import Household
     from tests.factories import HouseholdFactory

@@ -74,3 +74,19 @@ def test_site_page_and_printable_notice(client, worker_a, community_a):
     notice = client.get(f"/rounds/{round_.public_id}/slots/{building.public_id}/notice/").content.decode()
     assert "7栋" in notice and "水井坊广场" in notice
     assert client.get(url, {"community_code": "510104017002"}).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start", ["9999-12-31T23:50", "0001-01-01T00:00", "2022-13-01T07:00"])
+def test_a_slot_plan_starting_at_no_believable_time_is_refused_in_words(client, worker_a, community_a, start):
+    building = BuildingFactory(grid=GridFactory(community=community_a, number=1), number=7)
+    ResidentFactory(household=HouseholdFactory(building=building))
+    round_ = services.round_create(actor=worker_a, name="第一轮", area_code=community_a.code, pool_size=10)
+    client.force_login(worker_a)
+    url = f"/rounds/{round_.public_id}/sites/"
+    client.post(url, {"community_code": community_a.code, "name": "广场", "hourly_capacity": "360", "collectors": "2"})
+    page = client.post(
+        url, {"community_code": community_a.code, "action": "plan", "window_minutes": "30", "start": start}
+    )
+    assert page.status_code == 422 and "开始时间格式不对" in page.content.decode()
+    assert not SlotAssignment.objects.exists()

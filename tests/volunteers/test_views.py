@@ -110,6 +110,7 @@ def test_roster_check_in_out_confirm_and_certificate(client, community_a, worker
     assert CheckIn.objects.get().status == "checked_out"
     client.force_login(worker_a)
     record = CheckIn.objects.get()
+    assert client.post("/volunteers/checkins/", {"checkin": "²"}).status_code == 404  # no such record, not a 500
     client.post("/volunteers/checkins/", {"checkin": record.pk})
     volunteer.refresh_from_db()
     assert Decimal("1.99") <= volunteer.hours_total <= Decimal("2.01")

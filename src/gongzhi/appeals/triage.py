@@ -125,7 +125,7 @@ def normalise(text: str) -> str:
 def word_pattern(word: str) -> re.Pattern[str]:
     """How a word is looked for in a normalised text. A number word must not touch another digit:
     120 is the ambulance, 1200元 or 13812012345 is not."""
-    if word.isdigit():
+    if word.isdecimal():
         return re.compile(rf"(?<![0-9]){re.escape(word)}(?![0-9])")
     return re.compile(re.escape(word))
 

@@ -52,7 +52,7 @@ def clean_code(value: object) -> str:
     text = _SPACES.sub("", text).replace("-", "").replace("'", "")
     if text.startswith("+86"):
         text = text[3:]
-    if text.endswith(".0") and text[:-2].isdigit():
+    if text.endswith(".0") and text[:-2].isdecimal():
         text = text[:-2]
     return text.upper()
 

@@ -13,7 +13,7 @@ def area_in_scope(request: HttpRequest, capability: str) -> str:
     wanted = (request.POST.get("area") or request.GET.get("area") or "")[:12]
     below = [e.area_code for e in entries_with(request.user, capability) if e.grid_id or e.building_id]
     if wanted:
-        if not wanted.isdigit() or not (access.may_in_area(request.user, capability, wanted) or wanted in below):
+        if not wanted.isdecimal() or not (access.may_in_area(request.user, capability, wanted) or wanted in below):
             raise Http404
         return wanted
     areas = sorted(access.official_areas(request.user, capability), key=len) or below

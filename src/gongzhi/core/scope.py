@@ -119,7 +119,7 @@ def in_area(field: str, code: str) -> Q:
     range: `LIKE 'prefix%'` uses a plain btree index only under the C collation (PostgreSQL) or with
     case_sensitive_like (SQLite), and a whole-city table was scanned for one community (2 s at 21 M
     residents). Codes are digits of one length, so the range is the same in every collation."""
-    if not code.isdigit() or len(code) > 12:
+    if not code.isdecimal() or len(code) > 12:
         return Q(**{f"{field}__startswith": code})
     if len(code) == 12:  # one community: an equality keeps the index's next columns in order
         return Q(**{field: code})

@@ -25,7 +25,7 @@ def account_label(user: Any) -> str:
     username = getattr(user, "username", "") or ""
     if not username:
         return "system"
-    if len(username) == 11 and username.isdigit():
+    if len(username) == 11 and username.isdecimal():
         name = getattr(user, "first_name", "") or ""
         return f"{name} {mask_phone(username)}".strip()
     return str(username)

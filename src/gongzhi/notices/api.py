@@ -69,7 +69,7 @@ def notice_list(request, params: Query[PageParams], area: str = ""):
     """Notices addressed to the caller's areas, inside them or above them (within `area` when given),
     newest first; the reach counted inside the caller's areas."""
     rows, has_next = paginate(
-        selectors.notice_list(user=request.user, area_code=area[:12] if area.isdigit() else ""),
+        selectors.notice_list(user=request.user, area_code=area[:12] if area.isdecimal() else ""),
         page=params.page,
         page_size=params.page_size,
     )

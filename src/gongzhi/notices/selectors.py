@@ -141,7 +141,7 @@ def reach_area(*, user: Any, notice: Notice, wanted: str = "") -> str:
         else:
             wanted = notice.area_code if getattr(user, "is_superuser", False) else ""
     if (
-        not wanted.isdigit()
+        not wanted.isdecimal()
         or len(wanted) not in (4, 6, 9, 12)
         or not wanted.startswith(notice.area_code)
         or not (access.may_in_area(user, roles.VIEW_NOTICES, wanted) or wanted in local)

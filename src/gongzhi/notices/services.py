@@ -85,7 +85,7 @@ def _target(actor: Any, area_code: str, building: Building | None) -> _Target:
             raise ApplicationError(_("您不能向这栋楼发布通知"), status=403)
         return _Target(building.community_code, building)
     code = (area_code or "").strip()
-    if not code.isdigit() or len(code) not in (4, 6, 9, 12) or not Area.objects.filter(code=code).exists():
+    if not code.isdecimal() or len(code) not in (4, 6, 9, 12) or not Area.objects.filter(code=code).exists():
         raise ApplicationError(_("请选择发布范围"), {"field": "area_code"}, status=422)
     if not access.may_in_area(actor, roles.PUBLISH_NOTICES, code):
         raise ApplicationError(_("您不能向这一区域发布通知"), status=403)

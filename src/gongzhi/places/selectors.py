@@ -149,7 +149,7 @@ def building_get_for_user(*, user: Any, public_id: str, capability: str) -> Buil
 def door_order(household: Household) -> tuple:
     """Doors as people count them: by unit, then the room as a number (2 before 10, 1001 after 903),
     rooms that are not numbers after, by their text."""
-    digits = household.room.isdigit()
+    digits = household.room.isdecimal()
     return (household.unit, not digits, int(household.room) if digits else 0, household.room)
 
 
@@ -225,7 +225,7 @@ def picker_levels(*, user: Any, capability: str, code: str = "", within: str = "
 
 
 def area_exists(code: str) -> bool:
-    return bool(code) and code.isdigit() and Area.objects.filter(code=code).exists()
+    return bool(code) and code.isdecimal() and Area.objects.filter(code=code).exists()
 
 
 def door_key_of(code: str) -> str:

@@ -223,12 +223,12 @@ def area_picker(request: HttpRequest) -> HttpResponse:
             "picker": selectors.picker_levels(
                 user=request.user,
                 capability=capability,
-                code=code if code.isdigit() else "",
-                within=within if within.isdigit() else "",
+                code=code if code.isdecimal() else "",
+                within=within if within.isdecimal() else "",
             ),
             "field": field,
             "capability": capability,
-            "within": within if within.isdigit() else "",
+            "within": within if within.isdecimal() else "",
         },
     )
 

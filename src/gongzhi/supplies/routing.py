@@ -102,7 +102,7 @@ def _demands(text: str) -> list[tuple[int, int]]:
         if words[0].upper().endswith("_SECTION") or words[0].upper() == "EOF":
             inside = words[0].upper() == "DEMAND_SECTION"
             continue
-        if inside and len(words) >= 2 and all(w.lstrip("-").isdigit() for w in words[:2]):
+        if inside and len(words) >= 2 and all(w.lstrip("-").isdecimal() for w in words[:2]):
             out.append((int(words[0]), int(words[1])))
     return out
 

@@ -294,7 +294,7 @@ LOGGING = {
 # district) before the sweep moves it up, per urgency. GONGZHI_APPEAL_SLA="critical=30,urgent=120,normal=1440";
 # `gongzhi check` refuses a wrong one (appeals.sla.check_sla).
 APPEAL_SLA_MINUTES = {
-    name.strip(): int(minutes) if minutes.strip().isdigit() else minutes.strip()
+    name.strip(): int(minutes) if minutes.strip().isdecimal() else minutes.strip()
     for name, _sep, minutes in (
         part.partition("=")
         for part in os.environ.get("GONGZHI_APPEAL_SLA", "critical=30,urgent=120,normal=1440").split(",")

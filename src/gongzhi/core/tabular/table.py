@@ -100,7 +100,7 @@ def _is_empty(value: object) -> bool:
 
 def _no_long_number(value: object) -> bool:
     """Holds no number as long as an ID number (15 digits or more): empty, or 4人 under a footer."""
-    return sum(ch.isdigit() for ch in clean_text(value)) < 15
+    return sum(ch.isdecimal() for ch in clean_text(value)) < 15
 
 
 def _footer_text(cells: Sequence[object]) -> str | None:

@@ -13,7 +13,7 @@ _CN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3,
 
 def chinese_number(text: str) -> int | None:
     """1-99 written in Chinese numerals (三, 十二, 二十, 九十九) or in digits."""
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     if not text or any(ch not in _CN_DIGITS and ch != "十" for ch in text):
         return None

@@ -38,7 +38,7 @@ def expected_refresh(community_codes: list[str]) -> int:
     round. Returns the rollup rows written."""
     written = 0
     for code in sorted(set(community_codes)):
-        if len(code) != 12 or not code.isdigit():
+        if len(code) != 12 or not code.isdecimal():
             continue
         prefixes = [code[:n] for n in (4, 6, 9, 12)]
         rounds = list(Round.objects.filter(status=flows.OPEN, area_code__in=prefixes).values_list("id", flat=True))

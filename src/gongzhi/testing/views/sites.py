@@ -93,6 +93,8 @@ def _start_of(value: str):
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise ApplicationError(_("开始时间格式不对，例如 2022-09-05 07:00")) from None
+    if not 2000 <= moment.year <= 2100:  # 9999-12-31 overflowed the slot times (a 500)
+        raise ApplicationError(_("开始时间格式不对，例如 2022-09-05 07:00"))
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 

@@ -128,7 +128,7 @@ def checkins(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         number = request.POST.get("checkin", "")
         record = selectors.checkin_get_for_user(
-            user=request.user, pk=int(number) if number.isdigit() else 0, capability=roles.CONFIRM_HOURS
+            user=request.user, pk=int(number) if number.isdecimal() else 0, capability=roles.CONFIRM_HOURS
         )
         try:
             entry = services.checkin_confirm(actor=request.user, record=record)

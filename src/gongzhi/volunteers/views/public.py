@@ -75,7 +75,7 @@ def _over_limit(request: HttpRequest, community_code: str) -> tuple[int, str]:
     wait = throttle.attempt("sign_up_address", address, limit=_limit("VOLUNTEER_SIGN_UP_PER_ADDRESS"), window=window)
     if wait:
         return wait, _("提交报名的次数过多，请{minutes}分钟后再试").format(minutes=_minutes(wait))
-    if community_code.isdigit() and len(community_code) == 12:
+    if community_code.isdecimal() and len(community_code) == 12:
         wait = throttle.attempt(
             "sign_up_community", community_code, limit=_limit("VOLUNTEER_SIGN_UP_PER_COMMUNITY"), window=window
         )

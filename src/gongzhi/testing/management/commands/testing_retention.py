@@ -75,7 +75,7 @@ class Command(BaseCommand):
 
     def _round(self, key: str) -> Round:
         round_ = Round.objects.filter(public_id=key).first()
-        if round_ is None and key.isdigit():
+        if round_ is None and key.isdecimal():
             round_ = Round.objects.filter(pk=int(key)).first()
         if round_ is None:
             raise CommandError(f"no round {key!r}")

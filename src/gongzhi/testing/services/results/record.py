@@ -59,7 +59,7 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
             if _SCIENTIFIC.fullmatch(barcode):
                 answers.append(_answer(barcode[:64], "error", rv.BARCODE_SCIENTIFIC, value=barcode[:64]))
                 continue
-            if barcode.isdigit():  # 1234567 for a round of 10 digits: 0001234567?
+            if barcode.isdecimal():  # 1234567 for a round of 10 digits: 0001234567?
                 zeros.setdefault(barcode, []).append(len(answers))
             answers.append(_answer(barcode[:64], "error", rv.BARCODE_FORMAT))
         elif isinstance(result, Problem):
@@ -85,7 +85,7 @@ def _record(actor, round_: Round, items: list[tuple[int, object, object]], sourc
                 missing = rv.NO_SUCH_TUBE_NUMBER if barcode in numbers else rv.NO_SUCH_TUBE
                 for index, _r, _w in given:
                     answers[index] = _answer(barcode, "error", missing)
-                if barcode.isdigit():
+                if barcode.isdecimal():
                     zeros.setdefault(barcode, []).extend(index for index, _r, _w in given)
             elif len(results) > 1 or barcode in unclear:
                 # Rows that disagree, or a row whose value could not be read beside a readable one
