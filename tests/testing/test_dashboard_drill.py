@@ -9,6 +9,7 @@ import pytest
 
 from gongzhi.core import events
 from gongzhi.people import services as people_services
+from gongzhi.people.models import Resident
 from gongzhi.testing import collection, services
 from gongzhi.testing.models import Exemption
 from gongzhi.testing.selectors import coverage_summary
@@ -120,3 +121,20 @@ def test_places_outside_the_round_or_the_users_areas_are_not_found(client, stree
     client.force_login(street_round["street"])
     assert client.get(f"/rounds/{round_.public_id}/progress.json", {"area": "510104018"}).status_code == 404
     assert client.get(f"/rounds/{round_.public_id}/progress.json", {"area": "水井坊"}).status_code == 404
+
+
+def test_the_earlier_form_by_grid_keeps_two_communities_grids_of_one_name_apart(client, street_round, community_b):
+    """`?level=grid`: grouped by each grid, not by its name (both communities have a 第1网格)."""
+    round_, street = street_round["round"], street_round["street"]
+    other = street_round["grids"][0]
+    gb = Resident.objects.filter(community_code=community_b.code).select_related("household").first()
+    collector = make_user_with_role("c2", "collector", community_b.code)
+    services.round_collector_assign(actor=street, round_=round_, user=collector)
+    scans = [collection.Event("o", "open", "TUBE0002"), collection.Event("s", "scan", "TUBE0002", "R:" + gb.public_id)]
+    services.scan_batch_ingest(round_=round_, collector=collector, events=scans)
+    client.force_login(street)
+    rows = client.get(f"/rounds/{round_.public_id}/progress.json", {"level": "grid"}).json()["rows"]
+    first_grids = [r for r in rows if r["name"].endswith("第1网格")]
+    assert len(first_grids) == 2 and {r["sampled"] for r in first_grids} == {3, 1}
+    assert other.public_id in {r["area"] for r in rows}
+    assert all(r["name"].split(" ")[0] != "第1网格" for r in first_grids)  # each named with its community

@@ -7,6 +7,7 @@ from django.db.models.functions import Substr
 from gongzhi.core import roles
 from gongzhi.people.models import Resident
 from gongzhi.places.models import Area
+from gongzhi.places.selectors import area_names
 from gongzhi.testing.models import Round, RoundProgress, Sample
 
 
@@ -55,16 +56,27 @@ def progress_rows_by_level(*, user, round_: Round, level: str) -> list[dict]:
             r["name"] = names.get(r["area"], r["area"])
             r["expected"] = expected.get(r["area"], 0)
         return rows
-    field = {
-        "grid": "resident__household__building__grid__name",
-        "building": "resident__household__building__name",
-    }.get(level)
-    if field is None:
+    place = {"grid": "resident__household__building__grid", "building": "resident__household__building"}.get(level)
+    if place is None:
         return []
+    # Each grid or building on its own (by its id): two communities' 第1网格 are two rows, not one.
     samples = Sample.objects.visible_to(user, roles.VIEW_TESTING).filter(round=round_)
+    found = list(
+        samples.values(f"{place}__public_id", f"{place}__name", "community_code")
+        .annotate(sampled=Count("id"))
+        .order_by("community_code", f"{place}__name", f"{place}__public_id")[:500]
+    )
+    several = len({r["community_code"] for r in found}) > 1
+    names = area_names([r["community_code"] for r in found]) if several else {}
     return [
-        {"area": r[field], "name": r[field], "sampled": r["sampled"]}
-        for r in samples.values(field).annotate(sampled=Count("id")).order_by(field)[:500]
+        {
+            "area": r[f"{place}__public_id"],
+            "name": f"{names.get(r['community_code'], r['community_code'])} {r[f'{place}__name']}"
+            if several
+            else r[f"{place}__name"],
+            "sampled": r["sampled"],
+        }
+        for r in found
     ]
 
 
