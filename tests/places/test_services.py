@@ -59,3 +59,13 @@ def test_bad_places_are_refused_with_chinese_messages(community_a):
         building_create(grid=grid, number=1)
     with pytest.raises(ApplicationError, match="房号不能为空"):
         household_get_or_create(building=grid.buildings.first(), unit=1, room="  ")
+
+
+def test_a_household_of_a_building_with_the_longest_address_and_name_is_written(community_a):
+    """A building's address (200) and name (60) together pass the household's 200-character address:
+    PostgreSQL refused the write (SQLite does not check lengths, so the row there must fit as well)."""
+    grid = grid_create(community_code=community_a.code, number=1)
+    building = building_create(grid=grid, number=1, name="楼" * 60, address="街" * 200)
+    household, created = household_get_or_create(building=building, unit=1, room="1001")
+    assert created and len(household.address) == 200
+    assert Household.objects.get(pk=household.pk).address == household.address

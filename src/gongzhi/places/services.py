@@ -128,7 +128,10 @@ def building_create(
 
 
 def household_address(building: Building, unit: int, room: str) -> str:
-    return f"{building.address}{building.name}{unit}单元{room}"
+    """The door as one line; cut to what the column holds (a building's address and name may fill
+    200 and 60 characters: on PostgreSQL the whole write, an import's included, failed)."""
+    limit = Household._meta.get_field("address").max_length or 200
+    return f"{building.address}{building.name}{unit}单元{room}"[:limit]
 
 
 def _checked_door(unit: int, room: str) -> str:
