@@ -57,3 +57,9 @@ def test_a_refusal_is_answered_in_chinese():
     response = Client().get("/__forbidden__/")
     assert response.status_code == 403
     assert "无权访问" in response.content.decode()
+
+
+def test_the_favicon_a_browser_asks_for_on_its_own_leads_to_the_sites_icon(client):
+    """An API answer opened in a tab has no icon link: the browser's /favicon.ico was a 404."""
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer["Location"].endswith("/gongzhi/favicon.svg")

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from gongzhi.config.api import api
 
@@ -18,4 +20,6 @@ urlpatterns = [
     path("", include("gongzhi.command.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # browsers ask for it on any response without an icon link (an API answer opened in a tab)
+    path("favicon.ico", RedirectView.as_view(url=static("gongzhi/favicon.svg"), permanent=True)),
 ]
