@@ -58,7 +58,7 @@ def test_a_second_request_of_the_same_kind_is_merged_into_the_open_one_and_raise
 def test_a_new_request_is_stored_as_the_orm_reads_it_and_its_duplicate_read_raw_is_the_orm_row(household, grid_worker):
     """A new request is written by core.db.insert_together and its open duplicate read by one raw
     statement: both must be the rows the ORM writes and reads, field by field and type by type."""
-    from gongzhi.appeals.services.requests import open_duplicate
+    from gongzhi.appeals.services.submit import open_duplicates
 
     appeal = services.appeal_submit(
         household=household,
@@ -68,13 +68,13 @@ def test_a_new_request_is_stored_as_the_orm_reads_it_and_its_duplicate_read_raw_
         caller_phone="139 0000 1111",
     )
     stored = Appeal.objects.get(pk=appeal.pk)
-    found = open_duplicate(household, "medicine")
+    found, none = open_duplicates([household.pk], [(household.pk, "medicine"), (household.pk, "food")])
     for f in Appeal._meta.concrete_fields:
         assert getattr(appeal, f.attname) == getattr(stored, f.attname), f.attname
         assert getattr(found, f.attname) == getattr(stored, f.attname), f.attname
         assert type(getattr(found, f.attname)) is type(getattr(stored, f.attname)), f.attname
     assert stored.urgency_reasons and stored.caller_phone == "13900001111"
-    assert open_duplicate(household, "food") is None
+    assert none is None
 
 
 def test_a_new_requests_two_reads_in_one_round_trip_give_what_each_gives_alone(household, grid_worker):
@@ -82,23 +82,25 @@ def test_a_new_requests_two_reads_in_one_round_trip_give_what_each_gives_alone(h
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from gongzhi.appeals.services.requests import grid_worker_of, tags_and_grid_worker
+    from gongzhi.appeals.services.submit import grid_worker_of, tags_and_grid_workers
 
     resident = ResidentFactory(household=household)
     for tag in ("dialysis", "elderly_alone"):
         ResidentTag.objects.create(resident=resident, community_code=household.community_code, tag=tag)
+    unstaffed = HouseholdFactory(
+        building=BuildingFactory(grid=GridFactory(community=household.building.grid.community))
+    )
     with CaptureQueriesContext(connection) as sent:
-        tags, worker = tags_and_grid_worker(household)
-    assert len(sent) == (1 if connection.vendor == "postgresql" else 2)
-    assert tags == services.household_tags(household) == {"dialysis", "elderly_alone"}
+        tags, workers = tags_and_grid_workers([household, unstaffed, household])
+    assert len(sent) == (1 if connection.vendor == "postgresql" else 2)  # two households, two grids
+    assert tags == {household.pk: services.household_tags(household), unstaffed.pk: set()}
+    assert tags[household.pk] == {"dialysis", "elderly_alone"}
+    worker = workers[household.building.grid_id]
     stored = get_user_model().objects.get(pk=grid_worker.pk)
     for found in (worker, grid_worker_of(household)):
         for f in get_user_model()._meta.concrete_fields:
             assert getattr(found, f.attname) == getattr(stored, f.attname), f.attname
-    unstaffed = HouseholdFactory(
-        building=BuildingFactory(grid=GridFactory(community=household.building.grid.community))
-    )
-    assert tags_and_grid_worker(unstaffed) == (set(), None) and grid_worker_of(unstaffed) is None  # no worker yet
+    assert workers[unstaffed.building.grid_id] is None and grid_worker_of(unstaffed) is None  # no worker yet
 
 
 @pytest.mark.django_db(transaction=True)

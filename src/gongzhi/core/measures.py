@@ -3,7 +3,7 @@ sampled in a tube of their own, mass testing (testing) refuses to pool them. The
 registers a provider here from its AppConfig.ready; the applying app asks core, and never reads the
 deciding app's tables (nor imports it: zones sits above testing)."""
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
 SINGLE_TUBE = "single_tube"  # residents to be sampled one to a tube (a lockdown or control zone)
 URGENCY_RAISE = "urgency_raise"  # levels a request from a household there is raised (a lockdown zone)
@@ -39,6 +39,25 @@ def at_place(measure: str, building_id: int, grid_id: int | None, community_code
     """The measure's number at a building (0 without a provider)."""
     provider = _PLACE_PROVIDERS.get(measure)
     return provider(building_id, grid_id, community_code) if provider is not None else 0
+
+
+Place = tuple[int, int | None, str]  # (building_id, grid_id, community_code)
+PlacesProvider = Callable[[Sequence[Place]], list[int]]
+_PLACES_PROVIDERS: dict[str, PlacesProvider] = {}
+
+
+def register_places(measure: str, provider: PlacesProvider) -> None:
+    """`provider(places)` -> the measure's number at each place, in order: `at_places` for many at once."""
+    _PLACES_PROVIDERS[measure] = provider
+
+
+def at_places(measure: str, places: Sequence[Place]) -> list[int]:
+    """`at_place` for each place, in order: through the many-place provider (one read for all) when
+    the deciding app registered one."""
+    many = _PLACES_PROVIDERS.get(measure)
+    if many is not None and places:
+        return many(places)
+    return [at_place(measure, *place) for place in places]
 
 
 BuildingsProvider = Callable[[Collection[str]], set[int]]

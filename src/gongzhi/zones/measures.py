@@ -1,7 +1,7 @@
 """What zones decide for the people inside them, as providers of core.measures (registered by
 ZonesConfig.ready): testing asks which residents of a scan batch must have a tube of their own."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from django.db import connection
 
@@ -52,6 +52,18 @@ def urgency_raise(building_id: int, grid_id: int | None, community_code: str) ->
     place = rules.Place(str(building_id), str(grid_id) if grid_id else None, community_code)
     found = rules.measures(rules.kind_at(place, _zones_in_force([community_code])), RULES)
     return found.raise_by if found is not None else 0
+
+
+def urgency_raises(places: Sequence[tuple[int, int | None, str]]) -> list[int]:
+    """`urgency_raise` at each place, in order, with one read of the zones in force for all of them
+    (the requests a process writes together: core.group_commit)."""
+    zones = _zones_in_force({community for _, _, community in places})
+    out = []
+    for building_id, grid_id, community_code in places:
+        place = rules.Place(str(building_id), str(grid_id) if grid_id else None, community_code)
+        found = rules.measures(rules.kind_at(place, zones), RULES)
+        out.append(found.raise_by if found is not None else 0)
+    return out
 
 
 def door_delivery_buildings(communities: Collection[str]) -> set[int]:

@@ -16,14 +16,12 @@ from gongzhi.appeals.services.requests import (
     appeal_answer,
     appeal_place,
     appeal_resolve,
-    appeal_submit,
     appeal_take,
     appeal_unplaced,
     appeals_assign,
-    household_tags,
-    sla_minutes,
     sla_state_of,
 )
+from gongzhi.appeals.services.submit import appeal_submit, appeals_submit_many, household_tags, sla_minutes
 
 __all__ = [
     "AssignOutcome",
@@ -35,6 +33,7 @@ __all__ = [
     "appeal_take",
     "appeal_unplaced",
     "appeals_assign",
+    "appeals_submit_many",
     "appeals_escalate_due",
     "hotline_check",
     "hotline_confirm",

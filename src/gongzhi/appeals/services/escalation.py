@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from gongzhi.appeals import flows, sla
 from gongzhi.appeals.models import Appeal
-from gongzhi.appeals.services.requests import sla_minutes
+from gongzhi.appeals.services.submit import sla_minutes
 from gongzhi.core import transitions
 from gongzhi.core.db import write_transaction
 

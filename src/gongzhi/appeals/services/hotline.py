@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from gongzhi.appeals import hotline_file
 from gongzhi.appeals.messages import APPEALS
 from gongzhi.appeals.models import Appeal, Channel, HotlineImport
-from gongzhi.appeals.services.requests import appeal_submit, appeal_unplaced, check_request_fields
+from gongzhi.appeals.services.requests import appeal_unplaced
+from gongzhi.appeals.services.submit import appeal_submit, check_request_fields
 from gongzhi.core import access, roles
 from gongzhi.core.cleaning import to_half_width
 from gongzhi.core.errors import ApplicationError
