@@ -70,7 +70,7 @@ def test_overloaded_scan_endpoint_answers_503_before_reading_the_body(client, co
 
 @pytest.mark.parametrize(
     "name, setting, on_postgresql, on_sqlite",
-    [("ingest_slots", "GONGZHI_INGEST_SLOTS", 2, 1), ("request_slots", "GONGZHI_REQUEST_SLOTS", 4, 1)],
+    [("ingest_slots", "GONGZHI_INGEST_SLOTS", 2, 1), ("request_slots", "GONGZHI_REQUEST_SLOTS", 16, 1)],
 )
 def test_a_gates_slots_follow_the_setting_else_the_database(monkeypatch, name, setting, on_postgresql, on_sqlite):
     from django.db import connection
@@ -79,7 +79,11 @@ def test_a_gates_slots_follow_the_setting_else_the_database(monkeypatch, name, s
 
     slots = getattr(overload, name)
     monkeypatch.delenv(setting, raising=False)
+    monkeypatch.delenv("GONGZHI_THREADS", raising=False)
     assert slots() == (on_postgresql if connection.vendor == "postgresql" else on_sqlite)
+    if name == "request_slots" and connection.vendor == "postgresql":
+        monkeypatch.setenv("GONGZHI_THREADS", "24")
+        assert slots() == 24  # one for each of the process's threads
     monkeypatch.setenv(setting, "3")
     assert slots() == 3
     monkeypatch.setenv(setting, "0")
