@@ -14,7 +14,7 @@ its own commit must decide about its write, not another request's."""
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import connection
 
@@ -32,13 +32,15 @@ class _Call:
         self.leads = False
 
 
-def _result(outcome: Any) -> Any:
+def _result(outcome: R | BaseException) -> R:
     if isinstance(outcome, BaseException):
         raise outcome
     return outcome
 
 
 class GroupCommit(Generic[T, R]):
+    """`together(item)`: `write_many([..., item, ...])`'s outcome for the item (see the module)."""
+
     def __init__(self, write_many: Callable[[list[T]], Sequence[R | BaseException]], most: int = 64) -> None:
         self._write_many = write_many
         self._most = most
@@ -59,9 +61,9 @@ class GroupCommit(Generic[T, R]):
         if not call.leads:
             call.ready.wait()
             if not call.leads:  # written by another caller's group
-                return _result(call.outcome)
+                return _result(cast(R, call.outcome))
         self._write_group()
-        return _result(call.outcome)
+        return _result(cast(R, call.outcome))
 
     def _write_group(self) -> None:
         with self._lock:

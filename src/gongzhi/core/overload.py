@@ -65,17 +65,20 @@ def ingest_slots() -> int:
 
 def request_slots() -> int:
     """Households' new requests one process runs at once: GONGZHI_REQUEST_SLOTS, else 1 on SQLite and
-    as many as the process has threads (GONGZHI_THREADS, 16) on PostgreSQL. On SQLite every request
-    writes, writers take turns, and the one holding the write lock competed for the interpreter with
-    every other thread's request: behind a one-slot gate the closed-loop capacity went from 607-629 to
+    on PostgreSQL all of the process's threads (GONGZHI_THREADS, 16) but 2, which stay free for
+    everything else and to answer 503 at once when the gate is full. On SQLite every request writes,
+    writers take turns, and the one holding the write lock competed for the interpreter with every
+    other thread's request: behind a one-slot gate the closed-loop capacity went from 607-629 to
     751-763 requests/s (bench/bench_appeals.py, docs/benchmarks.md). On PostgreSQL requests that
-    arrive together are written together (core.group_commit), and the gate capped each group at its
-    slots: 4 slots left 500 requests/s with p99 0.8 s from their due time, 8 slots 1.5-2.3 s, 16
-    slots 180-198 ms (fifteenth session)."""
+    arrive together are written together (core.group_commit) and the gate caps a group at its slots:
+    at 500/s offered, p99 from the due time was 0.8 s with 4 slots, 1.5-2.3 s with 8, 174-338 ms with
+    12, 163-188 ms with 14 and 111-128 ms with 16 (fifteenth session, docs/benchmarks.md)."""
     configured = os.environ.get("GONGZHI_REQUEST_SLOTS", "").strip()
     if configured:
         return max(1, int(configured))
-    return int(os.environ.get("GONGZHI_THREADS", "16")) if connection.vendor == "postgresql" else 1
+    if connection.vendor != "postgresql":
+        return 1
+    return max(1, int(os.environ.get("GONGZHI_THREADS") or "16") - 2)
 
 
 @contextlib.contextmanager

@@ -12,13 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.errors import LockNotAvailable
 
 from gongzhi.appeals import flows, sla, triage
 from gongzhi.appeals.models import Appeal, Category, Channel
-from gongzhi.core import access, measures, roles, transitions
+from gongzhi.core import access, measures, overload, roles, transitions
 from gongzhi.core.cleaning import clean_text
 from gongzhi.core.db import in_turn, insert_together, model_columns, write_transaction
 from gongzhi.core.errors import ApplicationError
@@ -103,8 +104,26 @@ def tags_and_grid_workers(households: Sequence[Household]) -> tuple[dict[int, se
     return tags, {g: workers.get(g) for g in grids}
 
 
+# How long a group waits for a household's row (or its open request) that another transaction holds:
+# past it the group is written again one by one, and only the request whose household is held is
+# answered 503 (a register import holding a household's row would otherwise hold up every new request
+# of the process).
+LOCK_WAIT_MS = 5000
+
+
 def _for_update() -> str:
+    """FOR NO KEY UPDATE: requests of one household take turns, and rows that only refer to the
+    household (a resident imported meanwhile) do not wait for them, nor they for those."""
+    if connection.features.has_select_for_no_key_update:
+        return " FOR NO KEY UPDATE"
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def _busy_if_held(exc: Exception) -> Exception:
+    """A request whose household stayed held past LOCK_WAIT_MS: the server is busy, try again (503)."""
+    if isinstance(exc, OperationalError) and isinstance(exc.__cause__, LockNotAvailable):
+        return overload.Overloaded(overload.HOUSEHOLD_REQUEST)
+    return exc
 
 
 def open_duplicates(household_ids: Sequence[int], keys: Sequence[tuple[int, str]]) -> list[Appeal | None]:
@@ -116,11 +135,13 @@ def open_duplicates(household_ids: Sequence[int], keys: Sequence[tuple[int, str]
     states = ", ".join(f"'{state}'" for state in flows.OPEN_STATES)  # the flow's own words, as literals
     categories = sorted({category for _, category in keys})
     statements: list[Statement] = []
+    if connection.vendor == "postgresql":
+        statements.append((f"SET LOCAL lock_timeout = {int(LOCK_WAIT_MS)}", []))
     if connection.features.has_select_for_update:
         statements.append(
             (
                 f"SELECT id FROM {Household._meta.db_table}"
-                f" WHERE id IN ({_marks(household_ids)}) ORDER BY id FOR UPDATE",
+                f" WHERE id IN ({_marks(household_ids)}) ORDER BY id{_for_update()}",
                 list(household_ids),
             )
         )
@@ -208,22 +229,23 @@ def appeal_submit(
     own place (a building leader: their building). Triage sets the urgency; the request waits at the
     household's grid (its community when the building has no grid) until its level's deadline.
     A request for the same household and category as one still open is merged into that one.
-    Written together with the requests other threads of this process submit at the same moment."""
-    return _TOGETHER(
-        Submission(
-            household=household,
-            category=category,
-            text=text,
-            channel=channel,
-            actor=actor,
-            caller_name=caller_name,
-            caller_phone=caller_phone,
-            received_at=received_at,
-            hotline_ref=hotline_ref,
-            address_text=address_text,
-            raise_by=raise_by,
-        )
+    Written together with the requests other threads of this process submit at the same moment;
+    its fields are checked first, here, so that a refusal is in the caller's own language."""
+    item = Submission(
+        household=household,
+        category=category,
+        text=text,
+        channel=channel,
+        actor=actor,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        received_at=received_at,
+        hotline_ref=hotline_ref,
+        address_text=address_text,
+        raise_by=raise_by,
     )
+    _checked(item)
+    return _TOGETHER(item)
 
 
 def appeals_submit_many(submissions: Sequence[Submission]) -> list[Appeal | Exception]:
@@ -238,18 +260,18 @@ def appeals_submit_many(submissions: Sequence[Submission]) -> list[Appeal | Exce
         except ApplicationError as exc:
             outcomes[index] = exc
     if checked:
-        built = _built(checked)
         try:
+            built = _built(checked)
             with write_transaction():
                 _write(built)
-        except Exception:
+        except Exception as exc:
             if len(submissions) == 1:
-                raise
+                raise _busy_if_held(exc) from exc
             for index, item, _fields in checked:  # each on its own: the failure is the one that fails alone
                 try:
                     outcomes[index] = appeals_submit_many([item])[0]
                 except Exception as alone:  # noqa: BLE001  (raised in that request's own thread)
-                    outcomes[index] = alone
+                    outcomes[index] = alone if isinstance(alone, ApplicationError) else _busy_if_held(alone)
         else:
             for index, appeal, _item in built:
                 outcomes[index] = appeal
@@ -320,15 +342,15 @@ def _write(built: list[Built]) -> None:
     pending; a later request of the group merges into an earlier one as into one already stored. Then
     the new requests with the first steps of their timelines, the pending ones before those merged
     into them."""
-    households = sorted({appeal.household_id for _index, appeal, _item in built})
-    keys = list(dict.fromkeys((appeal.household_id, appeal.category) for _index, appeal, _item in built))
+    households = sorted({item.household.pk for _index, _appeal, item in built})
+    keys = list(dict.fromkeys((item.household.pk, appeal.category) for _index, appeal, item in built))
     found = open_duplicates(households, keys)
     open_by_key: dict[tuple[int, str], Appeal | None] = dict(zip(keys, found, strict=True))
     pending: list[Any] = []
     merged: list[Any] = []
     raised_stored: dict[int, Appeal] = {}
     for _index, appeal, item in built:
-        key = (appeal.household_id, appeal.category)
+        key = (item.household.pk, appeal.category)
         open_one = open_by_key[key]
         if open_one is not None:
             appeal.status = flows.MERGED
