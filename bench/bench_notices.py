@@ -172,9 +172,9 @@ def user_with(username: str, role: str, area_code: str):
     return user
 
 
-def timed_publish(actor, **fields) -> tuple[Notice, float]:
+def timed_publish(actor, area_code: str = "", **fields) -> tuple[Notice, float]:
     started = time.perf_counter()
-    notice = services.notice_publish(actor=actor, area_code=ARGS.district, audience="residents", **fields)
+    notice = services.notice_publish(actor=actor, area_code=area_code or ARGS.district, audience="residents", **fields)
     return notice, time.perf_counter() - started
 
 
@@ -212,8 +212,25 @@ def main() -> None:
         notice, took = timed_publish(district, title=f"全区核酸检测通知{n + 1}", body="请各位居民按时参加。")
         seconds.append(took)
         print(f"publish to the district ({notice.targeted:,} households): {took:.2f} s", flush=True)
-    group, group_took = timed_publish(district, group="elderly_alone", title="独居老人关爱", body="社区将上门。")
-    print(f"publish to the district's elderly living alone ({group.targeted:,} households): {group_took:.2f} s")
+    # A group notice names where the tagged households are: only staff who see residents' health may
+    # publish one (street staff at the widest), so it is timed over the district's largest street.
+    widest = (
+        Household.objects.filter(community_code__startswith=ARGS.district)
+        .values_list("community_code", flat=True)
+        .order_by("community_code")
+    )
+    by_street: dict[str, int] = {}
+    for code in widest.iterator():
+        by_street[code[:9]] = by_street.get(code[:9], 0) + 1
+    street_code = max(by_street, key=by_street.__getitem__)
+    street_staff = user_with("bench_street", "street_staff", street_code)
+    group, group_took = timed_publish(
+        street_staff, area_code=street_code, group="elderly_alone", title="独居老人关爱", body="社区将上门。"
+    )
+    print(
+        f"publish to the elderly living alone of street {street_code} ({by_street[street_code]:,} households,"
+        f" {group.targeted:,} of them tagged): {group_took:.2f} s"
+    )
     median = statistics.median(seconds)
     print(
         f"publish, median of {len(seconds)}: {median:.2f} s (goal < {PUBLISH_LIMIT_S:.0f} s)"
