@@ -251,3 +251,23 @@ def test_a_household_held_by_another_transaction_is_answered_busy_and_a_resident
     finally:
         release.set()
         done.wait(10)
+
+
+def test_an_access_check_that_fails_is_that_requests_own_error(homes, monkeypatch):
+    from gongzhi.core import access
+
+    a, _ = homes
+    worker = make_user_with_role("worker_x", "community_worker", a.community_code)
+
+    def may(user, capability, row):
+        raise RuntimeError("the role table could not be read")
+
+    monkeypatch.setattr(access, "may", may)
+    out = appeals_submit_many(
+        [
+            Submission(household=a, category="food", text="家里没有米了", channel=Channel.STAFF, actor=worker),
+            Submission(household=a, category="medicine", text="需要买药"),
+        ]
+    )
+    assert isinstance(out[0], RuntimeError)
+    assert isinstance(out[1], Appeal) and Appeal.objects.count() == 1

@@ -104,6 +104,36 @@ def test_a_write_that_raises_is_raised_to_every_caller_of_its_group_and_the_next
     assert together(2) == 2
 
 
+def test_a_write_that_raises_for_a_group_of_followers_is_raised_in_each_of_their_threads():
+    calls = []
+    first_writing, hold = threading.Event(), threading.Event()
+
+    def write_many(items):
+        calls.append(list(items))
+        if len(calls) == 1:
+            first_writing.set()
+            hold.wait(5)
+            return [i * 10 for i in items]
+        raise ValueError("the database went away")
+
+    together = GroupCommit(write_many)
+    results, first = _run(together, [1])
+    first[0].start()
+    assert first_writing.wait(5)
+    results_more, more = _run(together, [2, 3, 4])
+    for t in more:
+        t.start()
+    deadline = time.monotonic() + 5
+    while len(together._waiting) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    hold.set()
+    for t in first + more:
+        t.join(5)
+    assert results == {1: 10} and sorted(calls[1]) == [2, 3, 4]
+    assert results_more == {i: "the database went away" for i in (2, 3, 4)}
+    assert not together._writing and not together._waiting
+
+
 def test_outcomes_must_match_the_items():
     together = GroupCommit(lambda items: [])
     with pytest.raises(RuntimeError, match="0 outcomes for 1 items"):

@@ -257,7 +257,7 @@ def appeals_submit_many(submissions: Sequence[Submission]) -> list[Appeal | Exce
     for index, item in enumerate(submissions):
         try:
             checked.append((index, item, _checked(item)))
-        except ApplicationError as exc:
+        except Exception as exc:  # noqa: BLE001  (a refusal, or the access check's read failing: that one's own)
             outcomes[index] = exc
     if checked:
         try:
