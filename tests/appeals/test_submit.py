@@ -271,3 +271,18 @@ def test_an_access_check_that_fails_is_that_requests_own_error(homes, monkeypatc
     )
     assert isinstance(out[0], RuntimeError)
     assert isinstance(out[1], Appeal) and Appeal.objects.count() == 1
+
+
+def test_a_staff_entry_is_checked_once(homes, monkeypatch):
+    """Checked in the caller's thread, not again in the group."""
+    from gongzhi.core import access
+
+    a, _ = homes
+    worker = make_user_with_role("worker_once", "community_worker", a.community_code)
+    asked = []
+    may = access.may
+    monkeypatch.setattr(access, "may", lambda *args: asked.append(args) or may(*args))
+    appeal = services.appeal_submit(
+        household=a, category="food", text="家里没有米了", channel=Channel.STAFF, actor=worker
+    )
+    assert appeal.created_by_id == worker.pk and len(asked) == 1

@@ -11,23 +11,29 @@ from gongzhi.core.group_commit import GroupCommit
 
 
 class Recorder:
-    """write_many that records its groups; the first group waits until `hold` is set."""
+    """write_many that records its groups; the first group waits until `hold` is set. With
+    `then_raise`, every group after the first raises."""
 
-    def __init__(self):
+    def __init__(self, then_raise=False):
         self.groups = []
         self.hold = threading.Event()
         self.writing = threading.Event()
+        self.then_raise = then_raise
 
     def __call__(self, items):
         self.groups.append(list(items))
         if len(self.groups) == 1:
             self.writing.set()
             self.hold.wait(5)
+        elif self.then_raise:
+            raise ValueError("the database went away")
         return [ValueError(f"bad {i}") if i < 0 else i * 10 for i in items]
 
 
-def _run(together, items):
-    results, threads = {}, []
+def _behind_a_write(together, write, later):
+    """Caller 1 writes its group, held until the callers `later` all wait behind it; then every one
+    finishes. Each caller's outcome (a raised one as its text)."""
+    results = {}
 
     def call(i):
         try:
@@ -35,9 +41,19 @@ def _run(together, items):
         except ValueError as exc:
             results[i] = str(exc)
 
-    for i in items:
-        threads.append(threading.Thread(target=call, args=(i,)))
-    return results, threads
+    first = threading.Thread(target=call, args=(1,))
+    first.start()
+    assert write.writing.wait(5)  # the first group is being written
+    threads = [threading.Thread(target=call, args=(i,)) for i in later]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 5
+    while len(together._waiting) < len(later) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    write.hold.set()
+    for t in [first, *threads]:
+        t.join(5)
+    return results
 
 
 def test_a_caller_alone_writes_its_own_group_at_once():
@@ -52,40 +68,17 @@ def test_a_caller_alone_writes_its_own_group_at_once():
 def test_callers_arriving_during_a_write_go_together_in_the_next_with_their_own_outcomes():
     write = Recorder()
     together = GroupCommit(write)
-    results, first = _run(together, [1])
-    first[0].start()
-    assert write.writing.wait(5)  # the first group is being written
-    results_more, more = _run(together, [2, -3, 4, 5])
-    for t in more:
-        t.start()
-    deadline = time.monotonic() + 5
-    while len(together._waiting) < 4 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    write.hold.set()
-    for t in first + more:
-        t.join(5)
+    results = _behind_a_write(together, write, [2, -3, 4, 5])
     assert write.groups[0] == [1] and sorted(write.groups[1]) == [-3, 2, 4, 5] and len(write.groups) == 2
-    assert results == {1: 10}
-    assert results_more == {2: 20, -3: "bad -3", 4: 40, 5: 50}  # one bad item is that item's error
+    assert results == {1: 10, 2: 20, -3: "bad -3", 4: 40, 5: 50}  # one bad item is that item's error
 
 
 def test_a_group_stays_within_its_size_and_the_rest_follow():
     write = Recorder()
     together = GroupCommit(write, most=2)
-    results, first = _run(together, [1])
-    first[0].start()
-    assert write.writing.wait(5)
-    results_more, more = _run(together, [2, 3, 4, 5, 6])
-    for t in more:
-        t.start()
-    deadline = time.monotonic() + 5
-    while len(together._waiting) < 5 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    write.hold.set()
-    for t in first + more:
-        t.join(5)
+    results = _behind_a_write(together, write, [2, 3, 4, 5, 6])
     assert [len(g) for g in write.groups] == [1, 2, 2, 1]
-    assert results_more == {i: i * 10 for i in (2, 3, 4, 5, 6)}
+    assert results == {i: i * 10 for i in (1, 2, 3, 4, 5, 6)}
     assert not together._writing and not together._waiting
 
 
@@ -105,32 +98,11 @@ def test_a_write_that_raises_is_raised_to_every_caller_of_its_group_and_the_next
 
 
 def test_a_write_that_raises_for_a_group_of_followers_is_raised_in_each_of_their_threads():
-    calls = []
-    first_writing, hold = threading.Event(), threading.Event()
-
-    def write_many(items):
-        calls.append(list(items))
-        if len(calls) == 1:
-            first_writing.set()
-            hold.wait(5)
-            return [i * 10 for i in items]
-        raise ValueError("the database went away")
-
-    together = GroupCommit(write_many)
-    results, first = _run(together, [1])
-    first[0].start()
-    assert first_writing.wait(5)
-    results_more, more = _run(together, [2, 3, 4])
-    for t in more:
-        t.start()
-    deadline = time.monotonic() + 5
-    while len(together._waiting) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    hold.set()
-    for t in first + more:
-        t.join(5)
-    assert results == {1: 10} and sorted(calls[1]) == [2, 3, 4]
-    assert results_more == {i: "the database went away" for i in (2, 3, 4)}
+    write = Recorder(then_raise=True)
+    together = GroupCommit(write)
+    results = _behind_a_write(together, write, [2, 3, 4])
+    assert sorted(write.groups[1]) == [2, 3, 4]
+    assert results == {1: 10, 2: "the database went away", 3: "the database went away", 4: "the database went away"}
     assert not together._writing and not together._waiting
 
 

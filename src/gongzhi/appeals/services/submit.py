@@ -208,6 +208,7 @@ class Submission:
     hotline_ref: str | None = None
     address_text: str = ""
     raise_by: int = 0
+    checked: dict[str, Any] | None = None  # its fields as stored, once `_checked` has passed them
 
 
 def appeal_submit(
@@ -244,7 +245,7 @@ def appeal_submit(
         address_text=address_text,
         raise_by=raise_by,
     )
-    _checked(item)
+    item.checked = _checked(item)
     return _TOGETHER(item)
 
 
@@ -282,7 +283,10 @@ _TOGETHER: GroupCommit[Submission, Appeal] = GroupCommit(appeals_submit_many)
 
 
 def _checked(item: Submission) -> dict[str, Any]:
-    """The submission's fields as stored, or ApplicationError."""
+    """The submission's fields as stored, or ApplicationError (checked once: `appeal_submit` checks
+    them in its caller's thread before the group)."""
+    if item.checked is not None:
+        return item.checked
     household, actor = item.household, item.actor
     if actor is not None and item.channel == Channel.STAFF and not access.may(actor, roles.ENTER_APPEALS, household):
         raise ApplicationError(_("您不能为这一户登记诉求"), status=403)
