@@ -217,3 +217,26 @@ def test_a_collector_whose_role_was_taken_away_scans_no_more(client, street_roun
     assert _post(client, round_, events).status_code == 200
     RoleAssignment.objects.filter(user=collector).delete()
     assert _post(client, round_, events, batch_id="b2").status_code == 404
+
+
+def test_a_number_too_long_for_a_fast_json_reader_is_that_events_error(client, street_round, community_a):
+    round_, street, a, _b = street_round
+    collector = make_user_with_role("col_a", "collector", community_a.code)
+    services.round_collector_assign(actor=street, round_=round_, user=collector)
+    client.force_login(collector)
+    body = (
+        '{"events": [{"event_id": "1", "kind": "open", "barcode": "TUBE0001"},'
+        ' {"event_id": "2", "kind": "scan", "barcode": 123456789012345678901234567890, "code": "x"},'
+        ' {"event_id": "3", "kind": "scan", "barcode": "TUBE0001", "code": "R:' + a[0].public_id + '"},'
+        ' {"event_id": "4", "kind": "scan", "barcode": "TUBE0001", "code": "\\ud800"}]}'
+    )
+    answer = client.post(f"/api/rounds/{round_.public_id}/scans", body, content_type="application/json")
+
+    assert answer.status_code == 200
+    assert [(o["event_id"], o["code"]) for o in answer.json()["outcomes"]] == [
+        ("1", "ok"),
+        ("2", "bad_event"),
+        ("3", "ok"),
+        ("4", "unknown_resident"),
+    ]
+    assert list(Sample.objects.filter(round=round_).values_list("resident_id", flat=True)) == [a[0].pk]

@@ -1,7 +1,9 @@
 """The JSON API: one NinjaAPI, session or device-token auth, one error shape {"message", "extra"}."""
 
+import json
 from typing import Any, TypeVar
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
@@ -12,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
@@ -67,8 +70,33 @@ class LoggedInSession(APIKeyCookie):
         return request.user if request.user.is_authenticated else None
 
 
+class JSONBody(Parser):
+    """Request bodies read with orjson: the standard library's decoder was 7 % of a server's time
+    under a load of collectors' 500-event batches (profiled). What orjson refuses and the standard
+    library reads (numbers beyond 64 bits, a `\\ud800` escape with no pair) is read by the standard
+    library, each lone surrogate made U+FFFD (no UTF-8 text, and so no database, holds one), so a
+    wrong field stays that field's error; a body neither reads is ninja's 400."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            return orjson.loads(request.body)
+        except orjson.JSONDecodeError:
+            return _without_lone_surrogates(json.loads(request.body))
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 api = NinjaAPI(
     title="gongzhi 共治 API",
+    parser=JSONBody(),
     version="1",
     urls_namespace="api",
     auth=[DeviceToken(), DeviceTokenHeader(), LoggedInSession()],

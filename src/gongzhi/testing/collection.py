@@ -284,7 +284,7 @@ def _scan(
     if todo:
         if tube.closed:
             return _outcome(event, "tube_closed", ERROR)
-        needs_single = any(r in single_tube_residents for r in todo)
+        needs_single = not single_tube_residents.isdisjoint(todo)
         if (needs_single and (tube.count > 0 or len(todo) > 1)) or tube.single:
             return _outcome(event, "single_tube", ERROR)
         tube.single = needs_single
