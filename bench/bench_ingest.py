@@ -99,15 +99,19 @@ def bodies(round_id: str, codes: list[str], scans_per_batch: int, tag: str) -> l
     return out
 
 
-def client(round_id, key, batches, deadline, results, index):
+def client(round_id, key, batches, deadline, results, index, stop):
     """Sends its batches in turn to each server (client i starting at server i), one keep-alive
-    connection per server."""
+    connection per server, until the deadline or until any client has sent all its batches (`stop`):
+    the rate is only the server's while every client is still sending."""
     conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for port in PORTS]
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     done, latencies, statuses, per_server = 0, [], {}, [0] * len(PORTS)
     for k, (body, _scans) in enumerate(batches):
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or stop.is_set():
             break
+        if k == len(batches) - 1:
+            stop.set()  # this client's last batch: the others stop with it
+            print(f"  client {index} sends its last batch, {k + 1} of {len(batches)}", flush=True)
         s = (index + k) % len(PORTS)
         start = time.monotonic()
         try:
@@ -217,10 +221,10 @@ def open_loop(round_id, key, batches, rate_batches, processes=2, threads=32):
 def load(round_id, key, per_client_batches, seconds):
     """Closed-loop clients, one process each, until the deadline; per client (scans, latencies,
     statuses), and the elapsed time."""
-    results = mp.Queue()
+    results, stop = mp.Queue(), mp.Event()
     deadline = time.monotonic() + seconds
     procs = [
-        mp.Process(target=client, args=(round_id, key, b, deadline, results, i))
+        mp.Process(target=client, args=(round_id, key, b, deadline, results, i, stop))
         for i, b in enumerate(per_client_batches)
     ]
     start = time.monotonic()
@@ -230,6 +234,12 @@ def load(round_id, key, per_client_batches, seconds):
     elapsed = time.monotonic() - start
     for p in procs:
         p.join()
+    if stop.is_set():
+        print(
+            f"  a client sent all its batches after {elapsed:.1f} s of {seconds:.0f}: the rate is over that"
+            " time (more --residents for a longer run)",
+            flush=True,
+        )
     return [g[1:] for g in gathered], elapsed
 
 
