@@ -26,38 +26,22 @@ def residents_under(measure: str, resident_ids: Collection[int], communities: Co
     return provider(resident_ids, communities)
 
 
-PlaceProvider = Callable[[int, int | None, str], int]
-_PLACE_PROVIDERS: dict[str, PlaceProvider] = {}
-
-
-def register_place(measure: str, provider: PlaceProvider) -> None:
-    """`provider(building_id, grid_id, community_code)` -> the measure's number at that place."""
-    _PLACE_PROVIDERS[measure] = provider
-
-
-def at_place(measure: str, building_id: int, grid_id: int | None, community_code: str) -> int:
-    """The measure's number at a building (0 without a provider)."""
-    provider = _PLACE_PROVIDERS.get(measure)
-    return provider(building_id, grid_id, community_code) if provider is not None else 0
-
-
 Place = tuple[int, int | None, str]  # (building_id, grid_id, community_code)
 PlacesProvider = Callable[[Sequence[Place]], list[int]]
 _PLACES_PROVIDERS: dict[str, PlacesProvider] = {}
 
 
 def register_places(measure: str, provider: PlacesProvider) -> None:
-    """`provider(places)` -> the measure's number at each place, in order: `at_places` for many at once."""
+    """`provider(places)` -> the measure's number at each place, in order, in one read for all."""
     _PLACES_PROVIDERS[measure] = provider
 
 
 def at_places(measure: str, places: Sequence[Place]) -> list[int]:
-    """`at_place` for each place, in order: through the many-place provider (one read for all) when
-    the deciding app registered one."""
-    many = _PLACES_PROVIDERS.get(measure)
-    if many is not None and places:
-        return many(places)
-    return [at_place(measure, *place) for place in places]
+    """The measure's number at each building, in order (0 without a provider)."""
+    provider = _PLACES_PROVIDERS.get(measure)
+    if provider is None or not places:
+        return [0] * len(places)
+    return provider(places)
 
 
 BuildingsProvider = Callable[[Collection[str]], set[int]]

@@ -11,10 +11,9 @@ class ZonesConfig(AppConfig):
         from gongzhi.core import measures, navigation, panels, roles
         from gongzhi.zones import handlers  # noqa: F401  (the subscriptions)
         from gongzhi.zones import panels as zone_panels
-        from gongzhi.zones.measures import door_delivery_buildings, single_tube_residents, urgency_raise, urgency_raises
+        from gongzhi.zones.measures import door_delivery_buildings, single_tube_residents, urgency_raises
 
         measures.register(measures.SINGLE_TUBE, single_tube_residents)
-        measures.register_place(measures.URGENCY_RAISE, urgency_raise)
         measures.register_places(measures.URGENCY_RAISE, urgency_raises)
         measures.register_buildings(measures.DOOR_DELIVERY, door_delivery_buildings)
         panels.register("household_door", "zones", zone_panels.household_door_panel, order=5)

@@ -47,16 +47,10 @@ def _zones_in_force(communities: Collection[str], kinds: Collection[str] | None 
         return [rules.ZoneArea(kind, level, key) for kind, level, key in cursor.fetchall()]
 
 
-def urgency_raise(building_id: int, grid_id: int | None, community_code: str) -> int:
-    """Levels a request from this building is raised: its strictest zone in force decides."""
-    place = rules.Place(str(building_id), str(grid_id) if grid_id else None, community_code)
-    found = rules.measures(rules.kind_at(place, _zones_in_force([community_code])), RULES)
-    return found.raise_by if found is not None else 0
-
-
 def urgency_raises(places: Sequence[tuple[int, int | None, str]]) -> list[int]:
-    """`urgency_raise` at each place, in order, with one read of the zones in force for all of them
-    (the requests a process writes together: core.group_commit)."""
+    """Levels a request from each place (building, grid, community) is raised, in order: the
+    strictest zone in force there decides; one read of the zones for all of them (the requests a
+    process writes together: core.group_commit)."""
     zones = _zones_in_force({community for _, _, community in places})
     out = []
     for building_id, grid_id, community_code in places:
