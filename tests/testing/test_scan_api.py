@@ -240,3 +240,37 @@ def test_a_number_too_long_for_a_fast_json_reader_is_that_events_error(client, s
         ("4", "unknown_resident"),
     ]
     assert list(Sample.objects.filter(round=round_).values_list("resident_id", flat=True)) == [a[0].pk]
+
+
+def test_the_collectors_round_read_raw_is_the_orm_row_and_the_token_user_too(street_round, community_a):
+    """A scan batch reads its device token's user and the collector's round by raw statements (built
+    by core.db.model_columns): each must be the row the ORM reads, field by field and type by type."""
+    from django.contrib.auth import get_user_model
+    from django.http import Http404
+
+    from gongzhi.core.services import api_token_create, api_token_user
+    from gongzhi.testing.models import Round, Site
+    from gongzhi.testing.selectors import round_get_for_collector
+
+    round_, street, _a, _b = street_round
+    collector = make_user_with_role("col_raw", "collector", community_a.code)
+    with pytest.raises(Http404):
+        round_get_for_collector(user=collector, public_id=round_.public_id)
+    site = Site.objects.create(round=round_, name="一号点", community_code=community_a.code)
+    services.round_collector_assign(actor=street, round_=round_, user=collector, site=site)
+    collector.last_login = timezone.now()
+    collector.save()
+
+    found, found_site = round_get_for_collector(user=collector, public_id=round_.public_id)
+    user = api_token_user(key=api_token_create(user=collector, name="采样手机")[1])
+    for raw, stored in (
+        (found, Round.objects.get(pk=round_.pk)),
+        (user, get_user_model().objects.get(pk=collector.pk)),
+    ):
+        assert raw._state.adding is False
+        for f in type(stored)._meta.concrete_fields:
+            assert getattr(raw, f.attname) == getattr(stored, f.attname), f.attname
+            assert type(getattr(raw, f.attname)) is type(getattr(stored, f.attname)), f.attname
+    assert found_site == site
+    with pytest.raises(Http404):  # another round's id
+        round_get_for_collector(user=collector, public_id=round_.public_id[:-1] + "x")

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection, models, transaction
 
 DbRow = tuple[Any, ...]
+Statement = tuple[str, Sequence[Any]]  # SQL and its parameters, for `in_turn`
 _TUPLES_OK = 2  # psycopg.pq.ExecStatus.TUPLES_OK (libpq's PGRES_TUPLES_OK)
 
 _STATE_WORD = re.compile(r"[a-z_]{1,32}\Z")
@@ -79,6 +80,23 @@ def _copy_text(rows: list[DbRow], width: int) -> str | None:
     if text.count("\t") != len(rows) * (width - 1) or text.count("\n") != len(rows) or "\\" in text or "\r" in text:
         return None
     return text
+
+
+def insert_statements(model: type[models.Model], fields: Sequence[str], rows: list[DbRow]) -> list[Statement]:
+    """Multi-row INSERTs of a few rows (values in database form), to send with others in one message
+    (`in_turn`); as many as SQLite's 999 bound values need."""
+    if not rows:
+        return []
+    table, columns = _columns(model, fields)
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, 999 // len(fields))
+    return [
+        (
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(chunk))}",
+            [value for row in chunk for value in row],
+        )
+        for chunk in (rows[i : i + per_statement] for i in range(0, len(rows), per_statement))
+    ]
 
 
 def bulk_insert(cursor: Any, model: type[models.Model], fields: Sequence[str], rows: list[DbRow]) -> None:
@@ -149,7 +167,7 @@ def insert_together(*objs: models.Model) -> None:
         obj._state.db = connection.alias
 
 
-def in_turn(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[DbRow]]:
+def in_turn(statements: Sequence[Statement]) -> list[list[DbRow]]:
     """Run the statements in order and return each one's rows. On PostgreSQL they go in one message,
     one round trip instead of one each (a tenth of a new request's database work is each round
     trip: bench/bench_appeals.py). Each statement still reads what was committed before it started

@@ -5,11 +5,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from gongzhi.core.db import model_columns
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.masking import NumberQuery, mask_id_number, mask_phone
 from gongzhi.core.models import ApiToken, AuditEvent
@@ -102,21 +103,23 @@ def api_token_user(*, key: str) -> Any:
     building the same ORM query each time cost four times running it (profiled: 490 against 127 µs)."""
     user_model = get_user_model()
     users, tokens = user_model._meta.db_table, ApiToken._meta.db_table
-    found = list(
-        user_model.objects.raw(
-            f"SELECT u.*, t.id AS gongzhi_token_id, t.last_used_at AS gongzhi_token_used FROM {users} u"
-            f" JOIN {tokens} t ON t.user_id = u.id WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active",
+    columns = model_columns(user_model)  # the user built from the row, without a RawQuerySet's setup
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.id, t.last_used_at, {columns.select('u')} FROM {users} u JOIN {tokens} t ON t.user_id = u.id"
+            " WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active",
             [ApiToken.hash_key(key)],
         )
-    )
-    if not found:
+        row = cursor.fetchone()
+    if row is None:
         return None
-    user = found[0]
-    now, used = timezone.now(), getattr(user, "gongzhi_token_used", None)
-    if isinstance(used, str):  # SQLite hands raw columns of a raw query back as text (or naive), in UTC
+    token_id, used, *values = row
+    user = columns.instance(values)
+    now = timezone.now()
+    if isinstance(used, str):  # SQLite hands raw columns back as text (or naive), in UTC
         used = parse_datetime(used)
     if used is not None and timezone.is_naive(used):
         used = used.replace(tzinfo=dt.UTC)
     if used is None or (now - used).total_seconds() > 60:
-        ApiToken.objects.filter(pk=getattr(user, "gongzhi_token_id")).update(last_used_at=now)  # noqa: B009
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user

@@ -20,7 +20,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from gongzhi.core import access
-from gongzhi.core.db import bulk_insert, insert_one
+from gongzhi.core.db import Statement, bulk_insert, insert_one, insert_statements
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.messages import CORE
 from gongzhi.core.models import WorkflowEvent
@@ -251,13 +251,24 @@ _BULK_FIELDS = (
 
 
 def record_all(events: Iterable[WorkflowEvent | None]) -> int:
-    """Write the bulk events of one batch in one plain INSERT (the scan ingest's kinds of move): the
-    ORM's bulk_create cost more per row than the rest of the batch's bookkeeping (profiled)."""
-    rows = [e for e in events if e is not None]
-    if not rows:
-        return 0
+    """Write bulk events in one COPY: the ORM's bulk_create cost more per row than the rest of a
+    scan batch's bookkeeping (profiled)."""
+    values = _bulk_values(events)
+    if values:
+        with connection.cursor() as cursor:
+            bulk_insert(cursor, WorkflowEvent, _BULK_FIELDS, values)
+    return len(values)
+
+
+def record_all_statements(events: Iterable[WorkflowEvent | None]) -> list[Statement]:
+    """A few bulk events as INSERTs, to send with a caller's other writes in one message
+    (`core.db.in_turn`): the scan ingest's kinds of move, three at most a batch."""
+    return insert_statements(WorkflowEvent, _BULK_FIELDS, _bulk_values(events))
+
+
+def _bulk_values(events: Iterable[WorkflowEvent | None]) -> list[tuple[Any, ...]]:
     to_db = connection.ops.adapt_datetimefield_value
-    values = [
+    return [
         (
             e.flow,
             e.row_key,
@@ -272,11 +283,9 @@ def record_all(events: Iterable[WorkflowEvent | None]) -> int:
             to_db(e.at) if connection.vendor == "sqlite" else e.at,
             json.dumps(e.detail, ensure_ascii=False),
         )
-        for e in rows
+        for e in events
+        if e is not None
     ]
-    with connection.cursor() as cursor:
-        bulk_insert(cursor, WorkflowEvent, _BULK_FIELDS, values)
-    return len(rows)
 
 
 def bulk_event(
@@ -428,6 +437,7 @@ __all__ = [
     "bulk_event",
     "move_many",
     "record_all",
+    "record_all_statements",
     "record_each",
     "record_many",
     "start",

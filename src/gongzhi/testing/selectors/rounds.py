@@ -1,10 +1,12 @@
 """Rounds and who collects in them, their sites and slots, and a round's held result conflicts."""
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 
 from gongzhi.core import access, roles
+from gongzhi.core.db import model_columns
 from gongzhi.core.models import RoleAssignment
 from gongzhi.testing import flows
 from gongzhi.testing.models import ResultConflict, Round, RoundCollector, Site, SlotAssignment
@@ -37,18 +39,19 @@ def round_get_for_collector(*, user, public_id: str) -> tuple[Round, Site | None
     rounds, collectors = Round._meta.db_table, RoundCollector._meta.db_table
     assignments = RoleAssignment._meta.db_table
     # still holding a role that collects: a collector whose role was taken away stops here
-    found = list(
-        Round.objects.raw(
-            f"SELECT r.*, c.site_id AS gongzhi_site_id FROM {rounds} r JOIN {collectors} c ON c.round_id = r.id"
+    columns = model_columns(Round)  # the round built from the row, without a RawQuerySet's setup
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.site_id, {columns.select('r')} FROM {rounds} r JOIN {collectors} c ON c.round_id = r.id"
             f" WHERE r.public_id = %s AND c.user_id = %s AND EXISTS (SELECT 1 FROM {assignments} a"
             f" WHERE a.user_id = c.user_id AND a.role IN ({', '.join(['%s'] * len(COLLECTING_ROLES))}))",
             [public_id, user.pk, *COLLECTING_ROLES],
         )
-    )
-    if not found:
+        row = cursor.fetchone()
+    if row is None:
         raise Http404
-    site_id = found[0].gongzhi_site_id  # type: ignore[attr-defined]  # the extra column above
-    return found[0], (Site.objects.filter(pk=site_id).first() if site_id else None)
+    site_id, *values = row
+    return columns.instance(values), (Site.objects.filter(pk=site_id).first() if site_id else None)
 
 
 def rounds_collecting(*, user):

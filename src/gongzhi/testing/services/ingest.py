@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import measures, transitions
-from gongzhi.core.db import analyze_if_stale, pg_array, write_transaction
+from gongzhi.core.db import Statement, analyze_if_stale, in_turn, pg_array, write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.masking import mask_name_ends
 from gongzhi.core.workflow import START
@@ -24,21 +24,26 @@ from gongzhi.people.models import Resident
 from gongzhi.places.models import Household
 from gongzhi.testing import collection, flows
 from gongzhi.testing.models import Round, Sample, ScanBatch, Tube
-from gongzhi.testing.services.lookups import chunks, db_time, select_in, tubes_by_barcode
-from gongzhi.testing.services.rollup import progress_add
+from gongzhi.testing.services.lookups import (
+    chunks,
+    db_time,
+    select_in_statements,
+    tube_lookup_statements,
+    tubes_by_barcode,
+    tubes_found,
+)
+from gongzhi.testing.services.rollup import progress_statements
 
 MAX_BATCH = 500
 
 _ingest_batches = 0  # batches this process has taken, to look at the hot tables' statistics now and then
 
 
-def _resolve_codes(
-    round_: Round, codes: set[str]
-) -> tuple[dict[str, list[int]], dict[int, str], dict[int, str], dict[int, str]]:
-    """Scanned codes -> resident ids inside the round's area, each resident's community, the
-    barcode of the tube each was already sampled into this round, and each one's name as the
-    collector sees it (王*明). A code is a resident code (R:<id>), a household's door code
-    (H:<door key>, all members) or an ID number."""
+def _code_lookups(round_: Round, codes: set[str]) -> list[tuple[str, Statement]]:
+    """The statements that find the scanned codes, each with the prefix of its codes, to send with
+    the batch's other reads in one message (`core.db.in_turn`); their rows go to `_resolve_codes`.
+    A code is a resident code (R:<id>), a household's door code (H:<door key>, all members) or an
+    ID number."""
     resident_ids, household_ids, id_numbers = [], [], []
     for c in codes:
         if c.startswith("R:"):
@@ -68,11 +73,6 @@ def _resolve_codes(
             " WHERE s.resident_id = r.id AND s.round_id + 0 = %s)"
         )
         round_params = (round_.pk,)
-    area = round_.area_code
-    found: dict[str, list[int]] = {}
-    community_of: dict[int, str] = {}
-    sampled: dict[int, str] = {}
-    names: dict[int, str] = {}
     lookups = (
         (
             "R:",
@@ -94,21 +94,37 @@ def _resolve_codes(
             id_numbers,
         ),
     )
-    for prefix, select, column, values in lookups:
-        for pk, community, key, name, barcode in select_in(
-            f"{select} WHERE {column} {{in}} ORDER BY r.id", values, *round_params
-        ):
+    return [
+        (prefix, statement)
+        for prefix, select, column, values in lookups
+        for statement in select_in_statements(f"{select} WHERE {column} {{in}} ORDER BY r.id", values, *round_params)
+    ]
+
+
+def _resolve_codes(
+    round_: Round, codes: set[str], lookups: list[tuple[str, list[tuple]]]
+) -> tuple[dict[str, list[int]], dict[int, str], dict[int, str], dict[int, str]]:
+    """Scanned codes -> resident ids inside the round's area, each resident's community, the
+    barcode of the tube each was already sampled into this round, and each one's name as the
+    collector sees it (王*明), from the rows of `_code_lookups` (prefix, rows)."""
+    area = round_.area_code
+    found: dict[str, list[int]] = {}
+    community_of: dict[int, str] = {}
+    sampled: dict[int, str] = {}
+    names: dict[int, str] = {}
+    for prefix, rows in lookups:
+        for pk, community, key, name, barcode in rows:
             if community.startswith(area) and (prefix == "H:" or prefix + key not in found):
                 found.setdefault(prefix + key, []).append(pk)
                 community_of[pk] = community
                 names[pk] = mask_name_ends(name)
                 if barcode is not None:
                     sampled[pk] = barcode
-    if id_numbers:
+    if any(len(c) == 18 and not c.startswith(("R:", "H:")) for c in codes):
         for code in codes:  # ID numbers typed with a lower-case x
             if code not in found and code.upper() in found:
                 found[code] = found[code.upper()]
-    if household_ids:
+    if any(c.startswith("H:") for c in codes):
         for code in codes:  # door keys typed in capitals
             if code.startswith("H:") and code not in found and "H:" + code[2:].lower() in found:
                 found[code] = found["H:" + code[2:].lower()]
@@ -161,7 +177,8 @@ def scan_batch_ingest(
     A replayed batch (same collector and batch key) gets its stored answers and writes nothing.
     Otherwise reads the batch's tubes, residents and their samples in a few set-based queries,
     applies the rules in `collection`, and writes tubes, samples, the batch's answers and the
-    progress rollup in one transaction (about ten statements whatever the batch size).
+    progress rollup in one transaction: about ten statements whatever the batch size, sent in three
+    messages on PostgreSQL (the reads; the new tubes, whose ids the samples need; the rest).
     """
     if len(events) > MAX_BATCH:
         raise ApplicationError(_("每批最多%(n)d条扫码记录") % {"n": MAX_BATCH}, status=413)
@@ -171,25 +188,37 @@ def scan_batch_ingest(
     now = timezone.now()
     if any(e.at is None for e in events):
         events = [e if e.at else dataclasses.replace(e, at=now) for e in events]
+    codes = {e.code for e in events if e.kind == collection.SCAN and e.code and len(e.code) <= collection.MAX_FIELD}
+    code_lookups = _code_lookups(round_, codes)
+    tube_lookups = tube_lookup_statements(
+        round_, {e.barcode for e in events if len(e.barcode) <= collection.MAX_FIELD}, _TUBE_STATE
+    )
     with write_transaction(), connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT answers FROM {ScanBatch._meta.db_table} WHERE round_id = %s AND collector_id = %s"
-            " AND batch_key = %s",
-            [round_.pk, collector.pk, key],
+        # The batch's reads in one message (one round trip on PostgreSQL): its stored answers if it is
+        # a replay, its residents and their samples, its tubes.
+        stored, *found = in_turn(
+            [
+                (
+                    f"SELECT answers FROM {ScanBatch._meta.db_table} WHERE round_id = %s AND collector_id = %s"
+                    " AND batch_key = %s",
+                    [round_.pk, collector.pk, key],
+                ),
+                *(statement for _, statement in code_lookups),
+                *tube_lookups,
+            ]
         )
-        stored = cursor.fetchone()
-        if stored is not None:
-            return _unpack_outcomes(stored[0])
+        if stored:
+            return _unpack_outcomes(stored[0][0])
         residents_by_code, community_of, sampled, names = _resolve_codes(
             round_,
-            {e.code for e in events if e.kind == collection.SCAN and e.code and len(e.code) <= collection.MAX_FIELD},
+            codes,
+            [(prefix, rows) for (prefix, _), rows in zip(code_lookups, found[: len(code_lookups)], strict=True)],
         )
         tubes: dict[str, collection.TubeState] = {}
         tube_rows: dict[str, tuple[int, str]] = {}  # barcode -> (id, community)
-        for pk, barcode, collector_id, pool_size, count, status, community_code in tubes_by_barcode(
-            round_,
-            {e.barcode for e in events if len(e.barcode) <= collection.MAX_FIELD},
-            "id, barcode, collector_id, pool_size, sample_count, status, community_code",
+        tube_found = [row for rows in found[len(code_lookups) :] for row in rows]
+        for pk, barcode, collector_id, pool_size, count, status, community_code in tubes_found(
+            round_, tube_found, _TUBE_STATE
         ):
             tube_rows[barcode] = (pk, community_code)
             tubes[barcode] = collection.TubeState(barcode, collector_id, pool_size, count, status != flows.OPEN)
@@ -212,14 +241,21 @@ def scan_batch_ingest(
         progress: dict[str, Counter] = {"sampled": Counter(), "tubes": Counter()}
         moves = _tube_moves(result)
         _write_tubes(cursor, round_, collector, site, result, moves, tube_rows, community_of, progress, now)
-        _write_samples(cursor, round_, collector, result, tube_rows, community_of, progress)
-        _record_moves(round_, collector, result, moves, tube_rows, community_of)
-        cursor.execute(
-            f"INSERT INTO {ScanBatch._meta.db_table} (round_id, collector_id, batch_key, received_at, answers)"
-            " VALUES (%s, %s, %s, %s, %s)",
-            [round_.pk, collector.pk, key, db_time(now), _pack_outcomes(result.outcomes)],
+        samples = _sample_statements(round_, collector, result, tube_rows, community_of, progress)
+        # The rest of the batch's writes in one message (one round trip on PostgreSQL), the rollup
+        # last: it holds the communities' counter rows until commit.
+        in_turn(
+            [
+                *samples,
+                *_move_statements(round_, collector, result, moves, tube_rows, community_of),
+                (
+                    f"INSERT INTO {ScanBatch._meta.db_table} (round_id, collector_id, batch_key, received_at,"
+                    " answers) VALUES (%s, %s, %s, %s, %s)",
+                    [round_.pk, collector.pk, key, db_time(now), _pack_outcomes(result.outcomes)],
+                ),
+                *progress_statements(round_, progress),
+            ]
         )
-        progress_add(round_, progress)  # last: it holds the community's counter row until commit
     global _ingest_batches
     _ingest_batches += 1
     if _ingest_batches % 200 == 0:
@@ -227,23 +263,7 @@ def scan_batch_ingest(
     return result.outcomes
 
 
-def _insert_ignore(cursor, table: str, columns: list[str], rows: list[tuple], types: list[str]) -> None:
-    """Insert rows, skipping those that hit a unique key: one statement on PostgreSQL (unnest of
-    arrays), one executemany on SQLite. `types` are the PostgreSQL array element types."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        arrays = [pg_array(col) for col in zip(*rows, strict=True)]
-        casts = ", ".join(f"%s::{t}[]" for t in types)
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({casts}) ON CONFLICT DO NOTHING",
-            arrays,
-        )
-    else:
-        marks = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows)
-
-
+_TUBE_STATE = "id, barcode, collector_id, pool_size, sample_count, status, community_code"  # as rules see a tube
 _TUBE_COLUMNS = [
     "round_id",
     "barcode",
@@ -272,10 +292,10 @@ def _tube_moves(result: collection.BatchResult) -> dict[tuple[str, str], list[st
     return moves
 
 
-def _record_moves(round_, collector, result, moves, tube_rows, community_of) -> None:
+def _move_statements(round_, collector, result, moves, tube_rows, community_of) -> list[Statement]:
     """One workflow event per kind of move in the batch (tubes opened, tubes closed, samples taken),
-    each naming its tubes, written in one statement: the bulk form of core.transitions, so ingest
-    stays set-based."""
+    each naming its tubes, in one statement: the bulk form of core.transitions, so ingest stays
+    set-based."""
     events = [
         transitions.bulk_event(
             flow=flows.TUBE_FLOW,
@@ -300,7 +320,7 @@ def _record_moves(round_, collector, result, moves, tube_rows, community_of) -> 
             detail={"round": round_.public_id, "by": "tube"},
         )
         events.append(sampled)
-    transitions.record_all(events)
+    return transitions.record_all_statements(events)
 
 
 def _write_tubes(cursor, round_, collector, site, result, moves, tube_rows, community_of, progress, now) -> None:
@@ -367,18 +387,35 @@ def _write_tubes(cursor, round_, collector, site, result, moves, tube_rows, comm
         Tube.objects.filter(round=round_, pk=tube_rows[state.barcode][0], status=flows.OPEN).update(**changes)
 
 
-def _write_samples(cursor, round_, collector, result, tube_rows, community_of, progress) -> None:
+def _sample_statements(round_, collector, result, tube_rows, community_of, progress) -> list[Statement]:
+    """The batch's new samples, skipping any that hit the (resident, round) key: one statement on
+    PostgreSQL (unnest of arrays), multi-row VALUES within SQLite's bound values."""
     if not result.new_samples:
-        return
-    times = {at: db_time(at) for at in {at for _, _, at in result.new_samples}}
-    _insert_ignore(
-        cursor,
-        Sample._meta.db_table,
-        ["round_id", "resident_id", "tube_id", "collector_id", "community_code", "collected_at"],
-        [
-            (round_.pk, r, tube_rows[barcode][0], collector.pk, community_of[r], times[at])
-            for r, barcode, at in result.new_samples
-        ],
-        ["bigint", "bigint", "bigint", "bigint", "text", "timestamptz"],
-    )
+        return []
     progress["sampled"].update(community_of[r] for r, _, _ in result.new_samples)
+    times = {at: db_time(at) for at in {at for _, _, at in result.new_samples}}
+    rows = [
+        (round_.pk, r, tube_rows[barcode][0], collector.pk, community_of[r], times[at])
+        for r, barcode, at in result.new_samples
+    ]
+    insert = (
+        f"INSERT INTO {Sample._meta.db_table} (round_id, resident_id, tube_id, collector_id, community_code,"
+        " collected_at)"
+    )
+    if connection.vendor == "postgresql":
+        arrays = [pg_array(col) for col in zip(*rows, strict=True)]
+        return [
+            (
+                f"{insert} SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
+                " %s::text[], %s::timestamptz[]) ON CONFLICT DO NOTHING",
+                arrays,
+            )
+        ]
+    marks = "(%s, %s, %s, %s, %s, %s)"
+    return [
+        (
+            f"{insert} VALUES {', '.join([marks] * len(chunk))} ON CONFLICT DO NOTHING",
+            [value for row in chunk for value in row],
+        )
+        for chunk in chunks(rows, 150)
+    ]
