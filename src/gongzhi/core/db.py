@@ -82,9 +82,12 @@ def _copy_text(rows: list[DbRow], width: int) -> str | None:
     return text
 
 
-def insert_statements(model: type[models.Model], fields: Sequence[str], rows: list[DbRow]) -> list[Statement]:
-    """Multi-row INSERTs of a few rows (values in database form), to send with others in one message
-    (`in_turn`); as many as SQLite's 999 bound values need."""
+def insert_statements(
+    model: type[models.Model], fields: Sequence[str], rows: list[DbRow], *, on_conflict: str = ""
+) -> list[Statement]:
+    """Multi-row INSERTs (values in database form), to send with others in one message (`in_turn`);
+    as many as SQLite's 999 bound values need. `on_conflict` is the clause after the values
+    (`ON CONFLICT DO NOTHING`, say)."""
     if not rows:
         return []
     table, columns = _columns(model, fields)
@@ -92,7 +95,7 @@ def insert_statements(model: type[models.Model], fields: Sequence[str], rows: li
     per_statement = max(1, 999 // len(fields))
     return [
         (
-            f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(chunk))}",
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(chunk))} {on_conflict}".rstrip(),
             [value for row in chunk for value in row],
         )
         for chunk in (rows[i : i + per_statement] for i in range(0, len(rows), per_statement))

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import measures, transitions
-from gongzhi.core.db import Statement, analyze_if_stale, in_turn, pg_array, write_transaction
+from gongzhi.core.db import Statement, analyze_if_stale, in_turn, insert_statements, pg_array, write_transaction
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.masking import mask_name_ends
 from gongzhi.core.workflow import START
@@ -398,24 +398,13 @@ def _sample_statements(round_, collector, result, tube_rows, community_of, progr
         (round_.pk, r, tube_rows[barcode][0], collector.pk, community_of[r], times[at])
         for r, barcode, at in result.new_samples
     ]
-    insert = (
-        f"INSERT INTO {Sample._meta.db_table} (round_id, resident_id, tube_id, collector_id, community_code,"
-        " collected_at)"
-    )
-    if connection.vendor == "postgresql":
-        arrays = [pg_array(col) for col in zip(*rows, strict=True)]
-        return [
-            (
-                f"{insert} SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
-                " %s::text[], %s::timestamptz[]) ON CONFLICT DO NOTHING",
-                arrays,
-            )
-        ]
-    marks = "(%s, %s, %s, %s, %s, %s)"
+    columns = ("round_id", "resident_id", "tube_id", "collector_id", "community_code", "collected_at")
+    if connection.vendor != "postgresql":
+        return insert_statements(Sample, columns, rows, on_conflict="ON CONFLICT DO NOTHING")
     return [
         (
-            f"{insert} VALUES {', '.join([marks] * len(chunk))} ON CONFLICT DO NOTHING",
-            [value for row in chunk for value in row],
+            f"INSERT INTO {Sample._meta.db_table} ({', '.join(columns)}) SELECT * FROM unnest(%s::bigint[],"
+            " %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[]) ON CONFLICT DO NOTHING",
+            [pg_array(col) for col in zip(*rows, strict=True)],
         )
-        for chunk in chunks(rows, 150)
     ]

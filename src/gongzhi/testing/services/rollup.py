@@ -3,11 +3,10 @@ count the samples table."""
 
 from collections import Counter
 
-from gongzhi.core.db import Statement, in_turn
+from gongzhi.core.db import Statement, in_turn, insert_statements
 from gongzhi.people.models import Resident
 from gongzhi.testing import flows
 from gongzhi.testing.models import Round, RoundProgress
-from gongzhi.testing.services.lookups import chunks
 
 _PROGRESS_FIELDS = ("sampled", "tubes", "tubes_resulted", "positive_tubes")
 
@@ -25,15 +24,12 @@ def progress_statements(round_: Round, counts: dict[str, Counter]) -> list[State
     rows = [(round_.pk, code, *(counts.get(name, {}).get(code, 0) for name in _PROGRESS_FIELDS)) for code in codes]
     table = RoundProgress._meta.db_table
     updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in _PROGRESS_FIELDS)
-    return [
-        (
-            f"INSERT INTO {table} (round_id, community_code, {', '.join(_PROGRESS_FIELDS)})"
-            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))}"
-            f" ON CONFLICT (round_id, community_code) DO UPDATE SET {updates}",
-            [value for row in chunk for value in row],
-        )
-        for chunk in chunks(rows, 150)
-    ]
+    return insert_statements(
+        RoundProgress,
+        ("round_id", "community_code", *_PROGRESS_FIELDS),
+        rows,
+        on_conflict=f"ON CONFLICT (round_id, community_code) DO UPDATE SET {updates}",
+    )
 
 
 def expected_refresh(community_codes: list[str]) -> int:
