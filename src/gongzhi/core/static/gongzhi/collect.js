@@ -146,40 +146,23 @@
   });
   $("refused-clear").addEventListener("click", function () { state.refused = []; save(); });
 
-  // The phone's camera (html5-qrcode, vendored): what it reads goes through the same two forms a
-  // hand-held scanner types into. A resident's or household's code (or an ID number) goes into the
-  // open tube; anything else that fits the round's barcode rule opens a tube. The same code seen
-  // again within 3 s is the same scan, not a second one.
-  var camera = null, lastText = "", lastAt = 0;
+  // The phone's camera (camera.js): what it reads goes through the same two forms a hand-held
+  // scanner types into. A resident's or household's code (or an ID number) goes into the open tube;
+  // anything else that fits the round's barcode rule opens a tube. The same code seen again within
+  // 3 s is the same scan, not a second one.
   function submit(form) {
     if (form.requestSubmit) form.requestSubmit(); else form.dispatchEvent(new Event("submit", {cancelable: true}));
   }
   function fromCamera(text) {
-    text = (text || "").trim();
-    var now = Date.now();
-    if (!text || (text === lastText && now - lastAt < 3000)) return;
-    lastText = text; lastAt = now;
     if (CODE.test(text) && state.tube) { $("code").value = text; submit($("scan-form")); return; }
     if (!CODE.test(text) && (!barcodeRule || barcodeRule.test(text))) { $("barcode").value = text; submit($("tube-form")); return; }
     $("code").value = text; submit($("scan-form"));  // says why it was not taken (open a tube first, ...)
   }
-  var toggle = $("camera-toggle");
-  function stopCamera() {
-    var done = camera ? camera.stop().catch(function () {}) : Promise.resolve();
-    camera = null;
-    $("camera").hidden = true;
-    toggle.textContent = toggle.dataset.start;
-    return done;
-  }
-  toggle.addEventListener("click", function () {
-    if (camera) { stopCamera(); return; }
-    if (!window.Html5Qrcode) { say(T("cameraFailed"), "error"); return; }
-    $("camera").hidden = false;
-    camera = new window.Html5Qrcode("camera", {verbose: false});
-    toggle.textContent = toggle.dataset.stop;
-    camera.start({facingMode: "environment"}, {fps: 8, qrbox: {width: 240, height: 240}}, fromCamera, function () {})
-      .then(function () { say(T("cameraOn")); })
-      .catch(function () { say(T("cameraFailed"), "error"); stopCamera(); });
+  window.gongzhiCamera($("camera-toggle"), "camera", {
+    repeatMs: 3000,
+    onRead: fromCamera,
+    onStart: function () { say(T("cameraOn")); },
+    onFail: function () { say(T("cameraFailed"), "error"); },
   });
 
   function csrf() {

@@ -63,29 +63,13 @@
     input.focus();
     flush();
   });
-  // The phone's camera (html5-qrcode, vendored): a door code read is confirmed as if typed; the same
-  // code read again within a few seconds is the same door, not a second scan.
+  // The phone's camera (camera.js): a door code read is confirmed as if typed; the same code read
+  // again within a few seconds is the same door, not a second scan.
   var toggle = document.getElementById("door-camera-toggle");
-  var camera = null, lastText = "", lastAt = 0;
-  function stopCamera() {
-    if (camera) camera.stop().catch(function () {});
-    camera = null;
-    document.getElementById("door-camera").hidden = true;
-    toggle.textContent = toggle.dataset.start;
-  }
-  if (toggle) toggle.addEventListener("click", function () {
-    if (camera) { stopCamera(); return; }
-    if (!window.Html5Qrcode) { say(toggle.dataset.failed, true); return; }
-    document.getElementById("door-camera").hidden = false;
-    camera = new window.Html5Qrcode("door-camera", {verbose: false});
-    toggle.textContent = toggle.dataset.stop;
-    camera.start({facingMode: "environment"}, {fps: 8, qrbox: {width: 240, height: 240}}, function (text) {
-      var now = Date.now();
-      if (text === lastText && now - lastAt < 4000) return;
-      lastText = text; lastAt = now;
-      input.value = text;
-      form.requestSubmit();
-    }, function () {}).catch(function () { say(toggle.dataset.failed, true); stopCamera(); });
+  window.gongzhiCamera(toggle, "door-camera", {
+    repeatMs: 4000,
+    onRead: function (text) { input.value = text; form.requestSubmit(); },
+    onFail: function () { say(toggle.dataset.failed, true); },
   });
   // Offline from the first visit: the service worker the collection page uses keeps this page too.
   if ("serviceWorker" in navigator && form.dataset.sw) {
