@@ -143,8 +143,9 @@ def test_a_door_code_read_by_the_camera_puts_the_household_in_the_tube(browser, 
         page.click("#camera-toggle")
         expect(page.locator("#camera")).to_be_hidden()
         expect(page.locator("#camera video")).to_have_count(0)  # the camera let go
-        # On and off again in one go, before the camera has started (a double tap): the start is
-        # waited for and the camera let go, not left reading behind the hidden box.
+        # On and off again in one go, before the camera has started (a double tap): the off waits for
+        # the start and then lets the camera go. (The page's old code lost that off with an error,
+        # and the camera stayed on.)
         page.evaluate("() => { const t = document.getElementById('camera-toggle'); t.click(); t.click(); }")
         expect(page.locator("#camera")).to_be_hidden()
         expect(page.locator("#camera-toggle")).to_have_text("用摄像头扫码")

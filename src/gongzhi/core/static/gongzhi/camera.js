@@ -4,8 +4,10 @@
 //
 // Starting and stopping take the camera in turn: a start waits until the last stop has let the camera
 // go, and a stop pressed while the camera is still starting (the permission prompt, a slow phone)
-// waits for the start and then lets it go. Without this, a quick off-and-on ran two readers on one
-// camera, and an off pressed too early left the camera reading behind a hidden box.
+// waits for the start and then lets it go. Without this, an off pressed while the camera was still
+// starting was lost (html5-qrcode refuses to stop a camera not yet running: the page raised an error
+// and the camera stayed on), and an off-and-on started the next reader in the box while the last one
+// was still letting the camera go.
 (function () {
   window.gongzhiCamera = function (toggle, boxId, options) {
     var box = document.getElementById(boxId);
