@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from gongzhi.testing import services
 from gongzhi.testing.models import Sample, Tube
@@ -284,3 +285,36 @@ def test_scanning_the_same_person_twice_counts_one_person(page, live_server, com
     wait_until(page, "document.getElementById('sent').textContent === '3'")
     assert page.locator("#people").inner_text() == "1" and page.locator("#in-tube").inner_text() == "1"
     assert Sample.objects.filter(round=round_).count() == 1
+
+
+def test_a_tube_filled_on_another_phone_is_counted_from_what_the_server_holds(page, live_server, community_a):
+    # given a tube another phone of the collector's opened and put two people in
+    from django.contrib.auth import get_user_model
+
+    from gongzhi.testing import collection
+
+    round_ = _collector_round(community_a)
+    first, second, third = (ResidentFactory() for _ in range(3))
+    services.scan_batch_ingest(
+        round_=round_,
+        collector=get_user_model().objects.get(username="collector_a"),
+        events=[collection.Event("other-1", collection.OPEN, "TUBE000007")]
+        + [
+            collection.Event(f"other-{r.pk}", collection.SCAN, "TUBE000007", "R:" + r.public_id)
+            for r in (first, second)
+        ],
+    )
+    # when this phone, which never saw that tube, opens it and scans one of them again and a third
+    login(page, live_server, "collector_a")
+    page.goto(f"{live_server.url}/rounds/{round_.public_id}/collect/")
+    page.fill("#barcode", "TUBE000007")
+    page.click("#open-tube")
+    for resident in (second, third):
+        page.fill("#code", "R:" + resident.public_id)
+        page.click("#scan")
+    wait_until(page, "document.getElementById('queued').textContent === '0'")
+    # then the tube counts the three people the server holds in it, and this phone added one
+    assert Sample.objects.filter(round=round_, tube__barcode="TUBE000007").count() == 3
+    expect(page.locator("#in-tube")).to_have_text("3")
+    expect(page.locator("#people")).to_have_text("1")
+    expect(page.locator("#message")).to_contain_text("TUBE000007（3/10）")

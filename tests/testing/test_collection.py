@@ -98,6 +98,7 @@ def test_reopening_own_tube_is_ok_and_changes_nothing():
     tubes = {T1: TubeState(T1, ME, 10, count=3)}
     result = run([ev(1, OPEN, T1)], tubes=tubes)
     assert statuses(result) == [("e1", OK, "ok", 0)]
+    assert result.outcomes[0].params == {"in_tube": 3}  # what the tube holds, for the screen's count
     assert tubes[T1] == TubeState(T1, ME, 10, count=3)
 
 
@@ -189,7 +190,7 @@ def test_second_scan_into_the_same_tube_is_ok_without_a_new_sample():
     )
     # the repeat puts nobody new in the tube: the collector's screen counts people, not scans
     assert statuses(result) == [("e1", OK, "ok", 0), ("e2", OK, "ok", 1), ("e3", OK, "ok", 0)]
-    assert result.outcomes[2].params == {"repeat": True}
+    assert result.outcomes[2].params == {"repeat": True, "in_tube": 1}
     assert result.new_samples == [(1, T1, None)]
     assert tubes[T1].count == 1
 

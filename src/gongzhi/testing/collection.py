@@ -224,7 +224,8 @@ def _apply(
             return _outcome(event, "ok", OK)
         if tube.collector_id != collector_id:
             return _outcome(event, "tube_taken", ERROR)
-        return _outcome(event, "ok", OK)
+        # Reopened (another phone, a cleared page): the screen counts from what the tube holds.
+        return _outcome(event, "ok", OK, in_tube=tube.count)
     if event.kind == CLOSE:
         if tube is None:
             return _outcome(event, "tube_not_open", ERROR)
@@ -280,7 +281,7 @@ def _scan(
         elif where != tube.barcode:
             elsewhere.append(r)
     if not todo and not elsewhere:  # a repeated scan into the same tube: nobody new in it
-        return _outcome(event, "ok", OK, repeat=True)
+        return _outcome(event, "ok", OK, repeat=True, in_tube=tube.count)
     if todo:
         if tube.closed:
             return _outcome(event, "tube_closed", ERROR)

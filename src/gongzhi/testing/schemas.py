@@ -45,7 +45,11 @@ class ScanOutcomeOut(BaseModel):
     event_id: str
     status: str
     code: str
-    params: dict = Field(default_factory=dict, description="the values the message names, by code")
+    params: dict = Field(
+        default_factory=dict,
+        description="the values the message names, by code; in_tube (people the tube holds on the server) "
+        "in the answer to reopening a tube or to a repeated scan",
+    )
     message: str
     added: int
 

@@ -189,6 +189,9 @@
       delete byId[o.event_id];
       settle(e);
       var names = (o.params && o.params.names || []).join("、");
+      // A reopened tube or a repeated scan says what the tube holds on the server: the screen
+      // counts from that, not from what this phone remembers (it may not have filled the tube).
+      if (o.params && typeof o.params.in_tube === "number") state.tubes[e.barcode] = o.params.in_tube;
       if (o.added) {
         state.people += o.added;
         state.tubes[e.barcode] = (state.tubes[e.barcode] || 0) + o.added;
