@@ -39,19 +39,29 @@ MAX_BATCH = 500
 _ingest_batches = 0  # batches this process has taken, to look at the hot tables' statistics now and then
 
 
+def _code_as_stored(code: str) -> str:
+    """A scanned code as the register stores it: a door key in lower case, an ID number in upper
+    case (typed with a lower-case x), a resident code as it is."""
+    if code.startswith("R:"):
+        return code
+    if code.startswith("H:"):
+        return "H:" + code[2:].lower()
+    return code.upper() if len(code) == 18 else code
+
+
 def _code_lookups(round_: Round, codes: set[str]) -> list[tuple[str, Statement]]:
     """The statements that find the scanned codes, each with the prefix of its codes, to send with
     the batch's other reads in one message (`core.db.in_turn`); their rows go to `_resolve_codes`.
     A code is a resident code (R:<id>), a household's door code (H:<door key>, all members) or an
     ID number."""
     resident_ids, household_ids, id_numbers = [], [], []
-    for c in codes:
+    for c in map(_code_as_stored, codes):
         if c.startswith("R:"):
             resident_ids.append(c[2:])
         elif c.startswith("H:"):
-            household_ids.append(c[2:].lower())
+            household_ids.append(c[2:])
         elif len(c) == 18:
-            id_numbers.append(c.upper())
+            id_numbers.append(c)
     # Plans that cannot go wrong: each lookup is driven by one indexed column, the round's area is
     # checked here, and a resident's sample is a per-row subquery on the (resident, round) key, the
     # round being no index of its own (`+ 0`). With joins, or the area or round in SQL, PostgreSQL
@@ -120,14 +130,9 @@ def _resolve_codes(
                 names[pk] = mask_name_ends(name)
                 if barcode is not None:
                     sampled[pk] = barcode
-    if any(len(c) == 18 and not c.startswith(("R:", "H:")) for c in codes):
-        for code in codes:  # ID numbers typed with a lower-case x
-            if code not in found and code.upper() in found:
-                found[code] = found[code.upper()]
-    if any(c.startswith("H:") for c in codes):
-        for code in codes:  # door keys typed in capitals
-            if code.startswith("H:") and code not in found and "H:" + code[2:].lower() in found:
-                found[code] = found["H:" + code[2:].lower()]
+    for code in codes:  # a door key typed in capitals, an ID number with a lower-case x
+        if code not in found and _code_as_stored(code) in found:
+            found[code] = found[_code_as_stored(code)]
     return found, community_of, sampled, names
 
 
