@@ -2,47 +2,16 @@
 camera stream showing the code (--use-file-for-fake-video-capture), and the household's members go
 into the open tube, as the server recorded them."""
 
-import io
-
 import pytest
-import segno
-from PIL import Image
 from playwright.sync_api import expect
 
 from gongzhi.testing import services
 from gongzhi.testing.models import Sample
+from tests.browser.camera_video import camera_showing
 from tests.browser.conftest import CHROMIUM, login
 from tests.factories import HouseholdFactory, ResidentFactory, make_user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WIDTH, HEIGHT = 640, 480
-
-
-# The code's sides in the video's frames, as a hand brings the phone nearer: all well inside the page's
-# scanning box. One still picture is not enough: the reader (zxing in html5-qrcode) misses some codes
-# drawn at some sizes every time, however often it tries. With a throwaway script (40 random door
-# codes, each drawn at one size, three ways) 0, 1 and 3 codes were never read, and each miss missed
-# again on 3 more tries; with the code at the sizes below, those 4 and 30 more were all read within
-# 0.6 s.
-SIDES = (200, 220, 240, 260, 280)
-
-
-def camera_showing(text: str, path) -> None:
-    """A Y4M video (what chromium's fake camera reads) showing `text` as a QR code at each of SIDES
-    in turn, a second in all, played in a loop."""
-    png = io.BytesIO()
-    segno.make(text, error="m").save(png, kind="png", scale=10, border=4)
-    code = Image.open(png).convert("L")
-    chroma = bytes([128]) * (WIDTH // 2 * HEIGHT // 2)  # grey: no colour
-    with open(path, "wb") as out:
-        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for side in SIDES:
-            frame = Image.new("L", (WIDTH, HEIGHT), 255)
-            frame.paste(code.resize((side, side), Image.NEAREST), ((WIDTH - side) // 2, (HEIGHT - side) // 2))
-            for _ in range(2):
-                out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
-
 
 CAMERA_STATE = """(box) => {
   const v = document.querySelector(box + ' video'), c = document.querySelector(box + ' canvas');
